@@ -1,0 +1,111 @@
+# Top-level build. Targets:
+#   make / make kernel  build/kernel.elf
+#   make iso            build/kernel.iso (hybrid BIOS + UEFI), CMDLINE="..." baked in
+#   make run            boot the ISO in QEMU (TCG): SMP=n MEM=size CMDLINE="..." UEFI=1
+#   make test           host tests (+ ASan/UBSan, TSan) and the QEMU boot matrix
+#   make stress         long-running lock-free stress (ARGS="--seconds 60 ...")
+#   make bench          host benchmarks against real baselines
+#   make deps           install the Debian packages that are missing
+SHELL := /bin/bash
+.DEFAULT_GOAL := kernel
+
+BUILD   ?= build
+SMP     ?= 4
+MEM     ?= 256M
+CMDLINE ?=
+UEFI    ?= 0
+CPU     ?= max
+MACHINE ?= q35
+
+# ---------------------------------------------------------------- deps
+# Packages each entry point needs. `make deps` installs what is missing when root,
+# otherwise prints the exact apt-get command and stops.
+DEPS_KERNEL := g++ make binutils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
+               qemu-system-x86 ovmf
+DEPS_HOST   := cmake libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev libxenium-dev \
+               libck-dev libtbb-dev
+DEPS_BENCH  := gnuplot-nox python3
+
+.PHONY: deps deps-kernel deps-host deps-bench
+deps: deps-kernel deps-host
+deps-kernel: ; @bash test/deps.sh $(DEPS_KERNEL)
+deps-host:   ; @bash test/deps.sh $(DEPS_HOST)
+deps-bench:  ; @bash test/deps.sh $(DEPS_BENCH)
+
+# ---------------------------------------------------------------- kernel
+KCXX := g++
+KLD  := ld
+KCXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics \
+             -fno-use-cxa-atexit -fno-asynchronous-unwind-tables -fno-stack-protector \
+             -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+             -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
+             -O2 -g -Wall -Wextra -Werror -MMD -MP \
+             -Isrc -Isrc/core/platform/kernel -DKERNEL=1
+KASFLAGS  := -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -g -Wall -Werror -MMD -MP -Isrc -DKERNEL=1
+KLDFLAGS  := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker/kernel.ld
+
+KSRCS := $(shell find src -name '*.cpp' -not -path 'src/core/platform/host/*' | sort)
+KASMS := $(shell find asm -name '*.S' | sort)
+KOBJS := $(patsubst %.cpp,$(BUILD)/kobj/%.o,$(KSRCS)) $(patsubst %.S,$(BUILD)/kobj/%.o,$(KASMS))
+
+.PHONY: kernel iso run clean
+kernel: $(BUILD)/kernel.elf
+
+$(BUILD)/kobj/%.o: %.cpp | deps-kernel-stamp
+	@mkdir -p $(dir $@)
+	$(KCXX) $(KCXXFLAGS) -c $< -o $@
+$(BUILD)/kobj/%.o: %.S | deps-kernel-stamp
+	@mkdir -p $(dir $@)
+	$(KCXX) $(KASFLAGS) -c $< -o $@
+
+# Two-pass link for the embedded symbol table used by panic backtraces: pass 1 links
+# with an empty table, its symbols become build/ksyms.S, pass 2 links the real table.
+# The .ksyms section is last in the image, so code addresses do not move between passes.
+$(BUILD)/kernel.elf: $(KOBJS) linker/kernel.ld test/gen_ksyms.sh
+	@mkdir -p $(BUILD)
+	bash test/gen_ksyms.sh /dev/null > $(BUILD)/ksyms0.S
+	$(KCXX) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	$(KLD) $(KLDFLAGS) -o $(BUILD)/kernel.pass1.elf $(KOBJS) $(BUILD)/ksyms0.o
+	bash test/gen_ksyms.sh $(BUILD)/kernel.pass1.elf > $(BUILD)/ksyms.S
+	$(KCXX) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(KLD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.o
+
+# The ISO's grub.cfg is regenerated whenever CMDLINE changes.
+$(BUILD)/cmdline.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
+$(BUILD)/kernel.iso: $(BUILD)/kernel.elf iso/grub.cfg.in $(BUILD)/cmdline.stamp
+	@rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub
+	cp $(BUILD)/kernel.elf $(BUILD)/isodir/boot/kernel.elf
+	sed 's|@CMDLINE@|$(CMDLINE)|' iso/grub.cfg.in > $(BUILD)/isodir/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/isodir 2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+iso: $(BUILD)/kernel.iso
+
+OVMF_CODE := /usr/share/OVMF/OVMF_CODE.fd
+QEMU_FW   := $(if $(filter 1,$(UEFI)),-drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE),)
+run: $(BUILD)/kernel.iso
+	qemu-system-x86_64 -accel tcg -machine $(MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) \
+	  $(QEMU_FW) -cdrom $< -serial stdio -no-reboot \
+	  -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
+
+.PHONY: deps-kernel-stamp FORCE
+FORCE:
+deps-kernel-stamp: deps-kernel
+
+-include $(shell find $(BUILD)/kobj -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- host
+.PHONY: test stress bench host-tests qemu-tests
+test: deps-kernel deps-host
+	@bash test/run_all.sh
+host-tests: deps-host
+	@bash test/run_all.sh --host-only
+qemu-tests: deps-kernel
+	@bash test/run_all.sh --qemu-only
+stress: deps-host
+	@bash test/run_stress.sh $(ARGS)
+bench: deps-kernel deps-host deps-bench
+	@bash bench/run_bench.sh
+
+clean:
+	rm -rf $(BUILD)

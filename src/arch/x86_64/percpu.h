@@ -1,0 +1,62 @@
+// Per-CPU block, reached through GS on every CPU. The first field points to itself so
+// that this_cpu() is one gs-relative load.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace sched { struct Task; }
+
+namespace arch {
+
+constexpr uint32_t MAX_CPUS = 256;
+
+struct CpuTopology {
+    uint32_t package = 0, core = 0, thread = 0;
+};
+
+struct PerCpu {
+    PerCpu* self;                 // must stay first: this_cpu() reads gs:0
+    uint32_t index;               // dense 0..online-1, BSP is 0
+    uint32_t apic_id;
+    sched::Task* current_task;
+    uint64_t kernel_stack_top;
+    CpuTopology topology;
+    bool online;
+    // counters
+    uint64_t interrupts;
+    uint64_t timer_ticks;
+    uint64_t ipis_received;
+    uint64_t call_functions_run;
+    // arch-private: GDT/TSS/IST stacks live here so each CPU has its own
+    alignas(16) uint64_t gdt[7];
+    struct __attribute__((packed)) Tss {
+        uint32_t reserved0;
+        uint64_t rsp[3];
+        uint64_t reserved1;
+        uint64_t ist[7];
+        uint64_t reserved2;
+        uint16_t reserved3;
+        uint16_t iomap_base;
+    } tss;
+};
+
+inline PerCpu* this_cpu() {
+    PerCpu* p;
+    asm volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+// Early boot (before GS is set up) this returns the BSP's block.
+PerCpu* this_cpu_safe();
+
+PerCpu& cpu(uint32_t index);           // by dense index
+uint32_t cpu_count();                  // CPUs online
+PerCpu* cpu_by_apic_id(uint32_t apic_id);
+
+// Sets GS base to `pc` and loads this CPU's GDT/TSS (with IST stacks for #DF and NMI).
+void percpu_install(PerCpu& pc);
+// BSP only, first thing in kmain: a static block for CPU 0.
+PerCpu& bsp_percpu();
+// Allocates (zeroed) the block for a new CPU index; nullptr when out of memory.
+PerCpu* percpu_alloc(uint32_t index, uint32_t apic_id);
+
+} // namespace arch

@@ -1,0 +1,33 @@
+// Kernel command line -> typed options. Pure and host-tested. Syntax: space-separated
+// key=value or bare flags. An unknown key or a bad value produces one warning (through
+// the callback) naming it and the default used; parsing goes on.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace boot {
+
+enum class LogLevel : uint8_t { debug, info, warn, error };
+
+struct Options {
+    char test[64] = {};        // test=all | test=<prefix>; empty: no tests
+    char bench[64] = {};       // bench=<name> | all
+    LogLevel log = LogLevel::info;   // log=debug|info|warn|error
+    uint32_t timeslice_us = 4000;    // timeslice_us=100..1000000
+    bool x2apic = true;        // x2apic=on|off (off forces xAPIC even if supported)
+    uint32_t max_cpus = 256;   // smp.max_cpus=1..256 (also nosmp = 1)
+    uint32_t ap_timeout_ms = 200;    // smp.ap_timeout_ms=1..10000
+    bool demo = true;          // demo=on|off: the boot demo after bring-up
+    bool expect_ap_failure = false;  // testing only
+    enum class Sched : uint8_t { lockfree, locked } sched = Sched::lockfree;
+    bool trace = false;        // trace=on|off
+};
+
+using WarnFn = void (*)(void* ctx, const char* message);
+
+// Parses `cmdline` into `out` (which starts with the defaults above). Returns the number
+// of warnings issued.
+size_t parse_cmdline(std::string_view cmdline, Options& out, WarnFn warn, void* ctx);
+
+} // namespace boot

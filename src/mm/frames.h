@@ -1,0 +1,28 @@
+// Physical frame allocator (4 KiB frames) built from the multiboot2 memory map.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace boot { struct BootInfo; }
+
+namespace mm {
+
+struct PhysRange { uint64_t base; uint64_t length; };
+
+// Builds the allocator from the memory map, reserving the kernel image, the multiboot
+// information, modules, ACPI regions and the first 1 MiB (kept for the AP trampoline,
+// which is handed out by alloc_low_frame()).
+void frames_init(const boot::BootInfo& info);
+
+std::optional<uint64_t> alloc_frame();                 // zeroed, physical address
+std::optional<uint64_t> alloc_frames(size_t count);    // physically contiguous, zeroed
+void free_frame(uint64_t phys);
+void free_frames(uint64_t phys, size_t count);
+// A free usable page below 1 MiB taken from the memory map (for the SMP trampoline).
+std::optional<uint64_t> alloc_low_frame();
+
+size_t free_frame_count();
+size_t total_frame_count();
+
+} // namespace mm

@@ -1,0 +1,15 @@
+// Kernel stacks in their own virtual region, each with an unmapped guard page below.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace mm {
+struct KernelStack {
+    uint64_t bottom = 0;  // lowest mapped address (guard page is just below)
+    uint64_t top = 0;     // initial stack pointer (exclusive end)
+    bool valid() const { return top != 0; }
+};
+KernelStack alloc_kernel_stack(size_t pages = 4);  // !valid() on out of memory
+void free_kernel_stack(const KernelStack& s);      // frames go back to the allocator
+bool is_guard_page(uint64_t virt);                 // for fault reports
+} // namespace mm

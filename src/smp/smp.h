@@ -1,0 +1,36 @@
+// Multiprocessor bring-up and cross-CPU calls.
+#pragma once
+#include <cstdint>
+
+namespace boot { struct BootInfo; struct Options; }
+
+namespace smp {
+
+// Called once by kmain on the BSP after memory, IDT and the BSP's per-CPU block are up:
+// ACPI (MADT), LAPIC (x2APIC when present), IOAPIC, timer calibration, CPU topology,
+// then INIT-SIPI-SIPI for every enabled AP. Prints "smp: <online>/<found> cpus online"
+// and one topology line per CPU. Never fails: missing tables mean one CPU.
+void init(const boot::BootInfo& info, const boot::Options& options);
+
+// Set of CPUs by dense index.
+struct CpuSet {
+    uint64_t bits[4] = {};  // MAX_CPUS = 256
+    void add(uint32_t i) { bits[i / 64] |= 1ull << (i % 64); }
+    bool contains(uint32_t i) const { return bits[i / 64] >> (i % 64) & 1; }
+};
+
+enum class Ipi : uint8_t { reschedule, call_function, halt };
+void send_ipi(uint32_t cpu_index, Ipi kind);
+void send_ipi(const CpuSet& set, Ipi kind);
+void send_ipi_all_but_self(Ipi kind);
+
+// Runs fn(arg) on every CPU in `set` (the caller included if it is in the set), via the
+// call-function IPI. With wait=true returns after every target has finished.
+using CallFn = void (*)(void* arg);
+void call_on(const CpuSet& set, CallFn fn, void* arg, bool wait);
+void call_on_all(CallFn fn, void* arg, bool wait);
+
+// Panic path: stops every other CPU with an NMI. Safe to call before SMP is up.
+void stop_other_cpus();
+
+} // namespace smp
