@@ -42,6 +42,7 @@ constexpr size_t kMaxRootEntries = 64;
 struct RootTable {
     uint64_t entries[kMaxRootEntries];
     size_t count = 0;
+    bool truncated = false;  // more than kMaxRootEntries entries; the first ones are kept
 };
 Error parse_root_table(std::span<const uint8_t> bytes, bool is_xsdt, RootTable& out);
 
@@ -68,7 +69,8 @@ struct Madt {
     size_t override_count = 0;
     MadtNmi nmis[kMaxNmis];
     size_t nmi_count = 0;
-    uint32_t unknown_entries = 0;
+    uint32_t unknown_entries = 0;  // entry types this parser does not interpret
+    bool lists_truncated = false;  // an IOAPIC, override or NMI list was full
 };
 // `bytes` is the whole MADT including its header (validated here).
 Error parse_madt(std::span<const uint8_t> bytes, Madt& out);

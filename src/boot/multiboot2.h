@@ -54,6 +54,11 @@ struct BootInfo {
     Framebuffer framebuffer;
     bool efi_boot = false;      // EFI system table tag or EFI boot services tag seen
     uint32_t unknown_tags = 0;
+    // Known tags whose payload was unusable (too short for its fixed fields, an
+    // unterminated string, mmap entry_size < 24); each was skipped or read as empty.
+    uint32_t malformed_tags = 0;
+    bool cmdline_unterminated = false;  // the cmdline tag had no NUL: cmdline is "" instead
+    bool modules_truncated = false;     // more modules than kMaxModules
 };
 
 // `bytes` is the whole info block (its first u32 is total_size). Returns the parsed

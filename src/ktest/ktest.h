@@ -27,6 +27,10 @@ struct TestCase {
 // Runs the tests whose names start with `prefix` ("all" runs every one); returns
 // true when all passed. Does not exit.
 bool run(const char* prefix);
+// Test mode (test= on the command line, set by kmain right after parsing it): from then
+// on a panic ends the run with exit_qemu(false) instead of halting.
+void set_active();
+bool active();
 // Exits QEMU with the verdict (isa-debug-exit, else ACPI/port shutdown); never returns.
 [[noreturn]] void exit_qemu(bool success);
 

@@ -7,6 +7,8 @@ struct InterruptFrame;
 
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void panic_from_exception(const InterruptFrame& frame, const char* what);
+// True once some CPU has started a panic (an NMI handler uses it to park the CPU).
+bool panic_in_progress();
 
 #define KASSERT(cond)                                                                  \
     do {                                                                               \

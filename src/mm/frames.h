@@ -22,6 +22,12 @@ void free_frames(uint64_t phys, size_t count);
 // A free usable page below 1 MiB taken from the memory map (for the SMP trampoline).
 std::optional<uint64_t> alloc_low_frame();
 
+// Like alloc_frame(), but the frame lies below `limit` (page tables: the AP trampoline
+// loads CR3 in 32-bit mode, so every page-table frame must be below 4 GiB).
+std::optional<uint64_t> alloc_frame_below(uint64_t limit);
+// One past the highest address of any memory-map region (what the direct map covers).
+uint64_t physical_memory_end();
+
 size_t free_frame_count();
 size_t total_frame_count();
 

@@ -24,6 +24,11 @@ void send_ipi(uint32_t cpu_index, Ipi kind);
 void send_ipi(const CpuSet& set, Ipi kind);
 void send_ipi_all_but_self(Ipi kind);
 
+// Runs in the reschedule IPI handler (after EOI, interrupts off) on the CPU that took it;
+// for the scheduler's wakeups. Returns the previous hook.
+using ReschedHook = void (*)();
+ReschedHook set_reschedule_hook(ReschedHook hook);
+
 // Runs fn(arg) on every CPU in `set` (the caller included if it is in the set), via the
 // call-function IPI. With wait=true returns after every target has finished.
 using CallFn = void (*)(void* arg);

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Ratio tables from Google Benchmark JSON: ours against every baseline of the same benchmark.
+
+Benchmark names are BM_<what>/<implementation>[/<parameters>]; rows with the same <what> and
+<parameters> are compared. Implementation "ours" is compared with every baseline; a variant
+"ours_<flavour>" only with the baselines whose name contains <flavour> (ours_qsbr vs urcu_qsbr). Each figure is the median over repetitions (or the mean of the
+plain runs when there are no aggregates). Ratio = ours' time / baseline's time, so below 1
+means ours is faster. Writes a markdown table (stdout and --markdown) and a gnuplot data
+file (--plot-data) of the ratios. Standard library only.
+"""
+import argparse
+import json
+import math
+import sys
+from collections import OrderedDict
+
+OURS = "ours"
+TIME_SCALE = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# Counters worth showing next to the times, in this order.
+COUNTERS = ["items_per_second", "stolen_fraction", "ns_per_spawn", "speedup"]
+
+
+def load(paths):
+    """Returns OrderedDict run_name -> {"ns": time per iteration in ns, counters...}."""
+    runs = OrderedDict()
+    for path in paths:
+        try:
+            with open(path) as handle:
+                data = json.load(handle)
+        except (OSError, ValueError) as error:
+            print(f"compare.py: warning: skipping {path}: {error}", file=sys.stderr)
+            continue
+        plain = OrderedDict()
+        medians = OrderedDict()
+        for entry in data.get("benchmarks", []):
+            if entry.get("error_occurred"):
+                print(f"compare.py: warning: {entry.get('name')} failed: {entry.get('error_message')}",
+                      file=sys.stderr)
+                continue
+            name = entry.get("run_name", entry.get("name", ""))
+            scale = TIME_SCALE.get(entry.get("time_unit", "ns"), 1.0)
+            if "real_time" not in entry:
+                continue
+            row = {"ns": float(entry["real_time"]) * scale}
+            for counter in COUNTERS:
+                if counter in entry:
+                    row[counter] = float(entry[counter])
+            if entry.get("run_type") == "aggregate":
+                if entry.get("aggregate_name") == "median":
+                    medians[name] = row
+            else:
+                plain.setdefault(name, []).append(row)
+        for name in list(plain.keys()) + [n for n in medians if n not in plain]:
+            if name in medians:
+                runs[name] = medians[name]
+            else:
+                rows = plain[name]
+                runs[name] = {key: sum(r[key] for r in rows if key in r) / sum(1 for r in rows if key in r)
+                              for key in rows[0]}
+    return runs
+
+
+def is_ours(impl):
+    return impl == OURS or impl.startswith(OURS + "_")
+
+
+def split(name):
+    parts = name.split("/")
+    if len(parts) < 2:
+        return None
+    return parts[0], parts[1], "/".join(parts[2:])
+
+
+def fmt_time(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} us"
+    return f"{ns:.2f} ns"
+
+
+def fmt_counter(name, value):
+    if name == "items_per_second":
+        return f"{value / 1e6:.1f} M/s"
+    if name == "stolen_fraction":
+        return f"{value * 100:.0f}% stolen"
+    if name == "ns_per_spawn":
+        return f"{value:.1f} ns/spawn"
+    if name == "speedup":
+        return f"x{value:.2f} vs seq"
+    return f"{name}={value:g}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("json", nargs="+")
+    parser.add_argument("--markdown", help="also write the tables here")
+    parser.add_argument("--plot-data", help="write 'label ratio' lines for gnuplot here")
+    args = parser.parse_args()
+
+    runs = load(args.json)
+    groups = OrderedDict()
+    for name, row in runs.items():
+        parsed = split(name)
+        if parsed is None:
+            continue
+        what, impl, params = parsed
+        groups.setdefault((what, params), OrderedDict())[impl] = row
+
+    lines = ["| benchmark | ours | baseline | baseline time | ratio ours/baseline |",
+             "|---|---|---|---|---|"]
+    plot_rows = []
+    for (what, params), impls in groups.items():
+        label = what[3:] if what.startswith("BM_") else what
+        if params:
+            label += "/" + params
+        baselines = [(impl, row) for impl, row in impls.items() if not is_ours(impl)]
+        variants = [(impl, row) for impl, row in impls.items() if is_ours(impl)]
+        if not variants:
+            for impl, row in baselines:
+                lines.append(f"| {label} | (missing) | {impl} | {fmt_time(row['ns'])} | - |")
+        for variant, ours in variants:
+            flavour = variant[len(OURS) + 1:]
+            for impl, row in baselines:
+                if flavour and flavour not in impl:
+                    continue
+                ratio = ours["ns"] / row["ns"] if row["ns"] > 0 else math.nan
+                lines.append(f"| {label} | {variant} {fmt_time(ours['ns'])} | {impl} | "
+                             f"{fmt_time(row['ns'])} | {ratio:.2f} |")
+                plot_rows.append((f"{label}: {variant} vs {impl}", ratio))
+
+    counter_lines = ["| benchmark | implementation | time | counters |", "|---|---|---|---|"]
+    for (what, params), impls in groups.items():
+        label = what[3:] if what.startswith("BM_") else what
+        if params:
+            label += "/" + params
+        for impl, row in impls.items():
+            shown = [fmt_counter(c, row[c]) for c in COUNTERS if c in row]
+            counter_lines.append(f"| {label} | {impl} | {fmt_time(row['ns'])} | {', '.join(shown)} |")
+
+    text = "\n".join(["### Ratios (time per operation; below 1 = ours faster)", ""] + lines
+                     + ["", "### All results", ""] + counter_lines) + "\n"
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as handle:
+            handle.write(text)
+    if args.plot_data:
+        with open(args.plot_data, "w") as handle:
+            handle.write("# label ratio(ours/baseline time)\n")
+            for label, ratio in plot_rows:
+                handle.write(f"\"{label}\" {ratio:.4f}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

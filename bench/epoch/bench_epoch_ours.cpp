@@ -1,0 +1,102 @@
+// Our epoch reclamation (src/core/epoch.h), in both of its modes:
+//   ours       EBR: participants stay offline; enter() pins (store + full fence), the
+//              outermost exit() unpins. Compared with urcu_memb and ck.
+//   ours_qsbr  QSBR: participants go online; enter()/exit() are counter updates and
+//              quiescent() re-announces the epoch. Compared with urcu_qsbr.
+// The domain is sized to the threads the benchmarks use, as the kernel sizes it to its CPUs:
+// try_advance() scans every slot up to that limit.
+#include "core/epoch.h"
+#include "epoch/epoch_shapes.h"
+#include "epoch/registry.h"
+
+#include <cstdlib>
+#include <optional>
+
+namespace bench {
+
+namespace {
+
+constexpr std::uint32_t kParticipantSlots = 4;
+
+core::EpochDomain& domain()
+{
+    static core::EpochDomain instance(kParticipantSlots);
+    return instance;
+}
+
+struct OursNode {
+    core::RetireNode link;
+    std::uint64_t payload;
+};
+
+void free_ours_node(core::RetireNode* link)
+{
+    // link is the first member: the node starts where its link does.
+    delete reinterpret_cast<OursNode*>(link);
+    // release: pairs with the acquire load in bm_retire after drain().
+    g_retired_counters.freed.fetch_add(1, std::memory_order_release);
+}
+
+// synchronize() retires this token and waits for it: a grace period through the public API.
+core::RetireNode g_grace_token;
+void grace_token_done(core::RetireNode*) { }
+
+template<bool Qsbr>
+struct Ours {
+    static constexpr char const* name = Qsbr ? "ours_qsbr" : "ours";
+
+    static OursNode* make_node() { return new OursNode {}; }
+
+    class Thread {
+    public:
+        Thread()
+        {
+            // Ids are dense slots; take the first free one.
+            for (std::uint32_t id = 0; id < kParticipantSlots && !m_self; ++id) {
+                m_self.emplace(domain(), id);
+                if (!m_self->registered())
+                    m_self.reset();
+            }
+            if (!m_self)
+                std::abort(); // more benchmark threads than slots: a bug in this file
+            if (Qsbr)
+                m_self->go_online();
+        }
+        ~Thread()
+        {
+            m_self->barrier();
+            m_self->go_offline();
+        }
+        Thread(Thread const&) = delete;
+        Thread& operator=(Thread const&) = delete;
+
+        void enter() { m_self->enter(); }
+        void exit() { m_self->exit(); }
+        void quiescent() { m_self->quiescent(); }
+        void retire(OursNode* node) { m_self->retire(&node->link, free_ours_node); }
+        void poll()
+        {
+            m_self->quiescent();
+            m_self->try_reclaim();
+        }
+        void synchronize()
+        {
+            m_self->retire(&g_grace_token, grace_token_done);
+            m_self->barrier();
+        }
+        void drain() { m_self->barrier(); }
+
+    private:
+        std::optional<core::EpochParticipant> m_self;
+    };
+};
+
+}
+
+void register_ours_epoch_benchmarks()
+{
+    register_epoch_benchmarks<Ours<false>>(false);
+    register_epoch_benchmarks<Ours<true>>(true);
+}
+
+}

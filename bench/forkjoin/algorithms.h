@@ -1,0 +1,83 @@
+#pragma once
+// The two fork-join workloads, written once over an executor's join(a, b): a runs inline,
+// b is offered to other workers. Every executor (and the sequential one) runs this same code.
+#include "forkjoin/uts.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bench {
+
+// Runs a then b on the calling thread: the sequential reference, with no spawn at all.
+struct SequentialExecutor {
+    static constexpr char const* name = "seq";
+
+    explicit SequentialExecutor(std::size_t = 1) { }
+
+    template<class Root>
+    void run(Root&& root)
+    {
+        root();
+    }
+
+    template<class A, class B>
+    void join(A&& a, B&& b)
+    {
+        a();
+        b();
+    }
+};
+
+// Naive doubly recursive Fibonacci, one join per call with n >= 2, so fib(n) spawns
+// fib(n + 1) - 1 times: the classic measure of spawn overhead.
+template<class Executor>
+std::uint64_t fib(Executor& executor, int n)
+{
+    if (n < 2)
+        return std::uint64_t(n);
+    std::uint64_t smaller = 0;
+    std::uint64_t larger = 0;
+    executor.join([&] { larger = fib(executor, n - 1); }, [&] { smaller = fib(executor, n - 2); });
+    return larger + smaller;
+}
+
+inline std::uint64_t fib_spawn_count(int n)
+{
+    std::uint64_t previous = 0, current = 1; // fib(0), fib(1)
+    for (int i = 1; i <= n; ++i) {
+        std::uint64_t const next = previous + current;
+        previous = current;
+        current = next;
+    }
+    return current - 1; // fib(n + 1) - 1
+}
+
+template<class Executor>
+UtsCount uts_count(Executor& executor, UtsTree const& tree, UtsNode const& node);
+
+// The children [first, last) of parent, split in halves so a node with k children costs
+// k - 1 joins; over the tree that is (leaves - 1) joins.
+template<class Executor>
+UtsCount uts_count_children(Executor& executor, UtsTree const& tree, UtsNode const& parent, int first, int last)
+{
+    if (last - first == 1)
+        return uts_count(executor, tree, uts_child(parent, first));
+    int const middle = first + (last - first) / 2;
+    UtsCount left, right;
+    executor.join([&] { left = uts_count_children(executor, tree, parent, first, middle); },
+        [&] { right = uts_count_children(executor, tree, parent, middle, last); });
+    return UtsCount { left.nodes + right.nodes, left.leaves + right.leaves };
+}
+
+template<class Executor>
+UtsCount uts_count(Executor& executor, UtsTree const& tree, UtsNode const& node)
+{
+    int const children = uts_child_count(tree, node);
+    if (children == 0)
+        return UtsCount { 1, 1 };
+    UtsCount below = uts_count_children(executor, tree, node, 0, children);
+    below.nodes += 1;
+    return below;
+}
+
+}

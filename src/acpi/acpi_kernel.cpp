@@ -1,0 +1,201 @@
+// ACPI glue: locate the tables in physical memory, hand their bytes to the pure parsers in
+// tables.cpp, keep the MADT and the few FADT/DSDT facts the kernel uses. Table bytes come
+// from firmware and are untrusted: every length is checked before the bytes it covers are
+// mapped or read, and every failure is one log line and a fallback, never a crash.
+#include <cstring>
+#include <span>
+
+#include "acpi/platform.h"
+#include "arch/x86_64/cpu.h"
+#include "boot/multiboot2.h"
+#include "lib/log.h"
+#include "mm/layout.h"
+#include "mm/paging.h"
+
+namespace acpi {
+namespace {
+
+Platform g_platform;
+
+constexpr uint64_t kMaxPhys = 1ull << 46;            // the direct map spans 64 TiB
+constexpr uint32_t kMaxRootLength = 36 + 8 * 4096;   // far more entries than we keep
+constexpr uint32_t kMaxTableLength = 1u << 20;       // MADT/FADT
+constexpr uint32_t kMaxDsdtLength = 4u << 20;
+
+// Direct-map view of [phys, phys+len). The kernel's direct map may leave firmware regions
+// out, so any missing page is mapped read-only and non-executable first.
+const uint8_t* map_phys(uint64_t phys, size_t len) {
+    if (len == 0 || phys >= kMaxPhys || len > kMaxPhys - phys) return nullptr;
+    for (uint64_t page = mm::align_down(phys, mm::kPageSize); page < phys + len; page += mm::kPageSize) {
+        uint64_t virt = reinterpret_cast<uint64_t>(mm::phys_to_virt(page));
+        if (mm::virt_to_phys(virt) != ~0ull) continue;
+        if (!mm::map_page(virt, page, mm::kPageNoExecute)) return nullptr;
+    }
+    return mm::phys_to_ptr<const uint8_t>(phys);
+}
+
+template <typename T> T read_at(const uint8_t* p) {
+    T v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Maps the header, checks the length against `max_len`, maps the rest, validates.
+Error map_table(uint64_t phys, const char* signature, uint32_t max_len, std::span<const uint8_t>& out) {
+    const uint8_t* header = map_phys(phys, sizeof(SdtHeader));
+    if (!header) return Error::not_found;
+    uint32_t length = read_at<uint32_t>(header + 4);
+    if (length < sizeof(SdtHeader) || length > max_len) return Error::bad_length;
+    const uint8_t* bytes = map_phys(phys, length);
+    if (!bytes) return Error::not_found;
+    out = std::span<const uint8_t>(bytes, length);
+    return validate_table(out, signature);
+}
+
+bool find_rsdp_in(uint64_t start, uint64_t end, Rsdp& out) {
+    const uint8_t* base = map_phys(start, end - start);
+    if (!base) return false;
+    for (uint64_t off = 0; off + 20 <= end - start; off += 16) {
+        if (memcmp(base + off, "RSD PTR ", 8) != 0) continue;
+        size_t avail = end - start - off < 36 ? end - start - off : 36;
+        if (parse_rsdp(std::span<const uint8_t>(base + off, avail), out) == Error::none) return true;
+    }
+    return false;
+}
+
+bool find_rsdp(const boot::BootInfo& info, Rsdp& out) {
+    if (info.rsdp_size >= 20) {
+        Error e = parse_rsdp(std::span<const uint8_t>(info.rsdp, info.rsdp_size), out);
+        if (e == Error::none) return true;
+        log_warn("acpi: RSDP from the multiboot2 tag is invalid (%s); scanning memory", to_string(e));
+    }
+    // BIOS: the first KiB of the EBDA (segment at 0x40e), then the ROM area.
+    const uint8_t* bda = map_phys(0x40e, 2);
+    uint64_t ebda = bda ? uint64_t(read_at<uint16_t>(bda)) << 4 : 0;
+    if (ebda >= 0x80000 && ebda < 0xa0000 && find_rsdp_in(ebda, ebda + 1024, out)) return true;
+    return find_rsdp_in(0xe0000, 0x100000, out);
+}
+
+// FADT: DSDT (32-bit at 40, 64-bit X_DSDT at 140) and PM1a_CNT (I/O port at 64, or the
+// X_PM1a_CNT_BLK generic address at 172 when it names system I/O).
+void read_fadt(std::span<const uint8_t> fadt, uint64_t& dsdt_phys) {
+    const uint8_t* p = fadt.data();
+    size_t n = fadt.size();
+    if (n >= 44) dsdt_phys = read_at<uint32_t>(p + 40);
+    if (n >= 148 && read_at<uint64_t>(p + 140) != 0) dsdt_phys = read_at<uint64_t>(p + 140);
+    if (n >= 68) g_platform.pm1a_control_port = uint16_t(read_at<uint32_t>(p + 64));
+    if (n >= 184 && p[172] == 1 && read_at<uint64_t>(p + 176) != 0 && read_at<uint64_t>(p + 176) <= 0xffff)
+        g_platform.pm1a_control_port = uint16_t(read_at<uint64_t>(p + 176));
+}
+
+// \_S5 is `Name(_S5, Package(){ SLP_TYPa, ... })` in AML: NameOp '_S5_' PackageOp PkgLength
+// NumElements then the first element as BytePrefix n, ZeroOp or OneOp. A pattern search
+// is enough for this one object and avoids an AML interpreter.
+bool find_s5(std::span<const uint8_t> dsdt, uint16_t& slp_typa) {
+    const uint8_t* p = dsdt.data();
+    size_t n = dsdt.size();
+    for (size_t i = sizeof(SdtHeader) + 1; i + 4 < n; ++i) {
+        if (memcmp(p + i, "_S5_", 4) != 0) continue;
+        bool name_op = p[i - 1] == 0x08 || (p[i - 1] == '\\' && p[i - 2] == 0x08);
+        size_t j = i + 4;
+        if (!name_op || j >= n || p[j] != 0x12) continue;  // PackageOp
+        ++j;
+        if (j >= n) return false;
+        j += 1 + (p[j] >> 6);  // PkgLength: lead byte bits 6-7 count the extra bytes
+        ++j;                   // NumElements
+        if (j >= n) return false;
+        if (p[j] == 0x0a && j + 1 < n) { slp_typa = p[j + 1]; return true; }
+        if (p[j] == 0x00 || p[j] == 0x01) { slp_typa = p[j]; return true; }
+        return false;
+    }
+    return false;
+}
+
+} // namespace
+
+const Platform& platform() { return g_platform; }
+
+bool discover(const boot::BootInfo& info) {
+    Rsdp rsdp;
+    if (!find_rsdp(info, rsdp)) {
+        log_warn("acpi: no RSDP found; booting one CPU with default interrupt routing");
+        return false;
+    }
+    std::span<const uint8_t> root;
+    bool is_xsdt = false;
+    Error e = Error::not_found;
+    if (rsdp.xsdt_phys) {
+        e = map_table(rsdp.xsdt_phys, "XSDT", kMaxRootLength, root);
+        if (e == Error::none) is_xsdt = true;
+        else log_warn("acpi: XSDT at 0x%lx unusable (%s); trying the RSDT", (unsigned long)rsdp.xsdt_phys, to_string(e));
+    }
+    if (!is_xsdt) {
+        e = rsdp.rsdt_phys ? map_table(rsdp.rsdt_phys, "RSDT", kMaxRootLength, root) : Error::not_found;
+        if (e != Error::none) {
+            log_warn("acpi: RSDT at 0x%lx unusable (%s); booting one CPU", (unsigned long)rsdp.rsdt_phys, to_string(e));
+            return false;
+        }
+    }
+    static RootTable entries;  // 512 bytes: keep it off the boot stack
+    e = parse_root_table(root, is_xsdt, entries);
+    if (e != Error::none) {
+        log_warn("acpi: %s entries unreadable (%s); booting one CPU", is_xsdt ? "XSDT" : "RSDT", to_string(e));
+        return false;
+    }
+    log_info("acpi: RSDP revision %u, %s with %zu tables", rsdp.revision, is_xsdt ? "XSDT" : "RSDT", entries.count);
+
+    uint64_t dsdt_phys = 0;
+    for (size_t i = 0; i < entries.count; ++i) {
+        uint64_t phys = entries.entries[i];
+        const uint8_t* header = map_phys(phys, sizeof(SdtHeader));
+        if (!header) {
+            log_warn("acpi: table %zu at 0x%lx cannot be mapped, skipped", i, (unsigned long)phys);
+            continue;
+        }
+        std::span<const uint8_t> table;
+        if (memcmp(header, "APIC", 4) == 0 && !g_platform.has_madt) {
+            e = map_table(phys, "APIC", kMaxTableLength, table);
+            if (e == Error::none) e = parse_madt(table, g_platform.madt);
+            if (e != Error::none) log_warn("acpi: MADT unusable (%s); booting one CPU", to_string(e));
+            else g_platform.has_madt = true;
+        } else if (memcmp(header, "FACP", 4) == 0 && !g_platform.fadt_phys) {
+            e = map_table(phys, "FACP", kMaxTableLength, table);
+            if (e != Error::none) {
+                log_warn("acpi: FADT unusable (%s); no ACPI power-off", to_string(e));
+                continue;
+            }
+            g_platform.fadt_phys = phys;
+            read_fadt(table, dsdt_phys);
+        }
+    }
+    if (dsdt_phys) {
+        std::span<const uint8_t> dsdt;
+        e = map_table(dsdt_phys, "DSDT", kMaxDsdtLength, dsdt);
+        if (e == Error::none) g_platform.has_s5 = find_s5(dsdt, g_platform.slp_typa_s5);
+        else log_warn("acpi: DSDT unusable (%s)", to_string(e));
+    }
+    const Madt& m = g_platform.madt;
+    if (g_platform.has_madt) {
+        size_t enabled = 0;
+        for (size_t i = 0; i < m.cpu_count; ++i) enabled += m.cpus[i].enabled;
+        log_info("acpi: MADT: %zu CPUs (%zu enabled)%s, %zu IOAPICs, %zu overrides, %zu NMI entries, LAPIC 0x%lx%s",
+                 m.cpu_count, enabled, m.cpus_truncated ? " (list truncated)" : "", m.ioapic_count,
+                 m.override_count, m.nmi_count,
+                 (unsigned long)(m.lapic_address_override ? m.lapic_address_override : m.lapic_address),
+                 m.has_8259 ? ", 8259 present" : "");
+    } else {
+        log_warn("acpi: no usable MADT; booting one CPU");
+    }
+    if (g_platform.pm1a_control_port)
+        log_info("acpi: PM1a_CNT port 0x%x, \\_S5 %s (SLP_TYPa %u)", g_platform.pm1a_control_port,
+                 g_platform.has_s5 ? "found" : "not found", g_platform.slp_typa_s5);
+    return g_platform.has_madt;
+}
+
+void power_off() {
+    if (!g_platform.pm1a_control_port || !g_platform.has_s5) return;
+    // SLP_TYPx in bits 10-12, SLP_EN is bit 13.
+    arch::outw(g_platform.pm1a_control_port, uint16_t((g_platform.slp_typa_s5 & 7) << 10 | 1u << 13));
+}
+
+} // namespace acpi

@@ -1,0 +1,48 @@
+// Time sources: the PIT (channel 2 only, for calibration and early delays), the TSC (see
+// tsc.h) and the per-CPU LAPIC timer, which raises kVectorTimer.
+#pragma once
+#include <cstdint>
+
+struct InterruptFrame;
+
+namespace arch {
+
+// ---------------------------------------------------------------- PIT channel 2
+constexpr uint32_t kPitHz = 1193182;
+// Busy-waits `us` microseconds (split into chunks of at most ~50 ms) on PIT channel 2,
+// gated through port 0x61 so no interrupt is involved. False if the PIT never answered
+// (gave up after a generous TSC bound).
+bool pit_wait_us(uint64_t us);
+// One calibration window: starts channel 2 for `us` (<= 50000) microseconds and returns
+// when OUT2 rises. `on_start`/`on_end` run right before and after, so the caller can
+// sample other clocks at the edges. False if the PIT never answered.
+bool pit_measure(uint32_t us, void (*on_start)(void*), void (*on_end)(void*), void* ctx);
+
+// ---------------------------------------------------------------- LAPIC timer
+namespace timer {
+
+enum class Mode : uint8_t { lapic_oneshot, tsc_deadline };
+
+// BSP, once, after lapic::init_bsp(): TSC frequency from CPUID 0x15/0x16 when given, else
+// PIT channel 2; LAPIC timer rate against the same window. Installs the timer vector.
+void calibrate();
+// Every CPU (after its LAPIC): the timer LVT, masked, divider 16.
+void init_this_cpu();
+
+uint64_t lapic_hz();    // LAPIC timer counts per second (after the divider)
+Mode mode();            // one-shot mode used by oneshot_ns()
+const char* mode_name();
+bool calibrated_from_cpuid();
+
+// On the calling CPU. Arm replaces whatever was armed before.
+void oneshot_ns(uint64_t ns);
+void periodic_ns(uint64_t ns);
+void stop();
+
+// Runs in the timer interrupt on the CPU that took it, before EOI. One callback for all
+// CPUs (the scheduler's tick); returns the previous one so a test can restore it.
+using TickCallback = void (*)(InterruptFrame& frame);
+TickCallback set_tick_callback(TickCallback cb);
+
+} // namespace timer
+} // namespace arch

@@ -1,0 +1,120 @@
+// kmain: the boot sequence, in order. Each step lives in its own subsystem; this file
+// only says what comes after what, and why where it is not obvious.
+#include <cstdint>
+#include <span>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/interrupts.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tsc.h"
+#include "boot/cmdline.h"
+#include "boot/multiboot2.h"
+#include "drivers/console.h"
+#include "ktest/ktest.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "mm/frames.h"
+#include "mm/heap.h"
+#include "mm/layout.h"
+#include "mm/paging.h"
+#include "smp/smp.h"
+
+extern "C" void (*const __init_array_start[])();
+extern "C" void (*const __init_array_end[])();
+
+namespace {
+
+// Large, so static rather than on the 32 KiB boot stack; both live for the whole run.
+boot::BootInfo g_boot_info;
+boot::Options g_options;
+
+// The info block must be reachable through the boot direct map (low 4 GiB) and of a
+// sane size; the parser then checks every byte of it against this span.
+constexpr uint64_t kMaxInfoBytes = 1u << 20;
+
+void run_global_constructors() {
+    for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
+}
+
+void parse_boot_info(uint64_t info_phys) {
+    if (info_phys == 0 || info_phys % 8 != 0 || info_phys + 8 > (4ull << 30))
+        panic("multiboot2: boot information at 0x%llx is unusable", (unsigned long long)info_phys);
+    uint32_t total_size = *mm::phys_to_ptr<const uint32_t>(info_phys);
+    uint64_t span_size = total_size < kMaxInfoBytes ? total_size : kMaxInfoBytes;
+    if (info_phys + span_size > (4ull << 30)) span_size = (4ull << 30) - info_phys;
+    boot::parse_multiboot2({mm::phys_to_ptr<const uint8_t>(info_phys), span_size}, g_boot_info);
+    g_boot_info.info_phys = info_phys;
+    g_boot_info.total_size = uint32_t(span_size);  // what frames_init must keep reserved
+    if (g_boot_info.error != boot::ParseError::none)
+        log_warn("multiboot2: %s (total_size %u); using the %zu memory regions parsed before it",
+                 boot::to_string(g_boot_info.error), total_size, g_boot_info.memory_count);
+    if (g_boot_info.memory_truncated)
+        log_warn("multiboot2: more than %zu memory regions; the rest are ignored", boot::kMaxMemoryRegions);
+    if (g_boot_info.memory_count == 0) panic("multiboot2: no memory map in the boot information");
+}
+
+void cmdline_warning(void*, const char* message) { log_warn("cmdline: %s", message); }
+
+klog::Level to_log_level(boot::LogLevel level) {
+    switch (level) {
+    case boot::LogLevel::debug: return klog::Level::debug;
+    case boot::LogLevel::warn: return klog::Level::warn;
+    case boot::LogLevel::error: return klog::Level::error;
+    default: return klog::Level::info;
+    }
+}
+
+uint64_t usable_memory_bytes(const boot::BootInfo& info) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < info.memory_count; ++i)
+        if (info.memory[i].type == boot::MemoryType::usable) total += info.memory[i].length;
+    return total;
+}
+
+[[noreturn]] void idle_forever() {
+    for (;;) arch::sti_halt();
+}
+
+} // namespace
+
+extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
+    arch::tsc_mark_boot();
+    run_global_constructors();  // before anything else: they must not allocate
+    console::init_serial();
+    log_info("lfkernel: starting (multiboot2 magic 0x%x, info at 0x%llx)", magic, (unsigned long long)info_phys);
+
+    // CPU 0's own GDT/TSS (IST stacks for #DF, NMI, #MC), GS, and the IDT: from here on a
+    // fault produces a panic report instead of a triple fault.
+    arch::PerCpu& bsp = arch::bsp_percpu();
+    arch::percpu_install(bsp);
+    arch::idt_init();
+    arch::idt_load();
+    arch::percpu_register_online(bsp);
+
+    if (magic != boot::kMultiboot2BootloaderMagic) panic("not booted by a multiboot2 loader (magic 0x%x)", magic);
+    parse_boot_info(info_phys);
+    const char* screen = console::init_screen(g_boot_info);
+    log_info("console: serial COM1, screen %s", screen);
+
+    boot::parse_cmdline(g_boot_info.cmdline, g_options, cmdline_warning, nullptr);
+    klog::set_level(to_log_level(g_options.log));
+    if (g_options.test[0] != '\0') ktest::set_active();  // a panic now ends the run as a failure
+
+    mm::frames_init(g_boot_info);
+    mm::paging_init();
+    mm::heap_init();
+
+    log_info("lfkernel: booted by %s, %llu MiB usable memory, %s firmware, cmdline \"%s\"",
+             g_boot_info.bootloader_name[0] ? g_boot_info.bootloader_name : "an unnamed loader",
+             (unsigned long long)(usable_memory_bytes(g_boot_info) >> 20), g_boot_info.efi_boot ? "UEFI" : "BIOS",
+             g_boot_info.cmdline);
+
+    smp::init(g_boot_info, g_options);
+
+    if (g_options.test[0] != '\0') {
+        bool passed = ktest::run(g_options.test);
+        ktest::exit_qemu(passed);
+    }
+    log_info("lfkernel: boot finished, %u cpus online; idling", arch::cpu_count());
+    idle_forever();
+}

@@ -1,0 +1,322 @@
+// Chase-Lev work-stealing deque of T* (Chase & Lev, SPAA 2005), with the C11 orderings of
+// Le, Pop, Cohen and Zappa Nardelli (PPoPP 2013). Shared by the kernel's per-CPU ready
+// queues and the host tests.
+//
+// One owner pushes and takes at the bottom (LIFO) and may also take from the top (FIFO,
+// with a CAS like a thief). Any number of thieves steal from the top. Indices are signed
+// 64-bit: on a fresh deque `bottom - 1` is -1, not 2^64 - 1.
+//
+// Who may call what
+//   owner only:  push, take, take_fifo, reserve, capacity
+//   any thread:  steal, steal_batch (the caller must own `into`), size_approx
+// Thieves must be inside an epoch section (EpochGuard, or an online participant between
+// quiescent points) of the deque's EpochDomain while they steal: a buffer replaced by
+// growth is retired through that domain and freed only after every such section ended.
+// The owner needs no section: it never reads a buffer it has replaced.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "core_platform.h"
+#include "core/epoch.h"
+#include "core/ordering.h"
+
+namespace core {
+
+enum class PushResult {
+    ok,
+    out_of_memory, // the deque needed to grow and could not; the item was not pushed
+};
+
+enum class StealStatus {
+    success,
+    empty,     // nothing to steal at the time of the look
+    lost_race, // there was an item, but another thief (or the owner) claimed it first
+};
+
+template <typename T>
+struct StealResult {
+    T* item = nullptr;
+    StealStatus status = StealStatus::empty;
+};
+
+template <typename T>
+class WorkStealingDeque {
+public:
+    static constexpr int64_t kMinCapacity = 2;
+    static constexpr int64_t kMaxCapacity = int64_t(1) << 40;
+
+    // `initial_capacity` is rounded up to a power of two in [kMinCapacity, kMaxCapacity].
+    // `first_index` is a test seam: indices start there (e.g. just below 2^32 to check
+    // nothing truncates them). If the first buffer cannot be allocated, the deque starts
+    // empty-handed and the first push() retries the allocation.
+    WorkStealingDeque(EpochDomain& domain, size_t initial_capacity = 64, int64_t first_index = 0)
+        : m_domain(domain)
+        , m_initial_capacity(round_capacity(initial_capacity))
+        , m_top(first_index)
+        , m_bottom(first_index)
+    {
+        // relaxed: no other thread can know this deque yet.
+        m_buffer.store(Buffer::create(m_initial_capacity), std::memory_order_relaxed);
+    }
+
+    // Precondition: no push/take runs any more. Thieves still inside a section may hold
+    // the buffer, so it goes through the epoch domain (which must outlive the deque).
+    ~WorkStealingDeque()
+    {
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+        if (buffer)
+            m_domain.retire(&buffer->retire_node, &Buffer::destroy);
+    }
+    WorkStealingDeque(const WorkStealingDeque&) = delete;
+    WorkStealingDeque& operator=(const WorkStealingDeque&) = delete;
+
+    // ------------------------------------------------------------------ owner side
+
+    // Pushes at the bottom, growing the buffer when full. On allocation failure nothing
+    // changes and out_of_memory is returned: the caller still holds `item`.
+    PushResult push(T* item)
+    {
+        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: only the owner writes bottom
+        // acquire: pairs with the seq_cst CAS in steal()/take_fifo(): a thief's read of
+        // slot t happens-before we reuse that slot for index t + capacity.
+        int64_t t = m_top.load(std::memory_order_acquire);
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: only the owner writes it
+        if (!buffer || b - t >= buffer->capacity) {
+            buffer = grow(buffer, t, b, b - t + 1);
+            if (!buffer)
+                return PushResult::out_of_memory;
+        }
+        publish(buffer, b, item);
+        return PushResult::ok;
+    }
+
+    // Takes from the bottom (LIFO). nullptr when empty or when a thief won the last item.
+    T* take()
+    {
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+        int64_t b = m_bottom.load(std::memory_order_relaxed) - 1;  // relaxed: owner's own field
+        // Reserve index b, then look at top. The full fence pairs with the fence in
+        // steal(): either the thief sees our smaller bottom, or we see its top (Dekker).
+        // release: a thief that reads this bottom also sees the slots of earlier pushes
+        // (a later plain store does not extend a release sequence in C++20).
+        store_then_full_fence(m_bottom, b, std::memory_order_release);
+        int64_t t = load_after_full_fence(m_top, std::memory_order_relaxed);
+        if (t > b) {
+            // Was empty: undo the reservation. release: as above.
+            m_bottom.store(b + 1, std::memory_order_release);
+            return nullptr;
+        }
+        // Read before the CAS, as a thief does: once top moves past b the index belongs
+        // to whoever moved it.
+        T* item = buffer->at(b).load(std::memory_order_relaxed); // relaxed: our own earlier store
+        if (t == b) {
+            // Last item: thieves may be claiming the same index through top.
+            // seq_cst: part of the Dekker pair with steal()'s fence and CAS (Le et al.).
+            if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+                item = nullptr;
+            // top is now b + 1 either way; bottom back to b + 1 = empty. release: as above.
+            m_bottom.store(b + 1, std::memory_order_release);
+        }
+        return item;
+    }
+
+    // Takes from the top (FIFO), racing the thieves with the same CAS they use. Retries
+    // after losing a race while items remain. nullptr when empty.
+    T* take_fifo()
+    {
+        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: owner's own field
+        // relaxed: the CAS below validates t; a stale t only makes the CAS fail.
+        int64_t t = m_top.load(std::memory_order_relaxed);
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+        while (t < b) {
+            // Slot t of our current buffer holds index t: the owner does not overwrite it
+            // before top has passed t (push checks b - top < capacity).
+            T* item = buffer->at(t).load(std::memory_order_relaxed);
+            // seq_cst: same CAS as steal(); the winner alone owns index t.
+            if (m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+                return item;
+            // Lost to a thief; t now holds the current top.
+        }
+        return nullptr;
+    }
+
+    // Makes room so that the next `count` pushes cannot fail (thieves only free room).
+    // Returns how many pushes are guaranteed, which is less than `count` only when growing
+    // failed.
+    size_t reserve(size_t count)
+    {
+        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: owner's own field
+        int64_t t = m_top.load(std::memory_order_acquire);    // acquire: as in push()
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);
+        int64_t used = b - t;
+        int64_t wanted = int64_t(count);
+        int64_t room = buffer ? buffer->capacity - used : 0;
+        if (room >= wanted)
+            return count;
+        Buffer* bigger = grow(buffer, t, b, used + wanted);
+        if (bigger)
+            return count;
+        return room > 0 ? size_t(room) : 0;
+    }
+
+    // Current buffer capacity (0 before the first successful allocation). Owner only.
+    int64_t capacity() const
+    {
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+        return buffer ? buffer->capacity : 0;
+    }
+
+    // ------------------------------------------------------------------ thief side
+
+    // Steals the oldest item. Caller is inside an epoch section of the deque's domain.
+    StealResult<T> steal()
+    {
+        // acquire: pairs with the CAS of the previous thief so its claim is complete.
+        // The full fence pairs with the one in take() (see there).
+        int64_t t = load_then_full_fence(m_top, std::memory_order_acquire);
+        // acquire: pairs with the release store of bottom in push(): slot t is written.
+        int64_t b = load_after_full_fence(m_bottom, std::memory_order_acquire);
+        if (t >= b)
+            return { nullptr, StealStatus::empty };
+        // acquire: pairs with the release store in grow(): a new buffer's slots are
+        // copied before we can see it. An older buffer is fine too: it still holds every
+        // index in [top, bottom) as of its replacement, and it is not freed while we are
+        // in our section.
+        Buffer* buffer = m_buffer.load(std::memory_order_acquire);
+        // Read the item atomically BEFORE the CAS: after the CAS the slot may be reused.
+        T* item = buffer->at(t).load(std::memory_order_relaxed);
+        // seq_cst: the claim, ordered against take()'s CAS on the last item.
+        if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+            return { nullptr, StealStatus::lost_race };
+        return { item, StealStatus::success };
+    }
+
+    // Steals up to half of this deque (rounded up), at most `max`, into `into`, which the
+    // caller owns. Items are claimed one CAS at a time with the full steal() protocol: a
+    // single CAS of top over a range [t, t+n) would be wrong, because the owner's take()
+    // claims indices above top without any CAS once it has seen top < bottom - 1, so while
+    // the thief prepares its range the owner may already have taken t+1 .. t+n-1. Room in
+    // `into` is reserved first, so every claimed item has a place. Returns the count moved.
+    size_t steal_batch(WorkStealingDeque& into, size_t max)
+    {
+        if (&into == this || max == 0)
+            return 0;
+        // relaxed: only sizes the batch; each claim below re-reads both with the protocol.
+        int64_t available = size_approx();
+        if (available <= 0)
+            return 0;
+        size_t want = size_t((available + 1) / 2);
+        if (want > max)
+            want = max;
+        want = into.reserve(want);
+        size_t moved = 0;
+        for (size_t attempts = 0; moved < want && attempts < 2 * want; ++attempts) {
+            StealResult<T> r = steal();
+            if (r.status == StealStatus::empty)
+                break;
+            if (r.status == StealStatus::success) {
+                into.push_reserved(r.item);
+                ++moved;
+            }
+        }
+        return moved;
+    }
+
+    // bottom - top at some recent moment, never negative.
+    int64_t size_approx() const
+    {
+        // relaxed: a hint; nothing is read on its strength.
+        int64_t b = m_bottom.load(std::memory_order_relaxed);
+        int64_t t = m_top.load(std::memory_order_relaxed);
+        return b > t ? b - t : 0;
+    }
+
+private:
+    struct Buffer {
+        RetireNode retire_node; // first member: destroy() casts back from it
+        int64_t capacity;       // power of two
+
+        std::atomic<T*>* slots() { return reinterpret_cast<std::atomic<T*>*>(this + 1); }
+        std::atomic<T*>& at(int64_t index) { return slots()[uint64_t(index) & uint64_t(capacity - 1)]; }
+
+        static Buffer* create(int64_t capacity)
+        {
+            size_t bytes = sizeof(Buffer) + size_t(capacity) * sizeof(std::atomic<T*>);
+            void* memory = platform::alloc(bytes, 64);
+            if (!memory)
+                return nullptr;
+            Buffer* buffer = new (memory) Buffer { RetireNode {}, capacity };
+            for (int64_t i = 0; i < capacity; ++i)
+                new (&buffer->slots()[i]) std::atomic<T*>(nullptr);
+            return buffer;
+        }
+        static void destroy(RetireNode* node)
+        {
+            // std::atomic<T*> and Buffer are trivially destructible: just free.
+            platform::free(reinterpret_cast<Buffer*>(node));
+        }
+    };
+    static_assert(sizeof(std::atomic<T*>) == sizeof(T*) && std::atomic<T*>::is_always_lock_free);
+
+    static int64_t round_capacity(size_t requested)
+    {
+        int64_t capacity = kMinCapacity;
+        while (capacity < kMaxCapacity && size_t(capacity) < requested)
+            capacity *= 2;
+        return capacity;
+    }
+
+    // Owner: writes `item` at index b of `buffer` (which has room) and publishes it.
+    void publish(Buffer* buffer, int64_t b, T* item)
+    {
+        buffer->at(b).store(item, std::memory_order_relaxed); // relaxed: published by the release below
+        // release: pairs with the acquire load of bottom in steal(); the slot store above
+        // is visible to any thief that sees b + 1. (Le et al. write a release fence and
+        // a relaxed store; a release store is the same guarantee and visible to TSan.)
+        m_bottom.store(b + 1, std::memory_order_release);
+    }
+
+    // Owner: push after reserve(); cannot fail.
+    void push_reserved(T* item)
+    {
+        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: owner's own field
+        publish(m_buffer.load(std::memory_order_relaxed), b, item);
+    }
+
+    // Owner: replaces `old` (may be null) by a buffer holding at least `needed` items with
+    // indices [t, b) copied over, and retires `old`. nullptr (nothing changed) on failure.
+    Buffer* grow(Buffer* old, int64_t t, int64_t b, int64_t needed)
+    {
+        int64_t capacity = old ? old->capacity : m_initial_capacity;
+        while (capacity < needed && capacity < kMaxCapacity)
+            capacity *= 2;
+        if (capacity < needed)
+            return nullptr;
+        Buffer* fresh = Buffer::create(capacity);
+        if (!fresh)
+            return nullptr;
+        // relaxed: the slots are published by the release store of m_buffer below.
+        // Indices below a concurrent thief's top are copied too; harmless, never read.
+        for (int64_t i = t; old && i < b; ++i)
+            fresh->at(i).store(old->at(i).load(std::memory_order_relaxed), std::memory_order_relaxed);
+        // release: pairs with the acquire load of m_buffer in steal().
+        m_buffer.store(fresh, std::memory_order_release);
+        // A thief that loaded `old` may still read it: free it only after a grace period
+        // (crossbeam-deque's CVE-2021-32810 came from a buffer swap racing a steal).
+        if (old)
+            m_domain.retire(&old->retire_node, &Buffer::destroy);
+        return fresh;
+    }
+
+    EpochDomain& m_domain;
+    int64_t m_initial_capacity;
+    // top and bottom on separate lines: thieves hammer top, the owner writes bottom.
+    alignas(64) std::atomic<int64_t> m_top;
+    alignas(64) std::atomic<int64_t> m_bottom;
+    std::atomic<Buffer*> m_buffer { nullptr };
+};
+
+} // namespace core

@@ -1,0 +1,457 @@
+// Epoch-based reclamation (Fraser 2004, with QSBR's online/offline states from liburcu and
+// Linux RCU). Shared by the kernel and the host tests; header-only so both build it from
+// this one file.
+//
+// Model
+// -----
+// * A global 64-bit epoch G. Garbage is stamped with G (read after the object was unlinked)
+//   and freed once G >= stamp + 2.
+// * Each participant (one per CPU or thread, registered by a dense id) publishes one word:
+//   0 ("not pinned") or (e << 1 | 1) ("may hold references obtained while G was e").
+// * G advances from g to g+1 only when every pinned participant announces exactly g.
+//   Offline participants, and participants outside any section while offline, publish 0
+//   and never block.
+// * Two ways of being pinned, freely mixed:
+//     - EBR: while offline, enter() pins at the current epoch and the outermost exit()
+//       unpins. Each outermost enter() costs a store + full fence.
+//     - QSBR: go_online() pins; the participant stays pinned (enter()/exit() become
+//       counter updates, no shared writes) and must call quiescent() between sections to
+//       re-announce the current epoch. go_offline() before halting or blocking, so an idle
+//       CPU never holds reclamation back. In the kernel, the context switch is the
+//       natural quiescent() point.
+// * retire() never allocates: the caller embeds a RetireNode in the object.
+//
+// Ordering argument (details in docs/core.md):
+// * pin: r = G; state := r|1 (release); FULL FENCE; re-check G == r (else repeat).
+// * advance: g = G (acquire); FULL FENCE; read every state (acquire); CAS G g -> g+1.
+//   If the scan misses a pin's store, the scanner's fence precedes the pinner's fence in
+//   the fence order, so the pinner's re-check sees g (or later) and it re-pins; hence a
+//   participant pinned at r with a successful re-check keeps G <= r + 1 while pinned.
+// * retire: unlink (caller); FULL FENCE; e = G. A reader that still saw the unlinked
+//   pointer pinned at r with its fence before ours, so e >= r and the free at e + 2 needs
+//   the reader to have unpinned first.
+// * unpin / re-announce are release stores read by the scanner's acquire loads, and G's
+//   CAS is acq_rel, read with acquire before freeing: a reader's last access to an object
+//   happens-before its free.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "core_platform.h"
+#include "core/ordering.h"
+
+namespace core {
+
+// Intrusive link for retired objects: embed one in the object, recover the object in
+// free_fn. No allocation on retire.
+struct RetireNode {
+    RetireNode* next = nullptr;
+    uint64_t epoch = 0;
+    void (*free_fn)(RetireNode*) = nullptr;
+};
+
+struct EpochStats {
+    uint64_t retired = 0;
+    uint64_t freed = 0;
+    uint64_t pending = 0;
+    uint64_t epoch_advances = 0;
+};
+
+class EpochParticipant;
+
+class EpochDomain {
+public:
+    static constexpr uint32_t kMaxParticipants = 256;
+    static constexpr uint64_t kFirstEpoch = 2;
+    // Garbage stamped e is freed once the global epoch reaches e + kGracePeriods.
+    static constexpr uint64_t kGracePeriods = 2;
+
+    // `max_participants` bounds the ids accepted and the scan of try_advance();
+    // out-of-range values are clamped to [1, kMaxParticipants].
+    explicit EpochDomain(uint32_t max_participants = kMaxParticipants)
+        : m_limit(max_participants == 0 ? 1
+                  : max_participants > kMaxParticipants ? kMaxParticipants
+                                                        : max_participants)
+    {
+    }
+    // Precondition: no participant is registered any more (no reader can exist). Frees
+    // whatever garbage is still waiting on the shared list.
+    ~EpochDomain()
+    {
+        // acquire: pairs with the release CAS in push_shared_chain().
+        RetireNode* node = m_shared.exchange(nullptr, std::memory_order_acquire);
+        while (node) {
+            RetireNode* next = node->next;
+            node->free_fn(node);
+            // relaxed: a statistic.
+            m_shared_freed.fetch_add(1, std::memory_order_relaxed);
+            node = next;
+        }
+    }
+    EpochDomain(const EpochDomain&) = delete;
+    EpochDomain& operator=(const EpochDomain&) = delete;
+
+    uint32_t capacity() const { return m_limit; }
+
+    // acquire: pairs with the acq_rel CAS in try_advance(), so a caller that sees epoch e
+    // also sees every state the scanner observed before publishing e.
+    uint64_t epoch() const { return m_global.load(std::memory_order_acquire); }
+
+    // Advances G by one if every pinned participant has announced the current epoch.
+    // Returns true when G is past the value this call started from (by us or another).
+    bool try_advance()
+    {
+        // acquire + fence: the fence pairs with the fence in EpochParticipant::pin(); see
+        // the header comment. acquire pairs with the CAS that wrote g.
+        uint64_t g = load_then_full_fence(m_global, std::memory_order_acquire);
+        for (uint32_t i = 0; i < m_limit; ++i) {
+            // acquire: pairs with the release stores in pin()/unpin(), so everything a
+            // participant did before announcing happens-before our CAS below.
+            uint64_t s = load_after_full_fence(m_slots[i].state, std::memory_order_acquire);
+            if ((s & 1) && (s >> 1) != g)
+                return false;
+        }
+        // acq_rel: release publishes the scan to whoever reads g + 1 (epoch(), reclaim);
+        // acquire keeps the chain of earlier advances.
+        if (m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+            // relaxed: a statistic.
+            m_advances.fetch_add(1, std::memory_order_relaxed);
+        }
+        return true;
+    }
+
+    // Retires an object that no particular participant owns (e.g. a deque buffer replaced
+    // by its owner). Callable from any thread, no participant needed, never allocates.
+    // Freed by any participant's try_reclaim()/barrier(), or by ~EpochDomain.
+    void retire(RetireNode* node, void (*free_fn)(RetireNode*))
+    {
+        node->free_fn = free_fn;
+        node->epoch = stamp();
+        node->next = nullptr;
+        // relaxed: a statistic.
+        m_shared_retired.fetch_add(1, std::memory_order_relaxed);
+        push_shared_chain(node, node);
+    }
+
+    // Frees the shared garbage whose grace period is over. Returns the number freed.
+    size_t reclaim_shared()
+    {
+        // relaxed: only a hint to skip the exchange; the exchange below is the real read.
+        if (!m_shared.load(std::memory_order_relaxed))
+            return 0;
+        // acquire: pairs with the release CAS in push_shared_chain(), so the node fields
+        // written by the retiring thread are visible.
+        RetireNode* node = m_shared.exchange(nullptr, std::memory_order_acquire);
+        uint64_t g = epoch();
+        RetireNode* keep_head = nullptr;
+        RetireNode* keep_tail = nullptr;
+        size_t freed = 0;
+        while (node) {
+            RetireNode* next = node->next;
+            if (node->epoch + kGracePeriods <= g) {
+                node->free_fn(node);
+                ++freed;
+            } else {
+                node->next = keep_head;
+                keep_head = node;
+                if (!keep_tail)
+                    keep_tail = node;
+            }
+            node = next;
+        }
+        if (keep_head)
+            push_shared_chain(keep_head, keep_tail);
+        if (freed)
+            m_shared_freed.fetch_add(freed, std::memory_order_relaxed); // relaxed: a statistic.
+        return freed;
+    }
+
+    // Totals over every participant (past and present) and the shared list. Approximate
+    // while others run.
+    EpochStats stats() const
+    {
+        EpochStats st;
+        for (uint32_t i = 0; i < m_limit; ++i) {
+            // relaxed: statistics only.
+            st.retired += m_slots[i].retired.load(std::memory_order_relaxed);
+            st.freed += m_slots[i].freed.load(std::memory_order_relaxed);
+        }
+        st.retired += m_shared_retired.load(std::memory_order_relaxed);
+        st.freed += m_shared_freed.load(std::memory_order_relaxed);
+        st.pending = st.retired >= st.freed ? st.retired - st.freed : 0;
+        st.epoch_advances = m_advances.load(std::memory_order_relaxed);
+        return st;
+    }
+
+private:
+    friend class EpochParticipant;
+
+    // The stamp for garbage unlinked by the caller just before: full fence, then G. The
+    // fence pairs with the fence in pin() (a reader that still saw the object pinned
+    // before this fence, so it announced an epoch <= the value read here).
+    uint64_t stamp() { return full_fence_then_load(m_global, std::memory_order_acquire); }
+
+    // Pushes the chain first..last (already linked) on the shared Treiber stack.
+    void push_shared_chain(RetireNode* first, RetireNode* last)
+    {
+        // relaxed: the CAS below re-reads it.
+        RetireNode* head = m_shared.load(std::memory_order_relaxed);
+        do {
+            last->next = head;
+            // release: publishes the nodes' fields to the acquire exchange in
+            // reclaim_shared() / ~EpochDomain.
+        } while (!m_shared.compare_exchange_weak(head, first, std::memory_order_release, std::memory_order_relaxed));
+    }
+
+    // One cache line per participant: the state is written by its owner on every pin and
+    // read by every scanner.
+    struct alignas(64) Slot {
+        std::atomic<uint64_t> state { 0 };      // 0 or (epoch << 1 | 1)
+        std::atomic<bool> claimed { false };    // id in use
+        std::atomic<uint64_t> retired { 0 };    // cumulative, written by the owner only
+        std::atomic<uint64_t> freed { 0 };      // cumulative, written by the owner only
+    };
+
+    Slot m_slots[kMaxParticipants];
+    uint32_t m_limit;
+    alignas(64) std::atomic<uint64_t> m_global { kFirstEpoch };
+    std::atomic<uint64_t> m_advances { 0 };
+    alignas(64) std::atomic<RetireNode*> m_shared { nullptr };
+    std::atomic<uint64_t> m_shared_retired { 0 };
+    std::atomic<uint64_t> m_shared_freed { 0 };
+};
+
+// One per CPU/thread, used only by its owner (not copyable, not movable).
+class EpochParticipant {
+public:
+    // Registers id `id`. Check registered(): an id out of range or already taken leaves
+    // the participant detached (all calls are harmless no-ops, retire() hands the object
+    // to the domain's shared list instead).
+    EpochParticipant(EpochDomain& domain, uint32_t id)
+        : m_domain(domain)
+        , m_id(id)
+    {
+        if (id >= domain.m_limit)
+            return;
+        bool expected = false;
+        // acq_rel: acquire sees the counters and the 0 state left by a previous owner of
+        // the id; release pairs with nothing but keeps the claim ordered.
+        if (!domain.m_slots[id].claimed.compare_exchange_strong(expected, true, std::memory_order_acq_rel,
+                std::memory_order_relaxed))
+            return;
+        m_slot = &domain.m_slots[id];
+    }
+
+    // Leaves the domain: unpins, and hands garbage still waiting to the domain's shared
+    // list (freed later by the other participants or by ~EpochDomain).
+    ~EpochParticipant()
+    {
+        if (!m_slot)
+            return;
+        unpin();
+        if (m_head) {
+            // Counted as retired in our slot, counted as freed by the shared list later.
+            m_domain.push_shared_chain(m_head, m_tail);
+            m_head = m_tail = nullptr;
+            m_pending = 0;
+        }
+        // release: pairs with the acquire claim of the next owner of this id.
+        m_slot->claimed.store(false, std::memory_order_release);
+    }
+    EpochParticipant(const EpochParticipant&) = delete;
+    EpochParticipant& operator=(const EpochParticipant&) = delete;
+
+    bool registered() const { return m_slot != nullptr; }
+    uint32_t id() const { return m_id; }
+    EpochDomain& domain() const { return m_domain; }
+    bool online() const { return m_online; }
+    bool in_section() const { return m_nesting > 0; }
+
+    // Critical section: shared pointers read between enter() and the matching exit() stay
+    // valid until that exit(). Nestable.
+    void enter()
+    {
+        if (m_nesting++ == 0 && !m_online)
+            pin();
+    }
+    void exit()
+    {
+        if (m_nesting == 0)
+            return; // unbalanced exit: ignore rather than unpin someone else's section
+        if (--m_nesting == 0 && !m_online)
+            unpin();
+    }
+
+    // Online (QSBR) participants call this between sections: "I hold no references from
+    // before this point". No effect inside a section or while offline.
+    void quiescent()
+    {
+        if (!m_online || m_nesting > 0 || !m_slot)
+            return;
+        // relaxed: a stale value only delays the re-announce to the next call.
+        uint64_t announced = m_slot->state.load(std::memory_order_relaxed) >> 1;
+        if (m_domain.m_global.load(std::memory_order_relaxed) != announced)
+            pin();
+    }
+
+    // While offline the participant is invisible to reclamation except inside enter()/
+    // exit() sections. go_offline() inside a section takes effect at the outermost exit().
+    void go_online()
+    {
+        if (m_online)
+            return;
+        m_online = true;
+        if (m_nesting == 0)
+            pin();
+    }
+    void go_offline()
+    {
+        if (!m_online)
+            return;
+        m_online = false;
+        if (m_nesting == 0)
+            unpin();
+    }
+
+    // Queues `node` to be freed with free_fn(node) once no reader can hold it. The caller
+    // has already unlinked the object. Never allocates, never frees synchronously.
+    void retire(RetireNode* node, void (*free_fn)(RetireNode*))
+    {
+        if (!m_slot) {
+            m_domain.retire(node, free_fn);
+            return;
+        }
+        node->free_fn = free_fn;
+        node->epoch = m_domain.stamp();
+        node->next = nullptr;
+        // Own list in retire order; stamps never decrease (coherence of G), so the
+        // reclaimable nodes are always a prefix.
+        if (m_tail)
+            m_tail->next = node;
+        else
+            m_head = node;
+        m_tail = node;
+        ++m_pending;
+        // relaxed: single-writer statistic.
+        m_slot->retired.store(m_slot->retired.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+
+    // Tries to advance the epoch, then frees this participant's garbage whose grace period
+    // is over, and the domain's shared garbage. Returns the number of objects freed.
+    size_t try_reclaim()
+    {
+        if (!m_slot)
+            return 0;
+        m_domain.try_advance();
+        uint64_t g = m_domain.epoch();
+        size_t freed = 0;
+        while (m_head && m_head->epoch + EpochDomain::kGracePeriods <= g) {
+            RetireNode* node = m_head;
+            m_head = node->next;
+            node->free_fn(node);
+            ++freed;
+        }
+        if (!m_head)
+            m_tail = nullptr;
+        m_pending -= freed;
+        add_freed(freed);
+        return freed + m_domain.reclaim_shared();
+    }
+
+    // Waits until everything this participant retired before the call has been freed
+    // (not other participants' garbage). Offline participants do not hold it up; an
+    // online one that never calls quiescent() or a stalled section does. Returns false
+    // without waiting when called inside a section (it would wait for itself) or after
+    // `max_rounds` unsuccessful rounds.
+    bool barrier(uint64_t max_rounds = UINT64_MAX)
+    {
+        if (m_nesting > 0)
+            return false;
+        for (uint64_t round = 0; m_pending > 0; ++round) {
+            if (round >= max_rounds)
+                return false;
+            quiescent();
+            try_reclaim();
+            if (m_pending > 0)
+                platform::yield();
+        }
+        return true;
+    }
+
+    EpochStats stats() const
+    {
+        EpochStats st;
+        if (m_slot) {
+            st.retired = m_slot->retired.load(std::memory_order_relaxed); // relaxed: statistic
+            st.freed = m_slot->freed.load(std::memory_order_relaxed);
+        }
+        st.pending = m_pending;
+        st.epoch_advances = m_domain.m_advances.load(std::memory_order_relaxed);
+        return st;
+    }
+    uint64_t pending() const { return m_pending; }
+
+private:
+    void pin()
+    {
+        if (!m_slot)
+            return;
+        // acquire: pairs with the CAS that wrote g (see EpochDomain::epoch()).
+        uint64_t g = m_domain.m_global.load(std::memory_order_acquire);
+        for (;;) {
+            // release: a scanner that reads this announcement also sees everything we did
+            // before it (QSBR re-announce ends the previous reader phase). The fence pairs
+            // with the fence in try_advance() and in stamp().
+            store_then_full_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);
+            // The re-check after the fence: a scanner that missed our store has its fence
+            // before ours, so we see the epoch it read (or later) here and re-pin.
+            uint64_t now = load_after_full_fence(m_domain.m_global, std::memory_order_acquire);
+            if (now == g)
+                return;
+            g = now;
+        }
+    }
+    void unpin()
+    {
+        if (!m_slot)
+            return;
+        // release: our reads inside the section happen-before the scanner's acquire load
+        // of this 0, hence before any free that follows its advance.
+        m_slot->state.store(0, std::memory_order_release);
+    }
+    void add_freed(uint64_t n)
+    {
+        if (n == 0 || !m_slot)
+            return;
+        // relaxed: single-writer statistic.
+        m_slot->freed.store(m_slot->freed.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+
+    EpochDomain& m_domain;
+    EpochDomain::Slot* m_slot = nullptr;
+    uint32_t m_id;
+    uint32_t m_nesting = 0;
+    bool m_online = false;
+    RetireNode* m_head = nullptr;
+    RetireNode* m_tail = nullptr;
+    uint64_t m_pending = 0;
+};
+
+// RAII critical section.
+class EpochGuard {
+public:
+    explicit EpochGuard(EpochParticipant& participant)
+        : m_participant(participant)
+    {
+        m_participant.enter();
+    }
+    ~EpochGuard() { m_participant.exit(); }
+    EpochGuard(const EpochGuard&) = delete;
+    EpochGuard& operator=(const EpochGuard&) = delete;
+
+private:
+    EpochParticipant& m_participant;
+};
+
+} // namespace core

@@ -1,0 +1,100 @@
+// Intrusive multi-producer single-consumer queue (Vyukov's non-intrusive-stub MPSC queue).
+// Tasks placed on another CPU (remote wakeup, affinity, hotplug migration) go through the
+// target CPU's inbox; only that CPU pops.
+//
+// push() is wait-free (one exchange + one store) from any CPU. pop() is consumer-only and
+// never allocates. Order: the queue is linearised by the exchange on m_head, so items of
+// one producer come out in the order it pushed them (FIFO per producer, and FIFO overall
+// in exchange order).
+//
+// The one non-lock-free window: between a producer's exchange and its link store, the
+// consumer cannot see past that producer's node; pop() then returns nullptr although
+// empty_approx() is false. The producer finishes in a few instructions; callers simply
+// pop again later (the scheduler re-checks its inbox on its next pass).
+#pragma once
+#include <atomic>
+#include <concepts>
+
+namespace core {
+
+// Embed by deriving from it: struct Task : MpscNode, ... { };
+struct MpscNode {
+    std::atomic<MpscNode*> m_next_in_inbox { nullptr };
+};
+
+template <typename T>
+    requires std::derived_from<T, MpscNode>
+class MpscInbox {
+public:
+    MpscInbox() = default;
+    MpscInbox(const MpscInbox&) = delete;
+    MpscInbox& operator=(const MpscInbox&) = delete;
+
+    // Any thread. The node must not be in any inbox already.
+    void push(T* item) { push_node(static_cast<MpscNode*>(item)); }
+
+    // Consumer only. Oldest item, or nullptr when empty (or a producer is mid-push).
+    T* pop()
+    {
+        MpscNode* tail = m_tail;
+        // acquire: pairs with the release store of the link in push_node(), so the item's
+        // contents written before push() are visible.
+        MpscNode* next = tail->m_next_in_inbox.load(std::memory_order_acquire);
+        if (tail == &m_stub) {
+            if (!next)
+                return nullptr;
+            m_tail = next;
+            tail = next;
+            next = next->m_next_in_inbox.load(std::memory_order_acquire); // acquire: as above
+        }
+        if (next) {
+            m_tail = next;
+            return static_cast<T*>(tail);
+        }
+        // tail is the last linked node. If it is not the head, a producer has exchanged
+        // the head but not linked yet: come back later.
+        // acquire: pairs with the acq_rel exchange in push_node().
+        if (tail != m_head.load(std::memory_order_acquire))
+            return nullptr;
+        // Re-insert the stub behind tail so tail can be handed out without leaving the
+        // queue without a node.
+        push_node(&m_stub);
+        next = tail->m_next_in_inbox.load(std::memory_order_acquire); // acquire: as above
+        if (next) {
+            m_tail = next;
+            return static_cast<T*>(tail);
+        }
+        return nullptr;
+    }
+
+    // May be wrong by the time it returns; true means "nothing pushed and not yet popped"
+    // at some recent moment. Any thread.
+    bool empty_approx() const
+    {
+        // relaxed: a hint. The consumer's tail is read racily only through m_head: the
+        // queue is empty when head is the stub and the stub has no successor.
+        MpscNode* head = m_head.load(std::memory_order_relaxed);
+        return head == &m_stub && !m_stub.m_next_in_inbox.load(std::memory_order_relaxed);
+    }
+
+private:
+    void push_node(MpscNode* node)
+    {
+        // relaxed: published by the release store below (the consumer reads it only
+        // through the predecessor's link).
+        node->m_next_in_inbox.store(nullptr, std::memory_order_relaxed);
+        // acq_rel: release orders the null above before we become the head; acquire
+        // makes the previous head's node ours to link (its earlier producer finished with
+        // it). Exchange order is the queue's order.
+        MpscNode* previous = m_head.exchange(node, std::memory_order_acq_rel);
+        // release: pairs with the acquire loads of the link in pop(): the node and the
+        // item around it are complete when the consumer reaches it.
+        previous->m_next_in_inbox.store(node, std::memory_order_release);
+    }
+
+    alignas(64) std::atomic<MpscNode*> m_head { &m_stub }; // producers
+    alignas(64) MpscNode* m_tail { &m_stub };              // consumer only
+    MpscNode m_stub;
+};
+
+} // namespace core

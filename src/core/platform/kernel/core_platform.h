@@ -1,0 +1,21 @@
+// Kernel implementation of the core's platform hooks (the host has its own file with the
+// same name). Only the heap and the pause instruction are needed.
+#pragma once
+#include <cstddef>
+
+#include "arch/x86_64/cpu.h"
+#include "mm/heap.h"
+
+namespace core::platform {
+
+inline void cpu_relax() { arch::cpu_relax(); }
+
+// In the kernel there is no one to yield to below the scheduler: waiting is spinning.
+inline void yield() { arch::cpu_relax(); }
+
+// Aligned allocation from the kernel heap; nullptr on failure.
+inline void* alloc(size_t bytes, size_t align) { return mm::kmalloc(bytes, align); }
+
+inline void free(void* p) { mm::kfree(p); }
+
+} // namespace core::platform

@@ -1,0 +1,90 @@
+// Fan-out of console writes to serial and the screen, under one spinlock.
+#include "drivers/console.h"
+
+#include <atomic>
+#include <cstdint>
+
+#include "arch/x86_64/percpu.h"
+#include "boot/multiboot2.h"
+#include "drivers/framebuffer.h"
+#include "drivers/serial.h"
+#include "drivers/vga_text.h"
+#include "lib/log.h"
+#include "lib/spinlock.h"
+
+namespace console {
+namespace {
+
+enum class Screen { none, vga_text, framebuffer };
+Screen g_screen = Screen::none;
+
+Spinlock g_lock;
+constexpr uint32_t kNoOwner = ~0u;
+// Which CPU holds g_lock; only the panic path reads it. relaxed: the holder writes it
+// after acquiring and it is only compared with the reader's own index, which only that
+// CPU itself could have stored.
+std::atomic<uint32_t> g_owner{kNoOwner};
+std::atomic<bool> g_panic_mode{false};
+// About a second of spinning in TCG; after that a panicking CPU writes regardless.
+constexpr uint64_t kPanicLockSpins = 50'000'000;
+
+char g_screen_description[64];
+
+void emit(const char* s, size_t n) {
+    serial::write(s, n);
+    if (g_screen == Screen::vga_text) vga_text::write(s, n);
+    else if (g_screen == Screen::framebuffer) fbcon::write(s, n);
+}
+
+} // namespace
+
+void init_serial() { serial::init(); }
+
+const char* init_screen(const boot::BootInfo& info) {
+    const boot::Framebuffer& fb = info.framebuffer;
+    if (fb.present && fb.type == 2) {
+        // EGA text as described by GRUB (width/height are in characters).
+        vga_text::init(fb.phys_addr, fb.width, fb.height);
+        g_screen = Screen::vga_text;
+        ksnprintf(g_screen_description, sizeof g_screen_description, "vga text %ux%u", fb.width, fb.height);
+    } else if (fb.present) {
+        const char* why = "";
+        if (fbcon::init(fb, &why)) {
+            g_screen = Screen::framebuffer;
+            ksnprintf(g_screen_description, sizeof g_screen_description, "framebuffer %ux%ux%u at 0x%llx",
+                      fb.width, fb.height, unsigned(fb.bpp), (unsigned long long)fb.phys_addr);
+        } else {
+            ksnprintf(g_screen_description, sizeof g_screen_description, "none (framebuffer %s)", why);
+        }
+    } else if (!info.efi_boot) {
+        // BIOS boot without a framebuffer tag: the standard text buffer is there.
+        vga_text::init(0xb8000, 80, 25);
+        g_screen = Screen::vga_text;
+        ksnprintf(g_screen_description, sizeof g_screen_description, "vga text 80x25 (assumed)");
+    } else {
+        ksnprintf(g_screen_description, sizeof g_screen_description, "none (UEFI without a framebuffer)");
+    }
+    return g_screen_description;
+}
+
+void write(const char* s, size_t n) {
+    arch::InterruptGuard irq;  // an interrupt handler that logs must not spin on its own CPU
+    uint32_t me = arch::this_cpu_safe()->index;
+    bool locked = false;
+    if (!g_panic_mode.load(std::memory_order_relaxed)) {
+        g_lock.lock();
+        locked = true;
+    } else if (g_owner.load(std::memory_order_relaxed) != me) {
+        for (uint64_t i = 0; i < kPanicLockSpins && !(locked = g_lock.try_lock()); ++i) arch::cpu_relax();
+    }
+    if (locked) g_owner.store(me, std::memory_order_relaxed);
+    emit(s, n);
+    if (locked) {
+        g_owner.store(kNoOwner, std::memory_order_relaxed);
+        g_lock.unlock();
+    }
+}
+
+void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }
+
+} // namespace console

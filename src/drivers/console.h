@@ -1,0 +1,24 @@
+// The kernel console: every write goes to COM1 and to the screen (VGA text or the
+// framebuffer, whichever the boot loader gave us). Writes are serialized by one lock so
+// that lines from different CPUs never interleave.
+#pragma once
+#include <cstddef>
+
+namespace boot { struct BootInfo; }
+
+namespace console {
+
+void init_serial();                        // first thing: early messages need a sink
+// Picks the screen from the boot info; returns a short description for the log
+// ("vga text 80x25", "framebuffer 1024x768x32", "none (...)").
+const char* init_screen(const boot::BootInfo& info);
+
+// Writes `n` bytes atomically with respect to other console writes.
+void write(const char* s, size_t n);
+
+// Panic path: from now on a write by the CPU that already holds the console lock (it
+// panicked mid-line) does not wait for itself, and a lock held by another CPU is waited
+// for only briefly.
+void enter_panic_mode();
+
+} // namespace console

@@ -1,0 +1,61 @@
+// Spinlocks for the few places that need one (console, frames, heap, page tables).
+//
+//   SpinlockLocker guard(m_lock);      // caller already has interrupts off
+//   IrqSaveLocker guard(g_heap_lock);  // interrupts off for the scope, then the lock
+//
+// Any lock that an interrupt handler may also take must be held with IrqSaveLocker,
+// or the handler would spin forever on its own CPU.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "arch/x86_64/cpu.h"
+
+class Spinlock {
+public:
+    constexpr Spinlock() = default;
+    Spinlock(const Spinlock&) = delete;
+    Spinlock& operator=(const Spinlock&) = delete;
+
+    void lock() {
+        // acquire: pairs with the release store in unlock(), so the previous holder's
+        // writes are visible inside our critical section.
+        while (m_locked.exchange(true, std::memory_order_acquire)) {
+            // Spin on a plain load so waiting CPUs share the line instead of bouncing it.
+            while (m_locked.load(std::memory_order_relaxed)) arch::cpu_relax();
+        }
+    }
+    bool try_lock() {
+        // acquire: as in lock().
+        return !m_locked.load(std::memory_order_relaxed) &&
+               !m_locked.exchange(true, std::memory_order_acquire);
+    }
+    void unlock() {
+        // release: publishes the critical section to the next lock() (acquire exchange).
+        m_locked.store(false, std::memory_order_release);
+    }
+    // Diagnostics only (the panic path): a racy snapshot.
+    bool is_locked() const { return m_locked.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<bool> m_locked{false};
+};
+
+class SpinlockLocker {
+public:
+    explicit SpinlockLocker(Spinlock& lock) : m_lock(lock) { m_lock.lock(); }
+    ~SpinlockLocker() { m_lock.unlock(); }
+    SpinlockLocker(const SpinlockLocker&) = delete;
+    SpinlockLocker& operator=(const SpinlockLocker&) = delete;
+private:
+    Spinlock& m_lock;
+};
+
+// Interrupts off first, then the lock; released in reverse order by the destructors.
+class IrqSaveLocker {
+public:
+    explicit IrqSaveLocker(Spinlock& lock) : m_locker(lock) {}
+private:
+    arch::InterruptGuard m_irq;   // declared first: constructed before, destroyed after the lock
+    SpinlockLocker m_locker;
+};

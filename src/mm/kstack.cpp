@@ -1,0 +1,83 @@
+// Kernel stacks live in fixed 1 MiB slots of their own region; a stack occupies the top
+// `pages` pages of its slot and everything below stays unmapped, so running off the
+// bottom hits at least one guard page (the whole rest of the slot, in fact).
+#include "mm/kstack.h"
+
+#include "lib/spinlock.h"
+#include "mm/frames.h"
+#include "mm/layout.h"
+#include "mm/paging.h"
+
+namespace mm {
+namespace {
+
+constexpr uint64_t kSlotSize = 1ull << 20;
+constexpr size_t kSlotCount = 4096;                     // 4 GiB of stack address space
+constexpr size_t kMaxStackPages = kSlotSize / kPageSize - 1;
+
+Spinlock g_lock;
+uint16_t g_slot_pages[kSlotCount];  // mapped pages per slot; 0 = slot free
+size_t g_next_hint = 0;
+
+uint64_t slot_top(size_t slot) { return kKernelStackBase + (slot + 1) * kSlotSize; }
+
+std::optional<size_t> claim_slot(size_t pages) {
+    IrqSaveLocker guard(g_lock);
+    for (size_t n = 0; n < kSlotCount; ++n) {
+        size_t slot = (g_next_hint + n) % kSlotCount;
+        if (g_slot_pages[slot] == 0) {
+            g_slot_pages[slot] = uint16_t(pages);
+            g_next_hint = slot + 1;
+            return slot;
+        }
+    }
+    return std::nullopt;
+}
+
+void release(uint64_t bottom, uint64_t top, size_t slot) {
+    for (uint64_t v = bottom; v < top; v += kPageSize) {
+        uint64_t phys = virt_to_phys(v);
+        if (phys == ~0ull) continue;
+        unmap_page(v);
+        free_frame(phys);
+    }
+    IrqSaveLocker guard(g_lock);
+    g_slot_pages[slot] = 0;
+}
+
+} // namespace
+
+KernelStack alloc_kernel_stack(size_t pages) {
+    if (pages == 0 || pages > kMaxStackPages) return {};
+    std::optional<size_t> slot = claim_slot(pages);
+    if (!slot) return {};
+    uint64_t top = slot_top(*slot);
+    uint64_t bottom = top - pages * kPageSize;
+    for (uint64_t v = bottom; v < top; v += kPageSize) {
+        std::optional<uint64_t> frame = alloc_frame();
+        if (!frame || !map_page(v, *frame, kPageWrite | kPageNoExecute)) {
+            if (frame) free_frame(*frame);
+            release(bottom, v, *slot);
+            return {};
+        }
+    }
+    return KernelStack{bottom, top};
+}
+
+void free_kernel_stack(const KernelStack& s) {
+    if (!s.valid()) return;
+    size_t slot = (s.top - kKernelStackBase) / kSlotSize - 1;
+    // Other CPUs may still hold TLB entries for these pages; stacks are freed only after
+    // their owner is gone, and no other CPU ever touched them, so no shootdown is needed.
+    release(s.bottom, s.top, slot);
+}
+
+bool is_guard_page(uint64_t virt) {
+    if (virt < kKernelStackBase || virt >= kKernelStackBase + kSlotCount * kSlotSize) return false;
+    size_t slot = (virt - kKernelStackBase) / kSlotSize;
+    // Racy read on the fault path is fine: the answer only labels a report.
+    size_t pages = g_slot_pages[slot];
+    return pages != 0 && virt < slot_top(slot) - pages * kPageSize;
+}
+
+} // namespace mm

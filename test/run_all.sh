@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `make test`: host tests (plain, ASan+UBSan, TSan) under CTest, then the QEMU boot
+# matrix. Prints one line per step or case and ends with "N passed, N failed".
+#   --host-only / --qemu-only   run one half
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+JOBS=${JOBS:-2}
+mode=all
+case "${1:-}" in
+  --host-only) mode=host ;;
+  --qemu-only) mode=qemu ;;
+  "") ;;
+  *) echo "usage: $0 [--host-only|--qemu-only]" >&2; exit 2 ;;
+esac
+
+passed=0
+failed=0
+failures=()
+record() {  # record <name> <ok:0|1> [detail]
+  if [[ $2 == 0 ]]; then
+    passed=$((passed + 1)); printf 'PASS %s%s\n' "$1" "${3:+  ($3)}"
+  else
+    failed=$((failed + 1)); failures+=("$1"); printf 'FAIL %s%s\n' "$1" "${3:+  ($3)}"
+  fi
+}
+
+# ctest_tree <label> <build dir> <cmake args...>: configure, build, run ctest; every CTest
+# case counts as one result.
+ctest_tree() {
+  local label=$1 dir=$2; shift 2
+  local log=$BUILD/logs/$label
+  mkdir -p "$log"
+  if ! cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > "$log/configure.log" 2>&1; then
+    record "$label/configure" 1 "see $log/configure.log"; tail -20 "$log/configure.log"; return
+  fi
+  if ! cmake --build "$dir" -j"$JOBS" > "$log/build.log" 2>&1; then
+    record "$label/build" 1 "see $log/build.log"; grep -m20 -E 'error|Error' "$log/build.log"; return
+  fi
+  local runner=()
+  # TSan needs a fixed address-space layout on kernels with high mmap entropy.
+  [[ $label == *tsan* ]] && runner=(setarch "$(uname -m)" -R)
+  (cd "$dir" && "${runner[@]}" ctest -j"$JOBS" --timeout 600 --output-on-failure --output-junit junit.xml) \
+    > "$log/ctest.log" 2>&1
+  local junit=$dir/junit.xml
+  if [[ ! -s $junit ]]; then
+    record "$label/ctest" 1 "no results, see $log/ctest.log"; tail -30 "$log/ctest.log"; return
+  fi
+  # One result per CTest case, read from the JUnit report.
+  while IFS=$'\t' read -r status name; do
+    if [[ $status == run || $status == passed ]]; then record "$label/$name" 0
+    else record "$label/$name" 1 "see $log/ctest.log"; fi
+  done < <(python3 - "$junit" <<'PY'
+import sys, xml.etree.ElementTree as ET
+for tc in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    st = tc.get("status", "run")
+    if tc.find("failure") is not None or tc.find("error") is not None: st = "failed"
+    if tc.find("skipped") is not None and st == "run": st = "skipped"
+    print(f"{st}\t{tc.get('name')}")
+PY
+)
+}
+
+if [[ $mode != qemu ]]; then
+  echo "== host tests (plain, ASan+UBSan, TSan)"
+  ctest_tree host "$BUILD/host"
+  ctest_tree host-asan "$BUILD/host-asan" -DSANITIZE=address
+  ctest_tree host-tsan "$BUILD/host-tsan" -DSANITIZE=thread
+fi
+
+if [[ $mode != host ]]; then
+  echo "== QEMU boot matrix"
+  source test/qemu_matrix.sh
+  qemu_matrix
+fi
+
+if ((failed > 0)); then
+  echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))
