@@ -169,9 +169,10 @@ _start32:
 .code64
 .Llong_mode_low:
     // Still on the identity map; continue at our linked (higher-half) address.
-    movabs $.Lhigher_half, %rax
+    movabs $boot_higher_half, %rax
     jmp *%rax
-.Lhigher_half:
+// A named symbol, so backtraces end in "boot_higher_half" rather than "_start32+0x15d".
+boot_higher_half:
     lgdt boot_gdtr64                         // GDT base as a higher-half address
     mov $0x10, %ax
     mov %ax, %ds
@@ -180,6 +181,11 @@ _start32:
     xor %eax, %eax
     mov %ax, %fs
     mov %ax, %gs
+    // GS base 0 means "per-CPU block not installed yet" to this_cpu_safe(); a null
+    // selector load does not clear the base on every CPU, so write the MSR too.
+    mov $0xc0000101, %ecx                    // MSR_GS_BASE
+    xor %edx, %edx
+    wrmsr
 
     movabs $boot_stack_top, %rsp
     xor %ebp, %ebp                           // ends the frame-pointer chain for backtraces

@@ -42,10 +42,16 @@ isr_common:
     push %r13
     push %r14
     push %r15
-    // 5 CPU words + 2 stub words + 15 registers = 176 bytes, and the CPU aligned RSP to
-    // 16 before pushing, so the call below sees an ABI-aligned stack.
-    mov %rsp, %rdi
+    mov %rsp, %rdi                           // InterruptFrame*
+    // A fake call frame {interrupted rbp, interrupted rip} so that frame-pointer
+    // backtraces walk from the handler on into the code that was interrupted.
+    pushq 17 * 8(%rsp)                       // frame->rip
+    push %rbp
+    mov %rsp, %rbp
+    // 5 CPU words + 2 stub words + 15 registers + 2 = 192 bytes, and the CPU aligned RSP
+    // to 16 before pushing, so the call below sees an ABI-aligned stack.
     call interrupt_dispatch
+    add $16, %rsp
     pop %r15
     pop %r14
     pop %r13

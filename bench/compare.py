@@ -2,8 +2,10 @@
 """Ratio tables from Google Benchmark JSON: ours against every baseline of the same benchmark.
 
 Benchmark names are BM_<what>/<implementation>[/<parameters>]; rows with the same <what> and
-<parameters> are compared. Implementation "ours" is compared with every baseline; a variant
-"ours_<flavour>" only with the baselines whose name contains <flavour> (ours_qsbr vs urcu_qsbr). Each figure is the median over repetitions (or the mean of the
+<parameters> are compared. Single-threaded benchmarks are compared on CPU time (the measuring
+thread's own time, robust when other jobs share the machine); benchmarks marked real_time
+(several threads) on wall time. A variant "ours_<flavour>" is compared with the baselines whose name contains <flavour>
+(ours_qsbr vs urcu_qsbr); plain "ours" with every other baseline. Each figure is the median over repetitions (or the mean of the
 plain runs when there are no aggregates). Ratio = ours' time / baseline's time, so below 1
 means ours is faster. Writes a markdown table (stdout and --markdown) and a gnuplot data
 file (--plot-data) of the ratios. Standard library only.
@@ -39,9 +41,11 @@ def load(paths):
                 continue
             name = entry.get("run_name", entry.get("name", ""))
             scale = TIME_SCALE.get(entry.get("time_unit", "ns"), 1.0)
-            if "real_time" not in entry:
+            wall = name.endswith("/real_time")
+            key = "real_time" if wall else "cpu_time"
+            if key not in entry:
                 continue
-            row = {"ns": float(entry["real_time"]) * scale}
+            row = {"ns": float(entry[key]) * scale}
             for counter in COUNTERS:
                 if counter in entry:
                     row[counter] = float(entry[counter])
@@ -65,7 +69,8 @@ def is_ours(impl):
 
 
 def split(name):
-    parts = name.split("/")
+    # Drop the parts that only say how it was measured.
+    parts = [p for p in name.split("/") if p != "real_time" and not p.startswith("iterations:")]
     if len(parts) < 2:
         return None
     return parts[0], parts[1], "/".join(parts[2:])
@@ -83,7 +88,7 @@ def fmt_counter(name, value):
     if name == "items_per_second":
         return f"{value / 1e6:.1f} M/s"
     if name == "stolen_fraction":
-        return f"{value * 100:.0f}% stolen"
+        return f"{value * 100:.2g}% stolen"
     if name == "ns_per_spawn":
         return f"{value:.1f} ns/spawn"
     if name == "speedup":
@@ -119,10 +124,12 @@ def main():
         if not variants:
             for impl, row in baselines:
                 lines.append(f"| {label} | (missing) | {impl} | {fmt_time(row['ns'])} | - |")
+        flavours = [v[len(OURS) + 1:] for v, _ in variants if v != OURS]
         for variant, ours in variants:
             flavour = variant[len(OURS) + 1:]
             for impl, row in baselines:
-                if flavour and flavour not in impl:
+                claimed = any(f in impl for f in flavours)
+                if (flavour and flavour not in impl) or (not flavour and claimed):
                     continue
                 ratio = ours["ns"] / row["ns"] if row["ns"] > 0 else math.nan
                 lines.append(f"| {label} | {variant} {fmt_time(ours['ns'])} | {impl} | "

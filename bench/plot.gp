@@ -7,12 +7,12 @@ if (!exists("subtitle")) subtitle = ''
 stats datafile using 2 nooutput
 rows = STATS_records
 
-set terminal pngcairo size 1100, (160 + 22 * rows) font "DejaVu Sans,10"
+set terminal pngcairo size 1100, (160 + 22 * rows) font "DejaVu Sans,10" noenhanced
 set output outfile
 set title "Host benchmarks: ours / baseline time (log scale; < 1 = ours faster)\n".subtitle
 set logscale x 2
-set xrange [0.0625:16]
-set xtics ("1/16" 0.0625, "1/8" 0.125, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "8" 8, "16" 16)
+set xrange [1.0/64:64]
+set xtics ("1/64" 1.0/64, "1/16" 0.0625, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "16" 16, "64" 64)
 set grid xtics
 set yrange [-0.7:rows - 0.3]
 set ytics nomirror
@@ -22,8 +22,10 @@ set style fill solid 0.8 noborder
 set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb "black"
 
 # y = row index, reversed so the first row is on top; colour: green faster, red slower.
+# Each value is printed right of the 1 line (or of its bar), clamped inside the frame.
 plot datafile using (sqrt($2)):(rows - 1 - $0):(sqrt($2) < 1 ? $2 : 1):(sqrt($2) < 1 ? 1 : $2): \
                     (rows - 1 - $0 - 0.35):(rows - 1 - $0 + 0.35): \
                     ($2 < 1 ? 0x2e8b57 : 0xcd5c5c):ytic(1) \
      with boxxyerror lc rgb variable, \
-     datafile using ($2 * 1.08):(rows - 1 - $0):(sprintf("%.2f", $2)) with labels left font ",8"
+     datafile using (($2 > 1 ? ($2 < 40 ? $2 : 40) : 1) * 1.08):(rows - 1 - $0):(sprintf("%.2f", $2)) \
+         with labels left font ",8"

@@ -32,7 +32,7 @@ echo 'ksyms_addrs:'
 [[ -n $syms ]] && printf '%s\n' "$syms" | awk -F'\t' '{ print "  .quad 0x" $1 }'
 echo '.align 4'
 echo 'ksyms_name_offsets:'
-[[ -n $syms ]] && printf '%s\n' "$syms" | awk -F'\t' '{ print "  .long " off; off += length($2) + 1 }'
+[[ -n $syms ]] && printf '%s\n' "$syms" | awk -F'\t' 'BEGIN { off = 0 } { print "  .long " off; off += length($2) + 1 }'
 echo 'ksyms_names:'
 [[ -n $syms ]] && printf '%s\n' "$syms" | awk -F'\t' '{
   s = $2; gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); print "  .asciz \"" s "\"" }'

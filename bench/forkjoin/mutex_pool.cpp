@@ -3,6 +3,8 @@
 #include "common/affinity.h"
 #include "common/spin.h"
 
+#include <iterator>
+
 namespace bench {
 
 MutexPoolExecutor::MutexPoolExecutor(std::size_t workers)
@@ -41,33 +43,43 @@ void MutexPoolExecutor::enqueue(Job* job)
     m_queue.push_back(job);
 }
 
-bool MutexPoolExecutor::take_newest_if(Job* expected)
+bool MutexPoolExecutor::take_if_queued(Job* wanted)
 {
     std::lock_guard lock(m_lock);
-    if (m_queue.empty() || m_queue.back() != expected)
-        return false;
-    m_queue.pop_back();
-    return true;
+    for (auto it = m_queue.rbegin(); it != m_queue.rend(); ++it) {
+        if (*it == wanted) {
+            m_queue.erase(std::next(it).base());
+            return true;
+        }
+    }
+    return false;
+}
+
+Job* MutexPoolExecutor::take_oldest()
+{
+    std::lock_guard lock(m_lock);
+    if (m_queue.empty())
+        return nullptr;
+    Job* job = m_queue.front();
+    m_queue.pop_front();
+    return job;
 }
 
 void MutexPoolExecutor::help_until_done(Job const& awaited)
 {
+    // How many help_until_done frames this thread has open; see the class comment.
+    static thread_local int t_help_depth = 0;
+    constexpr int kMaxHelpDepth = 16;
+    ++t_help_depth;
     // acquire: pairs with the release store of done in StackJob::run.
     while (!awaited.done.load(std::memory_order_acquire)) {
-        Job* job = nullptr;
-        {
-            std::lock_guard lock(m_lock);
-            if (!m_queue.empty()) {
-                job = m_queue.back();
-                m_queue.pop_back();
-            }
-        }
-        // Either the awaited job itself (still queued: run it inline) or someone else's.
+        Job* job = t_help_depth <= kMaxHelpDepth ? take_oldest() : nullptr;
         if (job != nullptr)
             job->execute(job);
         else
             spin_pause();
     }
+    --t_help_depth;
 }
 
 void MutexPoolExecutor::worker_loop(std::size_t index)
@@ -80,15 +92,7 @@ void MutexPoolExecutor::worker_loop(std::size_t index)
             return;
         // relaxed: a stale value only costs one more look at the queue.
         while (m_running.load(std::memory_order_relaxed) && !m_shutdown.load(std::memory_order_relaxed)) {
-            Job* job = nullptr;
-            {
-                std::lock_guard lock(m_lock);
-                if (!m_queue.empty()) {
-                    job = m_queue.front();
-                    m_queue.pop_front();
-                }
-            }
-            if (job != nullptr)
+            if (Job* job = take_oldest())
                 job->execute(job);
             else
                 spin_pause();

@@ -1,8 +1,10 @@
 #pragma once
-// Baseline executor: a classic thread pool with one shared job queue behind one mutex. Joiners
-// help from the back (newest first, like a local deque); idle workers take the oldest job
-// from the front. Same jobs, same join protocol and same pinning as WorkStealingExecutor;
-// only the queue differs.
+// Baseline executor: a classic thread pool with one shared job queue behind one mutex. Idle
+// workers take the oldest job (front). A joiner runs its own job inline if it is still
+// queued (searched from the back, where it usually is); otherwise it helps with the oldest
+// jobs while it waits. Helping is capped in depth: with one shared queue a helper can pick
+// up a job that itself waits and helps again, and uncapped that nesting overflowed the
+// stack in UTS (65,000 frames). Same jobs and same pinning as WorkStealingExecutor.
 #include "forkjoin/job.h"
 
 #include <atomic>
@@ -38,7 +40,7 @@ public:
         StackJob<B> job_b(b);
         enqueue(&job_b);
         a();
-        if (take_newest_if(&job_b)) {
+        if (take_if_queued(&job_b)) {
             b();
             return;
         }
@@ -49,7 +51,8 @@ private:
     void begin_run();
     void end_run();
     void enqueue(Job*);
-    bool take_newest_if(Job*);
+    bool take_if_queued(Job*);
+    Job* take_oldest();
     void help_until_done(Job const&);
     void worker_loop(std::size_t index);
 

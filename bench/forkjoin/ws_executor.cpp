@@ -36,6 +36,7 @@ void WorkStealingExecutor::begin_run()
 {
     pin_current_thread(0);
     t_current_worker = m_workers[0].get();
+    t_current_worker->epoch.go_online();
     // release: pairs with the workers' acquire wait; nothing is queued yet, it only wakes them.
     m_running.store(true, std::memory_order_release);
     m_running.notify_all();
@@ -45,6 +46,7 @@ void WorkStealingExecutor::end_run()
 {
     // relaxed: every job of this run is done (root joined them all); workers only go idle.
     m_running.store(false, std::memory_order_relaxed);
+    t_current_worker->epoch.go_offline();
     t_current_worker = nullptr;
 }
 
@@ -62,7 +64,9 @@ Job* WorkStealingExecutor::steal_from_random_victim(Worker& self)
     std::size_t victim = std::size_t(x % (workers - 1));
     if (victim >= self.index)
         ++victim; // never ourselves
-    return m_workers[victim]->steal_into(self);
+    // Between jobs we hold no buffer of any deque: announce it, then steal in that section.
+    self.epoch.quiescent();
+    return m_workers[victim]->deque.steal().item;
 }
 
 void WorkStealingExecutor::help_until_done(Worker& self, Job const& awaited)
@@ -86,6 +90,7 @@ void WorkStealingExecutor::worker_loop(std::uint32_t index)
         m_running.wait(false, std::memory_order_acquire);
         if (m_shutdown.load(std::memory_order_relaxed))
             return;
+        self.epoch.go_online();
         // relaxed: a stale value only costs one more steal attempt.
         while (m_running.load(std::memory_order_relaxed) && !m_shutdown.load(std::memory_order_relaxed)) {
             if (Job* job = steal_from_random_victim(self))
@@ -93,6 +98,7 @@ void WorkStealingExecutor::worker_loop(std::uint32_t index)
             else
                 spin_pause();
         }
+        self.epoch.go_offline();
     }
 }
 

@@ -41,10 +41,15 @@ public:
     {
         Worker& self = *t_current_worker;
         StackJob<B> job_b(b);
-        self.push(&job_b);
+        if (self.deque.push(&job_b) != core::PushResult::ok) {
+            // Out of memory for a bigger deque: nothing to share, run both here.
+            a();
+            b();
+            return;
+        }
         a();
         // Everything a() pushed has been joined, so the newest job is job_b unless stolen.
-        if (self.take() == &job_b) {
+        if (self.deque.take() == &job_b) {
             b();
             return;
         }
@@ -55,12 +60,10 @@ private:
     struct Worker {
         Worker(core::EpochDomain&, std::uint32_t index);
 
-        // Owner side (the worker's own thread).
-        void push(Job* job);
-        Job* take();
-
+        // Online (QSBR) while a run is on: steals need a section, and quiescent() between
+        // jobs is two plain loads. Offline while parked, so it never holds epochs back.
         core::EpochParticipant epoch;
-        core::WorkStealingDeque<Job*> deque;
+        core::WorkStealingDeque<Job> deque; // push/take: this worker's thread only
         std::uint32_t index;
         std::uint64_t random_state;
     };

@@ -15,6 +15,7 @@ constexpr size_t kMadtEntriesOffset = kSdtHeaderSize + 8;  // after local APIC a
 constexpr uint32_t kMadtPcatCompat = 1u << 0;
 constexpr uint32_t kCpuEnabled = 1u << 0;
 constexpr uint32_t kCpuOnlineCapable = 1u << 1;
+constexpr uint8_t kXapicBroadcastId = 0xFF;
 
 enum MadtEntryType : uint8_t {
     entry_local_apic = 0,
@@ -103,9 +104,13 @@ void parse_madt_entry(std::span<const uint8_t> entry, Madt& out)
 {
     const uint8_t* p = entry.data();
     switch (p[0]) {
-    case entry_local_apic:
-        add_cpu(out, cpu_from_flags(p[3], p[2], lib::load_le32(p + 4), false));
+    case entry_local_apic: {
+        // 0xFF is the xAPIC broadcast ID, used by some firmware for empty sockets; an
+        // IPI to it would reach every CPU, so such an entry is never usable.
+        const uint32_t flags = p[3] == kXapicBroadcastId ? 0 : lib::load_le32(p + 4);
+        add_cpu(out, cpu_from_flags(p[3], p[2], flags, false));
         return;
+    }
     case entry_local_x2apic:
         add_cpu(out, cpu_from_flags(lib::load_le32(p + 4), lib::load_le32(p + 12), lib::load_le32(p + 8), true));
         return;

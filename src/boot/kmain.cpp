@@ -53,7 +53,8 @@ void parse_boot_info(uint64_t info_phys) {
     if (g_boot_info.memory_count == 0) panic("multiboot2: no memory map in the boot information");
 }
 
-void cmdline_warning(void*, const char* message) { log_warn("cmdline: %s", message); }
+// The parser words its warnings in full ("cmdline: unknown option ..."), one line each.
+void cmdline_warning(void*, const char* message) { log_warn("%s", message); }
 
 klog::Level to_log_level(boot::LogLevel level) {
     switch (level) {

@@ -259,24 +259,9 @@ void reset_parsed_fields(BootInfo& out)
     out.modules_truncated = false;
 }
 
-} // namespace
-
-void parse_multiboot2(std::span<const uint8_t> bytes, BootInfo& out)
+// `info` is the block (header included) as far as it may be read.
+void walk_tags(std::span<const uint8_t> info, BootInfo& out)
 {
-    reset_parsed_fields(out);
-    if (bytes.size() < kInfoHeaderSize) {
-        out.error = ParseError::too_short;
-        return;
-    }
-    const uint32_t total_size = lib::load_le32(bytes.data());
-    out.total_size = total_size;
-    if (total_size < kInfoHeaderSize || total_size > bytes.size()) {
-        out.error = ParseError::bad_total_size;
-        return;
-    }
-    // From here on only the first total_size bytes exist, whatever the span holds.
-    const auto info = bytes.first(total_size);
-
     TagParser parser(out);
     size_t offset = kInfoHeaderSize;
     for (;;) {
@@ -308,6 +293,32 @@ void parse_multiboot2(std::span<const uint8_t> bytes, BootInfo& out)
         }
         offset = next;
     }
+}
+
+} // namespace
+
+void parse_multiboot2(std::span<const uint8_t> bytes, BootInfo& out)
+{
+    reset_parsed_fields(out);
+    if (bytes.size() < kInfoHeaderSize) {
+        out.error = ParseError::too_short;
+        return;
+    }
+    const uint32_t total_size = lib::load_le32(bytes.data());
+    out.total_size = total_size;
+    if (total_size < kInfoHeaderSize) {
+        out.error = ParseError::bad_total_size;
+        return;
+    }
+    // A block claiming more than the caller could map is still walked as far as the
+    // span goes: the memory map usually comes early, and without it the kernel cannot
+    // boot at all. The error stays bad_total_size, the root cause, whatever the cut-off
+    // tag then looks like. Bytes past total_size are never read.
+    const bool cut_short = total_size > bytes.size();
+    const auto info = cut_short ? bytes : bytes.first(total_size);
+    walk_tags(info, out);
+    if (cut_short)
+        out.error = ParseError::bad_total_size;
 }
 
 const char* to_string(ParseError e)

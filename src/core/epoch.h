@@ -347,15 +347,17 @@ public:
         uint64_t g = m_domain.epoch();
         size_t freed = 0;
         while (m_head && m_head->epoch + EpochDomain::kGracePeriods <= g) {
+            // Unlink before calling free_fn: it may retire again (e.g. a torture test
+            // re-queueing its object for another grace period).
             RetireNode* node = m_head;
             m_head = node->next;
+            if (!m_head)
+                m_tail = nullptr;
+            --m_pending;
+            add_freed(1);
             node->free_fn(node);
             ++freed;
         }
-        if (!m_head)
-            m_tail = nullptr;
-        m_pending -= freed;
-        add_freed(freed);
         return freed + m_domain.reclaim_shared();
     }
 

@@ -24,6 +24,8 @@ constexpr uint32_t kNoOwner = ~0u;
 // after acquiring and it is only compared with the reader's own index, which only that
 // CPU itself could have stored.
 std::atomic<uint32_t> g_owner{kNoOwner};
+// relaxed: set once by the panicking CPU, which reads its own store; another CPU that
+// misses it just keeps taking the lock normally, which is what it should do anyway.
 std::atomic<bool> g_panic_mode{false};
 // About a second of spinning in TCG; after that a panicking CPU writes regardless.
 constexpr uint64_t kPanicLockSpins = 50'000'000;

@@ -176,12 +176,13 @@ KTEST(kstack_guard_page_fault_is_caught_and_reported) {
     arch::expect_fault(&fault);
     bool faulted = probe_read_faults(target);
     arch::expect_fault(nullptr);
+    // The same description the fault handler logged and a panic report would print.
+    char note[64];
+    arch::describe_fault_address(target, note, sizeof note);
     mm::free_kernel_stack(s);
     KEXPECT(faulted && fault.hit, "touching the guard page did not fault");
     KEXPECT(fault.fault_address == target, "fault at 0x%llx, expected 0x%llx", (unsigned long long)fault.fault_address,
             (unsigned long long)target);
-    char note[64];
-    arch::describe_fault_address(target, note, sizeof note);
     KEXPECT(strncmp(note, "guard page hit", 14) == 0, "fault report says \"%s\"", note);
     // A mapped address does not fault and is not called a guard page.
     uint64_t mapped = reinterpret_cast<uint64_t>(&fault);

@@ -49,20 +49,30 @@ bool readable(uint64_t address) {
 } // namespace
 
 void print_backtrace(uint64_t rbp, int max_frames) {
+    uint64_t previous = 0;
+    int repeats = 0;  // runaway recursion: one line per distinct frame, then a count
     for (int i = 0; i < max_frames; ++i) {
-        if (rbp == 0 || !readable(rbp)) return;
+        if (rbp == 0 || !readable(rbp)) break;
         auto frame = reinterpret_cast<const uint64_t*>(rbp);
         uint64_t return_address = frame[1];
-        if (return_address == 0) return;
-        char symbol[160];
-        // The call instruction is just before the return address: symbolize that byte, so
-        // a call at the very end of a function is not attributed to the next one.
-        format(return_address - 1, symbol, sizeof symbol);
-        klog::print("  #%-2d 0x%016llx %s\n", i, (unsigned long long)return_address, symbol);
+        if (return_address == 0) break;
+        if (return_address == previous) {
+            ++repeats;
+        } else {
+            if (repeats > 0) klog::print("      (same frame %d more times)\n", repeats);
+            repeats = 0;
+            char symbol[160];
+            // The call instruction is just before the return address: symbolize that byte,
+            // so a call at the very end of a function is not attributed to the next one.
+            format(return_address - 1, symbol, sizeof symbol);
+            klog::print("  #%-2d 0x%016llx %s\n", i, (unsigned long long)return_address, symbol);
+            previous = return_address;
+        }
         uint64_t next = frame[0];
-        if (next <= rbp) return;  // stacks grow down, so callers' frames are above ours
+        if (next <= rbp) break;  // stacks grow down, so callers' frames are above ours
         rbp = next;
     }
+    if (repeats > 0) klog::print("      (same frame %d more times)\n", repeats);
 }
 
 } // namespace ksyms

@@ -14,6 +14,6 @@ void format(uint64_t address, char* buf, size_t size);
 // Prints "  #i 0xaddr name+0xoff" lines (raw console output) for the return addresses
 // found by walking saved frame pointers from `rbp`. Stops at a null or implausible frame
 // pointer (unmapped, misaligned, not moving up the stack) or after `max_frames`.
-void print_backtrace(uint64_t rbp, int max_frames = 32);
+void print_backtrace(uint64_t rbp, int max_frames = 64);
 
 } // namespace ksyms

@@ -22,7 +22,9 @@
 namespace {
 
 constexpr int32_t kNobody = -1;
-// acq_rel CAS: the winner's report happens after the claim; losers only need the value.
+// The CPU that owns the panic report. The claim is an acq_rel CAS; panic_in_progress()
+// loads it with acquire, pairing with that CAS, so an NMI handler that sees a panicking
+// CPU also sees what it wrote before claiming.
 std::atomic<int32_t> g_panic_cpu{kNobody};
 
 [[noreturn]] void halt_forever() {
@@ -80,6 +82,15 @@ void print_registers(const InterruptFrame& f) {
         ksyms::format(frame->rip, symbol, sizeof symbol);
         klog::print("rip %016llx %s\n", (unsigned long long)frame->rip, symbol);
         klog::print("rsp %016llx\n", (unsigned long long)frame->rsp);
+        // A #DF is usually a #PF that could not be delivered (a stack ran into its guard
+        // page), and CR2 still names the address; for a #PF it is the faulting address.
+        if (frame->vector == arch::kVectorDoubleFault) {
+            uint64_t cr2 = arch::read_cr2();
+            char note[64];
+            arch::describe_fault_address(cr2, note, sizeof note);
+            klog::print("cr2 %016llx (last page-fault address)%s%s\n", (unsigned long long)cr2, note[0] ? " " : "",
+                        note);
+        }
         if (frame->vector == arch::kVectorPageFault) {
             uint64_t cr2 = arch::read_cr2();
             char note[64];

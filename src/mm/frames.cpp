@@ -146,7 +146,11 @@ void frames_init(const boot::BootInfo& info) {
         const boot::MemoryRegion& region = info.memory[r];
         uint64_t end = region_end(region);
         if (end > kMaxPhysical) end = kMaxPhysical;
-        if (end > g_memory_end) g_memory_end = end;
+        // Reserved ranges can be far-away holes (QEMU reports one just below 1 TiB on
+        // AMD CPUs); RAM and firmware tables are what the direct map must cover.
+        bool ram = region.type == boot::MemoryType::usable || region.type == boot::MemoryType::acpi_reclaimable ||
+                   region.type == boot::MemoryType::acpi_nvs;
+        if (ram && end > g_memory_end) g_memory_end = end;
         if (region.type == boot::MemoryType::usable && end > usable_end) usable_end = end;
     }
     if (usable_end <= kLowMemoryEnd) panic("frames: the memory map has no usable memory above 1 MiB");

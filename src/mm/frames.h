@@ -25,7 +25,8 @@ std::optional<uint64_t> alloc_low_frame();
 // Like alloc_frame(), but the frame lies below `limit` (page tables: the AP trampoline
 // loads CR3 in 32-bit mode, so every page-table frame must be below 4 GiB).
 std::optional<uint64_t> alloc_frame_below(uint64_t limit);
-// One past the highest address of any memory-map region (what the direct map covers).
+// One past the highest RAM address in the memory map (usable, ACPI reclaimable, ACPI
+// NVS); the direct map covers at least this.
 uint64_t physical_memory_end();
 
 size_t free_frame_count();

@@ -19,6 +19,7 @@
 #include "mm/kstack.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
+#include "smp/smp.h"
 #include "smp/smp_internal.h"
 
 extern "C" const uint8_t trampoline_start[], trampoline_end[], trampoline_data[];
@@ -62,6 +63,14 @@ const acpi::Madt* g_madt = nullptr;
 // release (AP, when fully up): pairs with the BSP's acquire poll in start_ap(); everything
 // the AP did before (its registration, its entry in ran[]) is then visible to the BSP.
 std::atomic<arch::PerCpu*> g_arrived{nullptr};
+
+// Decides a late AP's race against the BSP's timeout: whoever moves it out of `open`
+// first wins. The AP claims it before it registers; the BSP revokes it when it gives up,
+// and an AP that then finds it revoked parks itself instead of taking an index the BSP
+// is about to hand to the next AP. acq_rel on both CASes; the winner's earlier writes
+// are seen by the loser.
+enum StartClaim : uint32_t { kClaimOpen, kClaimTaken, kClaimRevoked };
+std::atomic<uint32_t> g_claim{kClaimOpen};
 
 uint64_t read_cr0() { uint64_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 uint64_t read_cr4() { uint64_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
@@ -119,8 +128,25 @@ uint32_t acpi_uid_of(uint32_t apic_id) {
     return ~0u;
 }
 
+// release (start_ap_main): pairs with the acquire load in ap_idle_loop(), so whatever
+// the main loop needs was set up before an AP calls it.
+std::atomic<ApMain> g_ap_main{nullptr};
+
 [[noreturn]] void ap_idle_loop() {
-    for (;;) arch::sti_halt();  // IPIs and timer ticks are served from here
+    ApMain returned = nullptr;  // a main that returned is not called again
+    for (;;) {
+        // Interrupts off from the check to the hlt (sti takes effect after hlt starts),
+        // so the wakeup IPI of start_ap_main() cannot slip in between and be lost.
+        arch::cli();
+        ApMain fn = g_ap_main.load(std::memory_order_acquire);
+        if (fn && fn != returned) {
+            arch::sti();
+            fn();
+            returned = fn;
+            continue;
+        }
+        arch::sti_halt();  // IPIs and timer ticks are served from here
+    }
 }
 
 // The AP's first C++ code, on its own kernel stack, still on the temporary page tables.
@@ -135,6 +161,13 @@ uint32_t acpi_uid_of(uint32_t apic_id) {
     if (g_madt) arch::lapic::apply_nmi_entries(*g_madt, acpi_uid_of(apic_id));
     arch::timer::init_this_cpu();
     pc->topology = arch::topology_of(apic_id);
+    uint32_t open = kClaimOpen;
+    if (!g_claim.compare_exchange_strong(open, kClaimTaken, std::memory_order_acq_rel)) {
+        for (;;) {  // the BSP gave up on us: stay out of everything
+            arch::cli();
+            arch::halt();
+        }
+    }
     // The BSP is blocked in start_ap() until g_arrived is set, so ran[] has one writer.
     g_report.ran[g_report.ran_count++] = apic_id;
     if (apic_id != pc->apic_id)
@@ -162,6 +195,7 @@ StartResult start_ap(uint32_t apic_id, uint32_t index, uint32_t timeout_ms, bool
     d->entry = reinterpret_cast<uint64_t>(&ap_entry);
     d->arg = reinterpret_cast<uint64_t>(pc);
     g_arrived.store(nullptr, std::memory_order_relaxed);  // only the AP we start next writes it
+    g_claim.store(kClaimOpen, std::memory_order_relaxed);  // published by the INIT-SIPI below
     // The trampoline and data stores above must be visible before the AP runs: the ICR
     // write that sends INIT is ordered after them (UC MMIO, or the fence in send_ipi for
     // x2APIC).
@@ -184,6 +218,9 @@ StartResult start_ap(uint32_t apic_id, uint32_t index, uint32_t timeout_ms, bool
     uint64_t deadline = arch::ns_since_boot() + uint64_t(timeout_ms) * 1000000;
     while (!g_arrived.load(std::memory_order_acquire)) {  // pairs with ap_entry()'s release
         if (arch::ns_since_boot() > deadline) {
+            uint32_t open = kClaimOpen;
+            if (!g_claim.compare_exchange_strong(open, kClaimRevoked, std::memory_order_acq_rel))
+                continue;  // it claimed its start just now: it is registering, wait for it
             // Park it again with INIT, so it cannot wake up later and run on memory the
             // next AP is given. Its block and stack are leaked on purpose for the same reason.
             arch::lapic::send_ipi(apic_id, 0, Delivery::init);
@@ -201,6 +238,11 @@ bool contains(const uint32_t* ids, uint32_t n, uint32_t id) {
 }
 
 } // namespace
+
+void start_ap_main(ApMain fn) {
+    g_ap_main.store(fn, std::memory_order_release);  // pairs with ap_idle_loop()
+    send_ipi_all_but_self(Ipi::reschedule);           // wake the halted APs to look
+}
 
 namespace detail {
 

@@ -35,6 +35,13 @@ using CallFn = void (*)(void* arg);
 void call_on(const CpuSet& set, CallFn fn, void* arg, bool wait);
 void call_on_all(CallFn fn, void* arg, bool wait);
 
+// After bring-up the APs idle in `sti; hlt`, serving IPIs. This hands them a main loop
+// (the scheduler's): every online AP leaves its idle loop and calls fn(), which should
+// not return (if it does, the AP goes back to idling and does not call that fn again).
+// nullptr leaves APs idling.
+using ApMain = void (*)();
+void start_ap_main(ApMain fn);
+
 // Panic path: stops every other CPU with an NMI. Safe to call before SMP is up.
 void stop_other_cpus();
 

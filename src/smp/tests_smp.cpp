@@ -142,3 +142,54 @@ KTEST(smp_reschedule_ipi_reaches_a_set) {
         KEXPECT(smp::detail::reschedule_count(i) > before[i], "cpu %u never took the reschedule IPI", i);
     }
 }
+
+namespace {
+AtomicCpuSet g_ap_main_seen;
+void record_ap_main() { g_ap_main_seen.add(arch::this_cpu()->index); }
+} // namespace
+
+KTEST(smp_ap_main_runs_once_on_every_ap) {
+    uint32_t n = arch::cpu_count();
+    smp::start_ap_main(record_ap_main);
+    uint64_t deadline = arch::ns_since_boot() + kWaitLimitNs;
+    for (uint32_t i = 1; i < n; ++i) {
+        while (!g_ap_main_seen.contains(i) && arch::ns_since_boot() < deadline) arch::cpu_relax();
+        KEXPECT(g_ap_main_seen.contains(i), "cpu %u never ran the AP main", i);
+    }
+    KEXPECT(!g_ap_main_seen.contains(0), "the BSP ran the AP main");
+    smp::start_ap_main(nullptr);  // back to plain idling for the tests that follow
+}
+
+namespace {
+constexpr uint32_t kStormRounds = 20;  // ~3 s with 8 vCPUs on a 2-core host under TCG
+std::atomic<uint64_t> g_storm_calls{0};
+std::atomic<uint32_t> g_storms_done{0};
+// relaxed: counted only; the waits in call_on order the increments before the checks.
+void storm_increment(void*) { g_storm_calls.fetch_add(1, std::memory_order_relaxed); }
+void storm(void*) {
+    for (uint32_t r = 0; r < kStormRounds; ++r) smp::call_on_all(storm_increment, nullptr, true);
+    g_storms_done.fetch_add(1, std::memory_order_release);  // pairs with the test's acquire
+}
+} // namespace
+
+// Every CPU at once calls every CPU, over and over, waiting each time: the inboxes take
+// concurrent pushes while their owners drain them from handlers and wait loops alike.
+KTEST(smp_call_storm_from_all_cpus_loses_nothing) {
+    uint32_t n = arch::cpu_count();
+    g_storm_calls.store(0, std::memory_order_relaxed);
+    g_storms_done.store(0, std::memory_order_relaxed);
+    smp::CpuSet aps;
+    for (uint32_t i = 1; i < n; ++i) aps.add(i);
+    uint64_t start = arch::ns_since_boot();
+    smp::call_on(aps, storm, nullptr, false);
+    storm(nullptr);
+    uint64_t deadline = arch::ns_since_boot() + 10 * kWaitLimitNs;
+    while (g_storms_done.load(std::memory_order_acquire) < n && arch::ns_since_boot() < deadline) arch::cpu_relax();
+    KEXPECT(g_storms_done.load(std::memory_order_acquire) == n, "%u of %u storms finished",
+            g_storms_done.load(std::memory_order_acquire), n);
+    uint64_t expected = uint64_t(n) * kStormRounds * n;
+    log_info("smp test: %u CPUs x %u rounds of call_on_all took %lu ms", n, kStormRounds,
+             (unsigned long)((arch::ns_since_boot() - start) / 1000000));
+    KEXPECT(g_storm_calls.load(std::memory_order_relaxed) == expected, "%lu calls ran, expected %lu",
+            (unsigned long)g_storm_calls.load(std::memory_order_relaxed), (unsigned long)expected);
+}

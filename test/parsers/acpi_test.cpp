@@ -325,6 +325,18 @@ TEST(Acpi, disabled_and_online_capable_cpus_are_reported_with_their_flags)
     EXPECT_FALSE(madt->cpus[3].enabled);
 }
 
+TEST(Acpi, an_xapic_entry_with_the_broadcast_id_is_never_usable)
+{
+    MadtBuilder b;
+    b.local_apic(0, 0).local_apic(1, 0xFF, 1).local_apic(2, 0xFF, 2);
+    auto [error, madt] = parse_madt(b.finish());
+    ASSERT_EQ(error, Error::none);
+    ASSERT_EQ(madt->cpu_count, 2u);
+    EXPECT_EQ(madt->cpus[1].apic_id, 0xFFu);
+    EXPECT_FALSE(madt->cpus[1].enabled);
+    EXPECT_FALSE(madt->cpus[1].online_capable);
+}
+
 TEST(Acpi, non_contiguous_apic_ids_are_kept_as_listed)
 {
     // 2 sockets x 3 cores: QEMU leaves a hole after each socket's cores.

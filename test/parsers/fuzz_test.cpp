@@ -112,6 +112,15 @@ void expect_string_inside(const char* s, const ExactBuffer& buffer)
     }
 }
 
+// After a truncation or append, makes the self-described length agree with the bytes
+// again (as a loader or firmware that cut the data consistently would), so the walk
+// runs right up to the new end instead of stopping at the length check.
+void fit_length_field(Bytes& b, size_t length_at, size_t minimum_size)
+{
+    if (b.size() >= minimum_size)
+        set_u32(b, length_at, static_cast<uint32_t>(b.size()));
+}
+
 // Fixes an SDT's checksum over what it claims to cover, so mutations reach the entry
 // walk instead of all dying at the checksum.
 void fix_sdt_checksum(Bytes& b)
@@ -119,6 +128,56 @@ void fix_sdt_checksum(Bytes& b)
     if (b.size() < 36)
         return;
     fix_checksum(b, 9, std::min<size_t>(get_u32(b, 4), b.size()));
+}
+
+// Structure-aware inputs built from scratch: random tags or entries with random (often
+// too small) sizes, the end of the block falling anywhere. Mutating valid seeds rarely
+// puts a short tag right at the end, which is where a missing per-type length check
+// would read past the buffer.
+Bytes random_multiboot(Mutator& m)
+{
+    MultibootBuilder b;
+    for (size_t i = 0, n = m.below(8); i < n; ++i) {
+        const uint32_t type = m.chance(90) ? static_cast<uint32_t>(1 + m.below(22)) : 0xffff;
+        Bytes payload(m.below(48));
+        for (auto& byte : payload)
+            byte = m.chance(30) ? 0 : static_cast<uint8_t>(m.below(256));
+        if (type == 6 && payload.size() >= 4 && m.chance(70))
+            payload[0] = static_cast<uint8_t>(m.chance(50) ? 24 : m.below(48));
+        b.tag(type, payload);
+    }
+    if (m.chance(80))
+        b.end();
+    Bytes out = b.build();
+    if (m.chance(30))
+        out.resize(m.below(out.size() + 1));
+    if (m.chance(50))
+        fit_length_field(out, 0, 8);
+    return out;
+}
+
+Bytes random_madt(Mutator& m)
+{
+    static constexpr uint8_t kTypes[] = { 0, 1, 2, 3, 4, 5, 9, 0xA, 0xB, 0x7F };
+    static constexpr uint8_t kNaturalLength[] = { 8, 12, 10, 8, 6, 12, 16, 12, 6, 4 };
+    MadtBuilder b(0xFEE00000, static_cast<uint32_t>(m.below(4)));
+    for (size_t i = 0, n = m.below(12); i < n; ++i) {
+        const size_t which = m.below(std::size(kTypes));
+        const size_t length = m.chance(60) ? kNaturalLength[which] : m.below(20);
+        Bytes entry(length < 2 ? 2 : length);
+        for (auto& byte : entry)
+            byte = static_cast<uint8_t>(m.below(256));
+        entry[0] = kTypes[which];
+        entry[1] = static_cast<uint8_t>(length);
+        b.raw(entry);
+    }
+    Bytes out = b.finish();
+    if (m.chance(40)) {
+        out.resize(m.below(out.size() + 1));
+        fit_length_field(out, 4, 36);
+    }
+    fix_sdt_checksum(out);
+    return out;
 }
 
 } // namespace
@@ -136,7 +195,9 @@ TEST(Fuzz, multiboot2_mutations_never_escape_the_block)
     size_t clean = 0;
     for (int i = 0; i < kIterations; ++i) {
         const size_t which = mutator.below(std::size(seeds));
-        const Bytes input = mutator.mutate(seeds[which], fields[which], {});
+        Bytes input = mutator.chance(25) ? random_multiboot(mutator) : mutator.mutate(seeds[which], fields[which], {});
+        if (mutator.chance(30))
+            fit_length_field(input, 0, 8);
         const ExactBuffer buffer(input);
         boot::parse_multiboot2(buffer.span(), *info);
 
@@ -173,13 +234,10 @@ TEST(Fuzz, cmdline_mutations_keep_every_option_in_range)
         const ExactBuffer buffer(input);
         boot::Options o;
         size_t seen = 0;
-        struct Ctx {
-            size_t* seen;
-        } ctx { &seen };
         const size_t warnings = boot::parse_cmdline(
             std::string_view(reinterpret_cast<const char*>(buffer.begin()), input.size()), o,
             [](void* c, const char* message) {
-                ++*static_cast<Ctx*>(c)->seen;
+                ++*static_cast<size_t*>(c);
                 const size_t length = std::strlen(message);
                 ASSERT_GT(length, 9u);
                 ASSERT_LT(length, 256u);
@@ -187,7 +245,7 @@ TEST(Fuzz, cmdline_mutations_keep_every_option_in_range)
                 for (size_t k = 0; k < length; ++k)
                     ASSERT_TRUE(message[k] >= 0x20 && message[k] < 0x7f) << message;
             },
-            &ctx);
+            &seen);
         ASSERT_EQ(warnings, seen);
         ASSERT_GE(o.timeslice_us, 100u);
         ASSERT_LE(o.timeslice_us, 1000000u);
@@ -230,6 +288,8 @@ TEST(Fuzz, rsdp_and_root_table_mutations_stay_in_bounds)
         {
             const size_t which = mutator.below(2);
             Bytes input = mutator.mutate(root_seeds[which], { 4 }, {});
+            if (mutator.chance(30))
+                fit_length_field(input, 4, 36);
             if (mutator.chance(70))
                 fix_sdt_checksum(input);
             const ExactBuffer buffer(input);
@@ -272,8 +332,12 @@ TEST(Fuzz, madt_mutations_keep_counts_within_their_arrays)
     for (int i = 0; i < kIterations; ++i) {
         const size_t which = mutator.below(std::size(seeds));
         Bytes input = mutator.mutate(seeds[which], { 4, 36 }, u8_fields[which]);
+        if (mutator.chance(30))
+            fit_length_field(input, 4, 36);
         if (mutator.chance(80))
             fix_sdt_checksum(input);
+        if (mutator.chance(25))
+            input = random_madt(mutator);
         const ExactBuffer buffer(input);
         const acpi::Error e = acpi::parse_madt(buffer.span(), *madt);
         ASSERT_LE(madt->cpu_count, acpi::kMaxMadtCpus);

@@ -41,7 +41,7 @@ inline Bytes efi_layout(bool new_rsdp_first)
 {
     MultibootBuilder b;
     b.cmdline("").bootloader_name("GRUB 2.06").module(0x200000, 0x201234, "initrd ramdisk");
-    b.memory_map({ { 0, 0xa0000, 1 }, { 0x100000, 0x700000, 1 }, { 0x800000, 0x8000, 4 }, { 0x808000, 0x8000, 1 } }, 24);
+    b.memory_map({ { 0, 0xa0000, 1 }, { 0x100000, 0x700000, 1 }, { 0x800000, 0x8000, 4 }, { 0x808000, 0x8000, 1 } });
     b.framebuffer_rgb(0x80000000, 1280 * 4, 1280, 800, 32);
     b.u64_tag(kTagEfi64SystemTable, 0x7f9ee018);
     Bytes v2 = make_rsdp_v2(0x7fb7e014, 0x7fb7e0e8);

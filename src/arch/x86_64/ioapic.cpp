@@ -67,11 +67,11 @@ void init(const acpi::Madt& madt) {
         io.gsi_base = m.gsi_base;
         io.id = m.id;
         uint32_t version = read_reg(io, kRegVersion);
-        io.inputs = ((version >> 16) & 0xff) + 1;
         if (version == 0xffffffff) {
             log_warn("ioapic: nothing answers at 0x%x, skipped", m.address);
             continue;
         }
+        io.inputs = ((version >> 16) & 0xff) + 1;
         for (uint32_t input = 0; input < io.inputs; ++input) write_redirection(io, input, kRedirMasked);
         log_info("ioapic: id %u at 0x%x, GSIs %u-%u, all masked", io.id, m.address, io.gsi_base,
                  io.gsi_base + io.inputs - 1);

@@ -17,7 +17,7 @@ constexpr uint64_t kGiveUpCycles = 1000000000ull;
 
 } // namespace
 
-bool pit_measure(uint32_t us, void (*on_start)(void*), void (*on_end)(void*), void* ctx) {
+bool pit_measure(uint32_t us, PitWindow& w, void (*on_start)(void*), void (*on_end)(void*), void* ctx) {
     if (us > kMaxWindowUs) us = kMaxWindowUs;
     uint32_t ticks = uint32_t(uint64_t(us) * kPitHz / 1000000);
     if (ticks == 0) ticks = 1;
@@ -27,14 +27,22 @@ bool pit_measure(uint32_t us, void (*on_start)(void*), void (*on_end)(void*), vo
     outb(kSystemControl, (inb(kSystemControl) & ~0x02) | 0x01);
     outb(kPitCommand, kChannel2Mode0);
     outb(kPitChannel2, uint8_t(ticks));
-    outb(kPitChannel2, uint8_t(ticks >> 8));
+    w.start_lo = rdtsc();
+    outb(kPitChannel2, uint8_t(ticks >> 8));  // counting starts here
     if (on_start) on_start(ctx);
-    uint64_t start = rdtsc();
+    w.start_hi = rdtsc();
+    // OUT2 rose after the last poll that read it low began, and before the first poll
+    // that read it high ended.
     bool ok = true;
-    while (!(inb(kSystemControl) & 0x20)) {
-        if (rdtsc() - start > kGiveUpCycles) { ok = false; break; }
+    w.end_lo = w.start_hi;
+    for (;;) {
+        uint64_t before_poll = rdtsc();
+        if (inb(kSystemControl) & 0x20) break;
+        w.end_lo = before_poll;
+        if (before_poll - w.start_lo > kGiveUpCycles) { ok = false; break; }
     }
     if (on_end) on_end(ctx);
+    w.end_hi = rdtsc();
     outb(kSystemControl, inb(kSystemControl) & ~0x01);
     return ok;
 }
@@ -42,7 +50,8 @@ bool pit_measure(uint32_t us, void (*on_start)(void*), void (*on_end)(void*), vo
 bool pit_wait_us(uint64_t us) {
     while (us > 0) {
         uint32_t chunk = us > kMaxWindowUs ? kMaxWindowUs : uint32_t(us);
-        if (!pit_measure(chunk, nullptr, nullptr, nullptr)) return false;
+        PitWindow w;
+        if (!pit_measure(chunk, w, nullptr, nullptr, nullptr)) return false;
         us -= chunk;
     }
     return true;

@@ -90,7 +90,7 @@ KTEST(timer_oneshot_interrupt_fires_once_after_its_delay) {
     wait_ns(20000000);
     KEXPECT(g_ticks.load(std::memory_order_relaxed) == 1, "one-shot fired %u times",
             g_ticks.load(std::memory_order_relaxed));
-    log_info("timer test: %s one-shot of 5 ms fired after %lu us", arch::timer::mode_name(),
+    log_info("timer test: one-shot (%s) of 5 ms fired after %lu us", arch::timer::mode_name(),
              (unsigned long)(elapsed / 1000));
 }
 
@@ -100,8 +100,10 @@ KTEST(timer_periodic_interrupt_repeats_and_stops) {
     wait_ns(50000000);
     arch::timer::stop();
     uint32_t ticks = g_ticks.load(std::memory_order_relaxed);
-    // 25 expected; TCG delivers late under host load, so accept a wide band.
-    KEXPECT(ticks >= 12 && ticks <= 30, "periodic 2 ms over 50 ms gave %u ticks", ticks);
+    // 25 expected. QEMU drops the ticks it could not deliver on time (it re-arms from
+    // "now"), and under host load that can be half of them; more than 25 (+2 for the
+    // edges) would mean the period is wrong.
+    KEXPECT(ticks >= 5 && ticks <= 27, "periodic 2 ms over 50 ms gave %u ticks", ticks);
     wait_ns(10000000);
     KEXPECT(g_ticks.load(std::memory_order_relaxed) == ticks, "ticks kept coming after stop()");
     log_info("timer test: periodic 2 ms over 50 ms gave %u ticks", ticks);

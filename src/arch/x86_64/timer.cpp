@@ -17,7 +17,8 @@ namespace {
 constexpr uint32_t kDivideBy16 = 0x3;  // divide configuration register encoding
 constexpr uint32_t kDivider = 16;
 constexpr uint32_t kWindowUs = 10000;
-constexpr int kWindows = 3;
+constexpr int kGoodWindows = 2;  // stop after this many clean windows
+constexpr int kMaxWindows = 20;  // 200 ms at worst
 constexpr uint64_t kNsPerSecond = 1000000000;
 
 // Written by calibrate() on the BSP before any AP starts; read-only afterwards.
@@ -51,12 +52,6 @@ void start_free_running_lapic() {
     lapic::write(lapic::kRegLvtTimer, lapic::kLvtMasked | kVectorTimer);
     lapic::write(lapic::kRegTimerDivide, kDivideBy16);
     lapic::write(lapic::kRegTimerInitial, 0xffffffff);
-}
-
-uint64_t median3(uint64_t a, uint64_t b, uint64_t c) {
-    if (a > b) { uint64_t t = a; a = b; b = t; }
-    if (b > c) b = c;
-    return a > b ? a : b;
 }
 
 // ns * rate / 1e9 without overflow for any ns below ~584 years.
@@ -100,43 +95,59 @@ TickCallback set_tick_callback(TickCallback cb) {
 
 void calibrate() {
     set_interrupt_handler(kVectorTimer, timer_interrupt);
-    if (!lapic::ready()) {
-        log_warn("timer: no local APIC; only the TSC is available");
-    }
-    uint64_t tsc_samples[kWindows] = {}, lapic_samples[kWindows] = {};
+    if (!lapic::ready()) log_warn("timer: no local APIC; only the TSC is available");
     uint64_t cpuid_hz = tsc_hz_from_cpuid();
+    // A window is trusted when its TSC brackets are within 0.1% of its length; host
+    // preemption under TCG (or an SMI) makes some windows useless, so try several and
+    // keep the tightest.
+    Window best;
+    PitWindow best_pit;
+    int tried = 0, good = 0;
     bool pit_ok = true;
-    for (int i = 0; i < kWindows; ++i) {
+    for (; tried < kMaxWindows && good < kGoodWindows; ++tried) {
         Window w;
+        PitWindow pw;
         if (lapic::ready()) start_free_running_lapic();
         if (cpuid_hz) {
-            // The TSC rate is known: time the LAPIC against it.
+            // The TSC rate is known: time the LAPIC against it; the samples bracket themselves.
+            pw.start_lo = rdtsc();
             sample_start(&w);
-            while (rdtsc() - w.tsc_start < cpuid_hz / (kNsPerSecond / (kWindowUs * 1000))) cpu_relax();
+            pw.start_hi = rdtsc();
+            while (rdtsc() - w.tsc_start < cpuid_hz / (1000000 / kWindowUs)) cpu_relax();
+            pw.end_lo = rdtsc();
             sample_end(&w);
-        } else if (!pit_measure(kWindowUs, sample_start, sample_end, &w)) {
+            pw.end_hi = rdtsc();
+        } else if (!pit_measure(kWindowUs, pw, sample_start, sample_end, &w)) {
             pit_ok = false;
             break;
         }
-        uint64_t cycles = w.tsc_end - w.tsc_start;
-        tsc_samples[i] = cycles * (1000000 / kWindowUs);
-        uint64_t counts = uint64_t(w.lapic_start - w.lapic_end);
-        lapic_samples[i] = counts * (1000000 / kWindowUs);
+        if (pw.slack() * 1000 <= pw.cycles()) ++good;
+        if (tried == 0 || pw.slack() < best_pit.slack()) {
+            best = w;
+            best_pit = pw;
+        }
     }
     if (lapic::ready()) lapic::write(lapic::kRegTimerInitial, 0);
 
-    uint64_t tsc_measured = median3(tsc_samples[0], tsc_samples[1], tsc_samples[2]);
+    uint64_t cycles = best_pit.cycles();
+    uint64_t slack_ppm = cycles ? best_pit.slack() * 1000000 / cycles : 0;
     if (cpuid_hz) {
         g_from_cpuid = true;
         set_tsc_hz(cpuid_hz);
-    } else if (pit_ok && tsc_measured) {
-        set_tsc_hz(tsc_measured);
+    } else if (pit_ok && cycles) {
+        set_tsc_hz(cycles * (1000000 / kWindowUs));
+        if (good == 0)
+            log_warn("timer: no clean PIT window in %d tries; TSC rate uncertain by up to %lu ppm", tried,
+                     (unsigned long)slack_ppm);
     } else {
         log_warn("timer: PIT channel 2 does not count; keeping the 1 GHz TSC guess");
     }
     if (lapic::ready()) {
-        if (pit_ok) {
-            g_lapic_hz = median3(lapic_samples[0], lapic_samples[1], lapic_samples[2]);
+        uint64_t lapic_cycles = best.tsc_end - best.tsc_start;
+        if (pit_ok && lapic_cycles) {
+            // counts per cycle is exact for the window; scale by the TSC rate just chosen.
+            uint64_t counts = uint32_t(best.lapic_start - best.lapic_end);
+            g_lapic_hz = counts * tsc_hz() / lapic_cycles;
         }
         if (g_lapic_hz == 0) {
             // No usable measurement: QEMU's bus clock is 1 GHz, so 1 GHz / 16 is a defensible guess.
@@ -146,10 +157,11 @@ void calibrate() {
     }
     g_mode = cpuinfo().features.tsc_deadline ? Mode::tsc_deadline : Mode::lapic_oneshot;
     uint64_t tsc = tsc_hz();
-    log_info("timer: TSC %lu.%03lu MHz (%s%s), LAPIC timer %lu.%03lu MHz (divider %u), one-shot mode %s",
+    log_info("timer: TSC %lu.%03lu MHz (%s%s; %d windows, %d clean, best +-%lu ppm), LAPIC timer %lu.%03lu MHz "
+             "(divider %u), one-shot mode: %s",
              (unsigned long)(tsc / 1000000), (unsigned long)(tsc / 1000 % 1000),
              g_from_cpuid ? "CPUID 0x15/0x16" : "PIT channel 2",
-             cpuinfo().features.invariant_tsc ? ", invariant" : "",
+             cpuinfo().features.invariant_tsc ? ", invariant" : "", tried, good, (unsigned long)slack_ppm,
              (unsigned long)(g_lapic_hz / 1000000), (unsigned long)(g_lapic_hz / 1000 % 1000), kDivider,
              mode_name());
 }

@@ -14,9 +14,16 @@ constexpr uint32_t kPitHz = 1193182;
 // (gave up after a generous TSC bound).
 bool pit_wait_us(uint64_t us);
 // One calibration window: starts channel 2 for `us` (<= 50000) microseconds and returns
-// when OUT2 rises. `on_start`/`on_end` run right before and after, so the caller can
-// sample other clocks at the edges. False if the PIT never answered.
-bool pit_measure(uint32_t us, void (*on_start)(void*), void (*on_end)(void*), void* ctx);
+// when OUT2 rises. The TSC brackets where the count started ([start_lo, start_hi]) and
+// where it ended ([end_lo, end_hi]); a host preemption or SMI widens a bracket instead of
+// silently skewing the result. `on_start`/`on_end` run inside the brackets, so the caller
+// can sample other clocks there. False if the PIT never answered.
+struct PitWindow {
+    uint64_t start_lo = 0, start_hi = 0, end_lo = 0, end_hi = 0;
+    uint64_t slack() const { return (start_hi - start_lo) + (end_hi - end_lo); }
+    uint64_t cycles() const { return ((end_lo + end_hi) - (start_lo + start_hi)) / 2; }
+};
+bool pit_measure(uint32_t us, PitWindow& window, void (*on_start)(void*), void (*on_end)(void*), void* ctx);
 
 // ---------------------------------------------------------------- LAPIC timer
 namespace timer {

@@ -1,0 +1,207 @@
+// Single-threaded properties of WorkStealingDeque: order, empty edges, growth, allocation
+// failure, indices past 2^32, steal_batch sizing.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/deque.h"
+#include "core/epoch.h"
+
+namespace {
+
+struct Task {
+    int id = 0;
+};
+
+using Deque = core::WorkStealingDeque<Task>;
+
+std::vector<Task> make_tasks(int n)
+{
+    std::vector<Task> tasks(n);
+    for (int i = 0; i < n; ++i)
+        tasks[i].id = i;
+    return tasks;
+}
+
+TEST(Deque, take_on_a_fresh_deque_returns_null_and_leaves_it_usable)
+{
+    core::EpochDomain domain;
+    Deque deque(domain, 4);
+    EXPECT_EQ(deque.take(), nullptr);
+    EXPECT_EQ(deque.take(), nullptr); // bottom restored: a second take is still "empty"
+    EXPECT_EQ(deque.take_fifo(), nullptr);
+    EXPECT_EQ(deque.steal().status, core::StealStatus::empty);
+    EXPECT_EQ(deque.size_approx(), 0);
+    Task t;
+    ASSERT_EQ(deque.push(&t), core::PushResult::ok);
+    EXPECT_EQ(deque.size_approx(), 1);
+    EXPECT_EQ(deque.take(), &t);
+    EXPECT_EQ(deque.take(), nullptr);
+    EXPECT_EQ(deque.size_approx(), 0);
+}
+
+TEST(Deque, every_operation_on_an_emptied_deque_reports_empty)
+{
+    core::EpochDomain domain;
+    Deque deque(domain, 2);
+    auto tasks = make_tasks(3);
+    for (auto& t : tasks)
+        ASSERT_EQ(deque.push(&t), core::PushResult::ok);
+    EXPECT_EQ(deque.steal().item, &tasks[0]);
+    EXPECT_EQ(deque.take_fifo(), &tasks[1]);
+    EXPECT_EQ(deque.take(), &tasks[2]);
+    EXPECT_EQ(deque.take(), nullptr);
+    EXPECT_EQ(deque.take_fifo(), nullptr);
+    EXPECT_EQ(deque.steal().status, core::StealStatus::empty);
+    Deque other(domain, 2);
+    EXPECT_EQ(deque.steal_batch(other, 8), 0u);
+}
+
+TEST(Deque, take_is_lifo_and_take_fifo_and_steal_are_fifo)
+{
+    core::EpochDomain domain;
+    Deque deque(domain, 8);
+    auto tasks = make_tasks(6);
+    for (auto& t : tasks)
+        ASSERT_EQ(deque.push(&t), core::PushResult::ok);
+    EXPECT_EQ(deque.take(), &tasks[5]);
+    EXPECT_EQ(deque.take_fifo(), &tasks[0]);
+    EXPECT_EQ(deque.steal().item, &tasks[1]);
+    EXPECT_EQ(deque.take(), &tasks[4]);
+    EXPECT_EQ(deque.take_fifo(), &tasks[2]);
+    EXPECT_EQ(deque.take(), &tasks[3]);
+    EXPECT_EQ(deque.take(), nullptr);
+}
+
+TEST(Deque, growth_from_capacity_two_keeps_every_item_in_order)
+{
+    core::EpochDomain domain;
+    core::EpochParticipant me(domain, 0);
+    Deque deque(domain, 2);
+    EXPECT_EQ(deque.capacity(), 2);
+    auto tasks = make_tasks(1000);
+    for (int round = 0; round < 2; ++round) {
+        for (auto& t : tasks)
+            ASSERT_EQ(deque.push(&t), core::PushResult::ok);
+        EXPECT_GE(deque.capacity(), 1000);
+        // Half from the top, half from the bottom.
+        for (int i = 0; i < 500; ++i)
+            ASSERT_EQ(deque.steal().item, &tasks[i]);
+        for (int i = 999; i >= 500; --i)
+            ASSERT_EQ(deque.take(), &tasks[i]);
+        EXPECT_EQ(deque.take(), nullptr);
+    }
+    // Nine buffers were replaced (2 -> 1024); all went through the epoch domain.
+    EXPECT_TRUE(me.barrier(100));
+    for (int i = 0; i < 4; ++i)
+        me.try_reclaim();
+    core::EpochStats st = domain.stats();
+    EXPECT_EQ(st.retired, 9u);
+    EXPECT_EQ(st.freed, 9u);
+}
+
+TEST(Deque, capacity_is_rounded_up_to_a_power_of_two)
+{
+    core::EpochDomain domain;
+    EXPECT_EQ(Deque(domain, 0).capacity(), 2);
+    EXPECT_EQ(Deque(domain, 3).capacity(), 4);
+    EXPECT_EQ(Deque(domain, 1000).capacity(), 1024);
+}
+
+TEST(Deque, push_reports_out_of_memory_and_loses_nothing)
+{
+    core::EpochDomain domain;
+    Deque deque(domain, 2);
+    auto tasks = make_tasks(5);
+    ASSERT_EQ(deque.push(&tasks[0]), core::PushResult::ok);
+    ASSERT_EQ(deque.push(&tasks[1]), core::PushResult::ok);
+    core::platform::testing::fail_next_allocations(1);
+    EXPECT_EQ(deque.push(&tasks[2]), core::PushResult::out_of_memory);
+    EXPECT_EQ(deque.size_approx(), 2);
+    EXPECT_EQ(deque.capacity(), 2);
+    // The allocator recovers: the same push now succeeds, nothing was lost or reordered.
+    ASSERT_EQ(deque.push(&tasks[2]), core::PushResult::ok);
+    ASSERT_EQ(deque.push(&tasks[3]), core::PushResult::ok);
+    EXPECT_EQ(deque.steal().item, &tasks[0]);
+    EXPECT_EQ(deque.take(), &tasks[3]);
+    EXPECT_EQ(deque.take(), &tasks[2]);
+    EXPECT_EQ(deque.take(), &tasks[1]);
+    EXPECT_EQ(deque.take(), nullptr);
+}
+
+TEST(Deque, a_deque_whose_first_buffer_failed_allocates_on_first_push)
+{
+    core::EpochDomain domain;
+    core::platform::testing::fail_next_allocations(1);
+    Deque deque(domain, 4);
+    EXPECT_EQ(deque.capacity(), 0);
+    EXPECT_EQ(deque.take(), nullptr);
+    EXPECT_EQ(deque.steal().status, core::StealStatus::empty);
+    Task t;
+    core::platform::testing::fail_next_allocations(1);
+    EXPECT_EQ(deque.push(&t), core::PushResult::out_of_memory);
+    EXPECT_EQ(deque.push(&t), core::PushResult::ok);
+    EXPECT_EQ(deque.capacity(), 4);
+    EXPECT_EQ(deque.take(), &t);
+}
+
+TEST(Deque, indices_carried_past_2_pow_32_keep_order_and_emptiness)
+{
+    core::EpochDomain domain;
+    const int64_t start = (int64_t(1) << 32) - 5;
+    Deque deque(domain, 2, start);
+    auto tasks = make_tasks(64);
+    EXPECT_EQ(deque.take(), nullptr);
+    for (int rep = 0; rep < 3; ++rep) {
+        for (auto& t : tasks)
+            ASSERT_EQ(deque.push(&t), core::PushResult::ok);
+        EXPECT_EQ(deque.size_approx(), 64);
+        for (int i = 0; i < 32; ++i)
+            ASSERT_EQ(deque.steal().item, &tasks[i]); // top crosses 2^32 here
+        for (int i = 63; i >= 32; --i)
+            ASSERT_EQ(deque.take(), &tasks[i]);
+        EXPECT_EQ(deque.take(), nullptr);
+        EXPECT_EQ(deque.size_approx(), 0);
+    }
+}
+
+TEST(Deque, steal_batch_moves_half_rounded_up_at_most_max_in_order)
+{
+    core::EpochDomain domain;
+    Deque victim(domain, 2);
+    Deque mine(domain, 2);
+    auto tasks = make_tasks(11);
+    for (auto& t : tasks)
+        ASSERT_EQ(victim.push(&t), core::PushResult::ok);
+    EXPECT_EQ(victim.steal_batch(mine, 100), 6u);
+    EXPECT_EQ(victim.size_approx(), 5);
+    EXPECT_EQ(mine.size_approx(), 6);
+    EXPECT_EQ(victim.steal_batch(mine, 2), 2u);
+    // Oldest first: mine holds 0..7 in push order.
+    for (int i = 0; i < 8; ++i)
+        ASSERT_EQ(mine.take_fifo(), &tasks[i]);
+    EXPECT_EQ(mine.take(), nullptr);
+    EXPECT_EQ(victim.steal_batch(victim, 4), 0u); // from itself: refused
+    EXPECT_EQ(victim.size_approx(), 3);
+}
+
+TEST(Deque, steal_batch_takes_only_what_fits_when_the_thief_cannot_grow)
+{
+    core::EpochDomain domain;
+    Deque victim(domain, 16);
+    Deque mine(domain, 2);
+    auto tasks = make_tasks(16);
+    for (auto& t : tasks)
+        ASSERT_EQ(victim.push(&t), core::PushResult::ok);
+    Task own;
+    ASSERT_EQ(mine.push(&own), core::PushResult::ok);
+    core::platform::testing::fail_next_allocations(1);
+    // Room for one more in `mine` (capacity 2, one used): exactly one is claimed.
+    EXPECT_EQ(victim.steal_batch(mine, 8), 1u);
+    EXPECT_EQ(victim.size_approx(), 15);
+    EXPECT_EQ(mine.take(), &tasks[0]);
+    EXPECT_EQ(mine.take(), &own);
+}
+
+} // namespace

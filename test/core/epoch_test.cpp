@@ -1,0 +1,260 @@
+// Direct properties of EpochDomain / EpochParticipant: the two-epoch grace rule, stalled and
+// offline participants, barrier, registration, hand-over of garbage on leave.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "core/epoch.h"
+
+namespace {
+
+struct Garbage {
+    core::RetireNode node; // first member
+    bool freed = false;
+    static void free_fn(core::RetireNode* n) { reinterpret_cast<Garbage*>(n)->freed = true; }
+};
+
+size_t count_freed(const std::vector<Garbage>& garbage)
+{
+    size_t n = 0;
+    for (auto& g : garbage)
+        n += g.freed;
+    return n;
+}
+
+TEST(Epoch, garbage_is_freed_only_after_the_global_epoch_moved_two_past_its_stamp)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    Garbage g;
+    uint64_t e = domain.epoch();
+    writer.retire(&g.node, &Garbage::free_fn);
+    EXPECT_EQ(g.node.epoch, e);
+    // try_reclaim advances at most once per call.
+    writer.try_reclaim();
+    EXPECT_EQ(domain.epoch(), e + 1);
+    EXPECT_FALSE(g.freed);
+    writer.try_reclaim();
+    EXPECT_EQ(domain.epoch(), e + 2);
+    EXPECT_TRUE(g.freed);
+    core::EpochStats st = writer.stats();
+    EXPECT_EQ(st.retired, 1u);
+    EXPECT_EQ(st.freed, 1u);
+    EXPECT_EQ(st.pending, 0u);
+    EXPECT_EQ(st.epoch_advances, 2u);
+}
+
+TEST(Epoch, a_stalled_section_lets_garbage_grow_frees_nothing_early_and_drains_after)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant stalled(domain, 1);
+    stalled.enter();
+    uint64_t pinned_at = domain.epoch();
+    std::vector<Garbage> garbage(500);
+    for (auto& g : garbage) {
+        writer.retire(&g.node, &Garbage::free_fn);
+        writer.try_reclaim();
+    }
+    EXPECT_EQ(count_freed(garbage), 0u) << "freed while a section that may hold it was open";
+    EXPECT_LE(domain.epoch(), pinned_at + 1) << "epoch ran past a pinned participant";
+    EXPECT_EQ(writer.stats().pending, 500u);
+    EXPECT_FALSE(writer.barrier(200)) << "barrier must not complete while the section is open";
+    stalled.exit();
+    EXPECT_TRUE(writer.barrier());
+    EXPECT_EQ(count_freed(garbage), 500u);
+    EXPECT_EQ(writer.stats().pending, 0u);
+}
+
+TEST(Epoch, an_online_participant_blocks_until_quiescent_and_an_offline_one_never_blocks)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant cpu(domain, 1);
+    cpu.go_online();
+    Garbage a;
+    writer.retire(&a.node, &Garbage::free_fn);
+    EXPECT_FALSE(writer.barrier(100)) << "online and silent must hold the grace period";
+    EXPECT_FALSE(a.freed);
+    // Sections while online are free (no shared write) and still protect.
+    cpu.enter();
+    cpu.exit();
+    EXPECT_FALSE(a.freed);
+    // The epoch moved once (cpu had announced it); one quiescent state lets it move again.
+    cpu.quiescent();
+    writer.try_reclaim();
+    EXPECT_TRUE(a.freed);
+
+    Garbage b;
+    writer.retire(&b.node, &Garbage::free_fn);
+    cpu.go_offline(); // e.g. a CPU about to halt
+    EXPECT_TRUE(writer.barrier(100)) << "an offline participant must not block reclamation";
+    EXPECT_TRUE(b.freed);
+}
+
+TEST(Epoch, go_offline_inside_a_section_takes_effect_at_the_outermost_exit)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    reader.go_online();
+    reader.enter();
+    reader.enter();
+    reader.go_offline();
+    Garbage g;
+    writer.retire(&g.node, &Garbage::free_fn);
+    EXPECT_FALSE(writer.barrier(100));
+    reader.exit();
+    EXPECT_FALSE(writer.barrier(100)) << "still inside the outer section";
+    reader.exit();
+    EXPECT_TRUE(writer.barrier(100));
+    EXPECT_TRUE(g.freed);
+}
+
+TEST(Epoch, barrier_inside_own_section_refuses_instead_of_deadlocking)
+{
+    core::EpochDomain domain(2);
+    core::EpochParticipant me(domain, 0);
+    Garbage g;
+    me.retire(&g.node, &Garbage::free_fn);
+    me.enter();
+    EXPECT_FALSE(me.barrier());
+    me.exit();
+    EXPECT_TRUE(me.barrier());
+    EXPECT_TRUE(g.freed);
+}
+
+TEST(Epoch, unbalanced_exit_is_ignored)
+{
+    core::EpochDomain domain(2);
+    core::EpochParticipant me(domain, 0);
+    me.exit();
+    EXPECT_FALSE(me.in_section());
+    me.enter();
+    EXPECT_TRUE(me.in_section());
+    me.exit();
+    me.exit();
+    EXPECT_FALSE(me.in_section());
+}
+
+TEST(Epoch, ids_out_of_range_or_taken_are_refused_and_freed_ids_are_reusable)
+{
+    core::EpochDomain domain(2);
+    core::EpochParticipant a(domain, 0);
+    EXPECT_TRUE(a.registered());
+    core::EpochParticipant b(domain, 2);
+    EXPECT_FALSE(b.registered());
+    {
+        core::EpochParticipant c(domain, 1);
+        EXPECT_TRUE(c.registered());
+        core::EpochParticipant clash(domain, 1);
+        EXPECT_FALSE(clash.registered());
+    }
+    core::EpochParticipant d(domain, 1);
+    EXPECT_TRUE(d.registered());
+    // A detached participant is harmless: sections do nothing, retire goes to the domain.
+    b.enter();
+    Garbage g;
+    b.retire(&g.node, &Garbage::free_fn);
+    b.exit();
+    for (int i = 0; i < 4; ++i)
+        a.try_reclaim();
+    EXPECT_TRUE(g.freed);
+}
+
+TEST(Epoch, garbage_of_a_participant_that_leaves_is_freed_by_the_others)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant stays(domain, 0);
+    Garbage g;
+    {
+        core::EpochParticipant leaves(domain, 1);
+        leaves.retire(&g.node, &Garbage::free_fn);
+    }
+    EXPECT_FALSE(g.freed);
+    for (int i = 0; i < 4; ++i)
+        stays.try_reclaim();
+    EXPECT_TRUE(g.freed);
+    core::EpochStats st = domain.stats();
+    EXPECT_EQ(st.retired, st.freed);
+}
+
+TEST(Epoch, garbage_left_in_the_domain_is_freed_by_its_destructor)
+{
+    Garbage g;
+    {
+        core::EpochDomain domain(2);
+        domain.retire(&g.node, &Garbage::free_fn);
+    }
+    EXPECT_TRUE(g.freed);
+}
+
+TEST(Epoch, a_free_fn_may_retire_again_without_losing_the_list)
+{
+    static core::EpochParticipant* s_me = nullptr;
+    static int s_calls = 0;
+    struct Again {
+        core::RetireNode node;
+        int rounds = 0;
+        static void fn(core::RetireNode* n)
+        {
+            auto* self = reinterpret_cast<Again*>(n);
+            ++s_calls;
+            if (++self->rounds < 3)
+                s_me->retire(n, &Again::fn);
+        }
+    };
+    core::EpochDomain domain(2);
+    core::EpochParticipant me(domain, 0);
+    s_me = &me;
+    Again a;
+    me.retire(&a.node, &Again::fn);
+    EXPECT_TRUE(me.barrier());
+    EXPECT_EQ(a.rounds, 3);
+    EXPECT_EQ(s_calls, 3);
+    EXPECT_EQ(me.pending(), 0u);
+}
+
+// Many threads entering and leaving while one retires: the counters balance at the end
+// and the epoch moved.
+TEST(Epoch, concurrent_sections_and_retires_balance_retired_and_freed)
+{
+    core::EpochDomain domain(8);
+    constexpr int kReaders = 4;
+    std::atomic<bool> stop { false };
+    std::vector<std::thread> readers;
+    for (int i = 0; i < kReaders; ++i) {
+        readers.emplace_back([&, i] {
+            core::EpochParticipant me(domain, i + 1);
+            if (i & 1)
+                me.go_online();
+            while (!stop.load(std::memory_order_relaxed)) {
+                core::EpochGuard guard(me);
+                std::this_thread::yield();
+            }
+            me.quiescent();
+        });
+    }
+    std::vector<Garbage> garbage(20000);
+    {
+        core::EpochParticipant writer(domain, 0);
+        for (auto& g : garbage) {
+            writer.retire(&g.node, &Garbage::free_fn);
+            writer.try_reclaim();
+        }
+        stop.store(true, std::memory_order_relaxed);
+        for (auto& t : readers)
+            t.join();
+        EXPECT_TRUE(writer.barrier());
+    }
+    EXPECT_EQ(count_freed(garbage), garbage.size());
+    core::EpochStats st = domain.stats();
+    EXPECT_EQ(st.retired, garbage.size());
+    EXPECT_EQ(st.freed, garbage.size());
+    EXPECT_GT(st.epoch_advances, 2u);
+}
+
+} // namespace
