@@ -1,8 +1,11 @@
 // Fork-join on host threads: fib(30) (spawn overhead) and UTS T1 (irregular parallelism),
-// each run sequentially and on ours / tbb / mutex at 1 and 2 workers. Counters:
+// each run sequentially and on ours / tbb / tbb_invoke / mutex at 1 and 2 workers.
+// One worker runs everything on the benchmark thread, so it is timed in that thread's CPU
+// time (robust when other jobs share the machine); two workers are timed in wall time.
+// Counters (not on the sequential rows themselves):
 //   spawns         joins per run (one job offered to other workers per join)
-//   ns_per_spawn   (time of this run - sequential time) / spawns
-//   speedup        sequential time / time of this run
+//   ns_per_spawn   (time of this run - best sequential time) / spawns
+//   speedup        best sequential time / time of this run
 #include "common/affinity.h"
 #include "forkjoin/algorithms.h"
 #include "forkjoin/mutex_pool.h"
@@ -13,7 +16,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <string>
 #include <type_traits>
@@ -31,10 +34,26 @@ enum class Workload { Fib, Uts };
 // (which run first), or measured here if a filter skipped them.
 double g_sequential_seconds[2] = { 0.0, 0.0 };
 
-double seconds_since(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+// Wall time, or the calling thread's CPU time when only this thread does the work.
+class RunTimer {
+public:
+    explicit RunTimer(bool thread_cpu_time)
+        : m_cpu(thread_cpu_time)
+        , m_start(now())
+    {
+    }
+    double seconds() const { return now() - m_start; }
+
+private:
+    double now() const
+    {
+        timespec ts {};
+        clock_gettime(m_cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+        return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+    }
+    bool m_cpu;
+    double m_start;
+};
 
 std::uint64_t run_workload(SequentialExecutor& executor, Workload workload)
 {
@@ -50,9 +69,9 @@ double sequential_seconds(Workload workload)
         SequentialExecutor executor;
         double best = 1e30;
         for (int run = 0; run < 3; ++run) {
-            auto const start = std::chrono::steady_clock::now();
+            RunTimer const timer(true);
             benchmark::DoNotOptimize(run_workload(executor, workload));
-            best = std::min(best, seconds_since(start));
+            best = std::min(best, timer.seconds());
         }
         cached = best;
     }
@@ -72,10 +91,17 @@ UtsCount const& uts_t1_reference()
     return count;
 }
 
+std::size_t workers_of(benchmark::State const& state) { return std::size_t(state.range(0)); }
+
+template<class Executor>
 void report(benchmark::State& state, Workload workload, double seconds_per_run, std::uint64_t spawns)
 {
-    double const sequential = sequential_seconds(workload);
     state.counters["spawns"] = double(spawns);
+    if constexpr (std::is_same_v<Executor, SequentialExecutor>) {
+        record_sequential(workload, seconds_per_run);
+        return; // the sequential row itself: nothing to compare with
+    }
+    double const sequential = sequential_seconds(workload);
     state.counters["ns_per_spawn"] = (seconds_per_run - sequential) * 1e9 / double(spawns);
     state.counters["speedup"] = sequential / seconds_per_run;
 }
@@ -84,21 +110,19 @@ template<class Executor>
 void bm_fib(benchmark::State& state)
 {
     pin_current_thread(0);
-    Executor executor(std::size_t(state.range(0)));
+    Executor executor(workers_of(state));
     std::uint64_t result = 0;
-    auto const start = std::chrono::steady_clock::now();
+    RunTimer const timer(workers_of(state) == 1);
     for (auto _ : state) {
         executor.run([&] { result = fib(executor, kFibN); });
         benchmark::DoNotOptimize(result);
     }
-    double const per_run = seconds_since(start) / double(state.iterations());
+    double const per_run = timer.seconds() / double(state.iterations());
     if (result != kFib30) {
         state.SkipWithError("fib(30) returned a wrong value");
         return;
     }
-    if constexpr (std::is_same_v<Executor, SequentialExecutor>)
-        record_sequential(Workload::Fib, per_run);
-    report(state, Workload::Fib, per_run, fib_spawn_count(kFibN));
+    report<Executor>(state, Workload::Fib, per_run, fib_spawn_count(kFibN));
 }
 
 template<class Executor>
@@ -106,38 +130,41 @@ void bm_uts(benchmark::State& state)
 {
     pin_current_thread(0);
     UtsCount const& reference = uts_t1_reference();
-    Executor executor(std::size_t(state.range(0)));
+    Executor executor(workers_of(state));
     UtsCount result;
-    auto const start = std::chrono::steady_clock::now();
+    RunTimer const timer(workers_of(state) == 1);
     for (auto _ : state) {
         executor.run([&] { result = uts_count(executor, kUtsT1, uts_root(kUtsT1)); });
         benchmark::DoNotOptimize(result);
     }
-    double const per_run = seconds_since(start) / double(state.iterations());
+    double const per_run = timer.seconds() / double(state.iterations());
     if (result.nodes != reference.nodes || result.leaves != reference.leaves) {
         state.SkipWithError("UTS T1 node count differs from the sequential count");
         return;
     }
-    if constexpr (std::is_same_v<Executor, SequentialExecutor>)
-        record_sequential(Workload::Uts, per_run);
     state.counters["nodes"] = double(result.nodes);
-    report(state, Workload::Uts, per_run, result.leaves - 1);
+    report<Executor>(state, Workload::Uts, per_run, result.leaves - 1);
 }
 
 template<class Executor>
 void register_executor(bool parallel)
 {
     std::string const suffix = std::string("/") + Executor::name;
-    auto* fib_bench = benchmark::RegisterBenchmark(("BM_fib30" + suffix).c_str(), bm_fib<Executor>);
-    auto* uts_bench = benchmark::RegisterBenchmark(("BM_uts_t1" + suffix).c_str(), bm_uts<Executor>);
-    for (auto* bench : { fib_bench, uts_bench }) {
-        bench->ArgName("workers")->UseRealTime()->Unit(benchmark::kMillisecond);
-        bench->Arg(1);
-        if (parallel)
-            bench->Arg(2);
+    for (bool uts : { false, true }) {
+        std::string const name = (uts ? "BM_uts_t1" : "BM_fib30") + suffix;
+        auto* function = uts ? bm_uts<Executor> : bm_fib<Executor>;
+        // One worker (or sequential): CPU time of this thread, as measured above.
+        auto* one = benchmark::RegisterBenchmark(name.c_str(), function);
+        one->ArgName("workers")->Arg(1)->Unit(benchmark::kMillisecond);
+        if (uts)
+            one->Iterations(2); // about a second each; two per repetition are enough
+        if (!parallel)
+            continue;
+        auto* two = benchmark::RegisterBenchmark(name.c_str(), function);
+        two->ArgName("workers")->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+        if (uts)
+            two->Iterations(2);
     }
-    // One UTS run takes about a second sequentially; two per repetition are enough.
-    uts_bench->Iterations(2);
 }
 
 }

@@ -138,7 +138,10 @@ bool discover(const boot::BootInfo& info) {
     }
     static RootTable entries;  // 512 bytes: keep it off the boot stack
     e = parse_root_table(root, is_xsdt, entries);
-    if (e != Error::none) {
+    if (e == Error::truncated_entry && entries.count > 0) {
+        // The parser kept every whole entry before the fault; use them.
+        log_warn("acpi: %s has a truncated last entry; using the %zu whole ones", is_xsdt ? "XSDT" : "RSDT", entries.count);
+    } else if (e != Error::none) {
         log_warn("acpi: %s entries unreadable (%s); booting one CPU", is_xsdt ? "XSDT" : "RSDT", to_string(e));
         return false;
     }
@@ -156,8 +159,15 @@ bool discover(const boot::BootInfo& info) {
         if (memcmp(header, "APIC", 4) == 0 && !g_platform.has_madt) {
             e = map_table(phys, "APIC", kMaxTableLength, table);
             if (e == Error::none) e = parse_madt(table, g_platform.madt);
-            if (e != Error::none) log_warn("acpi: MADT unusable (%s); booting one CPU", to_string(e));
-            else g_platform.has_madt = true;
+            if (e == Error::truncated_entry && g_platform.madt.cpu_count > 0) {
+                // Entries before the malformed one were parsed; boot with those CPUs.
+                log_warn("acpi: MADT has a malformed entry (%s); using the %zu CPUs listed before it", to_string(e), g_platform.madt.cpu_count);
+                g_platform.has_madt = true;
+            } else if (e != Error::none) {
+                log_warn("acpi: MADT unusable (%s); booting one CPU", to_string(e));
+            } else {
+                g_platform.has_madt = true;
+            }
         } else if (memcmp(header, "FACP", 4) == 0 && !g_platform.fadt_phys) {
             e = map_table(phys, "FACP", kMaxTableLength, table);
             if (e != Error::none) {

@@ -111,13 +111,13 @@ int main(int argc, char** argv)
         c.progress = print_line;
         auto r = core_stress::run_deque_stress(c);
         std::printf("deque verdict: %s rounds=%llu pushed=%llu taken=%llu (lifo=%llu fifo=%llu stolen=%llu "
-                    "via_batch=%llu) lost_races=%llu duplicates=%llu lost=%llu stalled=%d epoch_advances=%llu "
-                    "buffers freed/retired=%llu/%llu\n",
+                    "via_batch=%llu) lost_races=%llu duplicates=%llu lost=%llu corrupted=%llu stalled=%d "
+                    "epoch_advances=%llu buffers freed/retired=%llu/%llu\n",
             r.ok() ? "PASS" : "FAIL", (unsigned long long)r.rounds, (unsigned long long)r.pushed,
             (unsigned long long)r.taken(), (unsigned long long)r.taken_lifo, (unsigned long long)r.taken_fifo,
             (unsigned long long)r.stolen, (unsigned long long)r.taken_by_thieves, (unsigned long long)r.lost_races,
-            (unsigned long long)r.duplicates, (unsigned long long)r.lost, int(r.stalled),
-            (unsigned long long)r.epoch_advances, (unsigned long long)r.buffers_freed,
+            (unsigned long long)r.duplicates, (unsigned long long)r.lost, (unsigned long long)r.corrupted,
+            int(r.stalled), (unsigned long long)r.epoch_advances, (unsigned long long)r.buffers_freed,
             (unsigned long long)r.buffers_retired);
         std::fflush(stdout);
         passed &= r.ok();

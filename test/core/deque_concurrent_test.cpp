@@ -22,6 +22,7 @@ void expect_exactly_once(const DequeStressResult& r)
 {
     EXPECT_EQ(r.duplicates, 0u) << "an item was taken twice";
     EXPECT_EQ(r.lost, 0u) << "an item was never taken";
+    EXPECT_EQ(r.corrupted, 0u) << "an item's contents were not visible to the thread that took it";
     EXPECT_FALSE(r.stalled) << "no progress for the stall timeout";
     EXPECT_EQ(r.taken(), r.pushed);
     EXPECT_EQ(r.buffers_retired, r.buffers_freed) << "a replaced buffer was never freed";

@@ -14,14 +14,20 @@ namespace {
 
 struct Item {
     std::atomic<uint32_t> times_taken { 0 };
+    // Plain on purpose: written by the owner before push, read by whoever takes the item.
+    // Without the push -> steal happens-before edge this is a data race TSan reports (the
+    // deque's own fields are all atomics, so TSan would see nothing else).
+    uint64_t payload = 0;
 };
+
+uint64_t payload_of(uint64_t index) { return index * 0x9e3779b97f4a7c15ull + 7; }
 
 using Deque = core::WorkStealingDeque<Item>;
 
 // Counters shared by the threads of a run; relaxed everywhere: read after join().
 struct Counters {
     std::atomic<uint64_t> pushed { 0 }, push_failures { 0 }, taken_lifo { 0 }, taken_fifo { 0 },
-        stolen { 0 }, batch_moved { 0 }, taken_by_thieves { 0 }, lost_races { 0 }, duplicates { 0 };
+        stolen { 0 }, batch_moved { 0 }, taken_by_thieves { 0 }, lost_races { 0 }, duplicates { 0 }, corrupted { 0 };
 };
 
 class Round {
@@ -86,6 +92,9 @@ private:
 
     void consume(Item* item, std::atomic<uint64_t>& how)
     {
+        uint64_t index = uint64_t(item - m_item_array.get());
+        if (index >= m_items || item->payload != payload_of(index))
+            m_counters.corrupted.fetch_add(1, std::memory_order_relaxed);
         // relaxed: exactly-once is checked by the value returned, not by ordering.
         if (item->times_taken.fetch_add(1, std::memory_order_relaxed) != 0)
             m_counters.duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -103,6 +112,7 @@ private:
             if (choice < 60) {
                 uint32_t burst = 1 + rng.below(32);
                 for (uint32_t i = 0; i < burst && next < m_items; ++i) {
+                    m_item_array[next].payload = payload_of(next);
                     if (m_victim.push(&m_item_array[next]) != core::PushResult::ok) {
                         m_counters.push_failures.fetch_add(1, std::memory_order_relaxed);
                         break;
@@ -278,6 +288,7 @@ DequeStressResult run_deque_stress(const DequeStressConfig& config)
     result.taken_by_thieves = counters.taken_by_thieves.load();
     result.lost_races = counters.lost_races.load();
     result.duplicates = counters.duplicates.load();
+    result.corrupted = counters.corrupted.load();
     return result;
 }
 

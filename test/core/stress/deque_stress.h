@@ -33,7 +33,8 @@ struct DequeStressResult {
     uint64_t taken_by_thieves = 0; // thieves taking from their own deques
     uint64_t lost_races = 0;
     uint64_t duplicates = 0;     // an item counted more than once
-    uint64_t lost = 0;           // an item never counted (only after a stall)
+    uint64_t lost = 0;           // an item never counted
+    uint64_t corrupted = 0;      // an item whose payload did not match (seen before written)
     bool stalled = false;
     uint64_t epoch_advances = 0;
     uint64_t buffers_retired = 0;
@@ -42,7 +43,7 @@ struct DequeStressResult {
     uint64_t taken() const { return taken_lifo + taken_fifo + stolen + taken_by_thieves; }
     bool ok() const
     {
-        return duplicates == 0 && lost == 0 && !stalled && taken() == pushed
+        return duplicates == 0 && lost == 0 && corrupted == 0 && !stalled && taken() == pushed
             && buffers_retired == buffers_freed;
     }
 };
