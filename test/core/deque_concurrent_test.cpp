@@ -1,5 +1,5 @@
 // One owner, k thieves (k = 1..7), every item taken exactly once. The suite's main case
-// moves >= 10^7 items in the plain build (7 runs of 1.5 M); sanitizer builds divide the
+// moves >= 10^7 items in the plain build (7 runs of 3 M); sanitizer builds divide the
 // count (stress/common.h: TSan /20, ASan /4, or CORE_TEST_SCALE=<divisor>).
 #include <gtest/gtest.h>
 
@@ -35,7 +35,7 @@ TEST_P(DequeOwnerWithThieves, steal_never_returns_an_item_twice_and_nothing_is_l
 {
     DequeStressConfig config;
     config.thieves = GetParam();
-    config.items = core_stress::scaled(1'500'000, 20'000);
+    config.items = core_stress::scaled(3'000'000, 20'000);
     config.items_per_round = core_stress::scaled(50'000, 5'000); // fresh deque of capacity 2 each round
     config.initial_capacity = 2;
     config.seed = 1000 + GetParam();
@@ -83,7 +83,7 @@ TEST(DequeConcurrent, take_racing_back_to_back_steals_on_two_items_never_duplica
     struct Item {
         std::atomic<uint32_t> times_taken { 0 };
     };
-    const uint64_t pairs = core_stress::scaled(2'000'000, 20'000);
+    const uint64_t pairs = core_stress::scaled(5'000'000, 20'000);
     auto items = std::make_unique<Item[]>(2 * pairs);
     core::EpochDomain domain(4);
     core::WorkStealingDeque<Item> deque(domain, 4);
@@ -135,7 +135,7 @@ TEST(DequeConcurrent, steal_batch_racing_owner_takes_never_duplicates)
         std::atomic<uint32_t> times_taken { 0 };
     };
     using Deque = core::WorkStealingDeque<Item>;
-    const uint64_t iterations = core_stress::scaled(100'000, 5'000);
+    const uint64_t iterations = core_stress::scaled(300'000, 5'000);
     const uint64_t total = 16 * iterations;
     auto items = std::make_unique<Item[]>(total);
     core::EpochDomain domain(8);

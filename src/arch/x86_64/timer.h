@@ -46,7 +46,8 @@ void oneshot_ns(uint64_t ns);
 void periodic_ns(uint64_t ns);
 void stop();
 
-// Runs in the timer interrupt on the CPU that took it, before EOI. One callback for all
+// Runs in the timer interrupt on the CPU that took it, after EOI (so it may switch tasks
+// without blocking the next tick). One callback for all
 // CPUs (the scheduler's tick); returns the previous one so a test can restore it.
 using TickCallback = void (*)(InterruptFrame& frame);
 TickCallback set_tick_callback(TickCallback cb);
