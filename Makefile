@@ -40,11 +40,11 @@ KCXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe
              -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
              -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
              -O2 -g -Wall -Wextra -Werror -MMD -MP \
-             -Isrc -Isrc/core/platform/kernel -DKERNEL=1
+             -Isrc -Isrc/core/platform/kernel -Isrc/sched/platform/kernel -DKERNEL=1
 KASFLAGS  := -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -g -Wall -Werror -MMD -MP -Isrc -DKERNEL=1
 KLDFLAGS  := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker/kernel.ld
 
-KSRCS := $(shell find src -name '*.cpp' -not -path 'src/core/platform/host/*' | sort)
+KSRCS := $(shell find src -name '*.cpp' -not -path '*/platform/host/*' | sort)
 KASMS := $(shell find asm -name '*.S' | sort)
 KOBJS := $(patsubst %.cpp,$(BUILD)/kobj/%.o,$(KSRCS)) $(patsubst %.S,$(BUILD)/kobj/%.o,$(KASMS))
 
