@@ -1,6 +1,6 @@
 // One owner, k thieves (k = 1..7), every item taken exactly once. The suite's main case
 // moves >= 10^7 items in the plain build (7 runs of 3 M); sanitizer builds divide the
-// count (stress/common.h: TSan /20, ASan /4, or CORE_TEST_SCALE=<divisor>).
+// count (stress/common.h: TSan /8, ASan /4, or CORE_TEST_SCALE=<divisor>).
 #include <gtest/gtest.h>
 
 #include <atomic>
