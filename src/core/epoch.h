@@ -9,8 +9,7 @@
 // * Each participant (one per CPU or thread, registered by a dense id) publishes one word:
 //   0 ("not pinned") or (e << 1 | 1) ("may hold references obtained while G was e").
 // * G advances from g to g+1 only when every pinned participant announces exactly g.
-//   Offline participants, and participants outside any section while offline, publish 0
-//   and never block.
+//   An offline participant outside a section publishes 0 and never blocks.
 // * Two ways of being pinned, freely mixed:
 //     - EBR: while offline, enter() pins at the current epoch and the outermost exit()
 //       unpins. Each outermost enter() costs a store + full fence.
@@ -235,9 +234,9 @@ public:
         if (id >= domain.m_limit)
             return;
         bool expected = false;
-        // acq_rel: acquire sees the counters and the 0 state left by a previous owner of
-        // the id; release pairs with nothing but keeps the claim ordered.
-        if (!domain.m_slots[id].claimed.compare_exchange_strong(expected, true, std::memory_order_acq_rel,
+        // acquire: pairs with the release store of `claimed = false` in the previous
+        // owner's destructor, so its final state (0) and counters are visible to us.
+        if (!domain.m_slots[id].claimed.compare_exchange_strong(expected, true, std::memory_order_acquire,
                 std::memory_order_relaxed))
             return;
         m_slot = &domain.m_slots[id];

@@ -239,6 +239,13 @@ private:
         age = object->age.load(std::memory_order_relaxed);
     }
 
+    void publish_max_age(uint32_t age)
+    {
+        // relaxed: a statistic, read after join() (or approximately by the progress line).
+        uint32_t seen = m_max_age.load(std::memory_order_relaxed);
+        while (seen < age && !m_max_age.compare_exchange_weak(seen, age, std::memory_order_relaxed)) { }
+    }
+
     void reader(unsigned index)
     {
         typename Reclaimer::Reader me(m_reclaimer, index);
@@ -266,7 +273,10 @@ private:
                     m_age_violations.fetch_add(1, std::memory_order_relaxed);
             }
             me.unlock();
-            ++reads;
+            if ((++reads & 1023) == 0) { // publish progress for the once-a-second line
+                m_reads.fetch_add(1024, std::memory_order_relaxed);
+                publish_max_age(max_age);
+            }
             if (qsbr) {
                 me.quiescent();
                 if (rng.below(1024) == 0) { // idle for a moment: offline must not block
@@ -278,9 +288,8 @@ private:
         }
         if (qsbr)
             me.set_online(false);
-        m_reads.fetch_add(reads, std::memory_order_relaxed);
-        uint32_t seen = m_max_age.load(std::memory_order_relaxed);
-        while (seen < max_age && !m_max_age.compare_exchange_weak(seen, max_age, std::memory_order_relaxed)) { }
+        m_reads.fetch_add(reads & 1023, std::memory_order_relaxed);
+        publish_max_age(max_age);
         // release: the writer's acquire load knows we hold no object any more.
         m_readers_done.fetch_add(1, std::memory_order_release);
     }

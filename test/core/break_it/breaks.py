@@ -1,0 +1,81 @@
+# Each break: (name, file, old, new). Applied to a fresh copy of src/core.
+BREAKS = {
+ "take_no_cas_on_last_item": ("deque.h",
+  """            if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+                item = nullptr;
+            // top is now""",
+  """            m_top.store(t + 1, std::memory_order_relaxed);
+            // top is now"""),
+ "take_no_full_fence": ("deque.h",
+  """        store_then_full_fence(m_bottom, b, std::memory_order_release);
+        int64_t t = load_after_full_fence(m_top, std::memory_order_relaxed);""",
+  """        m_bottom.store(b, std::memory_order_relaxed);
+        int64_t t = m_top.load(std::memory_order_relaxed);"""),
+ "steal_reads_slot_after_cas": ("deque.h",
+  """        T* item = buffer->at(t).load(std::memory_order_relaxed);
+        // seq_cst: the claim, ordered against take()'s CAS on the last item.
+        if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+            return { nullptr, StealStatus::lost_race };""",
+  """        int64_t claimed = t;
+        if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+            return { nullptr, StealStatus::lost_race };
+        for (int spin = 0; spin < 50; ++spin) platform::cpu_relax();
+        T* item = buffer->at(claimed).load(std::memory_order_relaxed);"""),
+ "push_relaxed_bottom_store": ("deque.h",
+  """        m_bottom.store(b + 1, std::memory_order_release);
+    }
+
+    // Owner: push after reserve(); cannot fail.""",
+  """        m_bottom.store(b + 1, std::memory_order_relaxed);
+    }
+
+    // Owner: push after reserve(); cannot fail."""),
+ "grow_frees_old_buffer_at_once": ("deque.h",
+  """        if (old)
+            m_domain.retire(&old->retire_node, &Buffer::destroy);
+        return fresh;""",
+  """        if (old)
+            Buffer::destroy(&old->retire_node);
+        return fresh;"""),
+ "steal_batch_one_cas_over_a_range": ("deque.h",
+  """        want = into.reserve(want);
+        size_t moved = 0;""",
+  """        want = into.reserve(want);
+        {
+            int64_t t = m_top.load(std::memory_order_acquire);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            int64_t b = m_bottom.load(std::memory_order_acquire);
+            int64_t n = (b - t + 1) / 2;
+            if (n > int64_t(want)) n = int64_t(want);
+            if (n <= 0) return 0;
+            Buffer* buffer = m_buffer.load(std::memory_order_acquire);
+            T* items[64];
+            if (n > 64) n = 64;
+            for (int64_t i = 0; i < n; ++i) items[i] = buffer->at(t + i).load(std::memory_order_relaxed);
+            if (!m_top.compare_exchange_strong(t, t + n, std::memory_order_seq_cst, std::memory_order_relaxed)) return 0;
+            for (int64_t i = 0; i < n; ++i) into.push_reserved(items[i]);
+            return size_t(n);
+        }
+        size_t moved = 0;"""),
+ "epoch_grace_of_one": ("epoch.h",
+  """    static constexpr uint64_t kGracePeriods = 2;""",
+  """    static constexpr uint64_t kGracePeriods = 1;"""),
+ "epoch_pin_without_recheck_and_fence": ("epoch.h",
+  """            store_then_full_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);""",
+  """            m_slot->state.store((g << 1) | 1, std::memory_order_relaxed); return;"""),
+ "epoch_advance_ignores_pinned": ("epoch.h",
+  """            if ((s & 1) && (s >> 1) != g)
+                return false;""",
+  """            if ((s & 1) && (s >> 1) + 1 < g)
+                return false;"""),
+ "inbox_link_store_relaxed": ("inbox.h",
+  """        previous->m_next_in_inbox.store(node, std::memory_order_release);""",
+  """        previous->m_next_in_inbox.store(node, std::memory_order_relaxed);"""),
+}
+import sys, shutil, os
+name = sys.argv[1]; dst = sys.argv[2]
+f, old, new = BREAKS[name]
+p = os.path.join(dst, "src/core", f)
+s = open(p).read()
+assert old in s, name
+open(p, "w").write(s.replace(old, new))
