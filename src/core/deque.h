@@ -98,8 +98,16 @@ public:
     {
         Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
         int64_t b = m_bottom.load(std::memory_order_relaxed) - 1;  // relaxed: owner's own field
-        // Reserve index b, then look at top. The full fence pairs with the fence in
-        // steal(): either the thief sees our smaller bottom, or we see its top (Dekker).
+        // Emptiness pre-check without the fence (an idle owner polling its empty deque
+        // executes no locked instruction). relaxed is enough because top only grows and
+        // only the owner writes bottom: any value we read is <= the current top, so
+        // "read top > b" proves "top > b now", i.e. empty. A stale smaller top only sends
+        // us down the full protocol below. Partner: none (no claim is made on this path).
+        if (m_top.load(std::memory_order_relaxed) > b)
+            return nullptr;
+        // Reserve index b, then look at top. The full fence pairs with steal()'s seq_cst
+        // load of bottom: either the thief sees our smaller bottom, or we see the top
+        // written by its earlier CAS (Dekker; C++20 [atomics.order]/4.2-4.3).
         // release: a thief that reads this bottom also sees the slots of earlier pushes
         // (a later plain store does not extend a release sequence in C++20).
         store_then_full_fence(m_bottom, b, std::memory_order_release);
@@ -114,7 +122,8 @@ public:
         T* item = buffer->at(b).load(std::memory_order_relaxed); // relaxed: our own earlier store
         if (t == b) {
             // Last item: thieves may be claiming the same index through top.
-            // seq_cst: part of the Dekker pair with steal()'s fence and CAS (Le et al.).
+            // seq_cst: races the thieves' seq_cst CAS for index t; RMW atomicity lets exactly
+            // one of them move top from t (Le et al.).
             if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
                 item = nullptr;
             // top is now b + 1 either way; bottom back to b + 1 = empty. release: as above.
@@ -174,11 +183,17 @@ public:
     // Steals the oldest item. Caller is inside an epoch section of the deque's domain.
     StealResult<T> steal()
     {
-        // acquire: pairs with the CAS of the previous thief so its claim is complete.
-        // The full fence pairs with the one in take() (see there).
-        int64_t t = load_then_full_fence(m_top, std::memory_order_acquire);
-        // acquire: pairs with the release store of bottom in push(): slot t is written.
-        int64_t b = load_after_full_fence(m_bottom, std::memory_order_acquire);
+        // seq_cst (acquire part): pairs with the CAS of the previous thief so its claim is
+        // complete. Read before bottom (a seq_cst load is not reordered with the next one).
+        int64_t t = m_top.load(std::memory_order_seq_cst);
+        // seq_cst: the Dekker partner of take()'s `bottom store; seq_cst fence; top load`.
+        // No fence is needed here in C++20 ([atomics.order]/4.2): if this load misses the
+        // owner's smaller bottom, it precedes the owner's fence in S, and so does the CAS
+        // of any earlier steal (sequenced before us); the owner's top load after its fence
+        // therefore sees that CAS (docs/core.md, "steal without a fence"). acquire part:
+        // pairs with the release store of bottom in push(): slot t is written.
+        // On x86 both loads are plain movs: an empty steal costs two loads, no locked op.
+        int64_t b = m_bottom.load(std::memory_order_seq_cst);
         if (t >= b)
             return { nullptr, StealStatus::empty };
         // acquire: pairs with the release store in grow(): a new buffer's slots are
@@ -311,12 +326,18 @@ private:
         return fresh;
     }
 
+    // Layout (measured, docs/core.md "performance notes"): top and bottom share one line,
+    // as in xenium, so a thief gets both with one miss and its steal() is short enough to
+    // win contended items; the fields the owner reads on every call and that change
+    // rarely (buffer pointer, domain, capacity) sit on a line of their own that thieves
+    // only read, so the thieves' CAS on top does not evict them.
     EpochDomain& m_domain;
     int64_t m_initial_capacity;
-    // top and bottom on separate lines: thieves hammer top, the owner writes bottom.
-    alignas(64) std::atomic<int64_t> m_top;
-    alignas(64) std::atomic<int64_t> m_bottom;
     std::atomic<Buffer*> m_buffer { nullptr };
+    alignas(64) std::atomic<int64_t> m_top;
+    std::atomic<int64_t> m_bottom;
+    // alignas(64) above also rounds the object size up to a line: nothing else shares
+    // the index line.
 };
 
 } // namespace core

@@ -14,15 +14,17 @@
 //     - EBR: while offline, enter() pins at the current epoch and the outermost exit()
 //       unpins. Each outermost enter() costs a store + full fence.
 //     - QSBR: go_online() pins; the participant stays pinned (enter()/exit() become
-//       counter updates, no shared writes) and must call quiescent() between sections to
-//       re-announce the current epoch. go_offline() before halting or blocking, so an idle
-//       CPU never holds reclamation back. In the kernel, the context switch is the
-//       natural quiescent() point.
+//       one private counter update, no shared access) and must call quiescent()
+//       between sections to re-announce the current epoch. go_offline() before
+//       halting or blocking, so an idle CPU never holds reclamation back. In the
+//       kernel, the context switch is the natural quiescent() point.
 // * retire() never allocates: the caller embeds a RetireNode in the object.
 //
 // Ordering argument (details in docs/core.md):
 // * pin: r = G; state := r|1 (release); FULL FENCE; re-check G == r (else repeat).
-// * advance: g = G (acquire); FULL FENCE; read every state (acquire); CAS G g -> g+1.
+// * advance: g = G (acquire); FULL FENCE; end = scan end (relaxed); read the states of
+//   ids [0, end) (acquire); CAS G g -> g+1. A registration the scan end misses is
+//   sequenced before that participant's first pin fence, so it counts as a missed store.
 //   If the scan misses a pin's store, the scanner's fence precedes the pinner's fence in
 //   the fence order, so the pinner's re-check sees g (or later) and it re-pins; hence a
 //   participant pinned at r with a successful re-check keeps G <= r + 1 while pinned.
@@ -104,7 +106,13 @@ public:
         // acquire + fence: the fence pairs with the fence in EpochParticipant::pin(); see
         // the header comment. acquire pairs with the CAS that wrote g.
         uint64_t g = load_then_full_fence(m_global, std::memory_order_acquire);
-        for (uint32_t i = 0; i < m_limit; ++i) {
+        // relaxed after the fence (seq_cst under TSan): ids at or past the value read hold
+        // state 0 or belong to a participant whose registration we missed. Its registration
+        // is sequenced before its first pin's fence, so missing it puts our fence first in
+        // S ([atomics.order]/4.4) exactly like missing its state store: its pin's re-check
+        // sees g or later. Partner: the seq_cst CAS in EpochParticipant's constructor.
+        uint32_t end = load_after_full_fence(m_scan_end, std::memory_order_relaxed);
+        for (uint32_t i = 0; i < end; ++i) {
             // acquire: pairs with the release stores in pin()/unpin(), so everything a
             // participant did before announcing happens-before our CAS below.
             uint64_t s = load_after_full_fence(m_slots[i].state, std::memory_order_acquire);
@@ -214,6 +222,9 @@ private:
 
     Slot m_slots[kMaxParticipants];
     uint32_t m_limit;
+    // One past the highest id ever claimed (only grows): try_advance() scans [0, end), so
+    // a scan costs O(registered ids), not O(max_participants).
+    std::atomic<uint32_t> m_scan_end { 0 };
     alignas(64) std::atomic<uint64_t> m_global { kFirstEpoch };
     std::atomic<uint64_t> m_advances { 0 };
     alignas(64) std::atomic<RetireNode*> m_shared { nullptr };
@@ -240,6 +251,13 @@ public:
                 std::memory_order_relaxed))
             return;
         m_slot = &domain.m_slots[id];
+        // seq_cst CAS-max: partner of the load of m_scan_end in try_advance(); it happens
+        // before our first pin, which is what the argument there needs (seq_cst so the same
+        // holds under TSan through S).
+        uint32_t end = domain.m_scan_end.load(std::memory_order_relaxed); // relaxed: the CAS re-reads
+        while (end < id + 1
+            && !domain.m_scan_end.compare_exchange_weak(end, id + 1, std::memory_order_seq_cst,
+                std::memory_order_relaxed)) { }
     }
 
     // Leaves the domain: unpins, and hands garbage still waiting to the domain's shared
@@ -264,21 +282,26 @@ public:
     bool registered() const { return m_slot != nullptr; }
     uint32_t id() const { return m_id; }
     EpochDomain& domain() const { return m_domain; }
-    bool online() const { return m_online; }
-    bool in_section() const { return m_nesting > 0; }
+    bool online() const { return (m_depth & kOnlineRef) != 0; }
+    bool in_section() const { return m_depth >= kSectionRef; }
 
     // Critical section: shared pointers read between enter() and the matching exit() stay
     // valid until that exit(). Nestable.
     void enter()
     {
-        if (m_nesting++ == 0 && !m_online)
+        uint32_t depth = m_depth;
+        m_depth = depth + kSectionRef;
+        if (depth == 0) // offline and outermost
             pin();
     }
     void exit()
     {
-        if (m_nesting == 0)
+        uint32_t depth = m_depth;
+        if (depth < kSectionRef)
             return; // unbalanced exit: ignore rather than unpin someone else's section
-        if (--m_nesting == 0 && !m_online)
+        depth -= kSectionRef;
+        m_depth = depth;
+        if (depth == 0) // offline and outermost
             unpin();
     }
 
@@ -286,11 +309,11 @@ public:
     // before this point". No effect inside a section or while offline.
     void quiescent()
     {
-        if (!m_online || m_nesting > 0 || !m_slot)
+        if (m_depth != kOnlineRef) // offline, or inside a section
             return;
-        // relaxed: a stale value only delays the re-announce to the next call.
-        uint64_t announced = m_slot->state.load(std::memory_order_relaxed) >> 1;
-        if (m_domain.m_global.load(std::memory_order_relaxed) != announced)
+        // relaxed: a stale value only delays the re-announce to the next call; pin() reads
+        // G again with the full protocol. m_announced is our private copy of our state.
+        if (m_domain.m_global.load(std::memory_order_relaxed) != m_announced)
             pin();
     }
 
@@ -298,18 +321,19 @@ public:
     // exit() sections. go_offline() inside a section takes effect at the outermost exit().
     void go_online()
     {
-        if (m_online)
+        if (online())
             return;
-        m_online = true;
-        if (m_nesting == 0)
+        uint32_t depth = m_depth;
+        m_depth = depth + kOnlineRef;
+        if (depth == 0)
             pin();
     }
     void go_offline()
     {
-        if (!m_online)
+        if (!online())
             return;
-        m_online = false;
-        if (m_nesting == 0)
+        m_depth -= kOnlineRef;
+        if (m_depth == 0)
             unpin();
     }
 
@@ -367,14 +391,26 @@ public:
     // `max_rounds` unsuccessful rounds.
     bool barrier(uint64_t max_rounds = UINT64_MAX)
     {
-        if (m_nesting > 0)
+        if (in_section())
             return false;
         for (uint64_t round = 0; m_pending > 0; ++round) {
             if (round >= max_rounds)
                 return false;
+            uint64_t before = m_domain.epoch();
             quiescent();
             try_reclaim();
-            if (m_pending > 0)
+            if (m_pending == 0)
+                break;
+            // The epoch moved: the next advance may already be possible (an online caller's
+            // own stale announcement is what blocks it, and quiescent() fixes that), so go
+            // round again at once. Bounded: two advances past our newest stamp finish.
+            if (m_domain.epoch() != before)
+                continue;
+            // Someone else is holding the epoch: spin first (a grace period is normally a
+            // few microseconds), hand the CPU away only for long waits.
+            if (round < kBarrierSpinRounds)
+                platform::cpu_relax();
+            else
                 platform::yield();
         }
         return true;
@@ -408,8 +444,10 @@ private:
             // The re-check after the fence: a scanner that missed our store has its fence
             // before ours, so we see the epoch it read (or later) here and re-pin.
             uint64_t now = load_after_full_fence(m_domain.m_global, std::memory_order_acquire);
-            if (now == g)
+            if (now == g) {
+                m_announced = g;
                 return;
+            }
             g = now;
         }
     }
@@ -417,6 +455,8 @@ private:
     {
         if (!m_slot)
             return;
+        // m_announced is left stale on purpose: quiescent() reads it only while online and
+        // outside sections, i.e. only while pinned, and every pin() rewrites it first.
         // release: our reads inside the section happen-before the scanner's acquire load
         // of this 0, hence before any free that follows its advance.
         m_slot->state.store(0, std::memory_order_release);
@@ -431,9 +471,17 @@ private:
 
     EpochDomain& m_domain;
     EpochDomain::Slot* m_slot = nullptr;
+    // Pin references, owner-only: kSectionRef per open section plus kOnlineRef while
+    // online. The participant is pinned exactly while this is non-zero, so enter()/exit()
+    // and quiescent() test one word (the QSBR read path is a load, an add and a store).
+    static constexpr uint32_t kOnlineRef = 1;
+    static constexpr uint32_t kSectionRef = 2;
+    // barrier() rounds that spin with cpu_relax() before it starts yielding the CPU.
+    static constexpr uint64_t kBarrierSpinRounds = 256;
+
     uint32_t m_id;
-    uint32_t m_nesting = 0;
-    bool m_online = false;
+    uint32_t m_depth = 0;
+    uint64_t m_announced = 0; // epoch of our current pin (meaningful only while pinned)
     RetireNode* m_head = nullptr;
     RetireNode* m_tail = nullptr;
     uint64_t m_pending = 0;
