@@ -17,6 +17,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
+#include "sched/scheduler.h"
 #include "smp/smp.h"
 
 extern "C" void (*const __init_array_start[])();
@@ -72,10 +73,6 @@ uint64_t usable_memory_bytes(const boot::BootInfo& info) {
     return total;
 }
 
-[[noreturn]] void idle_forever() {
-    for (;;) arch::sti_halt();
-}
-
 } // namespace
 
 extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
@@ -112,10 +109,17 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
 
     smp::init(g_boot_info, g_options);
 
+    // Platform tests run before the scheduler exists: they take over the APs' main loops and
+    // the tick. From sched::start() on, this context is the init task, pinned to CPU 0.
     if (g_options.test[0] != '\0') {
-        bool passed = ktest::run(g_options.test);
-        ktest::exit_qemu(passed);
+        ktest::run(ktest::Phase::platform, g_options.test);
+        sched::start(g_options);
+        ktest::run(ktest::Phase::sched, g_options.test);
+        sched::dump_metrics();
+        ktest::exit_qemu(ktest::finish(g_options.test));
     }
-    log_info("lfkernel: boot finished, %u cpus online; idling", arch::cpu_count());
-    idle_forever();
+    sched::start(g_options);
+    log_info("lfkernel: boot finished, %u cpus online", arch::cpu_count());
+    if (g_options.demo) sched::run_demo();
+    sched::exit(0);  // CPU 0 goes on in its idle task
 }

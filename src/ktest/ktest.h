@@ -9,7 +9,13 @@
 // `test=all` or `test=<prefix>` runs the matching tests on the BSP after SMP bring-up,
 // printing "ok <name>" or "FAIL <name>: <reason>" per test, then a summary, then exits
 // QEMU through isa-debug-exit (status 33 all passed, 35 otherwise).
+//
+// Two phases. KTEST tests (section .ktests) run first, before the scheduler starts: they
+// may own the APs' main loops and the tick callback. KTEST_SCHED tests (section
+// .ktests_sched) run after sched::start(), as the init task, so they may spawn, join and
+// yield. One combined summary line ends the run.
 #pragma once
+#include <cstdint>
 
 namespace ktest {
 
@@ -24,13 +30,24 @@ struct TestCase {
     void (*fn)(Context&);
 };
 
-// Runs the tests whose names start with `prefix` ("all" runs every one); returns
-// true when all passed. Does not exit.
-bool run(const char* prefix);
+enum class Phase { platform, sched };
+// Runs the tests of `phase` whose names start with `prefix` ("all" runs every one, and
+// a comma-separated list of prefixes is accepted); counts add up across phases.
+void run(Phase phase, const char* prefix);
+// Prints the combined "ktest: N passed, M failed" line; true when at least one test ran
+// and none failed. Does not exit.
+bool finish(const char* prefix);
 // Test mode (test= on the command line, set by kmain right after parsing it): from then
 // on a panic ends the run with exit_qemu(false) instead of halting.
 void set_active();
 bool active();
+// Watchdog for hung tests: polled from CPU 0's timer tick (the scheduler's tick calls
+// it). A test still running after kWatchdogSeconds is reported as failed, `dump` (if set)
+// prints the state, and QEMU exits with the failure instead of waiting for the host's
+// timeout.
+constexpr uint64_t kWatchdogSeconds = 60;
+void set_watchdog_dump(void (*dump)());
+void watchdog_poll();
 // Exits QEMU with the verdict (isa-debug-exit, else ACPI/port shutdown); never returns.
 [[noreturn]] void exit_qemu(bool success);
 
@@ -39,6 +56,12 @@ bool active();
 #define KTEST(name)                                                                     \
     static void ktest_fn_##name(::ktest::Context& ktest_ctx);                          \
     [[gnu::used, gnu::section(".ktests")]] static const ::ktest::TestCase              \
+        ktest_case_##name = {#name, ktest_fn_##name};                                  \
+    static void ktest_fn_##name([[maybe_unused]] ::ktest::Context& ktest_ctx)
+
+#define KTEST_SCHED(name)                                                               \
+    static void ktest_fn_##name(::ktest::Context& ktest_ctx);                          \
+    [[gnu::used, gnu::section(".ktests_sched")]] static const ::ktest::TestCase        \
         ktest_case_##name = {#name, ktest_fn_##name};                                  \
     static void ktest_fn_##name([[maybe_unused]] ::ktest::Context& ktest_ctx)
 

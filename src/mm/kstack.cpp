@@ -43,6 +43,9 @@ void release(uint64_t bottom, uint64_t top, size_t slot) {
     }
     IrqSaveLocker guard(g_lock);
     g_slot_pages[slot] = 0;
+    // Lowest free slot first (every slot below the hint is in use): a spawn/exit churn
+    // reuses the same few slots, so the page tables under the region stop growing.
+    if (slot < g_next_hint) g_next_hint = slot;
 }
 
 } // namespace

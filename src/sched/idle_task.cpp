@@ -1,0 +1,25 @@
+// The idle task (plan §5): one per CPU, never queued, running with interrupts off except
+// inside the halt. It looks for work locally, then by stealing, then by a bounded spin,
+// and otherwise halts through the §7 protocol (idle.cpp), which cannot lose a wakeup.
+#include "arch/x86_64/cpu.h"
+#include "sched/kernel_glue.h"
+
+namespace sched {
+
+void idle_task_main(void* prev, void* /*self*/) {
+    finish_switch(static_cast<Task*>(prev));
+    for (;;) {
+        bool found_work;
+        {
+            arch::InterruptGuard irq_off;  // already off; the proof OwnerCpu wants
+            CpuSched& me = this_cpu_sched();
+            OwnerCpu owner(me, irq_off);
+            ReadyQueues& queues = *me.shared.ready;
+            found_work = queues.has_work_for(me) || queues.steal_round(owner) || spin_for_work(owner);
+            if (!found_work) idle_halt(owner);
+        }
+        if (found_work) schedule(PickReason::idle);
+    }
+}
+
+} // namespace sched

@@ -1,0 +1,44 @@
+// Internals shared by the kernel-only scheduler files (schedule.cpp, tasks.cpp,
+// idle_task.cpp, start.cpp). Not an API.
+#pragma once
+#include <cstdint>
+
+struct InterruptFrame;
+
+#include "arch/x86_64/percpu.h"
+#include "sched/cpu_sched.h"
+#include "sched/ready_queues.h"
+#include "sched/task.h"
+
+namespace sched {
+
+// The state every CPU shares; constructed at boot (no allocation), filled by start().
+SchedShared& shared();
+
+// This CPU's run structures. Only meaningful with interrupts off (or pinned).
+inline CpuSched& this_cpu_sched() { return shared().cpu(arch::this_cpu()->index); }
+
+// Plan §5: switches away from the current task. Interrupts must be off; they are off on
+// return too, possibly on another CPU, and possibly much later. For `preempted` and
+// `yielded` the current task is requeued first; for the others it must already be
+// wherever it waits (or dead).
+void schedule(PickReason reason);
+
+// Plan §5 step 7, on the CPU that just switched away from `last`.
+void finish_switch(Task* last);
+
+// Drops one reference (plan §11); the last one retires the task through the epochs.
+// Interrupts must be off.
+void put_ref(Task* task);
+
+// The one-shot for the end of the current slice (tick.cpp); interrupts off.
+void arm_slice_timer(CpuSched& me, uint64_t now);
+// The tick callback (arch::timer::set_tick_callback), installed by start().
+void on_tick(InterruptFrame& frame);
+
+// The first code a new task runs (sched_task_bootstrap calls it with prev and the Task).
+[[noreturn]] void task_first_run(void* prev, void* self);
+// The idle task's body (start.cpp builds one per CPU).
+[[noreturn]] void idle_task_main(void* prev, void* self);
+
+} // namespace sched

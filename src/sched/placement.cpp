@@ -1,0 +1,149 @@
+// Placement (plan §8): where a task that becomes runnable goes, and who gets woken.
+// Whenever a task goes to a CPU other than the caller's, it goes through that CPU's inbox.
+#include "sched/ready_queues.h"
+
+namespace sched {
+
+namespace {
+
+// The first CPU of `allowed` in `me`'s victim order (nearest first), or kNoCpu.
+uint32_t nearest_allowed(OwnerCpu& me, const CpuMask& allowed)
+{
+    uint32_t found = kNoCpu;
+    me->victims.for_each(me->rng, [&](uint32_t c) {
+        if (!allowed.contains(c))
+            return false;
+        found = c;
+        return true;
+    });
+    return found;
+}
+
+// Sends `task` to `target`'s inbox and wakes it if it sleeps (targeted wake of §7).
+void send_to(OwnerCpu& me, CpuSched& target, Task* task)
+{
+    ++me->stats.tasks_migrated_out;
+    me.shared().ready->push_remote(target, task);
+    notify_cpu(me, target);
+}
+
+} // namespace
+
+void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
+{
+    SchedShared& shared = me.shared();
+    ReadyQueues& ready = *shared.ready;
+    // acquire: as in steal_round(). A CPU removed after this load is drained by its own
+    // evacuation, which runs after every placer that read the old mask finished (§12).
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    if (task->widened && !(task->affinity_requested & online).empty()) {
+        // A requested CPU is back: restore the task's own affinity.
+        task->affinity = task->affinity_requested;
+        task->widened = false;
+    }
+    CpuMask allowed = task->affinity & online;
+    if (allowed.empty()) {
+        // §12: widen and warn (the kernel glue logs it), never refuse or lose the task.
+        task->affinity = online;
+        task->widened = true;
+        ++me->stats.affinity_widened;
+        allowed = online;
+    }
+    bool here = allowed.contains(me.index());
+
+    if (task->priority == Priority::normal && task->affinity.is_all()) {
+        if (kind == PushKind::wake && hint != WakeHint::sync) {
+            // Hand-off: a free CPU runs the woken task itself (the "within 2 slices"
+            // requirement), not the oldest item of our deque.
+            if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
+                ++me->stats.tasks_migrated_out;
+                ready.push_remote(*idle, task);
+                // The kick is sent after the push (the IPI write is ordered after it).
+                kick_cpu(me, *idle);
+                return;
+            }
+        }
+        // Spawn, sync wake, or nobody idle: our deque, taken next by LIFO, stealable.
+        ready.push_local(me, task, kind);
+        notify_stealable(me);
+        return;
+    }
+
+    if (task->priority == Priority::realtime) {
+        if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
+            ++me->stats.tasks_migrated_out;
+            ready.push_remote(*idle, task);
+            kick_cpu(me, *idle);
+            return;
+        }
+    }
+    // Restricted affinity, realtime with nobody idle, or idle class: our own list if we
+    // may run it, else the last CPU it ran on, else the nearest allowed one.
+    if (here) {
+        ready.push_local(me, task, kind);
+        return;
+    }
+    uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
+    if (target == kNoCpu || target >= shared.cpu_count)
+        target = allowed.next(0);
+    send_to(me, shared.cpu(target), task);
+}
+
+void place_remote(OwnerCpu& me, Task* task)
+{
+    SchedShared& shared = me.shared();
+    // acquire: as in place().
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    online.remove(me.index()); // we are leaving, whatever the mask says
+    CpuMask allowed = task->affinity_requested & online;
+    if (allowed.empty()) {
+        task->affinity = online; // §12: widen and warn (the kernel glue logs it)
+        task->widened = true;
+        ++me->stats.affinity_widened;
+        allowed = online;
+    } else if (task->widened) {
+        task->affinity = task->affinity_requested;
+        task->widened = false;
+    }
+    if (allowed.empty())
+        return; // no other CPU at all: the caller must not evacuate the last one
+    // A sleeping task needs no idle CPU: it only joins a timer queue.
+    if (task->state.load(std::memory_order_relaxed) != TaskState::sleeping) { // relaxed: ours until pushed
+        if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
+            ++me->stats.tasks_migrated_out;
+            shared.ready->push_remote(*idle, task);
+            kick_cpu(me, *idle);
+            return;
+        }
+    }
+    uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
+    if (target == kNoCpu || target >= shared.cpu_count)
+        target = allowed.next(0);
+    send_to(me, shared.cpu(target), task);
+}
+
+bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint)
+{
+    // acq_rel: acquire sees what the task wrote before blocking; release publishes our
+    // wake-side writes to whoever picks it. Exactly one waker wins the CAS.
+    if (!task->state.compare_exchange_strong(from, TaskState::ready, std::memory_order_acq_rel,
+            std::memory_order_relaxed))
+        return false;
+    place(me, task, PushKind::wake, hint);
+    return true;
+}
+
+void requeue_current(OwnerCpu& me, Task* task)
+{
+    // release: pairs with the acquire loads of the state by a later picker/waker.
+    task->state.store(TaskState::ready, std::memory_order_release);
+    if (task->widened || !task->affinity.contains(me.index())) {
+        place(me, task, PushKind::requeue, WakeHint::sync);
+        return;
+    }
+    // Our own task goes back into our own structures; this CPU picks again right after,
+    // so no wake is needed.
+    me.shared().ready->push_local(me, task, PushKind::requeue);
+}
+
+} // namespace sched

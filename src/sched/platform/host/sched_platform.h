@@ -1,0 +1,96 @@
+// Host platform for the portable scheduler logic: a "CPU" is a thread, halt/IPI are futex
+// wait/wake on a one-word latch. The kernel file of the same name (S-K) provides the same
+// names; the include path picks one.
+//
+// Interface (both platforms):
+//   struct HaltLatch;                     per-CPU, a member of CpuSched
+//   struct InterruptsOff;                 proof token for OwnerCpu (kernel: arch::InterruptGuard)
+//   uint64_t now_tsc();                   monotonic ticks
+//   uint64_t tsc_from_ns(uint64_t ns);
+//   void halt(HaltLatch&, uint64_t deadline_tsc);  `sti; hlt; cli`; returns on a kick, on the
+//                                         deadline (0 = none), or spuriously
+//   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
+//   void cpu_relax();
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdint>
+#include <ctime>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core_platform.h"
+
+namespace sched::platform {
+
+// The CPU's interrupt request register, one word. A kick that lands after the idle re-check
+// stays pending until halt() consumes it, as a latched IPI does with IF=0.
+struct HaltLatch {
+    std::atomic<uint32_t> pending { 0 };
+    // Instrumentation for the host watchdog (test only): whether the thread is inside
+    // halt(), and a count of halts so a watcher can tell one long halt from many short.
+    std::atomic<uint32_t> in_halt { 0 };
+    std::atomic<uint64_t> halts { 0 };
+    std::atomic<uint64_t> deadline_tsc { 0 }; // of the current halt; 0 = none
+
+    // For watchdogs: halted with nothing that will end the halt by itself (no kick
+    // latched, no deadline to come). A CPU that was kicked but whose thread the host has
+    // not run yet does not count: only a wakeup never sent does.
+    bool stuck(uint64_t now) const
+    {
+        // relaxed (all): instrumentation, sampled.
+        if (!in_halt.load(std::memory_order_relaxed) || pending.load(std::memory_order_relaxed))
+            return false;
+        uint64_t deadline = deadline_tsc.load(std::memory_order_relaxed);
+        return deadline == 0 || now < deadline;
+    }
+};
+
+// Host CPUs are threads; there is nothing to disable.
+struct InterruptsOff {};
+
+inline uint64_t now_tsc()
+{
+    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count());
+}
+inline uint64_t tsc_from_ns(uint64_t ns) { return ns; }
+
+inline void cpu_relax() { core::platform::cpu_relax(); }
+
+inline void halt(HaltLatch& latch, uint64_t deadline_tsc)
+{
+    // relaxed: instrumentation only.
+    latch.halts.fetch_add(1, std::memory_order_relaxed);
+    latch.deadline_tsc.store(deadline_tsc, std::memory_order_relaxed);
+    latch.in_halt.store(1, std::memory_order_relaxed);
+    // acquire: pairs with the release store in kick(), so TSan sees the edge the futex
+    // gives (it cannot see through the syscall).
+    while (latch.pending.exchange(0, std::memory_order_acquire) == 0) {
+        timespec timeout {};
+        timespec* timeout_ptr = nullptr;
+        if (deadline_tsc) {
+            uint64_t now = now_tsc();
+            if (now >= deadline_tsc)
+                break;
+            uint64_t left = deadline_tsc - now;
+            timeout.tv_sec = time_t(left / 1000000000);
+            timeout.tv_nsec = long(left % 1000000000);
+            timeout_ptr = &timeout;
+        }
+        syscall(SYS_futex, reinterpret_cast<uint32_t*>(&latch.pending), FUTEX_WAIT_PRIVATE, 0, timeout_ptr, nullptr, 0);
+    }
+    latch.in_halt.store(0, std::memory_order_relaxed); // relaxed: instrumentation
+}
+
+inline void kick(uint32_t, HaltLatch& latch)
+{
+    // release: pairs with the acquire exchange in halt().
+    latch.pending.store(1, std::memory_order_release);
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&latch.pending), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+} // namespace sched::platform

@@ -1,0 +1,42 @@
+// Kernel implementation of the scheduler's platform hooks. The host file of the same name
+// (S-P) lists the interface both provide; the include path picks one. Here a CPU is a
+// CPU: halt is `sti; hlt` with the LAPIC one-shot as deadline, kick is the reschedule IPI.
+#pragma once
+#include <cstdint>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
+
+namespace sched::platform {
+
+// The LAPIC's IRR is the latch: an IPI sent while the target has IF=0 stays pending and
+// ends its next hlt at once. Nothing to keep in memory.
+struct HaltLatch {};
+
+// Proof that interrupts are off on this CPU, held for the life of an OwnerCpu.
+using InterruptsOff = arch::InterruptGuard;
+
+inline uint64_t now_tsc() { return arch::rdtsc(); }
+
+// Split so no product overflows (and no 128-bit division, which freestanding lacks):
+// (ns % 1e9) * hz stays below 2^64 for any hz under 18 GHz.
+inline uint64_t tsc_from_ns(uint64_t ns) {
+    uint64_t hz = arch::tsc_hz();
+    return ns / 1000000000u * hz + ns % 1000000000u * hz / 1000000000u;
+}
+inline uint64_t ns_from_tsc(uint64_t ticks) {
+    uint64_t hz = arch::tsc_hz();
+    return ticks / hz * 1000000000u + ticks % hz * 1000000000u / hz;
+}
+
+inline void cpu_relax() { arch::cpu_relax(); }
+
+// Called with IF=0 on the halting CPU (since its idle re-check): arms the one-shot at
+// `deadline_tsc` (0: none), then `sti; hlt; cli`. Returns on any interrupt: a kick, the
+// deadline, another device, or a kick latched before the hlt.
+void halt(HaltLatch& latch, uint64_t deadline_tsc);
+
+// Sends the reschedule IPI to `cpu`. Out of line so this header stays free of smp/.
+void kick(uint32_t cpu, HaltLatch& latch);
+
+} // namespace sched::platform

@@ -1,0 +1,134 @@
+// The run loop (plan §5): pick the next task, switch to it, and clean up after the switch.
+#include <atomic>
+#include <cstddef>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "lib/panic.h"
+#include "sched/kernel_glue.h"
+#include "sched/scheduler.h"
+#include "sched/switch_frame.h"
+#include "sched/task_memory.h"
+
+namespace sched {
+namespace {
+
+constexpr uint64_t kReclaimEverySwitches = 32;
+
+// The RetireNode is a member of the Task; get back to the Task it is embedded in. Task is
+// not standard-layout (two bases), where offsetof is "conditionally supported"; g++
+// supports it for non-virtual bases, which is all Task has.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+constexpr size_t kRetireNodeOffset = offsetof(Task, retire_node);
+#pragma GCC diagnostic pop
+
+void free_retired_task(core::RetireNode* node) {
+    free_task_memory(reinterpret_cast<Task*>(reinterpret_cast<char*>(node) - kRetireNodeOffset));
+}
+
+// Step 5: make `next` this CPU's current task. The picker waits until the CPU that ran
+// `next` last is off its stack (a waker may have made it ready before it switched away).
+void dispatch(CpuSched& me, Task* next, uint64_t now) {
+    // acquire: pairs with the release store in finish_switch() on the CPU that last ran
+    // `next`, so everything it wrote on that stack (saved_rsp included) is visible here.
+    while (next->on_cpu.load(std::memory_order_acquire)) arch::cpu_relax();
+    // relaxed: only this CPU runs `next` until it switches away again, and the release
+    // store in finish_switch() publishes the whole run to the next picker.
+    next->on_cpu.store(true, std::memory_order_relaxed);
+    // relaxed: the state is read by wakers only under the protocols that publish it
+    // (wait-queue lock, the CAS in make_ready); running is not a state they act on.
+    next->state.store(TaskState::running, std::memory_order_relaxed);
+    if (next->last_cpu != me.index) {
+        next->counters.migrations.add();
+        next->last_cpu = uint16_t(me.index);
+    }
+    next->counters.switches_in.add();
+    next->slice_start_tsc = now;
+    // relaxed: read only by dumps and watchdogs.
+    me.current.store(next, std::memory_order_relaxed);
+    arch::this_cpu()->current_task = next;
+    me.slice_end_tsc = now + me.shared.config.timeslice_tsc;
+    me.stats.context_switches.add();
+    if (next->is_idle_task) {
+        // The idle loop arms its own deadlines (backstop, sleepers) when it halts, which
+        // overwrites ours: forget what we armed.
+        me.armed_deadline_tsc = 0;
+    } else {
+        me.stats.tasks_run.add();
+        arm_slice_timer(me, now);
+    }
+}
+
+} // namespace
+
+void schedule(PickReason reason) {
+    Task* next;
+    Task* prev;
+    {
+        arch::InterruptGuard irq_off;  // already off: this only proves it to OwnerCpu
+        CpuSched& me = this_cpu_sched();
+        OwnerCpu owner(me, irq_off);
+        // relaxed: written only by this CPU.
+        prev = me.current.load(std::memory_order_relaxed);
+        uint64_t now = platform::now_tsc();
+        prev->counters.run_cycles.add(now - prev->slice_start_tsc);
+
+        if ((reason == PickReason::preempted || reason == PickReason::yielded) && !prev->is_idle_task) {
+            if (reason == PickReason::yielded) me.stats.yields.add();
+            else me.stats.preemptions.add();
+            requeue_current(owner, prev);
+        }
+        // Step 3, the QSBR point: nothing read from the shared structures before this line
+        // is still held, apart from prev and this CPU's own structures.
+        me.epoch->quiescent();
+
+        next = me.shared.ready->pick_local(owner, reason);
+        if (next == nullptr) next = me.idle_task;
+        if (next == prev) {
+            // relaxed: as in dispatch().
+            prev->state.store(TaskState::running, std::memory_order_relaxed);
+            prev->slice_start_tsc = now;
+            me.slice_end_tsc = now + me.shared.config.timeslice_tsc;
+            if (!prev->is_idle_task) arm_slice_timer(me, now);
+            return;
+        }
+        dispatch(me, next, now);
+    }
+    void* last = sched_switch(&prev->saved_rsp, next->saved_rsp, prev);
+    // Back in prev, on whichever CPU picked it: `me` above is stale.
+    finish_switch(static_cast<Task*>(last));
+}
+
+void finish_switch(Task* last) {
+    CpuSched& me = this_cpu_sched();
+    // Read before on_cpu goes false: from then on `last` may run (and exit) elsewhere.
+    // acquire: pairs with the release store of dead in exit(), our own CPU's, so trivially.
+    bool dead = last->state.load(std::memory_order_acquire) == TaskState::dead;
+    // release: pairs with the acquire spin in dispatch() of the next CPU to pick `last`:
+    // this CPU is off last's stack and every write it made there is visible.
+    last->on_cpu.store(false, std::memory_order_release);
+    if (dead) put_ref(last);  // the alive reference, dropped once nobody runs on the stack
+    if (me.stats.context_switches.get() % kReclaimEverySwitches == 0) {
+        size_t freed = me.epoch->try_reclaim();
+        if (freed) me.stats.reclaimed.add(freed);
+    }
+}
+
+void put_ref(Task* task) {
+    // acq_rel: release orders our last use of the task before the drop; acquire makes the
+    // other holders' last uses visible to whoever frees it.
+    if (task->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // No reference is left, but other CPUs may still read the pointer (dumps, a picker
+    // that saw it in `current`): free it only after a grace period (plan §11).
+    this_cpu_sched().epoch->retire(&task->retire_node, &free_retired_task);
+}
+
+void task_first_run(void* prev, void* self) {
+    finish_switch(static_cast<Task*>(prev));
+    Task* task = static_cast<Task*>(self);
+    arch::sti();
+    sched::exit(task->entry(task->arg));
+}
+
+} // namespace sched

@@ -1,0 +1,81 @@
+// The scheduler's public API (plan §2): kernel tasks with their own guarded stacks, run by
+// per-CPU work-stealing ready structures. Kernel only; the portable queueing logic behind
+// it is in ready_queues.h.
+//
+//   auto r = sched::spawn(worker, &arg, {.name = "worker"});
+//   if (!r.ok()) ...;                          // r.error says why
+//   int64_t code = sched::join(r.handle);
+//
+// Every function here may be called only by a task (after start()), with interrupts on
+// unless said otherwise.
+#pragma once
+#include <cstdint>
+
+#include "sched/cpu_mask.h"
+#include "sched/task.h"
+
+namespace boot { struct Options; }
+
+namespace sched {
+
+struct SpawnOptions {
+    const char* name = "task";
+    Priority priority = Priority::normal;
+    CpuMask affinity = CpuMask::all();
+    bool detached = false;  // no handle: the task's memory goes when it exits
+};
+
+enum class SpawnError : uint8_t { none, out_of_memory, empty_affinity, affinity_offline };
+const char* to_string(SpawnError error);
+
+// Owns one reference to a task (plan §11): the task's memory outlives every handle.
+// Move-only; dropping it without join() detaches the task.
+class TaskHandle {
+public:
+    TaskHandle() = default;
+    explicit TaskHandle(Task* task) : m_task(task) {}
+    TaskHandle(TaskHandle&& other) : m_task(other.m_task) { other.m_task = nullptr; }
+    TaskHandle& operator=(TaskHandle&& other);
+    TaskHandle(const TaskHandle&) = delete;
+    TaskHandle& operator=(const TaskHandle&) = delete;
+    ~TaskHandle() { reset(); }
+
+    bool valid() const { return m_task != nullptr; }
+    Task* task() const { return m_task; }
+    void reset();  // drops the reference
+
+private:
+    Task* m_task = nullptr;
+};
+
+struct SpawnResult {
+    TaskHandle handle;  // empty for a detached task or on error
+    SpawnError error = SpawnError::none;
+    bool ok() const { return error == SpawnError::none; }
+};
+
+// On the BSP, once: builds the per-CPU structures, makes the calling context the "init"
+// task (pinned to CPU 0) and returns as that task. APs join with ap_main (step 5).
+void start(const boot::Options& options);
+bool started();
+
+SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options = {});
+[[noreturn]] void exit(int64_t code);
+// Waits until the task has exited and returns its code; consumes the handle.
+int64_t join(TaskHandle& handle);
+void yield();
+
+Task* current_task();
+uint32_t current_cpu();  // may be stale as soon as it returns, unless pinned
+
+// For tests: passes quiescent points and reclaims on this CPU until no retired object is
+// pending (or a bound of rounds passes). True when nothing is pending.
+bool drain_reclaim();
+
+// The boot demo (demo=on): a fork-join fib over every CPU, then dump_metrics().
+void run_demo();
+
+// Per-CPU counters, totals and epoch statistics on the console.
+void dump_metrics();
+
+} // namespace sched

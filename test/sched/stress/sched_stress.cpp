@@ -1,0 +1,436 @@
+// The host scheduler stress (see sched_stress.h).
+#include "stress/sched_stress.h"
+
+#include <chrono>
+#include <cstdarg>
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "sched/ready_queues.h"
+
+namespace sched_stress {
+
+namespace {
+
+using namespace sched;
+using Clock = std::chrono::steady_clock;
+
+struct ModelTask : Task {
+    // Incremented while a CPU runs the task: any value but 0 before the increment means
+    // two CPUs run it at once.
+    std::atomic<uint32_t> in_flight { 0 };
+    uint32_t steps_left = 0; // touched only by the CPU running the task
+    Rng rng;
+};
+
+constexpr uint32_t kPoolSlots = 64;
+
+struct World {
+    explicit World(const Config& c) : config(c), shared(c.cpus) {}
+
+    Config config;
+    SchedShared shared;
+    LockFreeReadyQueues ready;
+    std::vector<std::unique_ptr<CpuSched>> cpus;
+
+    std::mutex tasks_mutex; // the harness's allocation list, not scheduler state
+    std::vector<std::unique_ptr<ModelTask>> tasks;
+
+    // Counters: relaxed unless stated; they are read for the verdict after join().
+    std::atomic<uint64_t> spawned { 0 }, completed { 0 }, steps { 0 }, wakes { 0 }, sleeps { 0 }, blocks { 0 };
+    std::atomic<uint32_t> started { 0 };
+    // Tasks neither blocked nor dead. seq_cst: the rescue argument in block_task().
+    std::atomic<int64_t> live_unblocked { 0 };
+    std::array<std::atomic<ModelTask*>, kPoolSlots> pool {}; // blocked tasks ("wait queue")
+
+    std::atomic<bool> stop { false };
+    std::mutex failure_mutex;
+    std::string failure;
+
+    void fail(const std::string& why)
+    {
+        {
+            std::lock_guard<std::mutex> lock(failure_mutex);
+            if (failure.empty())
+                failure = why;
+        }
+        request_stop();
+    }
+    void request_stop()
+    {
+        stop.store(true, std::memory_order_release); // release: pairs with the CPU loops' acquire
+        for (auto& cpu : cpus)
+            platform::kick(cpu->index, cpu->latch);
+    }
+    bool stopping() const { return stop.load(std::memory_order_acquire); }
+};
+
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char* fmt, ...)
+{
+    char buffer[512];
+    va_list args;
+    va_start(args, fmt);
+    std::vsnprintf(buffer, sizeof buffer, fmt, args);
+    va_end(args);
+    return buffer;
+}
+
+// Takes one unit of the spawn budget; false when it is used up.
+bool reserve_spawn(World& w, bool successor)
+{
+    // relaxed: a soft cap, only shapes the load. A successor (one per exiting task) is
+    // exempt, so the population stays near the cap until the budget is spent.
+    if (!successor && w.config.max_live
+        && uint64_t(w.live_unblocked.load(std::memory_order_relaxed)) >= w.config.max_live)
+        return false;
+    uint64_t n = w.spawned.load(std::memory_order_relaxed);
+    do {
+        if (n >= w.config.tasks)
+            return false;
+    } while (!w.spawned.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    return true;
+}
+
+void spawn_one(World& w, OwnerCpu& me, Rng& rng, bool successor = false)
+{
+    if (!reserve_spawn(w, successor))
+        return;
+    auto owned = std::make_unique<ModelTask>();
+    ModelTask* task = owned.get();
+    {
+        std::lock_guard<std::mutex> lock(w.tasks_mutex);
+        task->id = w.tasks.size();
+        w.tasks.push_back(std::move(owned));
+    }
+    task->rng = Rng(rng.next() | 1);
+    task->steps_left = 1 + rng.below(8);
+    uint32_t kind = rng.below(100);
+    if (kind < w.config.pinned_percent) {
+        task->affinity = task->affinity_requested = CpuMask::single(rng.below(w.config.cpus));
+    } else if (kind < w.config.pinned_percent + 3) {
+        task->priority = Priority::realtime;
+    } else if (kind < w.config.pinned_percent + 5) {
+        task->priority = Priority::idle;
+    }
+    task->last_cpu = uint16_t(me.index());
+    w.live_unblocked.fetch_add(1, std::memory_order_seq_cst);
+    // release: the task's fields are complete for whoever picks it.
+    task->state.store(TaskState::ready, std::memory_order_release);
+    place(me, task, PushKind::spawn, WakeHint::none);
+}
+
+// Wakes one blocked task from the pool, if any.
+bool wake_one(World& w, OwnerCpu& me, Rng& rng)
+{
+    uint32_t start = rng.below(kPoolSlots);
+    for (uint32_t k = 0; k < kPoolSlots; ++k) {
+        auto& slot = w.pool[(start + k) % kPoolSlots];
+        // relaxed: a hint to skip empty slots; the exchange is the claim.
+        if (!slot.load(std::memory_order_relaxed))
+            continue;
+        // acq_rel: acquire sees the blocker's writes; release keeps the slot ours.
+        ModelTask* task = slot.exchange(nullptr, std::memory_order_acq_rel);
+        if (!task)
+            continue;
+        w.live_unblocked.fetch_add(1, std::memory_order_seq_cst);
+        w.wakes.fetch_add(1, std::memory_order_relaxed);
+        if (!make_ready(me, task, TaskState::blocked, WakeHint::none))
+            w.fail(format("task %" PRIu64 " taken from the wait pool but not blocked", task->id));
+        return true;
+    }
+    return false;
+}
+
+// A task leaves the "not blocked" count (blocking or exiting). If it was the last one, no
+// one would ever wake the blocked tasks: wake one (every blocker's insert precedes its own
+// decrement, so the decrement that reaches 0 sees every blocked task).
+void leave_unblocked(World& w, OwnerCpu& me, Rng& rng)
+{
+    if (w.live_unblocked.fetch_sub(1, std::memory_order_seq_cst) == 1)
+        wake_one(w, me, rng);
+}
+
+// Puts the running task into the pool. False if the pool is full (the task stays runnable).
+bool block_task(World& w, ModelTask* task, Rng& rng)
+{
+    // release: pairs with the acq_rel CAS in make_ready().
+    task->state.store(TaskState::blocked, std::memory_order_release);
+    uint32_t start = rng.below(kPoolSlots);
+    for (uint32_t k = 0; k < kPoolSlots; ++k) {
+        ModelTask* expected = nullptr;
+        // release: publishes the blocked state to the waker's acquire exchange.
+        if (w.pool[(start + k) % kPoolSlots].compare_exchange_strong(expected, task, std::memory_order_release,
+                std::memory_order_relaxed))
+            return true;
+    }
+    task->state.store(TaskState::running, std::memory_order_relaxed); // relaxed: still ours
+    return false;
+}
+
+void expire_sleepers(World& w, OwnerCpu& me)
+{
+    uint64_t now = platform::now_tsc();
+    while (TimerNode* node = me->sleepers.pop_due(now)) {
+        Task* task = task_from_timer(node);
+        if (!make_ready(me, task, TaskState::sleeping, WakeHint::none))
+            w.fail(format("sleeper %" PRIu64 " was not sleeping at expiry", task->id));
+    }
+}
+
+// Runs one step of `task` on this CPU. Returns the reason for the next pick.
+PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
+{
+    // §5 step 5: the previous CPU may still be on the task (it requeued it first).
+    // acquire: pairs with the release store of on_cpu at the end of the previous run.
+    while (task->on_cpu.load(std::memory_order_acquire))
+        platform::cpu_relax();
+    TaskState state = task->state.load(std::memory_order_acquire); // acquire: as above
+    if (state != TaskState::ready)
+        w.fail(format("cpu %u picked task %" PRIu64 " in state %d", me.index(), task->id, int(state)));
+    if (!task->affinity.contains(me.index()))
+        w.fail(format("task %" PRIu64 " (pinned) ran on cpu %u", task->id, me.index()));
+    task->on_cpu.store(true, std::memory_order_relaxed); // relaxed: only we look until the release below
+    task->state.store(TaskState::running, std::memory_order_relaxed);
+    // acq_rel: a concurrent runner would have incremented first.
+    if (task->in_flight.fetch_add(1, std::memory_order_acq_rel) != 0)
+        w.fail(format("task %" PRIu64 " runs on two cpus at once", task->id));
+    task->last_cpu = uint16_t(me.index());
+    me->current.store(task, std::memory_order_relaxed);
+    w.steps.fetch_add(1, std::memory_order_relaxed);
+
+    PickReason reason = PickReason::yielded;
+    bool exited = false;
+    if (task->steps_left == 0) {
+        exited = true;
+        if (w.config.max_live)
+            spawn_one(w, me, task->rng, true);
+    } else {
+        --task->steps_left;
+        uint32_t action = task->rng.below(100);
+        if (action < 30) {
+            uint32_t children = 1 + task->rng.below(3);
+            for (uint32_t i = 0; i < children; ++i)
+                spawn_one(w, me, task->rng);
+        } else if (action < 45) {
+            if (block_task(w, task, rng))
+                reason = PickReason::blocked;
+        } else if (action < 65) {
+            wake_one(w, me, rng);
+        } else if (action < 75) {
+            task->state.store(TaskState::sleeping, std::memory_order_release); // release: read at expiry
+            task->deadline_tsc = platform::now_tsc() + platform::tsc_from_ns(10'000 + task->rng.below(190'000));
+            me->sleepers.insert(task);
+            w.sleeps.fetch_add(1, std::memory_order_relaxed);
+            reason = PickReason::sleeping;
+        }
+    }
+    task->in_flight.fetch_sub(1, std::memory_order_release); // release: pairs with the next runner's acq_rel
+
+    if (exited) {
+        task->state.store(TaskState::dead, std::memory_order_release);
+        reason = PickReason::exited;
+    } else if (reason == PickReason::yielded) {
+        requeue_current(me, task);
+    }
+    me->current.store(nullptr, std::memory_order_relaxed);
+    // finish_switch: release pairs with the next picker's acquire spin above.
+    task->on_cpu.store(false, std::memory_order_release);
+    if (reason == PickReason::blocked) {
+        w.blocks.fetch_add(1, std::memory_order_relaxed);
+        leave_unblocked(w, me, rng);
+    } else if (exited) {
+        w.completed.fetch_add(1, std::memory_order_release); // release: read by the monitor
+        leave_unblocked(w, me, rng);
+    }
+    return reason;
+}
+
+void cpu_main(World& w, uint32_t index)
+{
+    CpuSched& cpu = *w.cpus[index];
+    platform::InterruptsOff interrupts_off;
+    OwnerCpu me(cpu, interrupts_off);
+    cpu.epoch.emplace(w.shared.epoch, index);
+    cpu.epoch->go_online();
+    Rng rng(w.config.seed * 1000003 + index + 1);
+    w.live_unblocked.fetch_add(1, std::memory_order_seq_cst); // the roots below must all go out
+    for (int i = 0; i < 2; ++i)
+        spawn_one(w, me, rng);
+    leave_unblocked(w, me, rng);
+    w.started.fetch_add(1, std::memory_order_release); // release: the roots are placed
+
+    PickReason reason = PickReason::idle;
+    while (!w.stopping()) {
+        expire_sleepers(w, me);
+        cpu.epoch->quiescent();
+        Task* next = w.ready.pick_local(me, reason);
+        if (!next) {
+            // The idle task's loop (plan §5).
+            if (spin_for_work(me)) {
+                reason = PickReason::idle;
+                continue;
+            }
+            idle_halt(me);
+            reason = PickReason::idle;
+            continue;
+        }
+        reason = run_task(w, me, static_cast<ModelTask*>(next), rng);
+    }
+    if (cpu.spinning) {
+        cpu.spinning = false;
+        w.shared.spinners.fetch_sub(1, std::memory_order_seq_cst);
+    }
+    cpu.epoch->go_offline();
+}
+
+std::string describe_queues(World& w)
+{
+    std::string text;
+    for (auto& cpu : w.cpus) {
+        text += format(" [cpu%u deque=%" PRId64 " inbox=%s halted=%u]", cpu->index, cpu->deque.size_approx(),
+            cpu->inbox.empty_approx() ? "empty" : "WORK", cpu->latch.in_halt.load(std::memory_order_relaxed));
+    }
+    return text;
+}
+
+// Watchdog and completion monitor, on the main thread.
+void monitor(World& w, Clock::time_point start)
+{
+    struct Stall {
+        bool tracking = false;
+        uint64_t halts = 0;
+        Clock::time_point since;
+    };
+    std::vector<Stall> stalls(w.cpus.size());
+    uint64_t last_completed = ~uint64_t(0);
+    auto last_progress = Clock::now();
+    // acquire: pairs with each CPU's release after placing its roots.
+    while (w.started.load(std::memory_order_acquire) < w.config.cpus && !w.stopping())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (!w.stopping()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        auto now = Clock::now();
+        // Completion: completed first, then spawned (see the argument in the report:
+        // c == s means no task was alive when c was read, so none can spawn again).
+        uint64_t completed = w.completed.load(std::memory_order_acquire);
+        uint64_t spawned = w.spawned.load(std::memory_order_relaxed);
+        if (completed == spawned) {
+            w.request_stop();
+            return;
+        }
+        if (now - start > std::chrono::milliseconds(w.config.time_limit_ms)) {
+            w.fail(format("time limit: %" PRIu64 " of %" PRIu64 " tasks completed;", completed, spawned)
+                + describe_queues(w));
+            return;
+        }
+        // No progress while every CPU sits halted: with the backstop off only a lost
+        // wakeup (or a lost task) leaves work behind like this.
+        uint64_t now_tsc = platform::now_tsc();
+        bool all_halted = true;
+        for (auto& cpu : w.cpus)
+            all_halted &= cpu->latch.stuck(now_tsc);
+        if (completed != last_completed || !all_halted) {
+            last_completed = completed;
+            last_progress = now;
+        } else if (now - last_progress > std::chrono::milliseconds(w.config.stall_ms)) {
+            w.fail(format("missed wakeup: every cpu halted for %llu ms with %" PRIu64 " of %" PRIu64
+                          " tasks unfinished;",
+                       (unsigned long long)w.config.stall_ms, spawned - completed, spawned)
+                + describe_queues(w));
+            return;
+        }
+        bool any_deque_work = false;
+        for (auto& cpu : w.cpus)
+            any_deque_work |= cpu->deque.size_approx() > 0;
+        for (size_t i = 0; i < w.cpus.size(); ++i) {
+            CpuSched& cpu = *w.cpus[i];
+            bool halted = cpu.latch.stuck(now_tsc);
+            // relaxed: instrumentation counter.
+            uint64_t halts = cpu.latch.halts.load(std::memory_order_relaxed);
+            bool work = any_deque_work || !cpu.inbox.empty_approx();
+            Stall& s = stalls[i];
+            if (!halted || !work) {
+                s.tracking = false;
+                continue;
+            }
+            if (!s.tracking || s.halts != halts) {
+                s = { true, halts, now };
+                continue;
+            }
+            auto stalled_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - s.since).count();
+            if (uint64_t(stalled_ms) > w.config.stall_ms) {
+                w.fail(format("missed wakeup: cpu %zu halted for %lld ms while work was queued;", i,
+                           (long long)stalled_ms)
+                    + describe_queues(w));
+                return;
+            }
+        }
+    }
+}
+
+} // namespace
+
+std::string Result::summary() const
+{
+    return format("%s spawned=%" PRIu64 " completed=%" PRIu64 " steps=%" PRIu64 " wakes=%" PRIu64
+                  " sleeps=%" PRIu64 " blocks=%" PRIu64 " halts=%" PRIu64 " ipis=%" PRIu64 " steals=%" PRIu64
+                  " skipped_polling=%" PRIu64 " %" PRIu64 "ms%s%s",
+        ok ? "PASS" : "FAIL", spawned, completed, steps, wakes, sleeps, blocks, halts, ipis_sent, steals,
+        handoffs_skipped_polling, elapsed_ms, failure.empty() ? "" : ": ", failure.c_str());
+}
+
+Result run(const Config& config)
+{
+    World w(config);
+    w.shared.config.timeslice_tsc = platform::tsc_from_ns(1'000'000);
+    w.shared.config.spin_tsc = platform::tsc_from_ns(config.spin_us * 1000);
+    w.shared.config.backstop_tsc = platform::tsc_from_ns(config.backstop_ms * 1'000'000);
+    w.shared.config.max_spinners = config.cpus / 4 > 1 ? config.cpus / 4 : 1;
+    w.shared.ready = &w.ready;
+    w.shared.cpu_count = config.cpus;
+    // Two packages of two-thread cores, so all three victim levels exist.
+    std::vector<CpuPlace> places(config.cpus);
+    for (uint32_t i = 0; i < config.cpus; ++i)
+        places[i] = { i / 4, (i / 2) % 2 };
+    for (uint32_t i = 0; i < config.cpus; ++i) {
+        w.cpus.push_back(std::make_unique<CpuSched>(w.shared, i, config.deque_capacity));
+        w.cpus.back()->victims.build(i, places);
+        w.shared.cpus[i] = w.cpus.back().get();
+        w.shared.online.add(i, std::memory_order_relaxed); // relaxed: threads start after
+    }
+
+    auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (uint32_t i = 0; i < config.cpus; ++i)
+        threads.emplace_back(cpu_main, std::ref(w), i);
+    monitor(w, start);
+    for (auto& t : threads)
+        t.join();
+
+    Result r;
+    r.elapsed_ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+    r.spawned = w.spawned.load();
+    r.completed = w.completed.load();
+    r.steps = w.steps.load();
+    r.wakes = w.wakes.load();
+    r.sleeps = w.sleeps.load();
+    r.blocks = w.blocks.load();
+    for (auto& cpu : w.cpus) {
+        r.halts += cpu->stats.halts.get();
+        r.ipis_sent += cpu->stats.ipis_sent.get();
+        r.steals += cpu->stats.steals_succeeded.get();
+        r.handoffs_skipped_polling += cpu->stats.ipis_skipped_polling.get();
+    }
+    r.failure = w.failure;
+    if (r.failure.empty() && r.completed != r.spawned)
+        r.failure = format("lost tasks: %" PRIu64 " spawned, %" PRIu64 " completed", r.spawned, r.completed);
+    r.ok = r.failure.empty();
+    return r;
+}
+
+} // namespace sched_stress
