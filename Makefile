@@ -82,10 +82,13 @@ $(BUILD)/kernel.iso: $(BUILD)/kernel.elf iso/grub.cfg.in $(BUILD)/cmdline.stamp
 iso: $(BUILD)/kernel.iso
 
 OVMF_CODE := /usr/share/OVMF/OVMF_CODE.fd
-QEMU_FW   := $(if $(filter 1,$(UEFI)),-drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE),)
+comma     := ,
+QEMU_FW   := $(if $(filter 1,$(UEFI)),-drive if=pflash$(comma)format=raw$(comma)readonly=on$(comma)file=$(OVMF_CODE))
+# The screen console opens in a window when there is a display; the serial log is always here.
+QEMU_DISPLAY := $(if $(DISPLAY),,-display none)
 run: $(BUILD)/kernel.iso
 	qemu-system-x86_64 -accel tcg -machine $(MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) \
-	  $(QEMU_FW) -cdrom $< -serial stdio -no-reboot \
+	  $(QEMU_FW) $(QEMU_DISPLAY) -cdrom $< -serial stdio -no-reboot \
 	  -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
 
 .PHONY: deps-kernel-stamp FORCE
