@@ -36,19 +36,21 @@ public:
     // Consumer only. Oldest item, or nullptr when empty (or a producer is mid-push).
     T* pop()
     {
-        MpscNode* tail = m_tail;
+        // relaxed: m_tail is the consumer's own; it is atomic only so that watchdogs on
+        // other threads may read it through empty_approx().
+        MpscNode* tail = m_tail.load(std::memory_order_relaxed);
         // acquire: pairs with the release store of the link in push_node(), so the item's
         // contents written before push() are visible.
         MpscNode* next = tail->m_next_in_inbox.load(std::memory_order_acquire);
         if (tail == &m_stub) {
             if (!next)
                 return nullptr;
-            m_tail = next;
+            m_tail.store(next, std::memory_order_relaxed); // relaxed: consumer-only
             tail = next;
             next = next->m_next_in_inbox.load(std::memory_order_acquire); // acquire: as above
         }
         if (next) {
-            m_tail = next;
+            m_tail.store(next, std::memory_order_relaxed); // relaxed: consumer-only
             return static_cast<T*>(tail);
         }
         // tail is the last linked node. If it is not the head, a producer has exchanged
@@ -61,20 +63,29 @@ public:
         push_node(&m_stub);
         next = tail->m_next_in_inbox.load(std::memory_order_acquire); // acquire: as above
         if (next) {
-            m_tail = next;
+            m_tail.store(next, std::memory_order_relaxed); // relaxed: consumer-only
             return static_cast<T*>(tail);
         }
+        // A producer exchanged the head between our check and the stub's insertion and
+        // has not linked tail to its node yet. tail is still unconsumed, so the head
+        // being the stub does not mean empty here: empty_approx() also looks at m_tail.
         return nullptr;
     }
 
     // May be wrong by the time it returns; true means "nothing pushed and not yet popped"
-    // at some recent moment. Any thread.
+    // at some recent moment. Exact for the consumer after a full fence, which is how the
+    // idle re-check uses it: a push that precedes the fence has moved m_head off the stub
+    // (or linked the stub), and nothing the consumer has not popped lies behind m_tail.
+    // All three are needed. The head alone is wrong after pop() re-inserted the stub
+    // while a producer raced it (head == stub, stub unlinked, two nodes still queued
+    // before it); that once let a CPU halt on a non-empty inbox (test: Inbox.
+    // empty_approx_never_hides_a_finished_push).
     bool empty_approx() const
     {
-        // relaxed: a hint. The consumer's tail is read racily only through m_head: the
-        // queue is empty when head is the stub and the stub has no successor.
-        MpscNode* head = m_head.load(std::memory_order_relaxed);
-        return head == &m_stub && !m_stub.m_next_in_inbox.load(std::memory_order_relaxed);
+        // relaxed (all): a hint, ordered by the caller's fence where it matters.
+        return m_tail.load(std::memory_order_relaxed) == &m_stub
+            && !m_stub.m_next_in_inbox.load(std::memory_order_relaxed)
+            && m_head.load(std::memory_order_relaxed) == &m_stub;
     }
 
 private:
@@ -93,7 +104,7 @@ private:
     }
 
     alignas(64) std::atomic<MpscNode*> m_head { &m_stub }; // producers
-    alignas(64) MpscNode* m_tail { &m_stub };              // consumer only
+    alignas(64) std::atomic<MpscNode*> m_tail { &m_stub }; // written by the consumer only
     MpscNode m_stub;
 };
 

@@ -2,6 +2,11 @@
 // delivery.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #include "core/inbox.h"
 #include "stress/inbox_stress.h"
 
@@ -43,6 +48,55 @@ TEST(Inbox, single_producer_order_is_kept_across_refills)
         EXPECT_EQ(inbox.pop(), &m[i]);
         EXPECT_EQ(inbox.pop(), nullptr);
     }
+}
+
+// The idle re-check (sched idle.cpp) halts when empty_approx() says so, so "empty" must
+// never hide a push that has returned. The window that once did: pop() re-inserts the
+// stub behind its last node while a producer exchanges the head in between; the head is
+// then the stub again with no successor, yet two nodes wait before it. Producers count
+// each finished push; the consumer, whenever pop() comes back empty, reads that count and
+// then asks empty_approx(): "empty" with fewer popped than finished is the bug.
+TEST(Inbox, empty_approx_never_hides_a_finished_push)
+{
+    constexpr unsigned kProducers = 3;
+    const uint64_t per_producer = core_stress::scaled(300'000, 20'000);
+    core::MpscInbox<Msg> inbox;
+    std::vector<std::unique_ptr<Msg[]>> messages;
+    for (unsigned p = 0; p < kProducers; ++p)
+        messages.push_back(std::make_unique<Msg[]>(per_producer));
+    std::atomic<uint64_t> finished { 0 };
+    std::vector<std::thread> producers;
+    for (unsigned p = 0; p < kProducers; ++p) {
+        producers.emplace_back([&, p] {
+            for (uint64_t i = 0; i < per_producer; ++i) {
+                inbox.push(&messages[p][i]);
+                // seq_cst: the consumer's seq_cst load that reads this makes the push
+                // above happen-before its empty_approx() call.
+                finished.fetch_add(1, std::memory_order_seq_cst);
+                // Keep the inbox near empty, where pop() takes the stub path.
+                for (uint64_t spin = i % 8; spin > 0; --spin)
+                    std::atomic_signal_fence(std::memory_order_seq_cst);
+            }
+        });
+    }
+    const uint64_t total = kProducers * per_producer;
+    uint64_t popped = 0, hidden = 0, empty_pops = 0;
+    while (popped < total) {
+        if (inbox.pop()) {
+            ++popped;
+            continue;
+        }
+        ++empty_pops;
+        uint64_t done = finished.load(std::memory_order_seq_cst); // seq_cst: see above
+        if (inbox.empty_approx() && popped < done)
+            ++hidden;
+    }
+    for (auto& t : producers)
+        t.join();
+    EXPECT_EQ(hidden, 0u) << "empty_approx() said empty with finished pushes still queued";
+    EXPECT_EQ(inbox.pop(), nullptr);
+    EXPECT_TRUE(inbox.empty_approx());
+    EXPECT_GT(empty_pops, 0u); // the consumer did run into an empty inbox
 }
 
 class InboxProducers : public ::testing::TestWithParam<unsigned> { };

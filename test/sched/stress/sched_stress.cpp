@@ -295,6 +295,23 @@ std::string describe_queues(World& w)
         text += format(" [cpu%u deque=%" PRId64 " inbox=%s halted=%u]", cpu->index, cpu->deque.size_approx(),
             cpu->inbox.empty_approx() ? "empty" : "WORK", cpu->latch.in_halt.load(std::memory_order_relaxed));
     }
+    // Where the unfinished tasks are: the wait pool, and each one's state (atomics only;
+    // the owner lists are not safe to read from here).
+    uint32_t in_pool = 0;
+    for (auto& slot : w.pool)
+        in_pool += slot.load(std::memory_order_relaxed) != nullptr; // relaxed: a report
+    text += format(" pool=%u live_unblocked=%" PRId64, in_pool, w.live_unblocked.load(std::memory_order_relaxed));
+    std::lock_guard<std::mutex> lock(w.tasks_mutex);
+    uint32_t listed = 0;
+    for (auto& task : w.tasks) {
+        // relaxed: a report.
+        TaskState state = task->state.load(std::memory_order_relaxed);
+        if (state == TaskState::dead || listed++ >= 16)
+            continue;
+        text += format(" [task%" PRIu64 " state=%d on_cpu=%d last_cpu=%u prio=%d pinned=%d]", task->id, int(state),
+            int(task->on_cpu.load(std::memory_order_relaxed)), unsigned(task->last_cpu), int(task->priority),
+            int(!task->affinity.is_all()));
+    }
     return text;
 }
 
