@@ -64,6 +64,17 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options = {});
 // Waits until the task has exited and returns its code; consumes the handle.
 int64_t join(TaskHandle& handle);
 void yield();
+// Sleeps at least `ns` nanoseconds (never less; 0 is yield()). Plan §9.
+void sleep_for(uint64_t ns);
+
+// CPU hotplug (plan §12). Offline: CPU n stops taking work, everything queued on it moves
+// to online CPUs, it leaves the epoch set and parks. Online brings a parked CPU back. A
+// task pinned only to offline CPUs is widened to the online ones with a logged warning
+// and returns to its own set when one of them is back.
+enum class HotplugError : uint8_t { none, boot_cpu, no_such_cpu, not_online, not_parked, busy, not_started };
+const char* to_string(HotplugError error);
+HotplugError cpu_offline(uint32_t cpu);
+HotplugError cpu_online(uint32_t cpu);
 
 Task* current_task();
 uint32_t current_cpu();  // may be stale as soon as it returns, unless pinned
