@@ -36,6 +36,7 @@ struct SchedStats {
     Counter ipis_sent, wake_ipis_received, ipi_received_running;
     Counter ipis_skipped_awake, ipis_skipped_polling, ipis_skipped_none_idle, control_ipis;
     Counter spins, halts, idle_cycles, halted_cycles, backstop_wakeups, backstop_found_work;
+    Counter idle_detours; // picks of a task still on another CPU, taken through the idle task
     Counter reclaimed, tasks_spawned, tasks_exited, affinity_widened;
 };
 
@@ -102,6 +103,10 @@ struct alignas(64) CpuSched {
     uint64_t slice_end_tsc = 0;
     uint64_t fifo_due_tsc = 0;      // §4: a FIFO pick is forced at or after this
     uint64_t armed_deadline_tsc = 0;
+    // A task this CPU picked while another CPU was still switching away from it (on_cpu
+    // set). The CPU then goes to its idle task first, which releases its own previous
+    // task, and picks this one before anything else (pick_own()). Owner only.
+    Task* held_next = nullptr;
 
     VictimOrder victims;
     Rng rng;

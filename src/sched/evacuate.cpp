@@ -13,6 +13,10 @@ size_t LockFreeReadyQueues::evacuate(OwnerCpu& me)
         place_remote(me, task);
         ++moved;
     };
+    if (Task* held = me->held_next) {
+        me->held_next = nullptr;
+        move(held);
+    }
     while (Task* task = me->deque.take())
         move(task);
     for (TaskList* list : { &me->realtime, &me->pinned, &me->background }) {

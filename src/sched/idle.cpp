@@ -76,7 +76,7 @@ namespace {
 
 bool local_work(CpuSched& cpu)
 {
-    return !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty() || !cpu.background.empty()
+    return cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty() || !cpu.background.empty()
         || cpu.deque.size_approx() > 0;
 }
 

@@ -62,6 +62,11 @@ Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason)
 
 Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
 {
+    if (Task* held = me->held_next) {
+        // Picked before, while its last CPU was still on it (see CpuSched::held_next).
+        me->held_next = nullptr;
+        return held;
+    }
     drain_inbox(me);
     if (Task* task = me->realtime.pop_front())
         return task;
@@ -144,7 +149,8 @@ bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
 
 bool LockFreeReadyQueues::has_work_for(CpuSched& cpu)
 {
-    if (!cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty() || !cpu.background.empty())
+    if (cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty()
+        || !cpu.background.empty())
         return true;
     if (cpu.deque.size_approx() > 0 || cpu.sleepers.next_deadline() <= platform::now_tsc())
         return true;

@@ -72,6 +72,10 @@ void dump_metrics() {
         total.add(r);
     }
     print_row("total", total);
+    uint64_t detours = 0;
+    for (uint32_t i = 0; i < s.cpu_count; ++i) detours += s.cpu(i).stats.idle_detours.get();
+    // schedule.cpp: a pick of a task another CPU was still leaving, taken through idle.
+    klog::print("idle detours: %llu\n", (unsigned long long)detours);
     klog::print("epoch pending per cpu:");
     for (uint32_t i = 0; i < s.cpu_count; ++i) {
         const CpuSched& cpu = s.cpu(i);

@@ -32,6 +32,8 @@ void free_retired_task(core::RetireNode* node) {
 void dispatch(CpuSched& me, Task* next, uint64_t now) {
     // acquire: pairs with the release store in finish_switch() on the CPU that last ran
     // `next`, so everything it wrote on that stack (saved_rsp included) is visible here.
+    // Only the idle task (or a task going to idle) waits here for long: schedule() takes
+    // the idle detour otherwise, so no two CPUs wait on each other.
     while (next->on_cpu.load(std::memory_order_acquire)) arch::cpu_relax();
     // relaxed: only this CPU runs `next` until it switches away again, and the release
     // store in finish_switch() publishes the whole run to the next picker.
@@ -85,6 +87,20 @@ void schedule(PickReason reason) {
 
         next = me.shared.ready->pick_local(owner, reason);
         if (next == nullptr) next = me.idle_task;
+        // The idle detour. `next` may still be on the CPU that ran it last (woken or
+        // requeued there a moment ago), and dispatch() then waits for that CPU's
+        // finish_switch(). Waiting while we are on prev could deadlock: that CPU may be
+        // waiting in its own dispatch() for prev, which only our finish_switch() releases
+        // (two CPUs each picking the task the other is leaving; found by review,
+        // 2026-11-22). So we wait only from our idle task, which no other CPU ever picks:
+        // keep `next` aside, switch to idle (releasing prev), and idle picks it first.
+        // acquire: as in dispatch(); a stale true only costs the detour.
+        if (next != prev && !prev->is_idle_task && !next->is_idle_task
+            && next->on_cpu.load(std::memory_order_acquire)) {
+            me.held_next = next;
+            me.stats.idle_detours.add();
+            next = me.idle_task;
+        }
         if (next == prev) {
             // relaxed: as in dispatch().
             prev->state.store(TaskState::running, std::memory_order_relaxed);

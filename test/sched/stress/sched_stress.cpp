@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -48,6 +49,9 @@ struct World {
     std::array<std::atomic<ModelTask*>, kPoolSlots> pool {}; // blocked tasks ("wait queue")
 
     std::atomic<bool> stop { false };
+    // The idle detour of schedule.cpp. SCHED_STRESS_NO_IDLE_DETOUR=1 turns it off to show
+    // the on_cpu wait cycle it prevents (break-it).
+    bool idle_detour = !std::getenv("SCHED_STRESS_NO_IDLE_DETOUR");
     std::mutex failure_mutex;
     std::string failure;
 
@@ -182,19 +186,49 @@ void expire_sleepers(World& w, OwnerCpu& me)
     }
 }
 
-// Runs one step of `task` on this CPU. Returns the reason for the next pick.
+// The kernel's switch order, which the model keeps: a CPU picks its next task while it is
+// still on the previous one (prev's on_cpu set), waits in "dispatch" for the next task's
+// last CPU to get off it, and only then releases prev ("finish_switch"). A yielded task is
+// requeued before the pick and a blocked one may be woken before its CPU let go of it, so
+// two CPUs can each pick what the other is leaving: the idle detour (schedule.cpp) keeps
+// them from waiting on each other, and the watchdog below names the cycle if it fails.
+
+// What run_task() leaves for finish(): the task stays on this CPU until then.
+struct Running {
+    ModelTask* task = nullptr;
+    PickReason reason = PickReason::idle;
+};
+
+// dispatch(): waits until the task's previous CPU is off it. The kernel waits like this
+// while still on its own previous task; a cycle of such waits between CPUs would never
+// end, so the bound names it. False when the run is stopping or failed.
+bool dispatch_wait(World& w, OwnerCpu& me, ModelTask* task)
+{
+    auto deadline = Clock::now() + std::chrono::seconds(5);
+    // acquire: pairs with the release store of on_cpu in finish().
+    while (task->on_cpu.load(std::memory_order_acquire)) {
+        platform::cpu_relax();
+        if (w.stopping())
+            return false;
+        if (Clock::now() > deadline) {
+            w.fail(format("cpu %u waited 5 s for task %" PRIu64 " to leave cpu %u: a cycle of on_cpu waits",
+                me.index(), task->id, unsigned(task->last_cpu)));
+            return false;
+        }
+    }
+    return true;
+}
+
+// Runs one step of `task` on this CPU (dispatch_wait() done). The task stays on the CPU
+// (on_cpu set) until finish().
 PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
 {
-    // §5 step 5: the previous CPU may still be on the task (it requeued it first).
-    // acquire: pairs with the release store of on_cpu at the end of the previous run.
-    while (task->on_cpu.load(std::memory_order_acquire))
-        platform::cpu_relax();
     TaskState state = task->state.load(std::memory_order_acquire); // acquire: as above
     if (state != TaskState::ready)
         w.fail(format("cpu %u picked task %" PRIu64 " in state %d", me.index(), task->id, int(state)));
     if (!task->affinity.contains(me.index()))
         w.fail(format("task %" PRIu64 " (pinned) ran on cpu %u", task->id, me.index()));
-    task->on_cpu.store(true, std::memory_order_relaxed); // relaxed: only we look until the release below
+    task->on_cpu.store(true, std::memory_order_relaxed); // relaxed: only we look until finish()'s release
     task->state.store(TaskState::running, std::memory_order_relaxed);
     // acq_rel: a concurrent runner would have incremented first.
     if (task->in_flight.fetch_add(1, std::memory_order_acq_rel) != 0)
@@ -235,19 +269,37 @@ PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
         task->state.store(TaskState::dead, std::memory_order_release);
         reason = PickReason::exited;
     } else if (reason == PickReason::yielded) {
+        // As schedule() does: requeued while still on this CPU, before the next pick.
         requeue_current(me, task);
     }
-    me->current.store(nullptr, std::memory_order_relaxed);
-    // finish_switch: release pairs with the next picker's acquire spin above.
-    task->on_cpu.store(false, std::memory_order_release);
+    return reason;
+}
+
+// The harness's bookkeeping for a run that ended: a blocked task leaves the "unblocked"
+// count, an exited one completes.
+void account(World& w, OwnerCpu& me, PickReason reason, Rng& rng)
+{
     if (reason == PickReason::blocked) {
         w.blocks.fetch_add(1, std::memory_order_relaxed);
         leave_unblocked(w, me, rng);
-    } else if (exited) {
+    } else if (reason == PickReason::exited) {
         w.completed.fetch_add(1, std::memory_order_release); // release: read by the monitor
         leave_unblocked(w, me, rng);
     }
-    return reason;
+}
+
+// finish_switch(): this CPU is off `prev`. Then the bookkeeping of its last run.
+void finish(World& w, OwnerCpu& me, Running& prev, Rng& rng)
+{
+    if (!prev.task)
+        return;
+    ModelTask* task = prev.task;
+    PickReason reason = prev.reason;
+    prev = {};
+    me->current.store(nullptr, std::memory_order_relaxed);
+    // release: pairs with the next picker's acquire wait in dispatch_wait().
+    task->on_cpu.store(false, std::memory_order_release);
+    account(w, me, reason, rng);
 }
 
 void cpu_main(World& w, uint32_t index)
@@ -264,13 +316,15 @@ void cpu_main(World& w, uint32_t index)
     leave_unblocked(w, me, rng);
     w.started.fetch_add(1, std::memory_order_release); // release: the roots are placed
 
+    Running prev; // the task this CPU is still on, if any
     PickReason reason = PickReason::idle;
     while (!w.stopping()) {
         expire_sleepers(w, me);
         cpu.epoch->quiescent();
-        Task* next = w.ready.pick_local(me, reason);
+        auto* next = static_cast<ModelTask*>(w.ready.pick_local(me, reason));
         if (!next) {
-            // The idle task's loop (plan §5).
+            // To the idle task: off prev first, as the kernel's switch to idle is.
+            finish(w, me, prev, rng);
             if (spin_for_work(me)) {
                 reason = PickReason::idle;
                 continue;
@@ -279,8 +333,32 @@ void cpu_main(World& w, uint32_t index)
             reason = PickReason::idle;
             continue;
         }
-        reason = run_task(w, me, static_cast<ModelTask*>(next), rng);
+        bool again = next == prev.task; // nothing else to run: stay on it, no switch
+        if (!again) {
+            if (prev.task && w.idle_detour && next->on_cpu.load(std::memory_order_acquire)) {
+                // The idle detour (schedule.cpp): hold next, go to idle (off prev),
+                // and pick it first from there.
+                // acquire: as in dispatch_wait().
+                cpu.held_next = next;
+                ++cpu.stats.idle_detours;
+                finish(w, me, prev, rng);
+                reason = PickReason::idle;
+                continue;
+            }
+            if (!dispatch_wait(w, me, next)) // still on prev, as the kernel is
+                break;
+            finish(w, me, prev, rng);
+        } else {
+            // Woken (or requeued) and picked again before we left it: no switch, but
+            // its last run ended all the same.
+            account(w, me, prev.reason, rng);
+        }
+        Running current { next, PickReason::idle };
+        current.reason = run_task(w, me, next, rng);
+        prev = current;
+        reason = current.reason;
     }
+    finish(w, me, prev, rng);
     if (cpu.spinning) {
         cpu.spinning = false;
         w.shared.spinners.fetch_sub(1, std::memory_order_seq_cst);
@@ -396,9 +474,10 @@ std::string Result::summary() const
 {
     return format("%s spawned=%" PRIu64 " completed=%" PRIu64 " steps=%" PRIu64 " wakes=%" PRIu64
                   " sleeps=%" PRIu64 " blocks=%" PRIu64 " halts=%" PRIu64 " ipis=%" PRIu64 " steals=%" PRIu64
-                  " skipped_polling=%" PRIu64 " %" PRIu64 "ms%s%s",
-        ok ? "PASS" : "FAIL", spawned, completed, steps, wakes, sleeps, blocks, halts, ipis_sent, steals,
-        handoffs_skipped_polling, elapsed_ms, failure.empty() ? "" : ": ", failure.c_str());
+                  " skipped_polling=%" PRIu64 " %" PRIu64 "ms",
+               ok ? "PASS" : "FAIL", spawned, completed, steps, wakes, sleeps, blocks, halts, ipis_sent, steals,
+               handoffs_skipped_polling, elapsed_ms)
+        + (failure.empty() ? "" : ": " + failure); // appended whole: the buffer of format() is short
 }
 
 Result run(const Config& config)
