@@ -21,8 +21,12 @@ namespace ktest {
 
 struct Context {
     bool failed = false;
+    bool skipped = false;
     char reason[160] = {};
     void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+    // The test does not apply to this machine (e.g. needs a second CPU): reported as
+    // "skip <name>: <reason>", counted neither as passed nor as failed. Return after it.
+    void skip(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 };
 
 struct TestCase {

@@ -26,6 +26,7 @@ std::atomic<bool> g_active{false};
 // them on the way out). relaxed: counters, not publication.
 std::atomic<size_t> g_passed{0};
 std::atomic<size_t> g_failed{0};
+std::atomic<size_t> g_skipped{0};
 
 // The test now running (nullptr between tests) and when it started. release/acquire: the
 // watchdog that sees a name also sees its start time.
@@ -58,6 +59,14 @@ void Context::fail(const char* fmt, ...) {
     va_end(ap);
 }
 
+void Context::skip(const char* fmt, ...) {
+    skipped = true;
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+}
+
 void set_active() { g_active.store(true, std::memory_order_relaxed); }
 bool active() { return g_active.load(std::memory_order_relaxed); }
 
@@ -75,6 +84,9 @@ void run(Phase phase, const char* filter) {
         if (ctx.failed) {
             g_failed.fetch_add(1, std::memory_order_relaxed);
             klog::print("FAIL %s: %s\n", t->name, ctx.reason);
+        } else if (ctx.skipped) {
+            g_skipped.fetch_add(1, std::memory_order_relaxed);
+            klog::print("skip %s: %s\n", t->name, ctx.reason);
         } else {
             g_passed.fetch_add(1, std::memory_order_relaxed);
             klog::print("ok %s\n", t->name);
@@ -86,6 +98,8 @@ bool finish(const char* filter) {
     size_t passed = g_passed.load(std::memory_order_relaxed);
     size_t failed = g_failed.load(std::memory_order_relaxed);
     klog::print("ktest: %zu passed, %zu failed\n", passed, failed);
+    size_t skipped = g_skipped.load(std::memory_order_relaxed);
+    if (skipped) klog::print("ktest: %zu skipped (not applicable to this machine)\n", skipped);
     if (passed + failed == 0) {
         klog::print("ktest: no test matches \"%s\"\n", filter);
         return false;

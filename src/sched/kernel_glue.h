@@ -36,6 +36,16 @@ void arm_slice_timer(CpuSched& me, uint64_t now);
 // The tick callback (arch::timer::set_tick_callback), installed by start().
 void on_tick(InterruptFrame& frame);
 
+// On CPU `cpu.index` itself, interrupts off: joins the epoch set and the online mask
+// (start.cpp; at boot and when a parked CPU comes back, §12).
+void join_scheduler(CpuSched& cpu);
+// The idle loop's hotplug step (hotplug.cpp, §12), on the CPU asked to go offline:
+// evacuates, leaves, parks until cpu_online(), rejoins. Interrupts off.
+void handle_hotplug(OwnerCpu& me);
+// Reschedule-IPI work beyond the wakeup itself: preempts a running task when this CPU is
+// asked to go offline (hotplug.cpp). Interrupts off (the IPI handler, after EOI).
+void hotplug_on_kick(CpuSched& me);
+
 // The first code a new task runs (sched_task_bootstrap calls it with prev and the Task).
 [[noreturn]] void task_first_run(void* prev, void* self);
 // The idle task's body (start.cpp builds one per CPU).

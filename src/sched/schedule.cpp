@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
+#include "lib/log.h"
 #include "lib/panic.h"
 #include "sched/kernel_glue.h"
 #include "sched/scheduler.h"
@@ -27,6 +28,24 @@ void free_retired_task(core::RetireNode* node) {
     free_task_memory(reinterpret_cast<Task*>(reinterpret_cast<char*>(node) - kRetireNodeOffset));
 }
 
+// §12: one line per widening, when the task first runs outside its own set ("now
+// offline": placement widens only when no CPU of the requested set is online).
+void warn_if_widened(Task* task) {
+    if (task->widened == task->widen_warned) return;
+    task->widen_warned = task->widened;  // reset once restored, so a later widening warns again
+    if (!task->widened) return;
+    char cpus[64];
+    size_t len = 0;
+    const CpuMask& want = task->affinity_requested;
+    cpus[0] = '\0';
+    uint32_t c = want.next(0);
+    for (; c != kNoCpu && len + 12 < sizeof cpus; c = want.next(c + 1))
+        len += size_t(ksnprintf(cpus + len, sizeof cpus - len, len ? ",%u" : "%u", c));
+    if (c != kNoCpu) ksnprintf(cpus + len, sizeof cpus - len, ",...");
+    log_warn("sched: task '%s' (id %llu) pinned to cpus {%s}, now offline; running on any cpu until one returns",
+             task->name, (unsigned long long)task->id, cpus);
+}
+
 // Step 5: make `next` this CPU's current task. The picker waits until the CPU that ran
 // `next` last is off its stack (a waker may have made it ready before it switched away).
 void dispatch(CpuSched& me, Task* next, uint64_t now) {
@@ -46,6 +65,7 @@ void dispatch(CpuSched& me, Task* next, uint64_t now) {
         next->last_cpu = uint16_t(me.index);
     }
     next->counters.switches_in.add();
+    warn_if_widened(next);
     next->slice_start_tsc = now;
     // relaxed: read only by dumps and watchdogs.
     me.current.store(next, std::memory_order_relaxed);
@@ -85,7 +105,11 @@ void schedule(PickReason reason) {
         // is still held, apart from prev and this CPU's own structures.
         me.epoch->quiescent();
 
-        next = me.shared.ready->pick_local(owner, reason);
+        // §12: a CPU asked to go offline starts nothing new; its idle task evacuates
+        // everything queued here (prev included, requeued above).
+        // acquire: pairs with the release store of the request in cpu_offline().
+        if (me.hotplug.load(std::memory_order_acquire) != HotplugState::running) next = me.idle_task;
+        else next = me.shared.ready->pick_local(owner, reason);
         if (next == nullptr) next = me.idle_task;
         // The idle detour. `next` may still be on the CPU that ran it last (woken or
         // requeued there a moment ago), and dispatch() then waits for that CPU's

@@ -33,8 +33,11 @@ Task g_init_task;
 std::atomic<bool> g_started{false};
 
 void on_reschedule_ipi() {
-    // The IPI's work is done by interrupting hlt; the idle loop re-checks on its own.
-    this_cpu_sched().stats.wake_ipis_received.add();
+    // A wakeup's work is done by interrupting hlt; the idle loop re-checks on its own. A
+    // hotplug request also needs the running task off this CPU (§9, §12).
+    CpuSched& me = this_cpu_sched();
+    me.stats.wake_ipis_received.add();
+    hotplug_on_kick(me);
 }
 
 Task* make_idle_task(uint32_t index) {
@@ -63,15 +66,6 @@ void build_victims(CpuSched& cpu, uint32_t count) {
     cpu.victims.build(cpu.index, std::span<const CpuPlace>(places, count));
 }
 
-// On CPU `cpu.index` itself, interrupts off: joins the epoch set and the online mask.
-void bring_online(CpuSched& cpu) {
-    cpu.epoch.emplace(cpu.shared.epoch, cpu.index);
-    if (!cpu.epoch->registered()) panic("sched: epoch id %u is taken", cpu.index);
-    cpu.epoch->go_online();
-    // seq_cst: placement and stealing read the mask; a plain publication point.
-    cpu.shared.online.add(cpu.index, std::memory_order_seq_cst);
-}
-
 // Switches from a CPU's boot context into its idle task, for good. `boot` stands for the
 // abandoned context: it lives on a stack nobody frees, and only finish_switch touches it.
 [[noreturn]] void enter_idle_task(CpuSched& cpu, Task& boot) {
@@ -91,7 +85,7 @@ void bring_online(CpuSched& cpu) {
 [[noreturn]] void ap_main() {
     arch::cli();  // ap_idle_loop calls us with IF=1; the idle task runs with IF=0
     CpuSched& cpu = this_cpu_sched();
-    bring_online(cpu);
+    join_scheduler(cpu);
     Task boot;
     enter_idle_task(cpu, boot);
 }
@@ -101,7 +95,7 @@ void wait_for_aps(SchedShared& s) {
     uint64_t deadline = platform::now_tsc() + platform::tsc_from_ns(kApJoinTimeoutNs);
     CpuMask all = CpuMask::first(s.cpu_count);
     for (;;) {
-        // acquire: pairs with the seq_cst add in bring_online(); a joined CPU is set up.
+        // acquire: pairs with the seq_cst add in join_scheduler(); a joined CPU is set up.
         CpuMask online = s.online.load(std::memory_order_acquire);
         if (online == all) return;
         if (platform::now_tsc() > deadline) {
@@ -128,6 +122,18 @@ void dump_state() {
 } // namespace
 
 SchedShared& shared() { return g_shared_state; }
+
+void join_scheduler(CpuSched& cpu) {
+    // The id is free: never used (boot), or released by this CPU's own reset when it
+    // parked (§12; the claim's acquire pairs with that release).
+    cpu.epoch.emplace(cpu.shared.epoch, cpu.index);
+    if (!cpu.epoch->registered()) panic("sched: epoch id %u is taken", cpu.index);
+    cpu.epoch->go_online();
+    // seq_cst: placement and stealing read the mask (acquire); the participant is online
+    // before the bit is, so a CPU seen online is a QSBR participant (cpu_offline's grace
+    // period waits for it).
+    cpu.shared.online.add(cpu.index, std::memory_order_seq_cst);
+}
 
 bool started() { return g_started.load(std::memory_order_relaxed); }
 
@@ -165,7 +171,7 @@ void start(const boot::Options& options) {
     bsp.current.store(&init, std::memory_order_relaxed);  // relaxed: read by dumps only
     arch::this_cpu()->current_task = &init;
     bsp.slice_end_tsc = init.slice_start_tsc + s.config.timeslice_tsc;
-    bring_online(bsp);
+    join_scheduler(bsp);
 
     smp::set_reschedule_hook(&on_reschedule_ipi);
     arch::timer::set_tick_callback(&on_tick);

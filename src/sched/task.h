@@ -1,6 +1,7 @@
 // The task control block, shared by the kernel glue and the host model.
 //
-// API changes (S-K reads this): additions only so far. Renames are announced here.
+// API changes (S-K reads this): additions only so far (widen_warned, for hotplug). Renames
+// are announced here.
 //
 // A task is in exactly one place at a time: current on one CPU, an owner list
 // (TaskList via run_next), a deque, an inbox (MpscNode base), a timer queue (TimerNode
@@ -56,6 +57,7 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     CpuMask affinity_requested = CpuMask::all(); // what spawn asked for
     CpuMask affinity = CpuMask::all();           // what placement uses (widened, plan §12)
     bool widened = false;
+    bool widen_warned = false; // kernel glue: this widening's warning is logged (dispatch)
     uint16_t last_cpu = 0; // CPU it last ran on (placement prefers it for pinned tasks)
     uint16_t home_cpu = 0; // CPU whose cache its memory returns to (plan §11)
 

@@ -113,6 +113,8 @@ void free_task_memory(Task* task) {
     push_pool_chain(s, s, 1);
 }
 
+void spill_this_cpu_task_memory() { spill_cpu_cache(nullptr); }
+
 size_t trim_task_memory() {
     smp::call_on_all(&spill_cpu_cache, nullptr, true);
     FreeStack* list;

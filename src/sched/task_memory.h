@@ -31,6 +31,9 @@ inline uint64_t task_stack_top(const Task* task) { return reinterpret_cast<uint6
 // reused before the flush could still meet a stale translation elsewhere. Returns the
 // number of stacks released.
 size_t trim_task_memory();
+// Hands this CPU's cache to the shared pool (hotplug, §12: a parked CPU strands nothing;
+// trim_task_memory() releases the pool). Interrupts off, on the CPU itself.
+void spill_this_cpu_task_memory();
 // Stacks cached now (all CPUs and the pool); racy, for tests and dumps.
 size_t cached_task_memory();
 
