@@ -1,6 +1,7 @@
 // Internals shared by the kernel-only scheduler files (schedule.cpp, tasks.cpp,
-// idle_task.cpp, start.cpp). Not an API.
+// idle_task.cpp, start.cpp, tick.cpp, wait_glue.cpp). Not an API.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 struct InterruptFrame;
@@ -31,8 +32,14 @@ void finish_switch(Task* last);
 // Interrupts must be off.
 void put_ref(Task* task);
 
-// The one-shot for the end of the current slice (tick.cpp); interrupts off.
-void arm_slice_timer(CpuSched& me, uint64_t now);
+// The one-shot for min(end of the current slice, next sleeper) (tick.cpp, plan §9);
+// interrupts off, a non-idle current task. Lazy: no LAPIC write when what is armed fires
+// early enough and has not passed.
+void arm_timer(CpuSched& me, uint64_t now);
+// Makes every sleeper due at `now` ready (plan §9). Returns how many.
+size_t expire_sleepers(OwnerCpu& owner, uint64_t now);
+// How many sleepers on_tick() has woken on `cpu` (a busy CPU's path; tests read it).
+uint64_t tick_sleeper_wakeups(uint32_t cpu);
 // The tick callback (arch::timer::set_tick_callback), installed by start().
 void on_tick(InterruptFrame& frame);
 

@@ -78,7 +78,7 @@ void dispatch(CpuSched& me, Task* next, uint64_t now) {
         me.armed_deadline_tsc = 0;
     } else {
         me.stats.tasks_run.add();
-        arm_slice_timer(me, now);
+        arm_timer(me, now);
     }
 }
 
@@ -104,6 +104,10 @@ void schedule(PickReason reason) {
         // Step 3, the QSBR point: nothing read from the shared structures before this line
         // is still held, apart from prev and this CPU's own structures.
         me.epoch->quiescent();
+        // Due sleepers first (plan §9), so the pick sees them: this covers the idle task
+        // too (its has_work_for() counts due sleepers), which gets here after go_online().
+        // prev itself may be among them (a sleep that was already over).
+        expire_sleepers(owner, now);
 
         // §12: a CPU asked to go offline starts nothing new; its idle task evacuates
         // everything queued here (prev included, requeued above).
@@ -130,7 +134,7 @@ void schedule(PickReason reason) {
             prev->state.store(TaskState::running, std::memory_order_relaxed);
             prev->slice_start_tsc = now;
             me.slice_end_tsc = now + me.shared.config.timeslice_tsc;
-            if (!prev->is_idle_task) arm_slice_timer(me, now);
+            if (!prev->is_idle_task) arm_timer(me, now);
             return;
         }
         dispatch(me, next, now);

@@ -176,7 +176,7 @@ void start(const boot::Options& options) {
     smp::set_reschedule_hook(&on_reschedule_ipi);
     arch::timer::set_tick_callback(&on_tick);
     ktest::set_watchdog_dump(&dump_state);
-    arm_slice_timer(bsp, init.slice_start_tsc);
+    arm_timer(bsp, init.slice_start_tsc);
     g_started.store(true, std::memory_order_relaxed);
     smp::start_ap_main(&ap_main);
     {

@@ -150,6 +150,30 @@ void yield() {
     schedule(PickReason::yielded);
 }
 
+void sleep_for(uint64_t ns) {
+    if (ns == 0) {
+        yield();
+        return;
+    }
+    arch::InterruptGuard irq_off;
+    {
+        OwnerCpu owner(this_cpu_sched(), irq_off);  // not kept across the switch
+        // relaxed: our own CPU's field.
+        Task* self = owner->current.load(std::memory_order_relaxed);
+        // tsc_from_ns() truncates, so +1 is the ceiling and +1 more keeps the deadline
+        // strictly after now + ns: a sleeper is never woken early (plan §9).
+        self->deadline_tsc = platform::now_tsc() + platform::tsc_from_ns(ns) + 2;
+        // relaxed: only this CPU expires its sleepers (IF=0 until the switch); a hotplug
+        // evacuation would publish the state with the inbox exchange (release/acquire).
+        self->state.store(TaskState::sleeping, std::memory_order_relaxed);
+        owner->sleepers.insert(self);
+    }
+    // No timer write here: schedule() expires due sleepers before it picks, and then
+    // either dispatches a task (arm_timer() covers min(slice end, next sleeper)) or the
+    // idle task, whose halt arms the next sleeper's deadline.
+    schedule(PickReason::sleeping);
+}
+
 Task* current_task() {
     arch::InterruptGuard irq_off;
     // relaxed: our own CPU's field.
