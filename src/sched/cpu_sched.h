@@ -38,6 +38,7 @@ struct SchedStats {
     Counter spins, halts, idle_cycles, halted_cycles, backstop_wakeups, backstop_found_work;
     Counter idle_detours; // picks of a task still on another CPU, taken through the idle task
     Counter reclaimed, tasks_spawned, tasks_exited, affinity_widened;
+    Counter rotations; // preempted tasks sent to the next CPU for fairness (§4)
 };
 
 enum class HotplugState : uint8_t { running, evacuate_requested, parked, online_requested };

@@ -129,17 +129,51 @@ bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint)
     if (!task->state.compare_exchange_strong(from, TaskState::ready, std::memory_order_acq_rel,
             std::memory_order_relaxed))
         return false;
+    // Ours alone until placed; the push publishes it to the picker, and so to the task.
+    task->wake_tsc = platform::now_tsc();
     place(me, task, PushKind::wake, hint);
     return true;
 }
 
-void requeue_current(OwnerCpu& me, Task* task)
+uint32_t rotation_target(OwnerCpu& me, const Task* task)
+{
+    if (!task->stealable() || task->widened)
+        return kNoCpu;
+    // Nothing else waits here: the task keeps its CPU (N <= M costs nothing). Owner-side
+    // reads, apart from the inbox hint: an item that lands just after only waits a slice.
+    CpuSched& cpu = me.cpu();
+    if (cpu.deque.size_approx() == 0 && cpu.inbox.empty_approx() && cpu.pinned.empty() && cpu.realtime.empty())
+        return kNoCpu;
+    SchedShared& shared = me.shared();
+    // acquire: as in place(); a CPU that goes offline after this load evacuates its inbox.
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    // The next online CPU after us, cyclically: a fixed ring, so the tasks of an
+    // overloaded CPU move on one per slice and every task passes every CPU in turn.
+    uint32_t next = online.next(me.index() + 1);
+    if (next == kNoCpu || next >= shared.cpu_count)
+        next = online.next(0);
+    if (next == me.index() || next == kNoCpu || next >= shared.cpu_count)
+        return kNoCpu;
+    return next;
+}
+
+void requeue_current(OwnerCpu& me, Task* task, PickReason reason)
 {
     // release: pairs with the acquire loads of the state by a later picker/waker.
     task->state.store(TaskState::ready, std::memory_order_release);
     if (task->widened || !task->affinity.contains(me.index())) {
         place(me, task, PushKind::requeue, WakeHint::sync);
         return;
+    }
+    if (reason == PickReason::preempted) {
+        // §4 fairness: a preempted task that would wait behind others here waits on the
+        // next CPU instead. A yield stays local: it asks for round robin, not a move.
+        uint32_t target = rotation_target(me, task);
+        if (target != kNoCpu) {
+            ++me->stats.rotations;
+            send_to(me, me.shared().cpu(target), task);
+            return;
+        }
     }
     // Our own task goes back into our own structures; this CPU picks again right after,
     // so no wake is needed.

@@ -1,7 +1,8 @@
 // The ready-queue interface (plan §14) and the lock-free implementation (§4, §6), plus
 // the portable entry points of placement (§8) and the idle/wakeup protocol (§7).
 //
-// API changes (S-K reads this): additions only: evacuate() (interface), place_remote().
+// API changes (S-K reads this): additions only: evacuate() (interface), place_remote(),
+// rotation_target(). requeue_current() takes the PickReason (fairness rotation, §4).
 // has_stealable_work() takes the SchedShared& (since the first version S-K saw). Renames
 // are announced here.
 //
@@ -102,7 +103,13 @@ bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint);
 // on or the nearest (targeted wake). For evacuation; the state is left as it is.
 void place_remote(OwnerCpu& me, Task* task);
 // §5 step 2: the CPU's own current task after a yield or preemption (state -> ready).
-void requeue_current(OwnerCpu& me, Task* task);
+// A preempted task that would wait behind other local work moves on instead (§4
+// fairness, rotation_target()), through the next CPU's inbox with a targeted wake.
+void requeue_current(OwnerCpu& me, Task* task, PickReason reason);
+// §4 fairness: where a task preempted at the end of its slice should wait. The next
+// online CPU after this one when the task may run anywhere and other runnable work waits
+// here; kNoCpu (stay) otherwise.
+uint32_t rotation_target(OwnerCpu& me, const Task* task);
 
 // ---- idle and wakeup protocol (idle.cpp, §7)
 

@@ -99,7 +99,7 @@ void schedule(PickReason reason) {
         if ((reason == PickReason::preempted || reason == PickReason::yielded) && !prev->is_idle_task) {
             if (reason == PickReason::yielded) me.stats.yields.add();
             else me.stats.preemptions.add();
-            requeue_current(owner, prev);
+            requeue_current(owner, prev, reason);
         }
         // Step 3, the QSBR point: nothing read from the shared structures before this line
         // is still held, apart from prev and this CPU's own structures.

@@ -261,6 +261,9 @@ PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
             me->sleepers.insert(task);
             w.sleeps.fetch_add(1, std::memory_order_relaxed);
             reason = PickReason::sleeping;
+        } else if (action < 85) {
+            // A timeslice end: may send the task on to the next CPU (§4 rotation).
+            reason = PickReason::preempted;
         }
     }
     task->in_flight.fetch_sub(1, std::memory_order_release); // release: pairs with the next runner's acq_rel
@@ -268,9 +271,10 @@ PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
     if (exited) {
         task->state.store(TaskState::dead, std::memory_order_release);
         reason = PickReason::exited;
-    } else if (reason == PickReason::yielded) {
-        // As schedule() does: requeued while still on this CPU, before the next pick.
-        requeue_current(me, task);
+    } else if (reason == PickReason::yielded || reason == PickReason::preempted) {
+        // As schedule() does: requeued (or rotated to the next CPU, §4) while still on
+        // this CPU, before the next pick.
+        requeue_current(me, task, reason);
     }
     return reason;
 }
@@ -474,9 +478,9 @@ std::string Result::summary() const
 {
     return format("%s spawned=%" PRIu64 " completed=%" PRIu64 " steps=%" PRIu64 " wakes=%" PRIu64
                   " sleeps=%" PRIu64 " blocks=%" PRIu64 " halts=%" PRIu64 " ipis=%" PRIu64 " steals=%" PRIu64
-                  " skipped_polling=%" PRIu64 " %" PRIu64 "ms",
+                  " skipped_polling=%" PRIu64 " rotations=%" PRIu64 " %" PRIu64 "ms",
                ok ? "PASS" : "FAIL", spawned, completed, steps, wakes, sleeps, blocks, halts, ipis_sent, steals,
-               handoffs_skipped_polling, elapsed_ms)
+               handoffs_skipped_polling, rotations, elapsed_ms)
         + (failure.empty() ? "" : ": " + failure); // appended whole: the buffer of format() is short
 }
 
@@ -521,6 +525,7 @@ Result run(const Config& config)
         r.ipis_sent += cpu->stats.ipis_sent.get();
         r.steals += cpu->stats.steals_succeeded.get();
         r.handoffs_skipped_polling += cpu->stats.ipis_skipped_polling.get();
+        r.rotations += cpu->stats.rotations.get();
     }
     r.failure = w.failure;
     if (r.failure.empty() && r.completed != r.spawned)

@@ -34,7 +34,7 @@ struct Result {
     bool ok = false;
     std::string failure; // empty when ok
     uint64_t spawned = 0, completed = 0, steps = 0, wakes = 0, sleeps = 0, blocks = 0;
-    uint64_t halts = 0, ipis_sent = 0, steals = 0, handoffs_skipped_polling = 0;
+    uint64_t halts = 0, ipis_sent = 0, steals = 0, handoffs_skipped_polling = 0, rotations = 0;
     uint64_t elapsed_ms = 0;
     std::string summary() const;
 };
