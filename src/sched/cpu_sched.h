@@ -37,6 +37,7 @@ struct SchedStats {
     Counter ipis_skipped_awake, ipis_skipped_polling, ipis_skipped_none_idle, control_ipis;
     Counter spins, halts, idle_cycles, halted_cycles, backstop_wakeups, backstop_found_work;
     Counter idle_detours; // picks of a task still on another CPU, taken through the idle task
+    Counter realtime_preemptions; // a running lower-class task preempted for a realtime one
     Counter reclaimed, tasks_spawned, tasks_exited, affinity_widened;
     Counter rotations; // preempted tasks sent to the next CPU for fairness (§4)
 };
@@ -98,6 +99,9 @@ struct alignas(64) CpuSched {
     std::atomic<Task*> current { nullptr };
     std::optional<core::EpochParticipant> epoch; // id == index; empty while parked (§12)
     std::atomic<HotplugState> hotplug { HotplugState::running };
+    // Set by a placer that queued a realtime task here while a lower-class task may be
+    // running; the reschedule IPI that follows preempts it (kernel: on_reschedule_ipi).
+    std::atomic<bool> preempt_for_realtime { false };
 
     bool spinning = false;          // holds a g_spinners slot
     bool pick_pinned_first = false; // alternation of §4 step 3

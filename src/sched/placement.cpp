@@ -27,6 +27,26 @@ void send_to(OwnerCpu& me, CpuSched& target, Task* task)
     notify_cpu(me, target);
 }
 
+// A realtime task was just queued on `target` (its own lists or its inbox) with no idle
+// CPU free: "realtime runs before normal" must not wait for the end of the running task's
+// slice. Ask `target` to preempt, with a reschedule IPI (a self-IPI when it is us: it
+// lands as soon as interrupts are on again). Not a wakeup IPI (counted as control_ipis):
+// a halted or realtime-running target needs none, since its next pick takes realtime first.
+void request_realtime_preempt(OwnerCpu& me, CpuSched& target)
+{
+    // relaxed: a hint. The Task behind it stays valid: we are inside a QSBR section, and
+    // tasks are freed only after a grace period. A switch on `target` right after this
+    // read drains the inbox before picking, so it finds the realtime task anyway.
+    Task* running = target.current.load(std::memory_order_relaxed);
+    if (!running || running->is_idle_task || running->priority == Priority::realtime)
+        return;
+    // release: pairs with the acquire exchange in the IPI hook; the task itself is
+    // published by the push before this.
+    target.preempt_for_realtime.store(true, std::memory_order_release);
+    ++me->stats.control_ipis;
+    platform::kick(target.index, target.latch);
+}
+
 } // namespace
 
 void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
@@ -81,12 +101,16 @@ void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
     // may run it, else the last CPU it ran on, else the nearest allowed one.
     if (here) {
         ready.push_local(me, task, kind);
+        if (task->priority == Priority::realtime)
+            request_realtime_preempt(me, me.cpu());
         return;
     }
     uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
     if (target == kNoCpu || target >= shared.cpu_count)
         target = allowed.next(0);
     send_to(me, shared.cpu(target), task);
+    if (task->priority == Priority::realtime)
+        request_realtime_preempt(me, shared.cpu(target));
 }
 
 void place_remote(OwnerCpu& me, Task* task)

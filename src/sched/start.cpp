@@ -38,6 +38,18 @@ void on_reschedule_ipi() {
     CpuSched& me = this_cpu_sched();
     me.stats.wake_ipis_received.add();
     hotplug_on_kick(me);
+    // hotplug_on_kick() may have switched this task away and back, maybe to another CPU.
+    CpuSched& here = this_cpu_sched();
+    // A realtime task was queued here (placement.cpp, request_realtime_preempt()).
+    // acquire: pairs with the placer's release store.
+    if (here.preempt_for_realtime.exchange(false, std::memory_order_acquire)) {
+        // relaxed: our own CPU's field.
+        Task* current = here.current.load(std::memory_order_relaxed);
+        if (current != nullptr && !current->is_idle_task && current->priority != Priority::realtime) {
+            here.stats.realtime_preemptions.add();
+            schedule(PickReason::preempted);  // EOI was sent before the hook, as for the tick
+        }
+    }
 }
 
 Task* make_idle_task(uint32_t index) {
