@@ -17,6 +17,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
+#include "sched/bench_sched.h"
 #include "sched/scheduler.h"
 #include "smp/smp.h"
 
@@ -115,11 +116,19 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
         ktest::run(ktest::Phase::platform, g_options.test);
         sched::start(g_options);
         ktest::run(ktest::Phase::sched, g_options.test);
+        bool benched = g_options.bench[0] == '\0' || sched::run_benchmarks(g_options.bench);
         sched::dump_metrics();
-        ktest::exit_qemu(ktest::finish(g_options.test));
+        ktest::exit_qemu(ktest::finish(g_options.test) && benched);
     }
     sched::start(g_options);
     log_info("lfkernel: boot finished, %u cpus online", arch::cpu_count());
+    // bench=: the benchmarks instead of the demo, then the run ends (exit status 33 when
+    // every benchmark completed) so that `make bench` can boot one after another.
+    if (g_options.bench[0] != '\0') {
+        bool ok = sched::run_benchmarks(g_options.bench);
+        sched::dump_metrics();
+        ktest::exit_qemu(ok);
+    }
     if (g_options.demo) sched::run_demo();
     sched::exit(0);  // CPU 0 goes on in its idle task
 }

@@ -1,6 +1,7 @@
 #include "sched/join.h"
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 
 #include "arch/x86_64/cpu.h"
@@ -10,7 +11,7 @@
 namespace sched {
 namespace {
 
-constexpr uint32_t kBuckets = 64;
+constexpr uint32_t kBuckets = kJoinBuckets;
 
 // On the joiner's stack while it waits: valid until the joiner runs again, which is
 // after exit_and_wake_joiners() has unlinked it and read its fields.
@@ -26,12 +27,23 @@ struct alignas(64) JoinBucket {
 };
 JoinBucket g_buckets[kBuckets];
 
-JoinBucket& bucket_of(const Task* task) {
-    // Tasks are 16 KiB apart at least (one per stack), so skip the low bits.
-    return g_buckets[(reinterpret_cast<uintptr_t>(task) >> 14) % kBuckets];
+// Fibonacci hashing of the task's page number. A Task sits at the top of its stack, and
+// stacks live in 1 MiB slots (mm/kstack.cpp), so every task address is the same modulo
+// 1 MiB: any hash that keeps only low-order bits puts every joiner in one bucket. Until
+// 2026-11-29 this was (address >> 14) % 64, which did exactly that; bench=sched found it
+// (fib(24) at 2 CPUs walked 981 waiters per exit on average, and ran slower than on one).
+uint32_t bucket_index(const Task* task) {
+    static_assert((kBuckets & (kBuckets - 1)) == 0, "kBuckets must be a power of two");
+    constexpr uint32_t kShift = 64 - std::countr_zero(kBuckets);
+    uint64_t page = reinterpret_cast<uintptr_t>(task) >> 12;
+    return uint32_t((page * 0x9e3779b97f4a7c15ull) >> kShift);
 }
 
+JoinBucket& bucket_of(const Task* task) { return g_buckets[bucket_index(task)]; }
+
 } // namespace
+
+uint32_t join_bucket_index(const Task* task) { return bucket_index(task); }
 
 void exit_and_wake_joiners(Task* self, int64_t code) {
     self->exit_code = code;

@@ -13,4 +13,8 @@ void exit_and_wake_joiners(Task* self, int64_t code);
 // Blocks the calling task until `task` is dead; returns with interrupts as they were.
 void wait_until_dead(Task* task);
 
+constexpr uint32_t kJoinBuckets = 256;
+// The bucket `task`'s joiners wait in (for the test that checks the spread).
+uint32_t join_bucket_index(const Task* task);
+
 } // namespace sched

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The kernel's bench=sched figures: serial log -> JSON -> table.
+
+  kernel_sched.py extract LOG OUT.json   the JSON block between BENCH-JSON-BEGIN sched and
+                                         BENCH-JSON-END in a serial log (log prefixes of the
+                                         console are not inside the block); exit 1 if absent
+  kernel_sched.py table A.json B.json ... [--markdown OUT.md]
+                                         one table for all boots: spawn+exit and fib(24) per
+                                         CPU count (speedup over 1 CPU of the same boot, and
+                                         the compute ceiling: the speedup the emulator gave a
+                                         loop with no scheduler traffic), yield cost and wake
+                                         latency per boot
+
+Cycles are TSC cycles; under TCG only ratios within one boot mean anything.
+"""
+import json
+import sys
+
+
+def extract(log_path, out_path):
+    lines = open(log_path, encoding="utf-8", errors="replace").read().splitlines()
+    block, inside = [], False
+    for line in lines:
+        if line.startswith("BENCH-JSON-BEGIN sched"):
+            block, inside = [], True
+        elif line.startswith("BENCH-JSON-END") and inside:
+            inside = False
+            data = json.loads("\n".join(block))
+            with open(out_path, "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=1)
+                f.write("\n")
+            return 0
+        elif inside:
+            block.append(line)
+    print(f"kernel_sched.py: no complete BENCH-JSON block in {log_path}", file=sys.stderr)
+    return 1
+
+
+def us(cycles, hz):
+    return cycles * 1e6 / hz
+
+
+def rows(data):
+    hz = data["tsc_hz"]
+    spawn = {r["cpus"]: r for r in data["spawn_exit"]}
+    fib = {r["cpus"]: r for r in data["fib"]["runs"]}
+    one_spawn = spawn.get(1)
+    one_fib = fib.get(1)
+    out = []
+    for cpus in sorted(set(spawn) | set(fib)):
+        s, f = spawn.get(cpus), fib.get(cpus)
+        tps = s["tasks"] * hz / s["cycles"] if s and s["cycles"] else 0
+        tps1 = one_spawn["tasks"] * hz / one_spawn["cycles"] if one_spawn and one_spawn["cycles"] else 0
+        out.append({
+            "cpus": cpus,
+            "tasks_per_s": tps,
+            "spawn_scale": tps / tps1 if tps1 else 0,
+            "fib_ms": f["cycles"] * 1e3 / hz if f else 0,
+            "fib_speedup": one_fib["cycles"] / f["cycles"] if f and one_fib and f["cycles"] else 0,
+            "fib_ok": f is not None and f["result"] == data["fib"]["expected"],
+            "steals": f["steals"] if f else 0,
+            # What the emulator allows: k CPUs each ran the 1-CPU compute loop at once.
+            "ceiling": (cpus * one_fib["compute_cycles"] / f["compute_cycles"]
+                        if f and one_fib and f.get("compute_cycles") and one_fib.get("compute_cycles") else 0),
+        })
+    return out
+
+
+def table(paths, markdown):
+    boots = [json.load(open(p, encoding="utf-8")) for p in paths]
+    out = []
+    out.append("| boot (-smp) | accel | CPUs used | spawn+exit tasks/s | x 1 CPU | fib(%d) ms | speedup | steals "
+               "| compute ceiling |" % (boots[0]["fib"]["n"] if boots else 24))
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for b in boots:
+        for r in rows(b):
+            out.append("| %d | %s | %d | %.0f | %.2f | %.0f%s | %.2f | %d | %.2f |" % (
+                b["cpus"], b["accelerator"], r["cpus"], r["tasks_per_s"], r["spawn_scale"], r["fib_ms"],
+                "" if r["fib_ok"] else " (WRONG RESULT)", r["fib_speedup"], r["steals"], r["ceiling"]))
+    out.append("")
+    out.append("| boot (-smp) | yield cycles/switch | wake target | p50 cycles | p99 cycles | p99.9 cycles "
+               "| p50 us | p99 us | IPIs / wake |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for b in boots:
+        hz = b["tsc_hz"]
+        y = b.get("yield")
+        ycost = "%.0f" % (y["cycles"] / y["switches"]) if y else "-"
+        wakes = b.get("wake") or []
+        if not wakes:
+            out.append("| %d | %s | (needs 2 CPUs) | | | | | | |" % (b["cpus"], ycost))
+        for w in wakes:
+            out.append("| %d | %s | %s | %d | %d | %d | %.1f | %.1f | %.2f |" % (
+                b["cpus"], ycost, w["target"], w["p50"], w["p99"], w["p999"], us(w["p50"], hz), us(w["p99"], hz),
+                w["ipis"] / w["samples"] if w["samples"] else 0))
+    text = "\n".join(out) + "\n"
+    print(text, end="")
+    if markdown:
+        with open(markdown, "w", encoding="utf-8") as f:
+            f.write(text)
+    return 0
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "extract":
+        return extract(argv[2], argv[3])
+    if len(argv) >= 3 and argv[1] == "table":
+        args = argv[2:]
+        markdown = None
+        if "--markdown" in args:
+            i = args.index("--markdown")
+            if i + 1 >= len(args):
+                print("kernel_sched.py: --markdown needs a file name", file=sys.stderr)
+                return 2
+            markdown = args[i + 1]
+            del args[i:i + 2]
+        return table(args, markdown)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,573 @@
+// bench=sched: the scheduler's figures, measured in the kernel (issue 4).
+//
+//   spawn+exit   every online CPU runs a driver pinned to it that spawns nop tasks (default
+//                affinity, so they land on its own deque and may be stolen) in batches of
+//                kSpawnBatch and joins them: tasks per second for the whole machine.
+//   fib(24)      fork-join fib from init, each level spawning one child and joining it.
+//                Both of these run at k = N, N-1, ..., 1 CPUs in one boot: the CPUs above k
+//                are taken offline through hotplug, so every k runs the real deque and
+//                stealing paths (an affinity mask would put the tasks on pinned lists).
+//   yield        two tasks pinned to CPU 0 yield to each other: cycles per switch.
+//   wake         a task pinned to CPU 1 blocks on a semaphore; a task pinned to CPU 0 waits
+//                until it is blocked, then stamps the TSC and ups the semaphore; the woken
+//                task stamps again when it runs. Two target states: "halted" (the waker
+//                sleeps kHaltGapNs first, so CPU 1 has stopped spinning and halted: an IPI
+//                wakes it) and "polling" (the waker ups at once, while CPU 1 still spins
+//                in its idle loop: no IPI needed). The IPIs sent during each run are
+//                reported, so the table shows which path each run really took.
+//
+// Under TCG the TSC runs at host rate while guest instructions are emulated: only ratios
+// within one run mean anything (docs/benchmarks.md).
+#include "sched/bench_sched.h"
+
+#include <atomic>
+#include <cstdint>
+#include <new>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuinfo.h"
+#include "arch/x86_64/tsc.h"
+#include "lib/libc.h"
+#include "lib/log.h"
+#include "mm/heap.h"
+#include "sched/cpu_sched.h"
+#include "sched/kernel_glue.h"
+#include "sched/scheduler.h"
+#include "sched/semaphore.h"
+
+namespace sched {
+namespace {
+
+constexpr uint32_t kSpawnTotal = 200'000;  // nop tasks per timed spawn+exit run, split over the drivers
+constexpr uint32_t kSpawnWarmup = 20'000;  // an untimed run first: stack caches and page tables warm
+constexpr uint32_t kSpawnBatch = 32;
+constexpr int64_t kFibN = 24;
+constexpr int64_t kFibExpected = 46368;
+constexpr uint32_t kFibRuns = 2;          // best of
+constexpr uint32_t kYieldsPerTask = 20'000;
+constexpr uint32_t kWakeRounds = 2'000;
+constexpr uint64_t kHaltGapNs = 300'000;  // well past the 30 us idle spin
+constexpr uint32_t kMaxLevels = kMaxCpus;
+
+// No libgcc in the kernel: 64-bit arithmetic only (cycles * 1000 fits for runs of days).
+uint64_t ns_from_tsc(uint64_t cycles) {
+    uint64_t mhz = arch::tsc_hz() / 1'000'000;
+    return mhz ? cycles * 1000 / mhz : 0;
+}
+
+uint64_t per_second(uint64_t count, uint64_t cycles) { return cycles ? count * arch::tsc_hz() / cycles : 0; }
+
+// CpuMask::count() would need libgcc's popcount helper.
+uint32_t count_of(CpuMask mask) {
+    uint32_t n = 0;
+    for (uint32_t cpu = mask.next(0); cpu < kMaxCpus; cpu = mask.next(cpu + 1)) ++n;
+    return n;
+}
+
+uint64_t ipis_sent_total() {
+    SchedShared& s = shared();
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.ipis_sent.get();  // racy sum, quiet machine
+    return n;
+}
+
+// "tcg", "kvm", another hypervisor's CPUID signature, or "none" on bare metal.
+void accelerator_name(char (&out)[16]) {
+    if (!arch::cpuinfo().features.hypervisor) {
+        memcpy(out, "none", 5);
+        return;
+    }
+    arch::CpuidRegs r = arch::cpuid(0x40000000);
+    char sig[13] = {};
+    memcpy(sig + 0, &r.ebx, 4);
+    memcpy(sig + 4, &r.ecx, 4);
+    memcpy(sig + 8, &r.edx, 4);
+    if (memcmp(sig, "TCGTCGTCGTCG", 12) == 0) {
+        memcpy(out, "tcg", 4);
+    } else if (memcmp(sig, "KVMKVMKVM", 9) == 0) {
+        memcpy(out, "kvm", 4);
+    } else {
+        uint32_t n = 0;
+        for (char c : sig) {
+            if (c >= 0x21 && c <= 0x7e && n + 1 < sizeof out) out[n++] = c;  // JSON-safe
+        }
+        out[n] = '\0';
+    }
+}
+
+// ---------------------------------------------------------------- spawn+exit
+
+int64_t nop_task(void*) { return 0; }
+
+struct SpawnDriver {
+    uint32_t tasks = 0;     // to spawn
+    uint32_t failed = 0;    // spawns refused (out of memory): counted, not retried
+};
+
+int64_t spawn_driver(void* arg) {
+    auto* d = static_cast<SpawnDriver*>(arg);
+    TaskHandle batch[kSpawnBatch];
+    for (uint32_t done = 0; done < d->tasks;) {
+        uint32_t n = d->tasks - done < kSpawnBatch ? d->tasks - done : kSpawnBatch;
+        for (uint32_t i = 0; i < n; ++i) {
+            auto r = spawn(nop_task, nullptr, {.name = "nop"});
+            if (r.ok()) {
+                batch[i] = static_cast<TaskHandle&&>(r.handle);
+            } else {
+                ++d->failed;
+            }
+        }
+        for (uint32_t i = 0; i < n; ++i) {
+            if (batch[i].valid()) join(batch[i]);
+        }
+        done += n;
+    }
+    return 0;
+}
+
+struct SpawnResultRow {
+    uint32_t cpus = 0;
+    uint32_t tasks = 0, failed = 0;
+    uint64_t cycles = 0;
+};
+
+// Drivers on every online CPU; init (on CPU 0) blocks in join meanwhile.
+SpawnResultRow spawn_exit_run(CpuMask online, uint32_t total) {
+    SpawnResultRow row;
+    row.cpus = count_of(online);
+    SpawnDriver drivers[kMaxLevels];
+    TaskHandle handles[kMaxLevels];
+    uint32_t count = 0;
+    uint64_t start = arch::rdtsc();
+    for (uint32_t cpu = online.next(0); cpu < kMaxCpus; cpu = online.next(cpu + 1)) {
+        SpawnDriver& d = drivers[count];
+        d.tasks = total / row.cpus + (count < total % row.cpus ? 1 : 0);
+        auto r = spawn(spawn_driver, &d, {.name = "spawner", .affinity = CpuMask::single(cpu)});
+        if (!r.ok()) {
+            log_warn("bench: spawn of the driver for cpu %u failed: %s", cpu, to_string(r.error));
+            continue;
+        }
+        handles[count++] = static_cast<TaskHandle&&>(r.handle);
+    }
+    for (uint32_t i = 0; i < count; ++i) join(handles[i]);
+    row.cycles = arch::rdtsc() - start;
+    for (uint32_t i = 0; i < count; ++i) {
+        row.tasks += drivers[i].tasks - drivers[i].failed;
+        row.failed += drivers[i].failed;
+    }
+    return row;
+}
+
+// The first spawns at a CPU count map fresh stacks (the per-CPU stack caches are empty or
+// sit on other CPUs); measured cold, that cost landed on whichever count ran first and
+// made 2 CPUs look 2.5x slower than 1. So an untimed run first.
+SpawnResultRow bench_spawn_exit(CpuMask online) {
+    spawn_exit_run(online, kSpawnWarmup);
+    return spawn_exit_run(online, kSpawnTotal);
+}
+
+// ---------------------------------------------------------------- compute baseline
+
+// The emulator's own ceiling: the same fixed loop on every online CPU at once, one task
+// pinned to each, no scheduler traffic while it runs. fib's speedup is read against this.
+constexpr uint64_t kComputeIterations = 100'000'000;
+
+int64_t compute_task(void*) {
+    uint64_t x = 1;
+    for (uint64_t i = 0; i < kComputeIterations; ++i) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        asm volatile("" : "+r"(x));  // keep every iteration
+    }
+    return int64_t(x & 1);
+}
+
+uint64_t bench_compute(CpuMask online) {
+    TaskHandle handles[kMaxLevels];
+    uint32_t count = 0;
+    uint64_t start = arch::rdtsc();
+    for (uint32_t cpu = online.next(0); cpu < kMaxCpus; cpu = online.next(cpu + 1)) {
+        auto r = spawn(compute_task, nullptr, {.name = "compute", .affinity = CpuMask::single(cpu)});
+        if (r.ok()) handles[count++] = static_cast<TaskHandle&&>(r.handle);
+    }
+    for (uint32_t i = 0; i < count; ++i) join(handles[i]);
+    return arch::rdtsc() - start;
+}
+
+// ---------------------------------------------------------------- fib
+
+int64_t fib_task(void* arg);
+
+int64_t fib(int64_t n) {
+    if (n < 2) return n;
+    auto r = spawn(fib_task, reinterpret_cast<void*>(uintptr_t(n - 1)), {.name = "fib"});
+    if (!r.ok()) return fib(n - 1) + fib(n - 2);  // out of memory: serial, still right
+    int64_t b = fib(n - 2);
+    return join(r.handle) + b;
+}
+
+int64_t fib_task(void* arg) { return fib(int64_t(reinterpret_cast<uintptr_t>(arg))); }
+
+struct FibRow {
+    uint32_t cpus = 0;
+    uint64_t compute_cycles = 0;  // the compute baseline at this CPU count
+    uint64_t cycles = 0;  // best of kFibRuns
+    int64_t result = 0;
+    uint64_t steals = 0;  // successful steals during the runs
+};
+
+uint64_t steals_total() {
+    SchedShared& s = shared();
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.steals_succeeded.get();
+    return n;
+}
+
+FibRow bench_fib(CpuMask online) {
+    FibRow row;
+    row.cpus = count_of(online);
+    uint64_t steals_before = steals_total();
+    for (uint32_t run = 0; run < kFibRuns; ++run) {
+        uint64_t start = arch::rdtsc();
+        auto r = spawn(fib_task, reinterpret_cast<void*>(uintptr_t(kFibN)), {.name = "fib"});
+        int64_t result = r.ok() ? join(r.handle) : fib(kFibN);
+        uint64_t cycles = arch::rdtsc() - start;
+        if (run == 0 || cycles < row.cycles) row.cycles = cycles;
+        if (run == 0 || result != kFibExpected) row.result = result;  // keep a wrong one visible
+    }
+    row.steals = steals_total() - steals_before;
+    return row;
+}
+
+// ---------------------------------------------------------------- yield
+
+struct YieldPair {
+    std::atomic<uint32_t> arrived{0};
+    std::atomic<uint64_t> first_start{~uint64_t(0)};
+    std::atomic<uint64_t> last_end{0};
+};
+
+int64_t yield_task(void* arg) {
+    auto* p = static_cast<YieldPair*>(arg);
+    // relaxed: both tasks run on CPU 0; init reads the stamps after join(), which orders them.
+    p->arrived.fetch_add(1, std::memory_order_relaxed);
+    while (p->arrived.load(std::memory_order_relaxed) < 2) yield();
+    uint64_t start = arch::rdtsc();
+    for (uint32_t i = 0; i < kYieldsPerTask; ++i) yield();
+    uint64_t end = arch::rdtsc();
+    uint64_t seen = p->first_start.load(std::memory_order_relaxed);
+    while (start < seen && !p->first_start.compare_exchange_weak(seen, start, std::memory_order_relaxed)) {}
+    seen = p->last_end.load(std::memory_order_relaxed);
+    while (end > seen && !p->last_end.compare_exchange_weak(seen, end, std::memory_order_relaxed)) {}
+    return 0;
+}
+
+struct YieldRow {
+    uint64_t switches = 0;
+    uint64_t cycles = 0;
+};
+
+bool bench_yield(YieldRow& row) {
+    YieldPair pair;
+    SpawnOptions options{.name = "yielder", .affinity = CpuMask::single(0)};
+    auto a = spawn(yield_task, &pair, options);
+    auto b = spawn(yield_task, &pair, options);
+    if (!a.ok() || !b.ok()) {
+        log_warn("bench: yield: spawn failed: %s", to_string(a.ok() ? b.error : a.error));
+        if (a.ok()) join(a.handle);  // each finishes once the other arrives; alone, it never
+        return false;                // would, so this path only runs when a is the failure
+    }
+    join(a.handle);
+    join(b.handle);
+    row.switches = 2ull * kYieldsPerTask;
+    row.cycles = pair.last_end.load(std::memory_order_relaxed) - pair.first_start.load(std::memory_order_relaxed);
+    return true;
+}
+
+// ---------------------------------------------------------------- wake
+
+struct WakeRun {
+    Semaphore sem{0};
+    bool halted = false;
+    uint64_t* samples = nullptr;
+    Task* waiter = nullptr;
+    // Round handshake. release/acquire pairs: `ready` (waiter -> waker: about to block on
+    // round r), `done` (waiter -> waker: sample r written). `stamp` is published to the
+    // waiter by the semaphore (up's release, down's acquire), so it can be relaxed.
+    std::atomic<uint32_t> ready{0};
+    std::atomic<uint32_t> done{0};
+    std::atomic<uint64_t> stamp{0};
+    uint32_t no_block = 0;  // rounds where the waiter was not blocked when woken (not sampled)
+};
+
+int64_t wake_waiter(void* arg) {
+    auto* w = static_cast<WakeRun*>(arg);
+    for (uint32_t r = 1; r <= kWakeRounds; ++r) {
+        w->ready.store(r, std::memory_order_release);  // release: pairs with the waker's acquire
+        w->sem.down();
+        uint64_t now = arch::rdtsc();
+        w->samples[r - 1] = now - w->stamp.load(std::memory_order_relaxed);
+        w->done.store(r, std::memory_order_release);  // release: the sample, for init after join
+    }
+    return 0;
+}
+
+int64_t wake_waker(void* arg) {
+    auto* w = static_cast<WakeRun*>(arg);
+    for (uint32_t r = 1; r <= kWakeRounds; ++r) {
+        // acquire: pairs with the waiter's release of `ready`.
+        while (w->ready.load(std::memory_order_acquire) != r) arch::cpu_relax();
+        // Wait until it has really blocked (the switch away publishes `blocked`); a bounded
+        // wait, since a round where it never blocks is counted, not sampled.
+        uint64_t limit = arch::rdtsc() + arch::tsc_hz() / 10;
+        // acquire: pairs with the store of the blocked state in the wait path.
+        while (w->waiter->state.load(std::memory_order_acquire) != TaskState::blocked && arch::rdtsc() < limit)
+            arch::cpu_relax();
+        if (w->waiter->state.load(std::memory_order_acquire) != TaskState::blocked) ++w->no_block;
+        if (w->halted) sleep_for(kHaltGapNs);
+        w->stamp.store(arch::rdtsc(), std::memory_order_relaxed);  // published by up()'s release
+        w->sem.up();
+        // acquire: pairs with the waiter's release of `done`.
+        while (w->done.load(std::memory_order_acquire) != r) arch::cpu_relax();
+    }
+    return 0;
+}
+
+void sort(uint64_t* v, uint32_t n) {
+    for (uint32_t i = 1; i < n; ++i) {
+        uint64_t x = v[i];
+        uint32_t j = i;
+        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+struct WakeRow {
+    const char* mode = "";
+    bool ran = false;
+    uint32_t samples = 0, no_block = 0;
+    uint64_t p50 = 0, p99 = 0, p999 = 0, max = 0;
+    uint64_t ipis = 0;
+};
+
+bool bench_wake(bool halted, WakeRow& row) {
+    row.mode = halted ? "halted" : "polling";
+    auto* samples = static_cast<uint64_t*>(mm::kmalloc(kWakeRounds * sizeof(uint64_t)));
+    if (samples == nullptr) {
+        log_warn("bench: wake: no memory for %u samples", kWakeRounds);
+        return false;
+    }
+    WakeRun run;
+    run.halted = halted;
+    run.samples = samples;
+    uint64_t ipis_before = ipis_sent_total();
+    auto waiter = spawn(wake_waiter, &run, {.name = "wake-waiter", .affinity = CpuMask::single(1)});
+    if (!waiter.ok()) {
+        log_warn("bench: wake: spawn failed: %s", to_string(waiter.error));
+        mm::kfree(samples);
+        return false;
+    }
+    run.waiter = waiter.handle.task();
+    auto waker = spawn(wake_waker, &run, {.name = "wake-waker", .affinity = CpuMask::single(0)});
+    if (!waker.ok()) {
+        // The waiter blocks on round 1 forever without its waker: say so and give up on it.
+        log_warn("bench: wake: spawn of the waker failed: %s; waiter left blocked", to_string(waker.error));
+        return false;
+    }
+    join(waker.handle);
+    join(waiter.handle);
+    row.ipis = ipis_sent_total() - ipis_before;
+    row.no_block = run.no_block;
+    row.samples = kWakeRounds;
+    sort(samples, kWakeRounds);
+    row.p50 = samples[kWakeRounds / 2];
+    row.p99 = samples[kWakeRounds * 99 / 100];
+    row.p999 = samples[kWakeRounds * 999 / 1000];
+    row.max = samples[kWakeRounds - 1];
+    row.ran = true;
+    mm::kfree(samples);
+    return true;
+}
+
+// ---------------------------------------------------------------- the set
+
+struct Results {
+    SpawnResultRow spawn[kMaxLevels];
+    FibRow fib[kMaxLevels];
+    uint32_t levels = 0;  // rows filled, highest CPU count first
+    YieldRow yield;
+    bool yield_ran = false;
+    WakeRow wake[2];
+};
+
+Results* g_results;  // in the heap: per-level rows for 256 CPUs are too big for a stack
+
+bool run_sched_set() {
+    Results& res = *g_results;
+    bool ok = true;
+    uint32_t n = shared().cpu_count;
+    CpuMask online = shared().online.load(std::memory_order_acquire);  // acquire: as hotplug publishes it
+    log_info("bench: sched: %u cpus online; spawn+exit (%u tasks) and fib(%lld) at %u down to 1 cpus",
+             count_of(online), kSpawnTotal, (long long)kFibN, count_of(online));
+
+    // Highest CPU first; after each level the highest online AP goes offline.
+    uint32_t offlined[kMaxLevels];
+    uint32_t offlined_count = 0;
+    for (;;) {
+        uint32_t k = count_of(online);
+        log_info("bench: sched: %u cpus: spawn+exit", k);
+        res.spawn[res.levels] = bench_spawn_exit(online);
+        log_info("bench: sched: %u cpus: fib(%lld) x%u", k, (long long)kFibN, kFibRuns);
+        res.fib[res.levels] = bench_fib(online);
+        log_info("bench: sched: %u cpus: compute baseline", k);
+        res.fib[res.levels].compute_cycles = bench_compute(online);
+        if (res.fib[res.levels].result != kFibExpected) {
+            log_error("bench: fib(%lld) = %lld, expected %lld", (long long)kFibN,
+                      (long long)res.fib[res.levels].result, (long long)kFibExpected);
+            ok = false;
+        }
+        ++res.levels;
+        if (k <= 1) break;
+        uint32_t top = 0;
+        for (uint32_t cpu = online.next(1); cpu < kMaxCpus; cpu = online.next(cpu + 1)) top = cpu;
+        if (top == 0) break;
+        HotplugError e = cpu_offline(top);
+        if (e != HotplugError::none) {
+            log_warn("bench: cpu_offline(%u) failed: %s; stopping the scaling runs at %u cpus", top, to_string(e), k);
+            break;
+        }
+        offlined[offlined_count++] = top;
+        online.remove(top);
+    }
+    for (uint32_t i = offlined_count; i-- > 0;) {
+        HotplugError e = cpu_online(offlined[i]);
+        if (e != HotplugError::none) {
+            log_error("bench: cpu_online(%u) failed: %s", offlined[i], to_string(e));
+            ok = false;
+        }
+    }
+
+    log_info("bench: sched: yield ping-pong on cpu 0 (%u yields per task)", kYieldsPerTask);
+    res.yield_ran = bench_yield(res.yield);
+    ok = ok && res.yield_ran;
+
+    if (n >= 2) {
+        for (int halted = 1; halted >= 0; --halted) {
+            log_info("bench: sched: cross-cpu wake cpu 0 -> cpu 1, target %s (%u rounds)",
+                     halted ? "halted" : "polling", kWakeRounds);
+            ok = bench_wake(halted == 1, res.wake[halted ? 0 : 1]) && ok;
+        }
+    } else {
+        log_info("bench: sched: cross-cpu wake needs 2 cpus; skipped on 1");
+    }
+    (void)n;
+    return ok;
+}
+
+void print_table(const char* accel) {
+    Results& res = *g_results;
+    uint64_t hz = arch::tsc_hz();
+    klog::print("bench sched: accelerator %s, %u cpus, tsc %llu MHz\n", accel, shared().cpu_count,
+                (unsigned long long)(hz / 1'000'000));
+    const FibRow* one = nullptr;
+    const SpawnResultRow* spawn_one = nullptr;
+    for (uint32_t i = 0; i < res.levels; ++i) {
+        if (res.fib[i].cpus == 1) one = &res.fib[i];
+        if (res.spawn[i].cpus == 1) spawn_one = &res.spawn[i];
+    }
+    klog::print("  cpus  spawn+exit tasks/s  (x 1 cpu)  fib(%lld) ms  speedup  steals\n", (long long)kFibN);
+    for (uint32_t i = res.levels; i-- > 0;) {
+        const SpawnResultRow& s = res.spawn[i];
+        const FibRow& f = res.fib[i];
+        uint64_t tps = per_second(s.tasks, s.cycles);
+        uint64_t tps_one = spawn_one ? per_second(spawn_one->tasks, spawn_one->cycles) : 0;
+        uint64_t scale100 = tps_one ? tps * 100 / tps_one : 0;
+        uint64_t speed100 = one && f.cycles ? one->cycles * 100 / f.cycles : 0;
+        klog::print("  %4u  %18llu  %6llu.%02llu  %11llu  %3llu.%02llu  %6llu\n", s.cpus, (unsigned long long)tps,
+                    (unsigned long long)(scale100 / 100), (unsigned long long)(scale100 % 100),
+                    (unsigned long long)(ns_from_tsc(f.cycles) / 1'000'000), (unsigned long long)(speed100 / 100),
+                    (unsigned long long)(speed100 % 100), (unsigned long long)f.steals);
+    }
+    if (res.yield_ran) {
+        klog::print("  yield: %llu switches, %llu cycles/switch (%llu ns)\n", (unsigned long long)res.yield.switches,
+                    (unsigned long long)(res.yield.cycles / res.yield.switches),
+                    (unsigned long long)ns_from_tsc(res.yield.cycles / res.yield.switches));
+    }
+    for (const WakeRow& w : res.wake) {
+        if (!w.ran) continue;
+        klog::print("  wake %-7s: %u rounds, cycles p50 %llu p99 %llu p99.9 %llu max %llu (p50 %llu us, p99 %llu us); "
+                    "%llu ipis sent, %u rounds not blocked yet\n",
+                    w.mode, w.samples, (unsigned long long)w.p50, (unsigned long long)w.p99,
+                    (unsigned long long)w.p999, (unsigned long long)w.max, (unsigned long long)(ns_from_tsc(w.p50) / 1000),
+                    (unsigned long long)(ns_from_tsc(w.p99) / 1000), (unsigned long long)w.ipis, w.no_block);
+    }
+}
+
+// One JSON object; bench/kernel_sched.py reads it. Cycles are TSC cycles.
+void print_json(const char* accel) {
+    Results& res = *g_results;
+    klog::print("BENCH-JSON-BEGIN sched\n");
+    klog::print("{\"bench\": \"sched\", \"accelerator\": \"%s\", \"cpus\": %u, \"tsc_hz\": %llu, \"timeslice_us\": %llu,\n",
+                accel, shared().cpu_count, (unsigned long long)arch::tsc_hz(),
+                (unsigned long long)(ns_from_tsc(shared().config.timeslice_tsc) / 1000));
+    klog::print(" \"spawn_exit\": [");
+    for (uint32_t i = res.levels; i-- > 0;) {
+        const SpawnResultRow& s = res.spawn[i];
+        klog::print("%s{\"cpus\": %u, \"tasks\": %u, \"failed\": %u, \"cycles\": %llu}", i + 1 == res.levels ? "" : ", ",
+                    s.cpus, s.tasks, s.failed, (unsigned long long)s.cycles);
+    }
+    klog::print("],\n \"fib\": {\"n\": %lld, \"expected\": %lld, \"runs\": [", (long long)kFibN, (long long)kFibExpected);
+    for (uint32_t i = res.levels; i-- > 0;) {
+        const FibRow& f = res.fib[i];
+        klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"result\": %lld, \"steals\": %llu, "
+                    "\"compute_cycles\": %llu}",
+                    i + 1 == res.levels ? "" : ", ", f.cpus, (unsigned long long)f.cycles, (long long)f.result,
+                    (unsigned long long)f.steals, (unsigned long long)f.compute_cycles);
+    }
+    klog::print("]},\n");
+    if (res.yield_ran) {
+        klog::print(" \"yield\": {\"switches\": %llu, \"cycles\": %llu},\n", (unsigned long long)res.yield.switches,
+                    (unsigned long long)res.yield.cycles);
+    } else {
+        klog::print(" \"yield\": null,\n");
+    }
+    klog::print(" \"wake\": [");
+    bool first = true;
+    for (const WakeRow& w : res.wake) {
+        if (!w.ran) continue;
+        klog::print("%s{\"target\": \"%s\", \"samples\": %u, \"not_blocked\": %u, \"p50\": %llu, \"p99\": %llu, "
+                    "\"p999\": %llu, \"max\": %llu, \"ipis\": %llu}",
+                    first ? "" : ", ", w.mode, w.samples, w.no_block, (unsigned long long)w.p50,
+                    (unsigned long long)w.p99, (unsigned long long)w.p999, (unsigned long long)w.max,
+                    (unsigned long long)w.ipis);
+        first = false;
+    }
+    klog::print("]}\n");
+    klog::print("BENCH-JSON-END\n");
+}
+
+bool same(const char* a, const char* b) { return strcmp(a, b) == 0; }
+
+} // namespace
+
+bool run_benchmarks(const char* name) {
+    if (!same(name, "sched") && !same(name, "all")) {
+        log_warn("bench: unknown benchmark \"%s\" (known: sched, all); none run", name);
+        return false;
+    }
+    g_results = static_cast<Results*>(mm::kmalloc(sizeof(Results)));
+    if (g_results == nullptr) {
+        log_error("bench: no memory for the results (%llu bytes)", (unsigned long long)sizeof(Results));
+        return false;
+    }
+    new (g_results) Results();
+    char accel[16];
+    accelerator_name(accel);
+    bool ok = run_sched_set();
+    print_table(accel);
+    print_json(accel);
+    mm::kfree(g_results);
+    g_results = nullptr;
+    return ok;
+}
+
+} // namespace sched
