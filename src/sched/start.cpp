@@ -159,6 +159,10 @@ void start(const boot::Options& options) {
     uint32_t count = arch::cpu_count();
     s.config.max_spinners = count / 4 > 1 ? count / 4 : 1;
     s.ready = &g_lock_free_queues;
+    // Parsed already, built by issue 5: say so rather than run something else silently.
+    if (options.sched == boot::Options::Sched::locked)
+        log_warn("sched: sched=locked is not built yet; running the lock-free scheduler (sched=lockfree)");
+    if (options.trace) log_warn("sched: trace=on is not built yet; no trace is recorded");
     for (uint32_t i = 0; i < count; ++i) {
         auto* cpu = new CpuSched(s, i);  // boot: out of memory here panics in operator new
         build_victims(*cpu, count);
