@@ -9,7 +9,8 @@
                                          CPU count (speedup over 1 CPU of the same boot, and
                                          the compute ceiling: the speedup the emulator gave a
                                          loop with no scheduler traffic), yield cost and wake
-                                         latency per boot
+                                         latency per boot; UTS trees and messaging per
+                                         CPU count
 
 Cycles are TSC cycles; under TCG only ratios within one boot mean anything.
 """
@@ -92,6 +93,28 @@ def table(paths, markdown):
             out.append("| %d | %s | %s | %d | %d | %d | %.1f | %.1f | %.2f |" % (
                 b["cpus"], ycost, w["target"], w["p50"], w["p99"], w["p999"], us(w["p50"], hz), us(w["p99"], hz),
                 w["ipis"] / w["samples"] if w["samples"] else 0))
+    if any(b.get("uts") for b in boots):
+        out.append("")
+        trees = [t["tree"] for t in boots[0].get("uts", [])]
+        out.append("| boot (-smp) | CPUs used | " + " | ".join("UTS %s ms | speedup" % t for t in trees)
+                   + " | messaging ms | speedup |")
+        out.append("|---|---|" + "---|---|" * len(trees) + "---|---|")
+        for b in boots:
+            hz = b["tsc_hz"]
+            per_tree = [{r["cpus"]: r for r in t["runs"]} for t in b.get("uts", [])]
+            msg = {r["cpus"]: r for r in b.get("messaging", {}).get("runs", [])}
+            for cpus in sorted(msg or (per_tree[0] if per_tree else {})):
+                cells = []
+                for t, runs in zip(b["uts"], per_tree):
+                    r, one = runs.get(cpus), runs.get(1)
+                    wrong = "" if r and r["nodes"] == t["expected_nodes"] else " (WRONG COUNT)"
+                    cells.append("%.0f%s | %.2f" % (r["cycles"] * 1e3 / hz if r else 0, wrong,
+                                                   one["cycles"] / r["cycles"] if r and one and r["cycles"] else 0))
+                m, m1 = msg.get(cpus), msg.get(1)
+                cells.append("%.1f%s | %.2f" % (m["cycles"] * 1e3 / hz if m else 0,
+                                                "" if m and m["checksum_ok"] else " (WRONG)",
+                                                m1["cycles"] / m["cycles"] if m and m1 and m["cycles"] else 0))
+                out.append("| %d | %d | %s |" % (b["cpus"], cpus, " | ".join(cells)))
     text = "\n".join(out) + "\n"
     print(text, end="")
     if markdown:

@@ -1,12 +1,22 @@
 #pragma once
 // The two fork-join workloads, written once over an executor's join(a, b): a runs inline,
 // b is offered to other workers. Every executor (and the sequential one) runs this same code.
-#include "forkjoin/uts.h"
+#include "lib/uts.h"
 
 #include <cstddef>
 #include <cstdint>
 
 namespace bench {
+
+// One UTS for the kernel and the host: src/lib/uts.h.
+using lib::kUtsT1;
+using lib::kUtsT1ReferenceNodes;
+using lib::uts_child;
+using lib::uts_child_count;
+using lib::uts_root;
+using lib::UtsCount;
+using lib::UtsNode;
+using lib::UtsTree;
 
 // Runs a then b on the calling thread: the sequential reference, with no spawn at all.
 struct SequentialExecutor {
@@ -58,11 +68,11 @@ UtsCount uts_count(Executor& executor, UtsTree const& tree, UtsNode const& node)
 // The children [first, last) of parent, split in halves so a node with k children costs
 // k - 1 joins; over the tree that is (leaves - 1) joins.
 template<class Executor>
-UtsCount uts_count_children(Executor& executor, UtsTree const& tree, UtsNode const& parent, int first, int last)
+UtsCount uts_count_children(Executor& executor, UtsTree const& tree, UtsNode const& parent, std::uint32_t first, std::uint32_t last)
 {
     if (last - first == 1)
         return uts_count(executor, tree, uts_child(parent, first));
-    int const middle = first + (last - first) / 2;
+    std::uint32_t const middle = first + (last - first) / 2;
     UtsCount left, right;
     executor.join([&] { left = uts_count_children(executor, tree, parent, first, middle); },
         [&] { right = uts_count_children(executor, tree, parent, middle, last); });
@@ -72,10 +82,10 @@ UtsCount uts_count_children(Executor& executor, UtsTree const& tree, UtsNode con
 template<class Executor>
 UtsCount uts_count(Executor& executor, UtsTree const& tree, UtsNode const& node)
 {
-    int const children = uts_child_count(tree, node);
+    std::uint32_t const children = uts_child_count(tree, node);
     if (children == 0)
         return UtsCount { 1, 1 };
-    UtsCount below = uts_count_children(executor, tree, node, 0, children);
+    UtsCount below = uts_count_children(executor, tree, node, 0u, children);
     below.nodes += 1;
     return below;
 }

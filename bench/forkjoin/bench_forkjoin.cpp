@@ -10,7 +10,6 @@
 #include "forkjoin/algorithms.h"
 #include "forkjoin/mutex_pool.h"
 #include "forkjoin/tbb_executor.h"
-#include "forkjoin/uts.h"
 #include "forkjoin/ws_executor.h"
 
 #include <benchmark/benchmark.h>
@@ -20,6 +19,7 @@
 #include <cstdio>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace bench {
 
@@ -87,7 +87,13 @@ void record_sequential(Workload workload, double seconds)
 
 UtsCount const& uts_t1_reference()
 {
-    static UtsCount const count = uts_count_sequential(kUtsT1, uts_root(kUtsT1));
+    static UtsCount const count = [] {
+        std::vector<UtsNode> stack(1 << 16);
+        UtsCount c;
+        if (!lib::uts_count_sequential(kUtsT1, c, stack.data(), std::uint32_t(stack.size())))
+            std::fprintf(stderr, "bench_forkjoin: UTS T1 deeper than the reference stack\n");
+        return c;
+    }();
     return count;
 }
 

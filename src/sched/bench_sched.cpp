@@ -29,6 +29,8 @@
 #include "arch/x86_64/tsc.h"
 #include "lib/libc.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
+#include "lib/uts.h"
 #include "mm/heap.h"
 #include "sched/cpu_sched.h"
 #include "sched/kernel_glue.h"
@@ -238,6 +240,202 @@ FibRow bench_fib(CpuMask online) {
     return row;
 }
 
+// ---------------------------------------------------------------- UTS
+
+// One task per tree node: it spawns a task per child (in batches of kUtsFanout, whose
+// arguments live on its own stack while it waits) and joins them, so no task's stack grows
+// with the tree's depth (T3-b200 is 333 levels deep; kernel stacks are 16 KiB).
+constexpr uint32_t kUtsFanout = 32;
+
+struct UtsArg {
+    const lib::UtsTree* tree;
+    lib::UtsNode node;
+};
+
+int64_t uts_task(void* arg);
+
+int64_t uts_subtree(const lib::UtsTree& tree, const lib::UtsNode& node) {
+    uint32_t children = lib::uts_child_count(tree, node);
+    int64_t nodes = 1;
+    for (uint32_t first = 0; first < children; first += kUtsFanout) {
+        uint32_t n = children - first < kUtsFanout ? children - first : kUtsFanout;
+        UtsArg args[kUtsFanout];
+        TaskHandle handles[kUtsFanout];
+        for (uint32_t i = 0; i < n; ++i) {
+            args[i] = UtsArg{&tree, lib::uts_child(node, first + i)};
+            auto r = spawn(uts_task, &args[i], {.name = "uts"});
+            if (r.ok()) handles[i] = static_cast<TaskHandle&&>(r.handle);
+            else nodes += uts_subtree(tree, args[i].node);  // out of memory: inline (rare)
+        }
+        for (uint32_t i = 0; i < n; ++i) {
+            if (handles[i].valid()) nodes += join(handles[i]);
+        }
+    }
+    return nodes;
+}
+
+int64_t uts_task(void* arg) {
+    auto* a = static_cast<UtsArg*>(arg);
+    return uts_subtree(*a->tree, a->node);
+}
+
+struct UtsRow {
+    uint64_t cycles = 0;
+    uint64_t nodes = 0;
+};
+
+UtsRow bench_uts(const lib::UtsTree& tree) {
+    UtsRow row;
+    UtsArg root{&tree, lib::uts_root(tree)};
+    uint64_t start = arch::rdtsc();
+    auto r = spawn(uts_task, &root, {.name = "uts"});
+    row.nodes = uint64_t(r.ok() ? join(r.handle) : uts_subtree(tree, root.node));
+    row.cycles = arch::rdtsc() - start;
+    return row;
+}
+
+// ---------------------------------------------------------------- messaging (hackbench)
+
+// Groups of senders and receivers, as in hackbench, over kernel wait queues: every
+// receiver owns a bounded channel (two semaphores and a short IRQ-off spinlock around the
+// ring); every sender of a group sends kMsgLoops messages to every receiver of its group.
+// Full and empty channels block, so the run is mostly wakeups. Total time, all messages
+// counted and checksummed.
+constexpr uint32_t kMsgGroups = 4;
+constexpr uint32_t kMsgPerSide = 8;   // senders and receivers per group
+constexpr uint32_t kMsgLoops = 200;
+constexpr uint32_t kChannelSlots = 8;
+
+struct Channel {
+    Semaphore items{0};
+    Semaphore slots{kChannelSlots};
+    Spinlock lock;
+    uint64_t ring[kChannelSlots] = {};
+    uint32_t head = 0, tail = 0;  // under `lock`
+
+    void send(uint64_t value) {
+        slots.down();
+        {
+            IrqSaveLocker guard(lock);
+            ring[tail++ % kChannelSlots] = value;
+        }
+        items.up();
+    }
+    uint64_t receive() {
+        items.down();
+        uint64_t value;
+        {
+            IrqSaveLocker guard(lock);
+            value = ring[head++ % kChannelSlots];
+        }
+        slots.up();
+        return value;
+    }
+};
+
+struct MsgGroup {
+    Channel channels[kMsgPerSide];
+    uint32_t group = 0;
+    uint64_t received[kMsgPerSide] = {};   // per receiver, read after join
+    uint64_t checksum[kMsgPerSide] = {};
+};
+
+struct MsgArg {
+    MsgGroup* group;
+    uint32_t index;
+};
+
+uint64_t message_value(uint32_t group, uint32_t sender, uint32_t receiver, uint32_t loop) {
+    return (uint64_t(group) << 48) | (uint64_t(sender) << 32) | (uint64_t(receiver) << 16) | loop;
+}
+
+int64_t msg_sender(void* arg) {
+    auto* a = static_cast<MsgArg*>(arg);
+    for (uint32_t loop = 0; loop < kMsgLoops; ++loop) {
+        for (uint32_t r = 0; r < kMsgPerSide; ++r)
+            a->group->channels[r].send(message_value(a->group->group, a->index, r, loop));
+    }
+    return 0;
+}
+
+int64_t msg_receiver(void* arg) {
+    auto* a = static_cast<MsgArg*>(arg);
+    Channel& mine = a->group->channels[a->index];
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < kMsgPerSide * kMsgLoops; ++i) sum += mine.receive();
+    a->group->received[a->index] = kMsgPerSide * kMsgLoops;
+    a->group->checksum[a->index] = sum;
+    return 0;
+}
+
+struct MsgRow {
+    uint64_t cycles = 0;
+    uint64_t messages = 0;
+    bool checksum_ok = false;
+};
+
+MsgRow bench_messaging() {
+    MsgRow row;
+    auto* groups = static_cast<MsgGroup*>(mm::kmalloc(sizeof(MsgGroup) * kMsgGroups, alignof(MsgGroup)));
+    auto* args = static_cast<MsgArg*>(mm::kmalloc(sizeof(MsgArg) * kMsgGroups * 2 * kMsgPerSide));
+    auto* handles = static_cast<TaskHandle*>(mm::kmalloc(sizeof(TaskHandle) * kMsgGroups * 2 * kMsgPerSide));
+    if (!groups || !args || !handles) {
+        log_warn("bench: messaging: no memory for %u groups", kMsgGroups);
+        mm::kfree(groups);
+        mm::kfree(args);
+        mm::kfree(handles);
+        return row;
+    }
+    uint32_t count = 0;
+    bool spawned_all = true;
+    uint64_t start = arch::rdtsc();
+    for (uint32_t g = 0; g < kMsgGroups; ++g) {
+        new (&groups[g]) MsgGroup();
+        groups[g].group = g;
+    }
+    for (uint32_t g = 0; g < kMsgGroups && spawned_all; ++g) {
+        for (uint32_t side = 0; side < 2 && spawned_all; ++side) {
+            for (uint32_t i = 0; i < kMsgPerSide; ++i) {
+                args[count] = MsgArg{&groups[g], i};
+                auto r = spawn(side == 0 ? msg_receiver : msg_sender, &args[count],
+                               {.name = side == 0 ? "receiver" : "sender"});
+                if (!r.ok()) {
+                    // Senders and receivers of a group wait on each other: a missing one
+                    // would leave the rest blocked forever. Only at boot-time scale of
+                    // memory, so say so and stop.
+                    log_error("bench: messaging: spawn failed (%s); the run is abandoned with tasks blocked",
+                              to_string(r.error));
+                    spawned_all = false;
+                    break;
+                }
+                new (&handles[count]) TaskHandle(static_cast<TaskHandle&&>(r.handle));
+                ++count;
+            }
+        }
+    }
+    if (!spawned_all) return row;  // the blocked tasks keep their memory
+    for (uint32_t i = 0; i < count; ++i) join(handles[i]);
+    row.cycles = arch::rdtsc() - start;
+    uint64_t expected_sum_ok = 1;
+    for (uint32_t g = 0; g < kMsgGroups; ++g) {
+        for (uint32_t r = 0; r < kMsgPerSide; ++r) {
+            uint64_t sum = 0;
+            for (uint32_t s = 0; s < kMsgPerSide; ++s) {
+                for (uint32_t loop = 0; loop < kMsgLoops; ++loop) sum += message_value(g, s, r, loop);
+            }
+            row.messages += groups[g].received[r];
+            expected_sum_ok &= groups[g].checksum[r] == sum;
+        }
+        groups[g].~MsgGroup();
+    }
+    row.checksum_ok = expected_sum_ok && row.messages == uint64_t(kMsgGroups) * kMsgPerSide * kMsgPerSide * kMsgLoops;
+    for (uint32_t i = 0; i < count; ++i) handles[i].~TaskHandle();
+    mm::kfree(groups);
+    mm::kfree(args);
+    mm::kfree(handles);
+    return row;
+}
+
 // ---------------------------------------------------------------- yield
 
 struct YieldPair {
@@ -393,6 +591,8 @@ bool bench_wake(bool halted, WakeRow& row) {
 struct Results {
     SpawnResultRow spawn[kMaxLevels];
     FibRow fib[kMaxLevels];
+    UtsRow uts_geo[kMaxLevels], uts_bin[kMaxLevels];
+    MsgRow msg[kMaxLevels];
     uint32_t levels = 0;  // rows filled, highest CPU count first
     YieldRow yield;
     bool yield_ran = false;
@@ -420,6 +620,26 @@ bool run_sched_set() {
         res.fib[res.levels] = bench_fib(online);
         log_info("bench: sched: %u cpus: compute baseline", k);
         res.fib[res.levels].compute_cycles = bench_compute(online);
+        log_info("bench: sched: %u cpus: UTS %s (%llu nodes)", k, lib::kUtsT1Small.name,
+                 (unsigned long long)lib::kUtsT1SmallNodes);
+        res.uts_geo[res.levels] = bench_uts(lib::kUtsT1Small);
+        log_info("bench: sched: %u cpus: UTS %s (%llu nodes)", k, lib::kUtsT3Small.name,
+                 (unsigned long long)lib::kUtsT3SmallNodes);
+        res.uts_bin[res.levels] = bench_uts(lib::kUtsT3Small);
+        if (res.uts_geo[res.levels].nodes != lib::kUtsT1SmallNodes
+            || res.uts_bin[res.levels].nodes != lib::kUtsT3SmallNodes) {
+            log_error("bench: UTS counted %llu and %llu nodes, expected %llu and %llu",
+                      (unsigned long long)res.uts_geo[res.levels].nodes, (unsigned long long)res.uts_bin[res.levels].nodes,
+                      (unsigned long long)lib::kUtsT1SmallNodes, (unsigned long long)lib::kUtsT3SmallNodes);
+            ok = false;
+        }
+        log_info("bench: sched: %u cpus: messaging, %u groups of %u senders and %u receivers", k, kMsgGroups,
+                 kMsgPerSide, kMsgPerSide);
+        res.msg[res.levels] = bench_messaging();
+        if (!res.msg[res.levels].checksum_ok) {
+            log_error("bench: messaging: %llu messages, or their checksum, wrong", (unsigned long long)res.msg[res.levels].messages);
+            ok = false;
+        }
         if (res.fib[res.levels].result != kFibExpected) {
             log_error("bench: fib(%lld) = %lld, expected %lld", (long long)kFibN,
                       (long long)res.fib[res.levels].result, (long long)kFibExpected);
@@ -474,7 +694,8 @@ void print_table(const char* accel) {
         if (res.fib[i].cpus == 1) one = &res.fib[i];
         if (res.spawn[i].cpus == 1) spawn_one = &res.spawn[i];
     }
-    klog::print("  cpus  spawn+exit tasks/s  (x 1 cpu)  fib(%lld) ms  speedup  steals\n", (long long)kFibN);
+    klog::print("  cpus  spawn+exit tasks/s  (x 1 cpu)  fib(%lld) ms  speedup  steals  %s ms  %s ms  messaging ms\n",
+                (long long)kFibN, lib::kUtsT1Small.name, lib::kUtsT3Small.name);
     for (uint32_t i = res.levels; i-- > 0;) {
         const SpawnResultRow& s = res.spawn[i];
         const FibRow& f = res.fib[i];
@@ -482,10 +703,13 @@ void print_table(const char* accel) {
         uint64_t tps_one = spawn_one ? per_second(spawn_one->tasks, spawn_one->cycles) : 0;
         uint64_t scale100 = tps_one ? tps * 100 / tps_one : 0;
         uint64_t speed100 = one && f.cycles ? one->cycles * 100 / f.cycles : 0;
-        klog::print("  %4u  %18llu  %6llu.%02llu  %11llu  %3llu.%02llu  %6llu\n", s.cpus, (unsigned long long)tps,
-                    (unsigned long long)(scale100 / 100), (unsigned long long)(scale100 % 100),
+        klog::print("  %4u  %18llu  %6llu.%02llu  %11llu  %3llu.%02llu  %6llu  %8llu  %10llu  %12llu\n", s.cpus,
+                    (unsigned long long)tps, (unsigned long long)(scale100 / 100), (unsigned long long)(scale100 % 100),
                     (unsigned long long)(ns_from_tsc(f.cycles) / 1'000'000), (unsigned long long)(speed100 / 100),
-                    (unsigned long long)(speed100 % 100), (unsigned long long)f.steals);
+                    (unsigned long long)(speed100 % 100), (unsigned long long)f.steals,
+                    (unsigned long long)(ns_from_tsc(res.uts_geo[i].cycles) / 1'000'000),
+                    (unsigned long long)(ns_from_tsc(res.uts_bin[i].cycles) / 1'000'000),
+                    (unsigned long long)(ns_from_tsc(res.msg[i].cycles) / 1'000'000));
     }
     if (res.yield_ran) {
         klog::print("  yield: %llu switches, %llu cycles/switch (%llu ns)\n", (unsigned long long)res.yield.switches,
@@ -522,6 +746,27 @@ void print_json(const char* accel) {
                     "\"compute_cycles\": %llu}",
                     i + 1 == res.levels ? "" : ", ", f.cpus, (unsigned long long)f.cycles, (long long)f.result,
                     (unsigned long long)f.steals, (unsigned long long)f.compute_cycles);
+    }
+    klog::print("]},\n");
+    const lib::UtsTree* trees[2] = {&lib::kUtsT1Small, &lib::kUtsT3Small};
+    const uint64_t expected[2] = {lib::kUtsT1SmallNodes, lib::kUtsT3SmallNodes};
+    const UtsRow* rows[2] = {res.uts_geo, res.uts_bin};
+    klog::print(" \"uts\": [");
+    for (uint32_t t = 0; t < 2; ++t) {
+        klog::print("%s{\"tree\": \"%s\", \"expected_nodes\": %llu, \"runs\": [", t ? ", " : "", trees[t]->name,
+                    (unsigned long long)expected[t]);
+        for (uint32_t i = res.levels; i-- > 0;) {
+            klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"nodes\": %llu}", i + 1 == res.levels ? "" : ", ",
+                        res.fib[i].cpus, (unsigned long long)rows[t][i].cycles, (unsigned long long)rows[t][i].nodes);
+        }
+        klog::print("]}");
+    }
+    klog::print("],\n \"messaging\": {\"groups\": %u, \"senders\": %u, \"receivers\": %u, \"loops\": %u, \"runs\": [",
+                kMsgGroups, kMsgPerSide, kMsgPerSide, kMsgLoops);
+    for (uint32_t i = res.levels; i-- > 0;) {
+        klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"messages\": %llu, \"checksum_ok\": %s}",
+                    i + 1 == res.levels ? "" : ", ", res.fib[i].cpus, (unsigned long long)res.msg[i].cycles,
+                    (unsigned long long)res.msg[i].messages, res.msg[i].checksum_ok ? "true" : "false");
     }
     klog::print("]},\n");
     if (res.yield_ran) {

@@ -1,8 +1,8 @@
-#include "forkjoin/sha1.h"
+#include "lib/sha1.h"
 
 #include <bit>
 
-namespace bench {
+namespace lib {
 
 namespace {
 
