@@ -52,7 +52,8 @@ fi
 # ---------------------------------------------------------------------------------------
 # Kernel benchmarks: boot the ISO with bench=sched under QEMU (TCG) at each -smp of
 # BENCH_KERNEL_SMP, keep each serial log, extract its JSON block into
-# bench/results/kernel-sched-smp<N>.json and print one table (bench/results/kernel-sched.md).
+# bench/results/kernel-sched-smp<N>.json, print one table (bench/results/kernel-sched.md) and
+# plot speedups and wake-latency histograms into docs/benchmarks-kernel-*.png.
 # The kernel ISO is built in build/bench-kernel so a normal build/ is left alone.
 # Issue 5 adds sched=locked boots here.
 # ---------------------------------------------------------------------------------------
@@ -84,6 +85,11 @@ if [[ $RUN_KERNEL == 1 ]]; then
     if ((${#kernel_jsons[@]})); then
         echo "== kernel scheduler figures (TSC cycles; under TCG only ratios within one boot mean anything)"
         python3 "$ROOT/bench/kernel_sched.py" table "${kernel_jsons[@]}" --markdown "$RESULTS/kernel-sched.md"
+        if command -v gnuplot >/dev/null 2>&1; then
+            (cd "$ROOT" && python3 bench/kernel_plots.py docs "${kernel_jsons[@]}")
+        else
+            echo "run_bench: warning: gnuplot not found; no kernel plots (make deps-bench installs it)" >&2
+        fi
     fi
 fi
 

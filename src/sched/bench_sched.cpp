@@ -539,7 +539,10 @@ void sort(uint64_t* v, uint32_t n) {
     }
 }
 
+constexpr uint32_t kHistBuckets = 40;  // log2 buckets of TSC cycles: [2^i, 2^(i+1))
+
 struct WakeRow {
+    uint32_t hist[kHistBuckets] = {};
     const char* mode = "";
     bool ran = false;
     uint32_t samples = 0, no_block = 0;
@@ -581,6 +584,10 @@ bool bench_wake(bool halted, WakeRow& row) {
     row.p99 = samples[kWakeRounds * 99 / 100];
     row.p999 = samples[kWakeRounds * 999 / 1000];
     row.max = samples[kWakeRounds - 1];
+    for (uint32_t i = 0; i < kWakeRounds; ++i) {
+        uint32_t b = samples[i] ? uint32_t(63 - __builtin_clzll(samples[i])) : 0;
+        ++row.hist[b < kHistBuckets ? b : kHistBuckets - 1];
+    }
     row.ran = true;
     mm::kfree(samples);
     return true;
@@ -780,10 +787,13 @@ void print_json(const char* accel) {
     for (const WakeRow& w : res.wake) {
         if (!w.ran) continue;
         klog::print("%s{\"target\": \"%s\", \"samples\": %u, \"not_blocked\": %u, \"p50\": %llu, \"p99\": %llu, "
-                    "\"p999\": %llu, \"max\": %llu, \"ipis\": %llu}",
+                    "\"p999\": %llu, \"max\": %llu, \"ipis\": %llu, \"hist_log2\": [",
                     first ? "" : ", ", w.mode, w.samples, w.no_block, (unsigned long long)w.p50,
                     (unsigned long long)w.p99, (unsigned long long)w.p999, (unsigned long long)w.max,
                     (unsigned long long)w.ipis);
+        // Samples per log2 bucket of cycles: bucket i counts [2^i, 2^(i+1)).
+        for (uint32_t b = 0; b < kHistBuckets; ++b) klog::print("%s%u", b ? ", " : "", w.hist[b]);
+        klog::print("]}");
         first = false;
     }
     klog::print("]}\n");

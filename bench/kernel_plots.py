@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Plots of the kernel's bench=sched figures, rendered with gnuplot.
+
+  kernel_plots.py OUT_DIR A.json [B.json ...]
+
+  OUT_DIR/benchmarks-kernel-speedup.png  speedup over 1 CPU against CPUs used, from the
+      boot with the most CPUs of each variant: fib, the UTS trees, messaging, and the
+      compute ceiling (what the emulator allows).
+  OUT_DIR/benchmarks-kernel-wake.png     wake latency histograms (share of samples per
+      power-of-two bucket of TSC cycles), halted and polling target, every variant.
+
+The .dat files gnuplot reads are left next to the JSON files. Stdlib only.
+"""
+import json
+import os
+import subprocess
+import sys
+
+
+def load(paths):
+    boots = []
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            b = json.load(f)
+        b["_path"] = p
+        b.setdefault("variant", "lockfree")
+        boots.append(b)
+    return boots
+
+
+def speedup_series(b):
+    """name -> [(cpus, speedup)] for one boot."""
+    series = {}
+
+    def add(name, runs, key="cycles"):
+        by_cpus = {r["cpus"]: r[key] for r in runs if r.get(key)}
+        one = by_cpus.get(1)
+        if not one:
+            return
+        series[name] = [(c, one / by_cpus[c]) for c in sorted(by_cpus)]
+
+    add("fib(%d)" % b["fib"]["n"], b["fib"]["runs"])
+    for t in b.get("uts", []):
+        add("UTS " + t["tree"], t["runs"])
+    if b.get("messaging"):
+        add("messaging", b["messaging"]["runs"])
+    # The ceiling: k loops at once against one alone, so k * t1 / tk.
+    comp = {r["cpus"]: r.get("compute_cycles") for r in b["fib"]["runs"] if r.get("compute_cycles")}
+    if comp.get(1):
+        series["compute ceiling"] = [(c, c * comp[1] / comp[c]) for c in sorted(comp)]
+    return series
+
+
+def gnuplot(script):
+    subprocess.run(["gnuplot"], input=script.encode(), check=True)
+
+
+def plot_speedup(boots, out_dir, data_dir, subtitle):
+    best = {}
+    for b in boots:
+        if b["variant"] not in best or b["cpus"] > best[b["variant"]]["cpus"]:
+            best[b["variant"]] = b
+    plots = []
+    max_cpus = 1
+    for variant, b in sorted(best.items()):
+        for name, points in speedup_series(b).items():
+            safe = "".join(ch if ch.isalnum() else "_" for ch in f"{variant}_{name}")
+            dat = os.path.join(data_dir, f"kernel-speedup-{safe}.dat")
+            with open(dat, "w", encoding="utf-8") as f:
+                for c, s in points:
+                    f.write(f"{c} {s:.4f}\n")
+                    max_cpus = max(max_cpus, c)
+            dash = "dt 2" if name == "compute ceiling" else "dt 1"
+            plots.append(f"'{dat}' using 1:2 with linespoints {dash} lw 2 title '{variant}: {name} (-smp {b['cpus']})'")
+    if not plots:
+        return None
+    out = os.path.join(out_dir, "benchmarks-kernel-speedup.png")
+    gnuplot(f"""set terminal pngcairo size 900,560 noenhanced
+set output '{out}'
+set title "Kernel fork-join and messaging: speedup over 1 CPU (bench=sched, TCG)\\n{subtitle}"
+set xlabel 'CPUs used (the others offline, same boot)'
+set ylabel 'speedup over 1 CPU'
+set xrange [0.8:{max_cpus + 0.2}]
+set xtics 1
+set yrange [0:*]
+set grid
+set key left top
+plot {', '.join(plots)}, x with lines lc rgb 'gray' dt 3 title 'linear'
+""")
+    return out
+
+
+def plot_wake(boots, out_dir, data_dir, subtitle):
+    plots = []
+    for b in boots:
+        for w in b.get("wake", []):
+            hist = w.get("hist_log2")
+            if not hist or not w["samples"]:
+                continue
+            dat = os.path.join(data_dir, f"kernel-wake-{b['variant']}-smp{b['cpus']}-{w['target']}.dat")
+            us_per_cycle = 1e6 / b["tsc_hz"]
+            with open(dat, "w", encoding="utf-8") as f:
+                for i, n in enumerate(hist):
+                    # Bucket i is [2^i, 2^(i+1)) cycles; plotted at its lower edge, in us.
+                    f.write(f"{(2 ** i) * us_per_cycle:.6g} {n / w['samples']:.6f}\n")
+            plots.append(f"'{dat}' using 1:2 with steps lw 2 title '{b['variant']} -smp {b['cpus']}: {w['target']}'")
+    if not plots:
+        return None
+    out = os.path.join(out_dir, "benchmarks-kernel-wake.png")
+    gnuplot(f"""set terminal pngcairo size 900,560 noenhanced
+set output '{out}'
+set title "Cross-CPU wake latency, CPU 0 -> CPU 1 (bench=sched, TCG)\\n{subtitle}"
+set xlabel 'latency (us, power-of-two buckets of TSC cycles)'
+set ylabel 'share of wakes'
+set logscale x 10
+set xrange [0.5:100000]
+set yrange [0:*]
+set grid
+set key right top
+plot {', '.join(plots)}
+""")
+    return out
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out_dir, paths = argv[1], argv[2:]
+    boots = load(paths)
+    data_dir = os.path.dirname(os.path.abspath(paths[0]))
+    accel = ", ".join(sorted({b["accelerator"] for b in boots}))
+    subtitle = f"accelerator {accel}; only ratios within one boot mean anything"
+    for made in (plot_speedup(boots, out_dir, data_dir, subtitle), plot_wake(boots, out_dir, data_dir, subtitle)):
+        if made:
+            print(f"== plot: {os.path.relpath(made)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
