@@ -148,6 +148,8 @@ public:
             return set_choice(key, value, kLogLevels, m_out.log);
         if (same(key, "timeslice_us"))
             return set_number(key, value, 100, 1000000, m_out.timeslice_us);
+        if (same(key, "sched.spin_us"))
+            return set_number(key, value, 0, 100000, m_out.spin_us);
         if (same(key, "x2apic"))
             return set_choice(key, value, kOnOff, m_out.x2apic);
         if (same(key, "smp.max_cpus"))

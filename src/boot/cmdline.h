@@ -15,6 +15,7 @@ struct Options {
     char bench[64] = {};       // bench=<name> | all
     LogLevel log = LogLevel::info;   // log=debug|info|warn|error
     uint32_t timeslice_us = 4000;    // timeslice_us=100..1000000
+    uint32_t spin_us = 30;           // sched.spin_us=0..100000: idle spin before halting
     bool x2apic = true;        // x2apic=on|off (off forces xAPIC even if supported)
     uint32_t max_cpus = 256;   // smp.max_cpus=1..256 (also nosmp = 1)
     uint32_t ap_timeout_ms = 200;    // smp.ap_timeout_ms=1..10000

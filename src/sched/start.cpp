@@ -20,7 +20,6 @@ namespace {
 
 static_assert(kMaxCpus == arch::MAX_CPUS, "sched::CpuMask must cover every CPU index");
 
-constexpr uint64_t kSpinNs = 30'000;           // plan §6
 constexpr uint64_t kBackstopNs = 20'000'000;   // plan §7
 constexpr uint64_t kApJoinTimeoutNs = 2'000'000'000;
 
@@ -154,7 +153,9 @@ void start(const boot::Options& options) {
     if (started()) panic("sched::start called twice");
     SchedShared& s = g_shared_state;
     s.config.timeslice_tsc = platform::tsc_from_ns(uint64_t(options.timeslice_us) * 1000);
-    s.config.spin_tsc = platform::tsc_from_ns(kSpinNs);
+    // Plan §6: 30 us by default (sched.spin_us=). Under TCG the TSC runs at host speed
+    // while guest code runs several times slower, so the same window covers less work.
+    s.config.spin_tsc = platform::tsc_from_ns(uint64_t(options.spin_us) * 1000);
     s.config.backstop_tsc = platform::tsc_from_ns(kBackstopNs);
     uint32_t count = arch::cpu_count();
     s.config.max_spinners = count / 4 > 1 ? count / 4 : 1;

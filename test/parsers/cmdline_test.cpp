@@ -72,7 +72,7 @@ TEST(Cmdline, empty_and_blank_lines_keep_every_default_silently)
 TEST(Cmdline, every_key_is_understood)
 {
     Result r = parse("test=sched. bench=deque log=debug timeslice_us=2500 x2apic=off smp.max_cpus=6 "
-                     "smp.ap_timeout_ms=50 demo=off sched=locked trace=on expect_ap_failure=on");
+                     "smp.ap_timeout_ms=50 demo=off sched=locked trace=on expect_ap_failure=on sched.spin_us=250");
     EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
     EXPECT_STREQ(r.options.test, "sched.");
     EXPECT_STREQ(r.options.bench, "deque");
@@ -85,6 +85,7 @@ TEST(Cmdline, every_key_is_understood)
     EXPECT_EQ(r.options.sched, Options::Sched::locked);
     EXPECT_TRUE(r.options.trace);
     EXPECT_TRUE(r.options.expect_ap_failure);
+    EXPECT_EQ(r.options.spin_us, 250u);
 }
 
 TEST(Cmdline, every_choice_value_is_accepted)
@@ -128,6 +129,11 @@ TEST(Cmdline, range_limits_are_inclusive)
     EXPECT_EQ(parse("smp.max_cpus=256").options.max_cpus, 256u);
     EXPECT_EQ(parse("smp.ap_timeout_ms=1").options.ap_timeout_ms, 1u);
     EXPECT_EQ(parse("smp.ap_timeout_ms=10000").options.ap_timeout_ms, 10000u);
+    EXPECT_EQ(parse("sched.spin_us=0").options.spin_us, 0u);
+    EXPECT_EQ(parse("sched.spin_us=100000").options.spin_us, 100000u);
+    Result over = parse("sched.spin_us=100001");
+    EXPECT_EQ(over.options.spin_us, 30u);
+    EXPECT_EQ(over.warnings.size(), 1u);
     EXPECT_EQ(parse("timeslice_us=000250").options.timeslice_us, 250u);
 }
 
