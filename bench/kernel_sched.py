@@ -19,22 +19,30 @@ import sys
 
 
 def extract(log_path, out_path):
+    """Every complete block of the log. One block (bench=sched) goes to OUT.json; with
+    several (bench=all: one per scheduler variant) each goes to OUT-<variant>.json and
+    OUT.json is not written. Prints the files written, one per line."""
     lines = open(log_path, encoding="utf-8", errors="replace").read().splitlines()
-    block, inside = [], False
+    blocks, block, inside = [], [], False
     for line in lines:
         if line.startswith("BENCH-JSON-BEGIN sched"):
             block, inside = [], True
         elif line.startswith("BENCH-JSON-END") and inside:
             inside = False
-            data = json.loads("\n".join(block))
-            with open(out_path, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1)
-                f.write("\n")
-            return 0
+            blocks.append(json.loads("\n".join(block)))
         elif inside:
             block.append(line)
-    print(f"kernel_sched.py: no complete BENCH-JSON block in {log_path}", file=sys.stderr)
-    return 1
+    if not blocks:
+        print(f"kernel_sched.py: no complete BENCH-JSON block in {log_path}", file=sys.stderr)
+        return 1
+    stem = out_path[:-5] if out_path.endswith(".json") else out_path
+    for data in blocks:
+        path = out_path if len(blocks) == 1 else f"{stem}-{data.get('variant', 'lockfree')}.json"
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+        print(path)
+    return 0
 
 
 def us(cycles, hz):
@@ -67,38 +75,89 @@ def rows(data):
     return out
 
 
+def ratio_table(boots):
+    """Lock-free against locked in the same boot: how many times better lock-free did
+    (times: locked / lock-free; throughput: lock-free / locked). Above 1: lock-free won."""
+    by_boot = {}
+    for b in boots:
+        by_boot.setdefault((b["cpus"], b.get("accelerator")), {})[b.get("variant", "lockfree")] = b
+    pairs = [(k, v["lockfree"], v["locked"]) for k, v in sorted(by_boot.items()) if "lockfree" in v and "locked" in v]
+    if not pairs:
+        return []
+    out = ["", "Lock-free against locked, same boot (above 1: lock-free better)", "",
+           "| boot (-smp) | CPUs used | spawn+exit | fib | " + " | ".join(
+               "UTS " + t["tree"] for t in pairs[0][1].get("uts", [])) + " | messaging |",
+           "|---|---|---|---|" + "---|" * len(pairs[0][1].get("uts", [])) + "---|"]
+
+    def by_cpus(runs):
+        return {r["cpus"]: r for r in runs}
+
+    def x(lf, lk):
+        return "%.2f" % (lk / lf) if lf and lk else "-"
+
+    for (smp, _), lf, lk in pairs:
+        sp_lf, sp_lk = by_cpus(lf["spawn_exit"]), by_cpus(lk["spawn_exit"])
+        fb_lf, fb_lk = by_cpus(lf["fib"]["runs"]), by_cpus(lk["fib"]["runs"])
+        uts = [(by_cpus(a["runs"]), by_cpus(b["runs"])) for a, b in zip(lf.get("uts", []), lk.get("uts", []))]
+        ms_lf = by_cpus(lf.get("messaging", {}).get("runs", []))
+        ms_lk = by_cpus(lk.get("messaging", {}).get("runs", []))
+        for cpus in sorted(sp_lf):
+            if cpus not in sp_lk:
+                continue
+            a, b = sp_lf[cpus], sp_lk[cpus]
+            spawn = "%.2f" % ((a["tasks"] / a["cycles"]) / (b["tasks"] / b["cycles"])) if a["cycles"] and b["cycles"] else "-"
+            cells = [spawn, x(fb_lf.get(cpus, {}).get("cycles"), fb_lk.get(cpus, {}).get("cycles"))]
+            cells += [x(u_lf.get(cpus, {}).get("cycles"), u_lk.get(cpus, {}).get("cycles")) for u_lf, u_lk in uts]
+            cells.append(x(ms_lf.get(cpus, {}).get("cycles"), ms_lk.get(cpus, {}).get("cycles")))
+            out.append("| %d | %d | %s |" % (smp, cpus, " | ".join(cells)))
+    out += ["", "| boot (-smp) | yield | wake target | p50 | p99 | p99.9 |", "|---|---|---|---|---|---|"]
+    for (smp, _), lf, lk in pairs:
+        y = x(lf["yield"]["cycles"], lk["yield"]["cycles"]) if lf.get("yield") and lk.get("yield") else "-"
+        wl = {w["target"]: w for w in lf.get("wake", [])}
+        wk = {w["target"]: w for w in lk.get("wake", [])}
+        if not wl:
+            out.append("| %d | %s | (needs 2 CPUs) | | | |" % (smp, y))
+        for target in wl:
+            if target in wk:
+                out.append("| %d | %s | %s | %s | %s | %s |" % (smp, y, target, x(wl[target]["p50"], wk[target]["p50"]),
+                                                              x(wl[target]["p99"], wk[target]["p99"]),
+                                                              x(wl[target]["p999"], wk[target]["p999"])))
+    return out
+
+
 def table(paths, markdown):
     boots = [json.load(open(p, encoding="utf-8")) for p in paths]
     out = []
-    out.append("| boot (-smp) | accel | CPUs used | spawn+exit tasks/s | x 1 CPU | fib(%d) ms | speedup | steals "
+    out.append("| variant | boot (-smp) | accel | CPUs used | spawn+exit tasks/s | x 1 CPU | fib(%d) ms | speedup | steals "
                "| compute ceiling |" % (boots[0]["fib"]["n"] if boots else 24))
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for b in boots:
         for r in rows(b):
-            out.append("| %d | %s | %d | %.0f | %.2f | %.0f%s | %.2f | %d | %.2f |" % (
-                b["cpus"], b["accelerator"], r["cpus"], r["tasks_per_s"], r["spawn_scale"], r["fib_ms"],
-                "" if r["fib_ok"] else " (WRONG RESULT)", r["fib_speedup"], r["steals"], r["ceiling"]))
+            out.append("| %s | %d | %s | %d | %.0f | %.2f | %.0f%s | %.2f | %d | %.2f |" % (
+                b.get("variant", "lockfree"), b["cpus"], b["accelerator"], r["cpus"], r["tasks_per_s"], r["spawn_scale"],
+                r["fib_ms"], "" if r["fib_ok"] else " (WRONG RESULT)", r["fib_speedup"], r["steals"], r["ceiling"]))
     out.append("")
-    out.append("| boot (-smp) | yield cycles/switch | wake target | p50 cycles | p99 cycles | p99.9 cycles "
+    out.append("| variant | boot (-smp) | yield cycles/switch | wake target | p50 cycles | p99 cycles | p99.9 cycles "
                "| p50 us | p99 us | IPIs / wake |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for b in boots:
         hz = b["tsc_hz"]
+        v = b.get("variant", "lockfree")
         y = b.get("yield")
         ycost = "%.0f" % (y["cycles"] / y["switches"]) if y else "-"
         wakes = b.get("wake") or []
         if not wakes:
-            out.append("| %d | %s | (needs 2 CPUs) | | | | | | |" % (b["cpus"], ycost))
+            out.append("| %s | %d | %s | (needs 2 CPUs) | | | | | | |" % (v, b["cpus"], ycost))
         for w in wakes:
-            out.append("| %d | %s | %s | %d | %d | %d | %.1f | %.1f | %.2f |" % (
-                b["cpus"], ycost, w["target"], w["p50"], w["p99"], w["p999"], us(w["p50"], hz), us(w["p99"], hz),
+            out.append("| %s | %d | %s | %s | %d | %d | %d | %.1f | %.1f | %.2f |" % (
+                v, b["cpus"], ycost, w["target"], w["p50"], w["p99"], w["p999"], us(w["p50"], hz), us(w["p99"], hz),
                 w["ipis"] / w["samples"] if w["samples"] else 0))
     if any(b.get("uts") for b in boots):
         out.append("")
         trees = [t["tree"] for t in boots[0].get("uts", [])]
-        out.append("| boot (-smp) | CPUs used | " + " | ".join("UTS %s ms | speedup" % t for t in trees)
+        out.append("| variant | boot (-smp) | CPUs used | " + " | ".join("UTS %s ms | speedup" % t for t in trees)
                    + " | messaging ms | speedup |")
-        out.append("|---|---|" + "---|---|" * len(trees) + "---|---|")
+        out.append("|---|---|---|" + "---|---|" * len(trees) + "---|---|")
         for b in boots:
             hz = b["tsc_hz"]
             per_tree = [{r["cpus"]: r for r in t["runs"]} for t in b.get("uts", [])]
@@ -114,7 +173,8 @@ def table(paths, markdown):
                 cells.append("%.1f%s | %.2f" % (m["cycles"] * 1e3 / hz if m else 0,
                                                 "" if m and m["checksum_ok"] else " (WRONG)",
                                                 m1["cycles"] / m["cycles"] if m and m1 and m["cycles"] else 0))
-                out.append("| %d | %d | %s |" % (b["cpus"], cpus, " | ".join(cells)))
+                out.append("| %s | %d | %d | %s |" % (b.get("variant", "lockfree"), b["cpus"], cpus, " | ".join(cells)))
+    out.extend(ratio_table(boots))
     text = "\n".join(out) + "\n"
     print(text, end="")
     if markdown:

@@ -78,8 +78,10 @@ if [[ $RUN_KERNEL == 1 ]]; then
             echo "run_bench: kernel bench at -smp $smp ended with status $rc (33 expected); last lines:" >&2
             tail -15 "$log" >&2 || true
         fi
-        if python3 "$ROOT/bench/kernel_sched.py" extract "$log" "$out"; then
-            kernel_jsons+=("$out")
+        # bench=all prints one block per scheduler variant: kernel-sched-smp<N>-<variant>.json.
+        if extracted=$(python3 "$ROOT/bench/kernel_sched.py" extract "$log" "$out"); then
+            mapfile -t files <<< "$extracted"
+            kernel_jsons+=("${files[@]}")
         fi
     done
     if ((${#kernel_jsons[@]})); then
