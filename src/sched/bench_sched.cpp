@@ -29,6 +29,7 @@
 #include "arch/x86_64/tsc.h"
 #include "lib/libc.h"
 #include "lib/log.h"
+#include "lib/sort.h"
 #include "lib/spinlock.h"
 #include "lib/uts.h"
 #include "mm/heap.h"
@@ -530,15 +531,6 @@ int64_t wake_waker(void* arg) {
     return 0;
 }
 
-void sort(uint64_t* v, uint32_t n) {
-    for (uint32_t i = 1; i < n; ++i) {
-        uint64_t x = v[i];
-        uint32_t j = i;
-        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 constexpr uint32_t kHistBuckets = 40;  // log2 buckets of TSC cycles: [2^i, 2^(i+1))
 
 struct WakeRow {
@@ -579,7 +571,7 @@ bool bench_wake(bool halted, WakeRow& row) {
     row.ipis = ipis_sent_total() - ipis_before;
     row.no_block = run.no_block;
     row.samples = kWakeRounds;
-    sort(samples, kWakeRounds);
+    lib::insertion_sort(samples, kWakeRounds);
     row.p50 = samples[kWakeRounds / 2];
     row.p99 = samples[kWakeRounds * 99 / 100];
     row.p999 = samples[kWakeRounds * 999 / 1000];
@@ -686,7 +678,6 @@ bool run_sched_set() {
     } else {
         log_info("bench: sched: cross-cpu wake needs 2 cpus; skipped on 1");
     }
-    (void)n;
     return ok;
 }
 

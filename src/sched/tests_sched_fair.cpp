@@ -13,6 +13,7 @@
 #include "arch/x86_64/tsc.h"
 #include "ktest/ktest.h"
 #include "lib/log.h"
+#include "lib/sort.h"
 #include "sched/kernel_glue.h"
 #include "sched/scheduler.h"
 
@@ -294,15 +295,6 @@ int64_t joiner_task(void* arg) {
     return 0;
 }
 
-void sort(uint64_t* v, uint32_t n) {
-    for (uint32_t i = 1; i < n; ++i) {
-        uint64_t x = v[i];
-        uint32_t j = i;
-        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 }  // namespace
 
 // Issue 4: a task woken while a CPU is free runs within 2 timeslices. Two wake paths, every
@@ -336,8 +328,8 @@ KTEST_SCHED(sched_wake_latency_within_two_timeslices) {
     uint64_t limit = 2 * sched::shared().config.timeslice_tsc;
     uint32_t over = 0;
     for (uint32_t i = 0; i < n; ++i) over += g_wake.tsc[i] > limit;
-    sort(g_wake.tsc, local_samples);
-    sort(g_wake.tsc + local_samples, n - local_samples);
+    lib::insertion_sort(g_wake.tsc, local_samples);
+    lib::insertion_sort(g_wake.tsc + local_samples, n - local_samples);
     uint32_t remote = n - local_samples;
     klog::print("sched_wake: %u cpus, limit %llu us; local (sync) wakes: %u, p50 %llu us, max %llu us; "
                 "to cpu 0 from cpu %u: %u, p50 %llu us, max %llu us; %u joins without a wait\n",
