@@ -5,6 +5,8 @@
 #   make test           host tests (+ ASan/UBSan, TSan) and the QEMU boot matrix
 #   make stress         long-running lock-free stress (ARGS="--seconds 60 ...")
 #   make bench          host benchmarks against real baselines
+#   make trace          a traced fork-join boot -> build/trace/{serial.log,trace.json,timeline.png}
+#   SCHED_TRACE=0       (with kernel/iso/run) compiles the scheduler's trace hooks out
 #   make deps           install the Debian packages that are missing
 SHELL := /bin/bash
 .DEFAULT_GOAL := kernel
@@ -16,6 +18,7 @@ CMDLINE ?=
 UEFI    ?= 0
 CPU     ?= max
 MACHINE ?= q35
+SCHED_TRACE ?=
 
 # ---------------------------------------------------------------- deps
 # Packages each entry point needs. `make deps` installs what is missing when root,
@@ -40,7 +43,8 @@ KCXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe
              -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
              -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
              -O2 -g -Wall -Wextra -Werror -MMD -MP \
-             -Isrc -Isrc/core/platform/kernel -Isrc/sched/platform/kernel -DKERNEL=1
+             -Isrc -Isrc/core/platform/kernel -Isrc/sched/platform/kernel -DKERNEL=1 \
+             $(if $(SCHED_TRACE),-DSCHED_TRACE=$(SCHED_TRACE))
 KASFLAGS  := -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -g -Wall -Werror -MMD -MP -Isrc -DKERNEL=1
 KLDFLAGS  := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker/kernel.ld
 
@@ -51,7 +55,11 @@ KOBJS := $(patsubst %.cpp,$(BUILD)/kobj/%.o,$(KSRCS)) $(patsubst %.S,$(BUILD)/ko
 .PHONY: kernel iso run clean
 kernel: $(BUILD)/kernel.elf
 
-$(BUILD)/kobj/%.o: %.cpp | deps-kernel-stamp
+# Objects are rebuilt when the compiler flags change (SCHED_TRACE=0 and back).
+$(BUILD)/kflags.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(KCXXFLAGS)' | cmp -s - $@ || echo '$(KCXXFLAGS)' > $@
+$(BUILD)/kobj/%.o: %.cpp $(BUILD)/kflags.stamp | deps-kernel-stamp
 	@mkdir -p $(dir $@)
 	$(KCXX) $(KCXXFLAGS) -c $< -o $@
 $(BUILD)/kobj/%.o: %.S | deps-kernel-stamp
@@ -109,6 +117,15 @@ stress: deps-host
 	@bash test/run_stress.sh $(ARGS)
 bench: deps-kernel deps-host deps-bench
 	@bash bench/run_bench.sh
+
+# The scheduler timeline (docs/tracing.md): the boot demo with trace=on at -smp 4, its
+# serial log, Perfetto JSON and a PNG. The ISO is build/trace/kernel.iso, so the default
+# ISO's command line is left alone.
+TRACE_SMP ?= 4
+TRACE_TIMEOUT ?= 600
+.PHONY: trace
+trace: deps-kernel deps-bench $(BUILD)/kernel.elf
+	@bash bench/make_trace.sh "$(BUILD)" "$(TRACE_SMP)" "$(TRACE_TIMEOUT)"
 
 clean:
 	rm -rf $(BUILD)

@@ -4,8 +4,8 @@
   kernel_plots.py OUT_DIR A.json [B.json ...]
 
   OUT_DIR/benchmarks-kernel-speedup.png  speedup over 1 CPU against CPUs used, from the
-      boot with the most CPUs of each variant: fib, the UTS trees, messaging, and the
-      compute ceiling (what the emulator allows).
+      boot with the most CPUs of each variant: spawn+exit throughput, fib, the UTS trees,
+      messaging, and the compute ceiling (what the emulator allows).
   OUT_DIR/benchmarks-kernel-wake.png     wake latency histograms (share of samples per
       power-of-two bucket of TSC cycles), halted and polling target, every variant.
 
@@ -40,6 +40,10 @@ def speedup_series(b):
         series[name] = [(c, one / by_cpus[c]) for c in sorted(by_cpus)]
 
     add("fib(%d)" % b["fib"]["n"], b["fib"]["runs"])
+    # spawn+exit: throughput (tasks per cycle) against 1 CPU's.
+    rate = {r["cpus"]: r["tasks"] / r["cycles"] for r in b.get("spawn_exit", []) if r.get("cycles")}
+    if rate.get(1):
+        series["spawn+exit"] = [(c, rate[c] / rate[1]) for c in sorted(rate)]
     for t in b.get("uts", []):
         add("UTS " + t["tree"], t["runs"])
     if b.get("messaging"):
@@ -77,7 +81,7 @@ def plot_speedup(boots, out_dir, data_dir, subtitle):
     out = os.path.join(out_dir, "benchmarks-kernel-speedup.png")
     gnuplot(f"""set terminal pngcairo size 900,560 noenhanced
 set output '{out}'
-set title "Kernel fork-join and messaging: speedup over 1 CPU (bench=sched, TCG)\\n{subtitle}"
+set title "Kernel scheduler: speedup over 1 CPU, lock-free and locked (bench=all, TCG)\\n{subtitle}"
 set xlabel 'CPUs used (the others offline, same boot)'
 set ylabel 'speedup over 1 CPU'
 set xrange [0.8:{max_cpus + 0.2}]

@@ -85,8 +85,8 @@ def ratio_table(boots):
     if not pairs:
         return []
     out = ["", "Lock-free against locked, same boot (above 1: lock-free better)", "",
-           "| boot (-smp) | CPUs used | spawn+exit | fib | " + " | ".join(
-               "UTS " + t["tree"] for t in pairs[0][1].get("uts", [])) + " | messaging |",
+           "| " + " | ".join(["boot (-smp)", "CPUs used", "spawn+exit", "fib"]
+                             + ["UTS " + t["tree"] for t in pairs[0][1].get("uts", [])] + ["messaging"]) + " |",
            "|---|---|---|---|" + "---|" * len(pairs[0][1].get("uts", [])) + "---|"]
 
     def by_cpus(runs):
@@ -116,7 +116,7 @@ def ratio_table(boots):
         wl = {w["target"]: w for w in lf.get("wake", [])}
         wk = {w["target"]: w for w in lk.get("wake", [])}
         if not wl:
-            out.append("| %d | %s | (needs 2 CPUs) | | | |" % (smp, y))
+            out.append("| %d | %s | (%s) | | | |" % (smp, y, "needs 2 CPUs" if smp < 2 else "not run"))
         for target in wl:
             if target in wk:
                 out.append("| %d | %s | %s | %s | %s | %s |" % (smp, y, target, x(wl[target]["p50"], wk[target]["p50"]),
@@ -147,7 +147,8 @@ def table(paths, markdown):
         ycost = "%.0f" % (y["cycles"] / y["switches"]) if y else "-"
         wakes = b.get("wake") or []
         if not wakes:
-            out.append("| %s | %d | %s | (needs 2 CPUs) | | | | | | |" % (v, b["cpus"], ycost))
+            out.append("| %s | %d | %s | (%s) | | | | | | |" % (v, b["cpus"], ycost,
+                                                          "needs 2 CPUs" if b["cpus"] < 2 else "not run"))
         for w in wakes:
             out.append("| %s | %d | %s | %s | %d | %d | %d | %.1f | %.1f | %.2f |" % (
                 v, b["cpus"], ycost, w["target"], w["p50"], w["p99"], w["p999"], us(w["p50"], hz), us(w["p99"], hz),
@@ -173,6 +174,23 @@ def table(paths, markdown):
                 cells.append("%.1f%s | %.2f" % (m["cycles"] * 1e3 / hz if m else 0,
                                                 "" if m and m["checksum_ok"] else " (WRONG)",
                                                 m1["cycles"] / m["cycles"] if m and m1 and m["cycles"] else 0))
+                out.append("| %s | %d | %d | %s |" % (b.get("variant", "lockfree"), b["cpus"], cpus, " | ".join(cells)))
+    if any(r.get("peak_stacks") is not None for b in boots for r in b.get("spawn_exit", [])):
+        out.append("")
+        trees = [t["tree"] for t in boots[0].get("uts", [])]
+        out.append("Task stacks allocated at once (live tasks plus the per-CPU caches; spawn+exit: the timed "
+                   "run, UTS: its untimed first run from empty caches)")
+        out.append("")
+        out.append("| " + " | ".join(["variant", "boot (-smp)", "CPUs used", "spawn+exit"] + ["UTS " + t for t in trees]) + " |")
+        out.append("|---|---|---|---|" + "---|" * len(trees))
+        for b in boots:
+            spawn = {r["cpus"]: r for r in b.get("spawn_exit", [])}
+            per_tree = [{r["cpus"]: r for r in t["runs"]} for t in b.get("uts", [])]
+            for cpus in sorted(spawn):
+                cells = [str(spawn[cpus].get("peak_stacks", "-"))]
+                for runs in per_tree:
+                    r = runs.get(cpus)
+                    cells.append(str(r.get("peak_stacks", "-")) if r else "-")
                 out.append("| %s | %d | %d | %s |" % (b.get("variant", "lockfree"), b["cpus"], cpus, " | ".join(cells)))
     out.extend(ratio_table(boots))
     text = "\n".join(out) + "\n"

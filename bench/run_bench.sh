@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `make bench`: builds the host benchmarks (Release, -DBUILD_BENCH=ON, into build/bench), runs
 # each binary with JSON output into bench/results/, prints ours/baseline ratio tables and
-# renders docs/benchmarks-host.png; then boots the kernel with bench=sched at -smp 1, 2, 4
+# renders docs/benchmarks-host.png; then boots the kernel with bench=all (both schedulers) at -smp 1, 2, 4
 # and tabulates its figures. Whole run: about ten minutes on 2 cores.
 #   BENCH_REPETITIONS (default 3), BENCH_MIN_TIME seconds per repetition (default 0.3),
 #   BENCH_FILTER (a --benchmark_filter regex, default all), BENCH_HOST=0 / BENCH_KERNEL=0
 #   to skip a half, BENCH_KERNEL_SMP (default "1 2 4"), BENCH_ACCEL (default tcg),
-#   BENCH_KERNEL_TIMEOUT seconds per boot (default 900)
+#   BENCH_KERNEL_TIMEOUT seconds per boot (default 900), BENCH_KERNEL_CMDLINE (default bench=all)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,23 +50,26 @@ if [[ $RUN_HOST == 1 ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------
-# Kernel benchmarks: boot the ISO with bench=sched under QEMU (TCG) at each -smp of
-# BENCH_KERNEL_SMP, keep each serial log, extract its JSON block into
-# bench/results/kernel-sched-smp<N>.json, print one table (bench/results/kernel-sched.md) and
-# plot speedups and wake-latency histograms into docs/benchmarks-kernel-*.png.
-# The kernel ISO is built in build/bench-kernel so a normal build/ is left alone.
-# Issue 5 adds sched=locked boots here.
+# Kernel benchmarks: boot the ISO with bench=all under QEMU (TCG) at each -smp of
+# BENCH_KERNEL_SMP: every benchmark runs under the lock-free scheduler and then under the
+# locked one, in the same boot. Keep each serial log, extract its JSON blocks into
+# bench/results/kernel-sched-smp<N>-<variant>.json, print one table with the lock-free/locked
+# ratios (bench/results/kernel-sched.md) and plot speedups and wake-latency histograms
+# into docs/benchmarks-kernel-*.png. The ISO is built in build/bench-kernel so a normal
+# build/ is left alone. BENCH_KERNEL_CMDLINE overrides the command line (bench=sched
+# runs only the variant sched= picks).
 # ---------------------------------------------------------------------------------------
 if [[ $RUN_KERNEL == 1 ]]; then
     KBUILD=build/bench-kernel
-    echo "== kernel ISO with bench=sched in $KBUILD"
-    make -C "$ROOT" --no-print-directory iso BUILD="$KBUILD" CMDLINE="bench=sched" >"$BUILD_DIR/kernel-build.log" 2>&1 \
+    KCMDLINE=${BENCH_KERNEL_CMDLINE:-bench=all}
+    echo "== kernel ISO with $KCMDLINE in $KBUILD"
+    make -C "$ROOT" --no-print-directory iso BUILD="$KBUILD" CMDLINE="$KCMDLINE" >"$BUILD_DIR/kernel-build.log" 2>&1 \
         || { tail -40 "$BUILD_DIR/kernel-build.log"; echo "run_bench: kernel build failed" >&2; exit 1; }
     kernel_jsons=()
     for smp in $KERNEL_SMP; do
         log=$RESULTS/kernel-sched-smp$smp.log
         out=$RESULTS/kernel-sched-smp$smp.json
-        echo "== kernel bench=sched, QEMU -accel $KERNEL_ACCEL -smp $smp -> ${out#$ROOT/} (serial log: ${log#$ROOT/})"
+        echo "== kernel $KCMDLINE, QEMU -accel $KERNEL_ACCEL -smp $smp -> ${out#$ROOT/} (serial log: ${log#$ROOT/})"
         set +e
         timeout "$KERNEL_TIMEOUT" qemu-system-x86_64 -accel "$KERNEL_ACCEL" -machine q35 -cpu max -smp "$smp" -m 512M \
             -cdrom "$ROOT/$KBUILD/kernel.iso" -serial file:"$log" -display none -no-reboot \

@@ -19,6 +19,7 @@
 #include "mm/paging.h"
 #include "sched/bench_sched.h"
 #include "sched/scheduler.h"
+#include "sched/trace.h"
 #include "smp/smp.h"
 
 extern "C" void (*const __init_array_start[])();
@@ -118,6 +119,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
         ktest::run(ktest::Phase::sched, g_options.test);
         bool benched = g_options.bench[0] == '\0' || sched::run_benchmarks(g_options.bench);
         sched::dump_metrics();
+        sched::trace::finish();  // trace=on: the rings over serial
         ktest::exit_qemu(ktest::finish(g_options.test) && benched);
     }
     sched::start(g_options);
@@ -127,8 +129,12 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
     if (g_options.bench[0] != '\0') {
         bool ok = sched::run_benchmarks(g_options.bench);
         sched::dump_metrics();
+        sched::trace::finish();
         ktest::exit_qemu(ok);
     }
     if (g_options.demo) sched::run_demo();
+    // trace=on: dump the rings and end the run (`make trace` waits for QEMU to exit);
+    // a failure status when no trace could be recorded (no memory, SCHED_TRACE=0).
+    if (g_options.trace) ktest::exit_qemu(sched::trace::finish());
     sched::exit(0);  // CPU 0 goes on in its idle task
 }

@@ -32,8 +32,9 @@ constexpr uint64_t kPanicLockSpins = 50'000'000;
 
 char g_screen_description[64];
 
-void emit(const char* s, size_t n) {
+void emit(const char* s, size_t n, bool to_screen) {
     serial::write(s, n);
+    if (!to_screen) return;
     if (g_screen == Screen::vga_text) vga_text::write(s, n);
     else if (g_screen == Screen::framebuffer) fbcon::write(s, n);
 }
@@ -69,7 +70,10 @@ const char* init_screen(const boot::BootInfo& info) {
     return g_screen_description;
 }
 
-void write(const char* s, size_t n) {
+namespace {
+
+// Under the console lock, so lines of different CPUs never interleave.
+void locked_emit(const char* s, size_t n, bool to_screen) {
     arch::InterruptGuard irq;  // an interrupt handler that logs must not spin on its own CPU
     uint32_t me = arch::this_cpu_safe()->index;
     bool locked = false;
@@ -80,12 +84,18 @@ void write(const char* s, size_t n) {
         for (uint64_t i = 0; i < kPanicLockSpins && !(locked = g_lock.try_lock()); ++i) arch::cpu_relax();
     }
     if (locked) g_owner.store(me, std::memory_order_relaxed);
-    emit(s, n);
+    emit(s, n, to_screen);
     if (locked) {
         g_owner.store(kNoOwner, std::memory_order_relaxed);
         g_lock.unlock();
     }
 }
+
+} // namespace
+
+void write(const char* s, size_t n) { locked_emit(s, n, true); }
+
+void write_serial(const char* s, size_t n) { locked_emit(s, n, false); }
 
 void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }
 

@@ -15,6 +15,9 @@ const char* init_screen(const boot::BootInfo& info);
 
 // Writes `n` bytes atomically with respect to other console writes.
 void write(const char* s, size_t n);
+// The same, to COM1 only: bulk machine-readable output (the scheduler trace dump), which
+// the screen could not show usefully and would only slow down by scrolling.
+void write_serial(const char* s, size_t n);
 
 // Panic path: from now on a write by the CPU that already holds the console lock (it
 // panicked mid-line) does not wait for itself, and a lock held by another CPU is waited

@@ -12,4 +12,15 @@ struct KernelStack {
 KernelStack alloc_kernel_stack(size_t pages = 4);  // !valid() on out of memory
 void free_kernel_stack(const KernelStack& s);      // frames go back to the allocator
 bool is_guard_page(uint64_t virt);                 // for fault reports
+
+// Slots in use now and the most in use at once since the last reset (task stacks, so
+// roughly the live tasks plus the task-memory caches): how much memory a workload's
+// parallelism holds. Read under the allocator's lock, so the pair is consistent.
+struct KernelStackStats {
+    size_t in_use = 0;
+    size_t peak = 0;
+    size_t capacity = 0;  // slots in the region
+};
+KernelStackStats kernel_stack_stats();
+void reset_kernel_stack_peak();  // peak := in_use
 } // namespace mm

@@ -33,10 +33,12 @@
 #include "lib/spinlock.h"
 #include "lib/uts.h"
 #include "mm/heap.h"
+#include "mm/kstack.h"
 #include "sched/cpu_sched.h"
 #include "sched/kernel_glue.h"
 #include "sched/scheduler.h"
 #include "sched/semaphore.h"
+#include "sched/task_memory.h"
 
 namespace sched {
 namespace {
@@ -71,6 +73,20 @@ uint64_t ipis_sent_total() {
     SchedShared& s = shared();
     uint64_t n = 0;
     for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.ipis_sent.get();  // racy sum, quiet machine
+    return n;
+}
+
+uint64_t halts_total() {
+    SchedShared& s = shared();
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.halts.get();  // racy sum, quiet machine
+    return n;
+}
+
+uint64_t steals_total() {
+    SchedShared& s = shared();
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.steals_succeeded.get();
     return n;
 }
 
@@ -132,6 +148,8 @@ struct SpawnResultRow {
     uint32_t cpus = 0;
     uint32_t tasks = 0, failed = 0;
     uint64_t cycles = 0;
+    uint64_t steals = 0, halts = 0, ipis = 0;  // during the timed run, all CPUs
+    uint64_t stacks_before = 0, peak_stacks = 0;  // task stacks allocated: at the start, at most
 };
 
 // Drivers on every online CPU; init (on CPU 0) blocks in join meanwhile.
@@ -141,6 +159,7 @@ SpawnResultRow spawn_exit_run(CpuMask online, uint32_t total) {
     SpawnDriver drivers[kMaxLevels];
     TaskHandle handles[kMaxLevels];
     uint32_t count = 0;
+    uint64_t steals = steals_total(), halts = halts_total(), ipis = ipis_sent_total();
     uint64_t start = arch::rdtsc();
     for (uint32_t cpu = online.next(0); cpu < kMaxCpus; cpu = online.next(cpu + 1)) {
         SpawnDriver& d = drivers[count];
@@ -154,6 +173,9 @@ SpawnResultRow spawn_exit_run(CpuMask online, uint32_t total) {
     }
     for (uint32_t i = 0; i < count; ++i) join(handles[i]);
     row.cycles = arch::rdtsc() - start;
+    row.steals = steals_total() - steals;
+    row.halts = halts_total() - halts;
+    row.ipis = ipis_sent_total() - ipis;
     for (uint32_t i = 0; i < count; ++i) {
         row.tasks += drivers[i].tasks - drivers[i].failed;
         row.failed += drivers[i].failed;
@@ -165,8 +187,15 @@ SpawnResultRow spawn_exit_run(CpuMask online, uint32_t total) {
 // sit on other CPUs); measured cold, that cost landed on whichever count ran first and
 // made 2 CPUs look 2.5x slower than 1. So an untimed run first.
 SpawnResultRow bench_spawn_exit(CpuMask online) {
+    drain_reclaim();
+    trim_task_memory();
     spawn_exit_run(online, kSpawnWarmup);
-    return spawn_exit_run(online, kSpawnTotal);
+    mm::reset_kernel_stack_peak();
+    uint64_t before = mm::kernel_stack_stats().in_use;
+    SpawnResultRow row = spawn_exit_run(online, kSpawnTotal);
+    row.stacks_before = before;
+    row.peak_stacks = mm::kernel_stack_stats().peak;
+    return row;
 }
 
 // ---------------------------------------------------------------- compute baseline
@@ -218,13 +247,6 @@ struct FibRow {
     uint64_t steals = 0;  // successful steals during the runs
 };
 
-uint64_t steals_total() {
-    SchedShared& s = shared();
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.steals_succeeded.get();
-    return n;
-}
-
 FibRow bench_fib(CpuMask online) {
     FibRow row;
     row.cpus = count_of(online);
@@ -255,6 +277,10 @@ struct UtsArg {
 
 int64_t uts_task(void* arg);
 
+// Children run inline because spawn failed (out of task memory). relaxed: a count, read
+// after the run's join, which orders every increment before it.
+std::atomic<uint64_t> g_uts_inlined{0};
+
 int64_t uts_subtree(const lib::UtsTree& tree, const lib::UtsNode& node) {
     uint32_t children = lib::uts_child_count(tree, node);
     int64_t nodes = 1;
@@ -266,7 +292,10 @@ int64_t uts_subtree(const lib::UtsTree& tree, const lib::UtsNode& node) {
             args[i] = UtsArg{&tree, lib::uts_child(node, first + i)};
             auto r = spawn(uts_task, &args[i], {.name = "uts"});
             if (r.ok()) handles[i] = static_cast<TaskHandle&&>(r.handle);
-            else nodes += uts_subtree(tree, args[i].node);  // out of memory: inline (rare)
+            else {
+                g_uts_inlined.fetch_add(1, std::memory_order_relaxed);  // relaxed: see above
+                nodes += uts_subtree(tree, args[i].node);  // out of memory: inline
+            }
         }
         for (uint32_t i = 0; i < n; ++i) {
             if (handles[i].valid()) nodes += join(handles[i]);
@@ -283,15 +312,41 @@ int64_t uts_task(void* arg) {
 struct UtsRow {
     uint64_t cycles = 0;
     uint64_t nodes = 0;
+    uint64_t peak_stacks = 0;  // most task stacks allocated at once (mm::kernel_stack_stats)
+    uint64_t inlined = 0;      // children run inline because spawn ran out of memory
 };
 
-UtsRow bench_uts(const lib::UtsTree& tree) {
+// One timed run of `tree`; row.nodes is what the tasks counted.
+UtsRow uts_run(const lib::UtsTree& tree) {
     UtsRow row;
     UtsArg root{&tree, lib::uts_root(tree)};
+    g_uts_inlined.store(0, std::memory_order_relaxed);  // relaxed: no run is going on
     uint64_t start = arch::rdtsc();
     auto r = spawn(uts_task, &root, {.name = "uts"});
     row.nodes = uint64_t(r.ok() ? join(r.handle) : uts_subtree(tree, root.node));
     row.cycles = arch::rdtsc() - start;
+    row.inlined = g_uts_inlined.load(std::memory_order_relaxed);  // relaxed: after the join
+    return row;
+}
+
+// An untimed run first, from empty stack caches, measures the memory the variant's
+// scheduling order holds: the most task stacks allocated at once (live tasks plus the few
+// in the caches). It also warms the caches, as spawn+exit's warm-up does, so the timed run
+// maps no fresh stacks.
+UtsRow bench_uts(const lib::UtsTree& tree) {
+    drain_reclaim();
+    trim_task_memory();
+    mm::reset_kernel_stack_peak();
+    UtsRow warm = uts_run(tree);
+    uint64_t peak = mm::kernel_stack_stats().peak;
+    UtsRow row = uts_run(tree);
+    row.peak_stacks = peak;
+    if (warm.nodes != row.nodes) row.nodes = 0;  // reported as a wrong count
+    row.inlined += warm.inlined;
+    if (row.inlined) {
+        log_warn("bench: UTS %s: %llu children ran inline: spawn ran out of task memory (%llu stacks at peak)",
+                 tree.name, (unsigned long long)row.inlined, (unsigned long long)peak);
+    }
     return row;
 }
 
@@ -587,7 +642,30 @@ bool bench_wake(bool halted, WakeRow& row) {
 
 // ---------------------------------------------------------------- the set
 
+// The benchmarks bench= can name; "sched" and "all" name every one.
+enum Bench : uint32_t {
+    kBenchSpawn = 1u << 0,      // spawn+exit
+    kBenchFib = 1u << 1,        // fib(24) and the compute ceiling
+    kBenchUts = 1u << 2,        // UTS T1 and T3
+    kBenchMessaging = 1u << 3,  // hackbench-style groups
+    kBenchYield = 1u << 4,
+    kBenchWake = 1u << 5,
+    kBenchEvery = (1u << 6) - 1,
+    kBenchScaling = kBenchSpawn | kBenchFib | kBenchUts | kBenchMessaging,  // run at N..1 CPUs
+};
+
+struct BenchName {
+    const char* name;
+    uint32_t bits;
+};
+constexpr BenchName kBenchNames[] = {
+    {"spawn", kBenchSpawn}, {"fib", kBenchFib},     {"uts", kBenchUts},
+    {"messaging", kBenchMessaging}, {"yield", kBenchYield}, {"wake", kBenchWake},
+};
+
 struct Results {
+    const char* variant = "";
+    uint32_t ran = 0;  // Bench bits
     SpawnResultRow spawn[kMaxLevels];
     FibRow fib[kMaxLevels];
     UtsRow uts_geo[kMaxLevels], uts_bin[kMaxLevels];
@@ -598,48 +676,57 @@ struct Results {
     WakeRow wake[2];
 };
 
-Results* g_results;  // in the heap: per-level rows for 256 CPUs are too big for a stack
-
-bool run_sched_set() {
-    Results& res = *g_results;
+bool run_sched_set(Results& res, uint32_t which) {
     bool ok = true;
+    res.ran = which;
     uint32_t n = shared().cpu_count;
     CpuMask online = shared().online.load(std::memory_order_acquire);  // acquire: as hotplug publishes it
-    log_info("bench: sched: %u cpus online; spawn+exit (%u tasks) and fib(%lld) at %u down to 1 cpus",
-             count_of(online), kSpawnTotal, (long long)kFibN, count_of(online));
+    if (which & kBenchScaling)
+        log_info("bench: sched: %u cpus online; the scaling runs at %u down to 1 cpus", count_of(online), count_of(online));
 
     // Highest CPU first; after each level the highest online AP goes offline.
     uint32_t offlined[kMaxLevels];
     uint32_t offlined_count = 0;
     for (;;) {
+        if (!(which & kBenchScaling)) break;
         uint32_t k = count_of(online);
-        log_info("bench: sched: %u cpus: spawn+exit", k);
-        res.spawn[res.levels] = bench_spawn_exit(online);
-        log_info("bench: sched: %u cpus: fib(%lld) x%u", k, (long long)kFibN, kFibRuns);
-        res.fib[res.levels] = bench_fib(online);
-        log_info("bench: sched: %u cpus: compute baseline", k);
-        res.fib[res.levels].compute_cycles = bench_compute(online);
-        log_info("bench: sched: %u cpus: UTS %s (%llu nodes)", k, lib::kUtsT1Small.name,
-                 (unsigned long long)lib::kUtsT1SmallNodes);
-        res.uts_geo[res.levels] = bench_uts(lib::kUtsT1Small);
-        log_info("bench: sched: %u cpus: UTS %s (%llu nodes)", k, lib::kUtsT3Small.name,
-                 (unsigned long long)lib::kUtsT3SmallNodes);
-        res.uts_bin[res.levels] = bench_uts(lib::kUtsT3Small);
-        if (res.uts_geo[res.levels].nodes != lib::kUtsT1SmallNodes
-            || res.uts_bin[res.levels].nodes != lib::kUtsT3SmallNodes) {
-            log_error("bench: UTS counted %llu and %llu nodes, expected %llu and %llu",
-                      (unsigned long long)res.uts_geo[res.levels].nodes, (unsigned long long)res.uts_bin[res.levels].nodes,
-                      (unsigned long long)lib::kUtsT1SmallNodes, (unsigned long long)lib::kUtsT3SmallNodes);
-            ok = false;
+        res.spawn[res.levels].cpus = k;
+        res.fib[res.levels].cpus = k;
+        if (which & kBenchSpawn) {
+            log_info("bench: sched: %u cpus: spawn+exit", k);
+            res.spawn[res.levels] = bench_spawn_exit(online);
         }
-        log_info("bench: sched: %u cpus: messaging, %u groups of %u senders and %u receivers", k, kMsgGroups,
-                 kMsgPerSide, kMsgPerSide);
-        res.msg[res.levels] = bench_messaging();
-        if (!res.msg[res.levels].checksum_ok) {
-            log_error("bench: messaging: %llu messages, or their checksum, wrong", (unsigned long long)res.msg[res.levels].messages);
-            ok = false;
+        if (which & kBenchFib) {
+            log_info("bench: sched: %u cpus: fib(%lld) x%u", k, (long long)kFibN, kFibRuns);
+            res.fib[res.levels] = bench_fib(online);
+            log_info("bench: sched: %u cpus: compute baseline", k);
+            res.fib[res.levels].compute_cycles = bench_compute(online);
         }
-        if (res.fib[res.levels].result != kFibExpected) {
+        if (which & kBenchUts) {
+            log_info("bench: sched: %u cpus: UTS %s (%llu nodes)", k, lib::kUtsT1Small.name,
+                     (unsigned long long)lib::kUtsT1SmallNodes);
+            res.uts_geo[res.levels] = bench_uts(lib::kUtsT1Small);
+            log_info("bench: sched: %u cpus: UTS %s (%llu nodes)", k, lib::kUtsT3Small.name,
+                     (unsigned long long)lib::kUtsT3SmallNodes);
+            res.uts_bin[res.levels] = bench_uts(lib::kUtsT3Small);
+            if (res.uts_geo[res.levels].nodes != lib::kUtsT1SmallNodes
+                || res.uts_bin[res.levels].nodes != lib::kUtsT3SmallNodes) {
+                log_error("bench: UTS counted %llu and %llu nodes, expected %llu and %llu",
+                          (unsigned long long)res.uts_geo[res.levels].nodes, (unsigned long long)res.uts_bin[res.levels].nodes,
+                          (unsigned long long)lib::kUtsT1SmallNodes, (unsigned long long)lib::kUtsT3SmallNodes);
+                ok = false;
+            }
+        }
+        if (which & kBenchMessaging) {
+            log_info("bench: sched: %u cpus: messaging, %u groups of %u senders and %u receivers", k, kMsgGroups,
+                     kMsgPerSide, kMsgPerSide);
+            res.msg[res.levels] = bench_messaging();
+            if (!res.msg[res.levels].checksum_ok) {
+                log_error("bench: messaging: %llu messages, or their checksum, wrong", (unsigned long long)res.msg[res.levels].messages);
+                ok = false;
+            }
+        }
+        if ((which & kBenchFib) && res.fib[res.levels].result != kFibExpected) {
             log_error("bench: fib(%lld) = %lld, expected %lld", (long long)kFibN,
                       (long long)res.fib[res.levels].result, (long long)kFibExpected);
             ok = false;
@@ -665,11 +752,15 @@ bool run_sched_set() {
         }
     }
 
-    log_info("bench: sched: yield ping-pong on cpu 0 (%u yields per task)", kYieldsPerTask);
-    res.yield_ran = bench_yield(res.yield);
-    ok = ok && res.yield_ran;
+    if (which & kBenchYield) {
+        log_info("bench: sched: yield ping-pong on cpu 0 (%u yields per task)", kYieldsPerTask);
+        res.yield_ran = bench_yield(res.yield);
+        ok = ok && res.yield_ran;
+    }
 
-    if (n >= 2) {
+    if (!(which & kBenchWake)) {
+        // not asked for
+    } else if (n >= 2) {
         for (int halted = 1; halted >= 0; --halted) {
             log_info("bench: sched: cross-cpu wake cpu 0 -> cpu 1, target %s (%u rounds)",
                      halted ? "halted" : "polling", kWakeRounds);
@@ -681,10 +772,9 @@ bool run_sched_set() {
     return ok;
 }
 
-void print_table(const char* accel) {
-    Results& res = *g_results;
+void print_table(const Results& res, const char* accel) {
     uint64_t hz = arch::tsc_hz();
-    klog::print("bench sched: accelerator %s, %u cpus, tsc %llu MHz\n", accel, shared().cpu_count,
+    klog::print("bench sched (%s): accelerator %s, %u cpus, tsc %llu MHz\n", res.variant, accel, shared().cpu_count,
                 (unsigned long long)(hz / 1'000'000));
     const FibRow* one = nullptr;
     const SpawnResultRow* spawn_one = nullptr;
@@ -725,24 +815,30 @@ void print_table(const char* accel) {
 }
 
 // One JSON object; bench/kernel_sched.py reads it. Cycles are TSC cycles.
-void print_json(const char* accel) {
-    Results& res = *g_results;
+void print_json(const Results& res, const char* accel) {
     klog::print("BENCH-JSON-BEGIN sched\n");
-    klog::print("{\"bench\": \"sched\", \"accelerator\": \"%s\", \"cpus\": %u, \"tsc_hz\": %llu, \"timeslice_us\": %llu,\n",
-                accel, shared().cpu_count, (unsigned long long)arch::tsc_hz(),
-                (unsigned long long)(ns_from_tsc(shared().config.timeslice_tsc) / 1000));
+    klog::print("{\"bench\": \"sched\", \"variant\": \"%s\", \"accelerator\": \"%s\", \"cpus\": %u, \"tsc_hz\": %llu, "
+                "\"timeslice_us\": %llu, \"spin_us\": %llu,\n",
+                res.variant, accel, shared().cpu_count, (unsigned long long)arch::tsc_hz(),
+                (unsigned long long)(ns_from_tsc(shared().config.timeslice_tsc) / 1000),
+                (unsigned long long)(ns_from_tsc(shared().config.spin_tsc) / 1000));
+    // A benchmark that was not asked for prints no runs.
+    auto levels = [&](uint32_t bits) { return (res.ran & bits) ? res.levels : 0u; };
     klog::print(" \"spawn_exit\": [");
-    for (uint32_t i = res.levels; i-- > 0;) {
+    for (uint32_t n = levels(kBenchSpawn), i = n; i-- > 0;) {
         const SpawnResultRow& s = res.spawn[i];
-        klog::print("%s{\"cpus\": %u, \"tasks\": %u, \"failed\": %u, \"cycles\": %llu}", i + 1 == res.levels ? "" : ", ",
-                    s.cpus, s.tasks, s.failed, (unsigned long long)s.cycles);
+        klog::print("%s{\"cpus\": %u, \"tasks\": %u, \"failed\": %u, \"cycles\": %llu, \"steals\": %llu, "
+                    "\"halts\": %llu, \"ipis\": %llu, \"stacks_before\": %llu, \"peak_stacks\": %llu}",
+                    i + 1 == n ? "" : ", ", s.cpus, s.tasks, s.failed, (unsigned long long)s.cycles,
+                    (unsigned long long)s.steals, (unsigned long long)s.halts, (unsigned long long)s.ipis,
+                    (unsigned long long)s.stacks_before, (unsigned long long)s.peak_stacks);
     }
     klog::print("],\n \"fib\": {\"n\": %lld, \"expected\": %lld, \"runs\": [", (long long)kFibN, (long long)kFibExpected);
-    for (uint32_t i = res.levels; i-- > 0;) {
+    for (uint32_t n = levels(kBenchFib), i = n; i-- > 0;) {
         const FibRow& f = res.fib[i];
         klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"result\": %lld, \"steals\": %llu, "
                     "\"compute_cycles\": %llu}",
-                    i + 1 == res.levels ? "" : ", ", f.cpus, (unsigned long long)f.cycles, (long long)f.result,
+                    i + 1 == n ? "" : ", ", f.cpus, (unsigned long long)f.cycles, (long long)f.result,
                     (unsigned long long)f.steals, (unsigned long long)f.compute_cycles);
     }
     klog::print("]},\n");
@@ -750,20 +846,22 @@ void print_json(const char* accel) {
     const uint64_t expected[2] = {lib::kUtsT1SmallNodes, lib::kUtsT3SmallNodes};
     const UtsRow* rows[2] = {res.uts_geo, res.uts_bin};
     klog::print(" \"uts\": [");
-    for (uint32_t t = 0; t < 2; ++t) {
+    for (uint32_t t = 0; t < (levels(kBenchUts) ? 2u : 0u); ++t) {
         klog::print("%s{\"tree\": \"%s\", \"expected_nodes\": %llu, \"runs\": [", t ? ", " : "", trees[t]->name,
                     (unsigned long long)expected[t]);
         for (uint32_t i = res.levels; i-- > 0;) {
-            klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"nodes\": %llu}", i + 1 == res.levels ? "" : ", ",
-                        res.fib[i].cpus, (unsigned long long)rows[t][i].cycles, (unsigned long long)rows[t][i].nodes);
+            klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"nodes\": %llu, \"peak_stacks\": %llu, \"inlined\": %llu}",
+                        i + 1 == res.levels ? "" : ", ", res.spawn[i].cpus, (unsigned long long)rows[t][i].cycles,
+                        (unsigned long long)rows[t][i].nodes, (unsigned long long)rows[t][i].peak_stacks,
+                        (unsigned long long)rows[t][i].inlined);
         }
         klog::print("]}");
     }
     klog::print("],\n \"messaging\": {\"groups\": %u, \"senders\": %u, \"receivers\": %u, \"loops\": %u, \"runs\": [",
                 kMsgGroups, kMsgPerSide, kMsgPerSide, kMsgLoops);
-    for (uint32_t i = res.levels; i-- > 0;) {
+    for (uint32_t n = levels(kBenchMessaging), i = n; i-- > 0;) {
         klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"messages\": %llu, \"checksum_ok\": %s}",
-                    i + 1 == res.levels ? "" : ", ", res.fib[i].cpus, (unsigned long long)res.msg[i].cycles,
+                    i + 1 == n ? "" : ", ", res.spawn[i].cpus, (unsigned long long)res.msg[i].cycles,
                     (unsigned long long)res.msg[i].messages, res.msg[i].checksum_ok ? "true" : "false");
     }
     klog::print("]},\n");
@@ -793,26 +891,124 @@ void print_json(const char* accel) {
 
 bool same(const char* a, const char* b) { return strcmp(a, b) == 0; }
 
+// Both variants ran: lock-free against locked, per figure, as "x" = how many times better
+// the lock-free scheduler did (time and cycles: locked / lock-free; throughput the other
+// way round), so above 1 means lock-free won.
+void print_ratios(const Results& lf, const Results& lk) {
+    auto ratio100 = [](uint64_t better_if_small_lf, uint64_t better_if_small_lk) -> uint64_t {
+        return better_if_small_lf ? better_if_small_lk * 100 / better_if_small_lf : 0;
+    };
+    auto print_x = [](const char* what, uint64_t x100) {
+        if (x100 == 0) return;  // not run under both
+        klog::print("  %-28s %4llu.%02llux\n", what, (unsigned long long)(x100 / 100), (unsigned long long)(x100 % 100));
+    };
+    klog::print("bench: lock-free against locked (above 1.00x: lock-free better)\n");
+    char what[48];
+    for (uint32_t i = lf.levels; i-- > 0;) {
+        if (i >= lk.levels || lf.spawn[i].cpus != lk.spawn[i].cpus) continue;
+        uint32_t k = lf.spawn[i].cpus;
+        // Throughput: tasks per cycle, lock-free over locked.
+        uint64_t lf_rate = lf.spawn[i].cycles ? lf.spawn[i].tasks * 1'000'000'000ull / lf.spawn[i].cycles : 0;
+        uint64_t lk_rate = lk.spawn[i].cycles ? lk.spawn[i].tasks * 1'000'000'000ull / lk.spawn[i].cycles : 0;
+        ksnprintf(what, sizeof what, "%u cpus: spawn+exit", k);
+        print_x(what, lk_rate ? lf_rate * 100 / lk_rate : 0);
+        ksnprintf(what, sizeof what, "%u cpus: fib(%lld)", k, (long long)kFibN);
+        print_x(what, ratio100(lf.fib[i].cycles, lk.fib[i].cycles));
+        ksnprintf(what, sizeof what, "%u cpus: UTS %s", k, lib::kUtsT1Small.name);
+        print_x(what, ratio100(lf.uts_geo[i].cycles, lk.uts_geo[i].cycles));
+        ksnprintf(what, sizeof what, "%u cpus: UTS %s", k, lib::kUtsT3Small.name);
+        print_x(what, ratio100(lf.uts_bin[i].cycles, lk.uts_bin[i].cycles));
+        ksnprintf(what, sizeof what, "%u cpus: messaging", k);
+        print_x(what, ratio100(lf.msg[i].cycles, lk.msg[i].cycles));
+    }
+    if (lf.yield_ran && lk.yield_ran)
+        print_x("yield cycles/switch", ratio100(lf.yield.cycles, lk.yield.cycles));
+    for (uint32_t w = 0; w < 2; ++w) {
+        if (!lf.wake[w].ran || !lk.wake[w].ran) continue;
+        ksnprintf(what, sizeof what, "wake %s p50", lf.wake[w].mode);
+        print_x(what, ratio100(lf.wake[w].p50, lk.wake[w].p50));
+        ksnprintf(what, sizeof what, "wake %s p99", lf.wake[w].mode);
+        print_x(what, ratio100(lf.wake[w].p99, lk.wake[w].p99));
+        ksnprintf(what, sizeof what, "wake %s p99.9", lf.wake[w].mode);
+        print_x(what, ratio100(lf.wake[w].p999, lk.wake[w].p999));
+    }
+}
+
 } // namespace
 
+// bench=<list>: "sched" (every benchmark, the variant sched= chose), "all" (every
+// benchmark under both variants), or names from kBenchNames separated by commas (those,
+// under both variants). Returns the Bench bits, 0 after a warning for an unknown name.
+uint32_t parse_bench_list(const char* list, bool& both) {
+    both = true;
+    if (same(list, "sched")) {
+        both = false;
+        return kBenchEvery;
+    }
+    if (same(list, "all")) return kBenchEvery;
+    uint32_t bits = 0;
+    const char* p = list;
+    while (*p) {
+        const char* end = p;
+        while (*end && *end != ',') ++end;
+        size_t len = size_t(end - p);
+        uint32_t found = 0;
+        for (const BenchName& b : kBenchNames) {
+            if (strlen(b.name) == len && memcmp(b.name, p, len) == 0) found = b.bits;
+        }
+        if (!found) {
+            log_warn("bench: unknown benchmark \"%.*s\" in bench=%s (known: sched, all, spawn, fib, uts, "
+                     "messaging, yield, wake, or a comma list of the last six); none run",
+                     int(len), p, list);
+            return 0;
+        }
+        bits |= found;
+        p = *end ? end + 1 : end;
+    }
+    return bits;
+}
+
 bool run_benchmarks(const char* name) {
-    if (!same(name, "sched") && !same(name, "all")) {
-        log_warn("bench: unknown benchmark \"%s\" (known: sched, all); none run", name);
+    bool both = true;
+    uint32_t which = parse_bench_list(name, both);
+    if (!which) return false;
+    // In the heap: per-level rows for 256 CPUs are too big for a stack.
+    auto* results = static_cast<Results*>(mm::kmalloc(2 * sizeof(Results)));
+    if (results == nullptr) {
+        log_error("bench: no memory for the results (%llu bytes)", (unsigned long long)(2 * sizeof(Results)));
         return false;
     }
-    g_results = static_cast<Results*>(mm::kmalloc(sizeof(Results)));
-    if (g_results == nullptr) {
-        log_error("bench: no memory for the results (%llu bytes)", (unsigned long long)sizeof(Results));
-        return false;
-    }
-    new (g_results) Results();
+    new (&results[0]) Results();
+    new (&results[1]) Results();
     char accel[16];
     accelerator_name(accel);
-    bool ok = run_sched_set();
-    print_table(accel);
-    print_json(accel);
-    mm::kfree(g_results);
-    g_results = nullptr;
+    // bench=sched: the variant this boot runs (sched=). Otherwise lock-free, then locked,
+    // in the same boot, then back to what the boot chose.
+    const boot::Options::Sched booted = same(backend_name(), "locked") ? boot::Options::Sched::locked
+                                                                      : boot::Options::Sched::lockfree;
+    const boot::Options::Sched order[2] = {boot::Options::Sched::lockfree, boot::Options::Sched::locked};
+    uint32_t runs = both ? 2 : 1;
+    bool ok = true;
+    for (uint32_t v = 0; v < runs; ++v) {
+        if (both && !select_backend(order[v])) {
+            log_error("bench: could not switch to the %s scheduler; its figures are missing",
+                      v == 0 ? "lockfree" : "locked");
+            ok = false;
+            continue;
+        }
+        results[v].variant = backend_name();
+        log_info("bench: sched: the %s scheduler", results[v].variant);
+        ok = run_sched_set(results[v], which) && ok;
+        print_table(results[v], accel);
+        print_json(results[v], accel);
+    }
+    if (both) {
+        if (results[0].levels && results[1].levels) print_ratios(results[0], results[1]);
+        if (!select_backend(booted)) ok = false;
+    }
+    results[1].~Results();
+    results[0].~Results();
+    mm::kfree(results);
     return ok;
 }
 

@@ -107,6 +107,7 @@ struct alignas(64) CpuSched {
     bool pick_pinned_first = false; // alternation of §4 step 3
     uint64_t slice_end_tsc = 0;
     uint64_t fifo_due_tsc = 0;      // §4: a FIFO pick is forced at or after this
+    uint32_t retired_since_reclaim = 0; // put_ref(): tasks retired here since the last try_reclaim
     uint64_t armed_deadline_tsc = 0;
     // A task this CPU picked while another CPU was still switching away from it (on_cpu
     // set). The CPU then goes to its idle task first, which releases its own previous

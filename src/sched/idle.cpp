@@ -8,12 +8,14 @@
 // sent after C's re-check stays latched (IF=0 until `sti; hlt`) and ends the halt.
 #include "sched/ordering.h"
 #include "sched/ready_queues.h"
+#include "sched/trace.h"
 
 namespace sched {
 
 void kick_cpu(OwnerCpu& me, CpuSched& target)
 {
     ++me->stats.ipis_sent;
+    trace::hook(me.index(), trace::Event::ipi_send, 0u, uint16_t(target.index));
     platform::kick(target.index, target.latch);
 }
 
@@ -76,8 +78,7 @@ namespace {
 
 bool local_work(CpuSched& cpu)
 {
-    return cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty() || !cpu.background.empty()
-        || cpu.deque.size_approx() > 0;
+    return cpu.shared.ready->has_local_work(cpu);
 }
 
 // Gives up a spinner slot. If it was the last one, no spinner is left to find work a
@@ -172,7 +173,9 @@ void idle_halt(OwnerCpu& me)
     if (deadline == ~uint64_t(0))
         deadline = 0; // no deadline: only a kick ends the halt
     ++me->stats.halts;
+    trace::hook(cpu.index, trace::Event::idle_enter, 0u, 0);
     platform::halt(cpu.latch, deadline);
+    trace::hook(cpu.index, trace::Event::idle_exit, 0u, 0);
     me->stats.halted_cycles.add(platform::now_tsc() - now);
 
     // Step 6. Bit still set: nobody claimed us (deadline, backstop, another interrupt).

@@ -7,6 +7,7 @@
 struct InterruptFrame;
 
 #include "arch/x86_64/percpu.h"
+#include "boot/cmdline.h"
 #include "sched/cpu_sched.h"
 #include "sched/ready_queues.h"
 #include "sched/task.h"
@@ -15,6 +16,9 @@ namespace sched {
 
 // The state every CPU shares; constructed at boot (no allocation), filled by start().
 SchedShared& shared();
+
+// The ready-queue variant of sched= (backend.cpp, issue 5); start() installs it.
+ReadyQueues& ready_queues_for(boot::Options::Sched kind);
 
 // This CPU's run structures. Only meaningful with interrupts off (or pinned).
 inline CpuSched& this_cpu_sched() { return shared().cpu(arch::this_cpu()->index); }

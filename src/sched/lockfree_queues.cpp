@@ -1,5 +1,6 @@
 // The lock-free ready queues: pick policy (plan §4) and stealing (§6).
 #include "sched/ready_queues.h"
+#include "sched/trace.h"
 
 namespace sched {
 
@@ -49,14 +50,9 @@ void LockFreeReadyQueues::drain_inbox(OwnerCpu& me)
 
 Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason)
 {
-    uint64_t now = platform::now_tsc();
-    // §4: FIFO after a yield or preemption (round robin), and at least once per
-    // timeslice (so a LIFO chain cannot starve the oldest item); LIFO otherwise (Cilk's
-    // work-first order keeps fork-join's live tasks bounded).
-    if (reason == PickReason::preempted || reason == PickReason::yielded || now >= me->fifo_due_tsc) {
-        me->fifo_due_tsc = now + me.shared().config.timeslice_tsc;
+    // §4 (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
+    if (fifo_pick_due(me, reason))
         return me->deque.take_fifo();
-    }
     return me->deque.take();
 }
 
@@ -123,6 +119,7 @@ bool LockFreeReadyQueues::steal_round(OwnerCpu& me)
                 }
             }
         }
+        trace::hook(me.index(), trace::Event::steal, uint32_t(moved), uint16_t(victim_index));
         if (moved)
             ++me->stats.steals_succeeded;
         return moved > 0;
@@ -149,15 +146,26 @@ bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
 
 bool LockFreeReadyQueues::has_work_for(CpuSched& cpu)
 {
-    if (cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty()
-        || !cpu.background.empty())
-        return true;
-    if (cpu.deque.size_approx() > 0 || cpu.sleepers.next_deadline() <= platform::now_tsc())
+    if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc())
         return true;
     // acquire: pairs with the release store of the request (§12).
     if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running)
         return true;
     return has_stealable_work(cpu.shared);
+}
+
+bool LockFreeReadyQueues::has_local_work(CpuSched& cpu)
+{
+    return cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty()
+        || !cpu.background.empty() || cpu.deque.size_approx() > 0;
+}
+
+bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
+{
+    // Owner-side reads, apart from the inbox hint: an item that lands just after only
+    // waits a slice.
+    CpuSched& cpu = me.cpu();
+    return cpu.deque.size_approx() != 0 || !cpu.inbox.empty_approx() || !cpu.pinned.empty() || !cpu.realtime.empty();
 }
 
 } // namespace sched

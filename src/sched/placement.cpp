@@ -1,6 +1,7 @@
 // Placement (plan §8): where a task that becomes runnable goes, and who gets woken.
 // Whenever a task goes to a CPU other than the caller's, it goes through that CPU's inbox.
 #include "sched/ready_queues.h"
+#include "sched/trace.h"
 
 namespace sched {
 
@@ -23,6 +24,7 @@ uint32_t nearest_allowed(OwnerCpu& me, const CpuMask& allowed)
 void send_to(OwnerCpu& me, CpuSched& target, Task* task)
 {
     ++me->stats.tasks_migrated_out;
+    trace::hook(me.index(), trace::Event::migrate, task, uint16_t(target.index));
     me.shared().ready->push_remote(target, task);
     notify_cpu(me, target);
 }
@@ -72,11 +74,23 @@ void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
     bool here = allowed.contains(me.index());
 
     if (task->priority == Priority::normal && task->affinity.is_all()) {
+        // The locked variant (issue 5) chooses by load; the lock-free one says kNoCpu.
+        uint32_t spread = ready.stealable_target(me, allowed, kind, hint);
+        if (spread == me.index()) {
+            ready.push_local(me, task, kind);
+            notify_stealable(me);
+            return;
+        }
+        if (spread != kNoCpu && spread < shared.cpu_count) {
+            send_to(me, shared.cpu(spread), task);
+            return;
+        }
         if (kind == PushKind::wake && hint != WakeHint::sync) {
             // Hand-off: a free CPU runs the woken task itself (the "within 2 slices"
             // requirement), not the oldest item of our deque.
             if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
                 ++me->stats.tasks_migrated_out;
+                trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
                 ready.push_remote(*idle, task);
                 // The kick is sent after the push (the IPI write is ordered after it).
                 kick_cpu(me, *idle);
@@ -92,6 +106,7 @@ void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
     if (task->priority == Priority::realtime) {
         if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
             ++me->stats.tasks_migrated_out;
+            trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
             ready.push_remote(*idle, task);
             kick_cpu(me, *idle);
             return;
@@ -135,6 +150,7 @@ void place_remote(OwnerCpu& me, Task* task)
     if (task->state.load(std::memory_order_relaxed) != TaskState::sleeping) { // relaxed: ours until pushed
         if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
             ++me->stats.tasks_migrated_out;
+            trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
             shared.ready->push_remote(*idle, task);
             kick_cpu(me, *idle);
             return;
@@ -155,6 +171,7 @@ bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint)
         return false;
     // Ours alone until placed; the push publishes it to the picker, and so to the task.
     task->wake_tsc = platform::now_tsc();
+    trace::hook(me.index(), trace::Event::wake, task, uint16_t(from));
     place(me, task, PushKind::wake, hint);
     return true;
 }
@@ -163,12 +180,10 @@ uint32_t rotation_target(OwnerCpu& me, const Task* task)
 {
     if (!task->stealable() || task->widened)
         return kNoCpu;
-    // Nothing else waits here: the task keeps its CPU (N <= M costs nothing). Owner-side
-    // reads, apart from the inbox hint: an item that lands just after only waits a slice.
-    CpuSched& cpu = me.cpu();
-    if (cpu.deque.size_approx() == 0 && cpu.inbox.empty_approx() && cpu.pinned.empty() && cpu.realtime.empty())
-        return kNoCpu;
+    // Nothing else waits here: the task keeps its CPU (N <= M costs nothing).
     SchedShared& shared = me.shared();
+    if (!shared.ready->has_waiting_work(me))
+        return kNoCpu;
     // acquire: as in place(); a CPU that goes offline after this load evacuates its inbox.
     CpuMask online = shared.online.load(std::memory_order_acquire);
     // The next online CPU after us, cyclically: a fixed ring, so the tasks of an

@@ -2,17 +2,21 @@
 // the portable entry points of placement (§8) and the idle/wakeup protocol (§7).
 //
 // API changes (S-K reads this): additions only: evacuate() (interface), place_remote(),
-// rotation_target(). requeue_current() takes the PickReason (fairness rotation, §4).
+// rotation_target(); for issue 5, stealable_target(), has_local_work(), has_waiting_work()
+// (interface), fifo_pick_due() and LockedReadyQueues. requeue_current() takes the PickReason (fairness rotation, §4).
 // has_stealable_work() takes the SchedShared& (since the first version S-K saw). Renames
 // are announced here.
 //
 // Everything here runs with IF=0 on the calling CPU (hence the OwnerCpu&), inside that
 // CPU's QSBR section (its participant online, between quiescent points).
 #pragma once
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 #include "sched/cpu_sched.h"
+#include "sched/run_list.h"
 #include "sched/task.h"
 
 namespace sched {
@@ -62,6 +66,18 @@ public:
     // The current task is the caller's (place_remote() it). Returns how many moved.
     virtual size_t evacuate(OwnerCpu& me) = 0;
 
+    // Issue 5 seams, so placement and the idle loop stay shared between the variants.
+    // Where place() sends a new or woken stealable task (normal, may run anywhere) among
+    // `allowed` (non-empty, online): a CPU index (me.index(): the own queue), or kNoCpu for
+    // the lock-free policy of §8 (the own deque, or a claimed idle CPU for a wakeup).
+    virtual uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) = 0;
+    // Whether `cpu`'s own structures hold anything it could run (no stealing, no timers):
+    // the bounded spin's poll (§6). Loads are hints, ordered by the callers' fences.
+    virtual bool has_local_work(CpuSched& cpu) = 0;
+    // Owner side: whether runnable non-background work waits here besides the current
+    // task (§4 rotation: a preempted task moves on only then).
+    virtual bool has_waiting_work(OwnerCpu& me) = 0;
+
 protected:
     ~ReadyQueues() = default; // never deleted through the interface (no operator delete in the kernel)
 };
@@ -79,6 +95,9 @@ public:
     bool has_work_for(CpuSched& cpu) override;
     bool has_stealable_work(SchedShared& shared) override;
     size_t evacuate(OwnerCpu& me) override; // evacuate.cpp
+    uint32_t stealable_target(OwnerCpu&, const CpuMask&, PushKind, WakeHint) override { return kNoCpu; }
+    bool has_local_work(CpuSched& cpu) override;
+    bool has_waiting_work(OwnerCpu& me) override;
 
     // Moves up to kInboxDrainMax inbox tasks into the owner structures (§4 step 1).
     void drain_inbox(OwnerCpu& me);
@@ -89,6 +108,71 @@ private:
     Task* pick_own(OwnerCpu& me, PickReason reason);
     Task* take_deque(OwnerCpu& me, PickReason reason);
 };
+
+// The locked variant (issue 5, docs/scheduler.md "The locked variant"): the design the
+// lock-free deques replace. One spinlock-protected queue per CPU (realtime, normal and
+// background lists; a normal task of any affinity goes to the normal list) with relaxed
+// counts beside it. push_remote locks the target's queue; a thief locks the busiest CPU
+// with stealable work and takes its oldest task it may run; new and woken stealable tasks
+// go to the least-loaded allowed CPU. The owner's pick follows §4 (LIFO, FIFO after a
+// yield or preemption and once per slice), so only the queueing differs. Locks are never
+// nested: a thief moves a task from the victim's queue to its own in two steps.
+class LockedReadyQueues final : public ReadyQueues {
+public:
+    void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
+    void push_remote(CpuSched& target, Task* task) override;
+    Task* pick_local(OwnerCpu& me, PickReason reason) override;
+    bool steal_round(OwnerCpu& me) override;
+    bool has_work_for(CpuSched& cpu) override;
+    bool has_stealable_work(SchedShared& shared) override;
+    size_t evacuate(OwnerCpu& me) override;
+    uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) override;
+    bool has_local_work(CpuSched& cpu) override;
+    bool has_waiting_work(OwnerCpu& me) override;
+
+    // Runnable tasks queued on `cpu` (a relaxed hint: monitors, tests).
+    uint32_t queued_approx(uint32_t cpu) const;
+
+    ~LockedReadyQueues() = default;
+
+private:
+    struct alignas(64) Queue {
+        platform::QueueLock lock;
+        RunList realtime, normal, background; // under `lock`
+        // Sleeping tasks sent here by an evacuation (§12): the owner files them into its
+        // timer queue at its next pick. Under `lock`, linked through run_next/run_prev.
+        RunList sleepers_in;
+        // Written under `lock`, read without it. relaxed: hints for the load and victim
+        // choices, and the §7 re-check, whose loads the idle fence orders against the
+        // placer's fence (a placer stores before its pair_full_fence()).
+        std::atomic<uint32_t> length { 0 };      // realtime + normal + background
+        std::atomic<uint32_t> stealable { 0 };   // normal tasks with affinity == all
+        std::atomic<uint32_t> background_length { 0 };
+        std::atomic<uint32_t> sleepers_pending { 0 };
+    };
+
+    Queue& queue(uint32_t cpu) { return m_queues[cpu]; }
+    void add_locked(Queue& q, Task* task);
+    Task* take_locked(Queue& q, RunList& list, Task* task);
+    Task* pick_own(OwnerCpu& me, PickReason reason);
+    void file_sleepers(OwnerCpu& me, Queue& q);
+
+    std::array<Queue, kMaxCpus> m_queues;
+};
+
+// §4: whether the owner's next pick from its stealable work is FIFO (the oldest): after a
+// yield or a preemption (round robin), and at least once per timeslice, so a LIFO chain
+// cannot starve the oldest task. Otherwise LIFO (Cilk's work-first order bounds fork-join's
+// live tasks). Restarts the per-slice clock when it says FIFO. Both variants use it.
+inline bool fifo_pick_due(OwnerCpu& me, PickReason reason)
+{
+    uint64_t now = platform::now_tsc();
+    if (reason == PickReason::preempted || reason == PickReason::yielded || now >= me->fifo_due_tsc) {
+        me->fifo_due_tsc = now + me.shared().config.timeslice_tsc;
+        return true;
+    }
+    return false;
+}
 
 // ---- placement (placement.cpp, §8)
 

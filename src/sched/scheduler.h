@@ -11,10 +11,9 @@
 #pragma once
 #include <cstdint>
 
+#include "boot/cmdline.h"
 #include "sched/cpu_mask.h"
 #include "sched/task.h"
-
-namespace boot { struct Options; }
 
 namespace sched {
 
@@ -82,6 +81,14 @@ uint32_t current_cpu();  // may be stale as soon as it returns, unless pinned
 // For tests: passes quiescent points and reclaims on this CPU until no retired object is
 // pending (or a bound of rounds passes). True when nothing is pending.
 bool drain_reclaim();
+
+// The ready-queue variant (issue 5; docs/scheduler.md "The locked variant"). sched= picks
+// it at boot. select_backend() switches within a boot, for the init task when the system
+// is quiescent: no spawned task alive (per-CPU tasks_spawned - tasks_exited is 0), every
+// other CPU in its idle task, nothing queued or sleeping anywhere. Otherwise it logs one
+// line saying why and returns false. Selecting the active variant returns true at once.
+bool select_backend(boot::Options::Sched kind);
+const char* backend_name();  // "lockfree" or "locked"
 
 // The boot demo (demo=on): a fork-join fib over every CPU, then dump_metrics().
 void run_demo();

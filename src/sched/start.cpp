@@ -13,6 +13,7 @@
 #include "sched/scheduler.h"
 #include "sched/switch_frame.h"
 #include "sched/task_memory.h"
+#include "sched/trace.h"
 #include "smp/smp.h"
 
 namespace sched {
@@ -25,7 +26,6 @@ constexpr uint64_t kApJoinTimeoutNs = 2'000'000'000;
 
 // Built by the global constructors (none of these allocates); start() fills them in.
 SchedShared g_shared_state{kMaxCpus};
-LockFreeReadyQueues g_lock_free_queues;
 // The boot context of the BSP becomes this task; its stack is the boot stack.
 Task g_init_task;
 // relaxed: set once by the BSP before any other CPU or task could ask.
@@ -35,6 +35,7 @@ void on_reschedule_ipi() {
     // A wakeup's work is done by interrupting hlt; the idle loop re-checks on its own. A
     // hotplug request also needs the running task off this CPU (§9, §12).
     CpuSched& me = this_cpu_sched();
+    trace::hook(me.index, trace::Event::ipi_recv, 0u, 0);
     me.stats.wake_ipis_received.add();
     hotplug_on_kick(me);
     // hotplug_on_kick() may have switched this task away and back, maybe to another CPU.
@@ -159,11 +160,8 @@ void start(const boot::Options& options) {
     s.config.backstop_tsc = platform::tsc_from_ns(kBackstopNs);
     uint32_t count = arch::cpu_count();
     s.config.max_spinners = count / 4 > 1 ? count / 4 : 1;
-    s.ready = &g_lock_free_queues;
-    // Parsed already, built by issue 5: say so rather than run something else silently.
-    if (options.sched == boot::Options::Sched::locked)
-        log_warn("sched: sched=locked is not built yet; running the lock-free scheduler (sched=lockfree)");
-    if (options.trace) log_warn("sched: trace=on is not built yet; no trace is recorded");
+    s.ready = &ready_queues_for(options.sched);
+    if (options.trace) trace::start_at_boot(count);  // before any AP enters: plan §14
     for (uint32_t i = 0; i < count; ++i) {
         auto* cpu = new CpuSched(s, i);  // boot: out of memory here panics in operator new
         build_victims(*cpu, count);
@@ -204,6 +202,7 @@ void start(const boot::Options& options) {
         arch::cli();
     }
     log_info("sched: started on cpu 0 of %u, timeslice %u us", count, options.timeslice_us);
+    log_info("sched: %s ready queues", backend_name());
 }
 
 } // namespace sched

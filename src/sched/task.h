@@ -1,6 +1,7 @@
 // The task control block, shared by the kernel glue and the host model.
 //
-// API changes (S-K reads this): additions only so far (widen_warned, for hotplug). Renames
+// API changes (S-K reads this): additions only so far (widen_warned, for hotplug; run_prev,
+// for the locked ready queues of issue 5). Renames
 // are announced here.
 //
 // A task is in exactly one place at a time: current on one CPU, an owner list
@@ -62,7 +63,8 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     uint16_t home_cpu = 0; // CPU whose cache its memory returns to (plan §11)
 
     // ---- links (each owned by the structure the task is in)
-    Task* run_next = nullptr;  // TaskList (owner lists of one CPU)
+    Task* run_next = nullptr;  // TaskList (owner lists of one CPU), RunList (locked queues)
+    Task* run_prev = nullptr;  // RunList only (the locked variant, issue 5)
     Task* wait_next = nullptr; // WaitQueue (under its lock)
 
     // ---- lifetime

@@ -47,19 +47,31 @@ Task* construct_task(uint64_t bottom, uint64_t top) {
     return task;
 }
 
+// Refills and spills move kCpuCacheCap / 2 stacks per pool lock hold: memory flows from
+// the CPUs where tasks exit to those where they are spawned (stealing), and one lock hold
+// per task made the pool lock a point every such task crossed twice.
+constexpr uint32_t kPoolBatch = kCpuCacheCap / 2;
+
 FreeStack* pop_cached() {
     arch::InterruptGuard irq_off;
     CpuCache& cache = g_cpu_cache[arch::this_cpu()->index];
-    if (FreeStack* s = cache.head) {
+    if (!cache.head) {
+        SpinlockLocker guard(g_pool_lock);
+        uint32_t n = 0;
+        while (g_pool && n < kPoolBatch) {
+            FreeStack* s = g_pool;
+            g_pool = s->next;
+            s->next = cache.head;
+            cache.head = s;
+            ++n;
+        }
+        cache.count += n;
+        g_pool_count.fetch_sub(n, std::memory_order_relaxed);  // relaxed: statistics
+    }
+    FreeStack* s = cache.head;
+    if (s) {
         cache.head = s->next;
         --cache.count;
-        return s;
-    }
-    SpinlockLocker guard(g_pool_lock);
-    FreeStack* s = g_pool;
-    if (s) {
-        g_pool = s->next;
-        g_pool_count.fetch_sub(1, std::memory_order_relaxed);
     }
     return s;
 }
@@ -104,13 +116,15 @@ void free_task_memory(Task* task) {
     s->top = top;
     arch::InterruptGuard irq_off;
     CpuCache& cache = g_cpu_cache[arch::this_cpu()->index];
-    if (cache.count < kCpuCacheCap) {
-        s->next = cache.head;
-        cache.head = s;
-        ++cache.count;
-        return;
-    }
-    push_pool_chain(s, s, 1);
+    s->next = cache.head;
+    cache.head = s;
+    if (++cache.count <= kCpuCacheCap) return;
+    // Full: the newest kPoolBatch (this one first) go to the pool in one chain.
+    FreeStack* last = s;
+    for (uint32_t i = 1; i < kPoolBatch; ++i) last = last->next;
+    cache.head = last->next;
+    cache.count -= kPoolBatch;
+    push_pool_chain(s, last, kPoolBatch);
 }
 
 void spill_this_cpu_task_memory() { spill_cpu_cache(nullptr); }

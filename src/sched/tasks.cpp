@@ -8,6 +8,7 @@
 #include "sched/scheduler.h"
 #include "sched/switch_frame.h"
 #include "sched/task_memory.h"
+#include "sched/trace.h"
 #include "smp/smp.h"
 
 namespace sched {
@@ -86,8 +87,14 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     // Dead tasks waiting out their grace period hold memory too. Before failing, push
     // reclamation along on every CPU and give the others a chance to pass their quiescent
     // points (under TCG a vCPU can be off the host CPU for a while).
+    // Once nothing waits for a grace period, no further round can free anything: the
+    // memory is held by live tasks, and spawn fails at once rather than spin (a fork-join
+    // that outgrows memory inlines instead; 1000 rounds of IPIs per failed spawn stalled
+    // bench=sched's UTS T3 for minutes).
     for (int round = 0; !task && round < kSpawnReclaimRounds; ++round) {
         reclaim_everywhere();
+        task = allocate_task_memory();
+        if (task || shared().epoch.stats().pending == 0) break;
         yield();
         task = allocate_task_memory();
     }
@@ -121,6 +128,7 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     task->state.store(TaskState::ready, std::memory_order_relaxed);
     me.stats.tasks_spawned.add();
     if (!options.detached) result.handle = TaskHandle(task);
+    trace::hook_spawn(me.index, task);
     place(owner, task, PushKind::spawn, WakeHint::none);
     return result;
 }
@@ -131,6 +139,7 @@ void exit(int64_t code) {
     // relaxed: only this CPU runs the task now.
     Task* self = me.current.load(std::memory_order_relaxed);
     me.stats.tasks_exited.add();
+    trace::hook(me.index, trace::Event::exit, self, uint16_t(code));
     exit_and_wake_joiners(self, code);
     schedule(PickReason::exited);
     __builtin_unreachable();

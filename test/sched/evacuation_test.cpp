@@ -1,20 +1,24 @@
-// Hotplug evacuation (plan §12) on the real LockFreeReadyQueues, one thread playing each
-// CPU in turn.
+// Hotplug evacuation (plan §12) on the real LockFreeReadyQueues and LockedReadyQueues
+// (issue 5), one thread playing each CPU in turn.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "sched/ready_queues.h"
 
 using namespace sched;
 
-TEST(Evacuation, evacuation_moves_every_task)
+namespace {
+
+template <typename Queues>
+void evacuation_moves_every_task()
 {
     constexpr uint32_t kCpus = 3;
     SchedShared shared(kCpus);
-    LockFreeReadyQueues ready;
+    Queues ready;
     shared.ready = &ready;
     shared.cpu_count = kCpus;
     shared.config.timeslice_tsc = platform::tsc_from_ns(1'000'000);
@@ -67,9 +71,13 @@ TEST(Evacuation, evacuation_moves_every_task)
 
     shared.online.remove(1, std::memory_order_seq_cst);
     EXPECT_EQ(ready.evacuate(leaving), all.size());
-    EXPECT_EQ(cpu[1]->deque.size_approx(), 0);
-    EXPECT_TRUE(cpu[1]->pinned.empty() && cpu[1]->realtime.empty() && cpu[1]->background.empty());
-    EXPECT_TRUE(cpu[1]->inbox.empty_approx() && cpu[1]->sleepers.empty());
+    EXPECT_FALSE(ready.has_local_work(*cpu[1]));
+    EXPECT_TRUE(cpu[1]->sleepers.empty());
+    if constexpr (std::is_same_v<Queues, LockFreeReadyQueues>) {
+        EXPECT_EQ(cpu[1]->deque.size_approx(), 0);
+        EXPECT_TRUE(cpu[1]->pinned.empty() && cpu[1]->realtime.empty() && cpu[1]->background.empty());
+        EXPECT_TRUE(cpu[1]->inbox.empty_approx());
+    }
 
     // The survivors drain their inboxes and run everything they can.
     std::map<Task*, int> seen;
@@ -98,3 +106,8 @@ TEST(Evacuation, evacuation_moves_every_task)
     }
     EXPECT_EQ(cpu[1]->stats.affinity_widened.get(), pinned_here.size());
 }
+
+} // namespace
+
+TEST(Evacuation, evacuation_moves_every_task) { evacuation_moves_every_task<LockFreeReadyQueues>(); }
+TEST(Evacuation, locked_queues_evacuation_moves_every_task) { evacuation_moves_every_task<LockedReadyQueues>(); }

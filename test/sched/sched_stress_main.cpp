@@ -1,5 +1,6 @@
 // sched_stress: the host scheduler stress for as long as asked.
 //   sched_stress [--cpus N] [--tasks N] [--seconds S] [--seed N] [--spin-us N] [--backstop-ms N] [--max-live N] [--pinned-percent N]
+//                [--queues lockfree|locked]
 // Runs rounds with successive seeds (cpus cycling 2..8 unless --cpus) until the time is up
 // or a round fails. Exit status 0 only if every round passed.
 #include <chrono>
@@ -14,6 +15,7 @@ int main(int argc, char** argv)
     uint32_t cpus = 0;
     uint64_t tasks = 20000, seed = 1, spin_us = 30, backstop_ms = 0, max_live = 0, pinned_percent = 10;
     double seconds = 10;
+    bool locked_queues = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char* key = argv[i];
         uint64_t value = std::strtoull(argv[i + 1], nullptr, 10);
@@ -33,8 +35,12 @@ int main(int argc, char** argv)
             max_live = value;
         else if (!std::strcmp(key, "--backstop-ms"))
             backstop_ms = value;
+        else if (!std::strcmp(key, "--queues") && !std::strcmp(argv[i + 1], "locked"))
+            locked_queues = true;
+        else if (!std::strcmp(key, "--queues") && !std::strcmp(argv[i + 1], "lockfree"))
+            locked_queues = false;
         else {
-            std::fprintf(stderr, "sched_stress: unknown option %s\n", key);
+            std::fprintf(stderr, "sched_stress: unknown option %s %s\n", key, argv[i + 1]);
             return 2;
         }
     }
@@ -53,6 +59,7 @@ int main(int argc, char** argv)
         config.backstop_ms = backstop_ms;
         config.max_live = max_live;
         config.pinned_percent = uint32_t(pinned_percent);
+        config.locked_queues = locked_queues;
         sched_stress::Result r = sched_stress::run(config);
         std::printf("round %llu cpus=%u seed=%llu %s\n", (unsigned long long)rounds, config.cpus,
             (unsigned long long)config.seed, r.summary().c_str());

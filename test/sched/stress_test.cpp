@@ -26,7 +26,7 @@ uint64_t scaled_tasks(uint64_t plain)
 }
 
 void run_and_check(uint32_t cpus, uint64_t spin_us, uint64_t max_live = 0, uint32_t pinned_percent = 10,
-    uint64_t rounds = 3, uint64_t tasks = 0)
+    uint64_t rounds = 3, uint64_t tasks = 0, bool locked_queues = false)
 {
     for (uint64_t seed = 1; seed <= rounds; ++seed) {
         sched_stress::Config config;
@@ -38,6 +38,7 @@ void run_and_check(uint32_t cpus, uint64_t spin_us, uint64_t max_live = 0, uint3
         config.max_live = max_live;
         config.pinned_percent = pinned_percent;
         config.time_limit_ms = 25000;
+        config.locked_queues = locked_queues;
         sched_stress::Result r = sched_stress::run(config);
         EXPECT_TRUE(r.ok) << "seed " << config.seed << ": " << r.summary();
         EXPECT_EQ(r.completed, r.spawned);
@@ -68,4 +69,20 @@ TEST(SchedStress, stress_many_short_runs_end_idle_with_nothing_left)
 {
     for (uint32_t cpus : { 2u, 4u, 8u })
         run_and_check(cpus, 0, 2, 50, 200, 40);
+}
+
+// The locked variant (issue 5) under the same model: placement by load, stealing under the
+// victim's lock, the same §7 protocol. No task lost or run twice, no wakeup missed.
+TEST(SchedStress, locked_queues_stress_2_cpus_no_task_lost_no_wakeup_missed) { run_and_check(2, 30, 0, 10, 3, 0, true); }
+TEST(SchedStress, locked_queues_stress_8_cpus_no_task_lost_no_wakeup_missed) { run_and_check(8, 30, 0, 10, 3, 0, true); }
+TEST(SchedStress, locked_queues_stress_4_cpus_never_spinning_no_wakeup_missed) { run_and_check(4, 0, 0, 10, 3, 0, true); }
+TEST(SchedStress, locked_queues_stress_8_cpus_idle_churn_no_wakeup_missed) { run_and_check(8, 0, 8, 10, 3, 0, true); }
+TEST(SchedStress, locked_queues_stress_3_cpus_all_pinned_idle_churn_no_wakeup_missed)
+{
+    run_and_check(3, 0, 2, 100, 3, 0, true);
+}
+TEST(SchedStress, locked_queues_stress_many_short_runs_end_idle_with_nothing_left)
+{
+    for (uint32_t cpus : { 2u, 4u, 8u })
+        run_and_check(cpus, 0, 2, 50, 200, 40, true);
 }

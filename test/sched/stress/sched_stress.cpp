@@ -31,11 +31,18 @@ struct ModelTask : Task {
 constexpr uint32_t kPoolSlots = 64;
 
 struct World {
-    explicit World(const Config& c) : config(c), shared(c.cpus) {}
+    explicit World(const Config& c)
+        : config(c)
+        , shared(c.cpus)
+        , ready(c.locked_queues ? static_cast<ReadyQueues*>(&locked) : &lock_free)
+    {
+    }
 
     Config config;
     SchedShared shared;
-    LockFreeReadyQueues ready;
+    LockFreeReadyQueues lock_free;
+    LockedReadyQueues locked;
+    ReadyQueues* ready;
     std::vector<std::unique_ptr<CpuSched>> cpus;
 
     std::mutex tasks_mutex; // the harness's allocation list, not scheduler state
@@ -325,7 +332,7 @@ void cpu_main(World& w, uint32_t index)
     while (!w.stopping()) {
         expire_sleepers(w, me);
         cpu.epoch->quiescent();
-        auto* next = static_cast<ModelTask*>(w.ready.pick_local(me, reason));
+        auto* next = static_cast<ModelTask*>(w.ready->pick_local(me, reason));
         if (!next) {
             // To the idle task: off prev first, as the kernel's switch to idle is.
             finish(w, me, prev, rng);
@@ -370,12 +377,23 @@ void cpu_main(World& w, uint32_t index)
     cpu.epoch->go_offline();
 }
 
+// Whether `cpu`'s own queue visibly holds work placed there (lock-free: its inbox; locked:
+// its queue). Atomics only: the owner lists are not safe to read from the monitor.
+bool queued_here(World& w, CpuSched& cpu)
+{
+    return w.config.locked_queues ? w.locked.queued_approx(cpu.index) > 0 : !cpu.inbox.empty_approx();
+}
+
 std::string describe_queues(World& w)
 {
     std::string text;
     for (auto& cpu : w.cpus) {
-        text += format(" [cpu%u deque=%" PRId64 " inbox=%s halted=%u]", cpu->index, cpu->deque.size_approx(),
-            cpu->inbox.empty_approx() ? "empty" : "WORK", cpu->latch.in_halt.load(std::memory_order_relaxed));
+        if (w.config.locked_queues)
+            text += format(" [cpu%u queued=%u halted=%u]", cpu->index, w.locked.queued_approx(cpu->index),
+                cpu->latch.in_halt.load(std::memory_order_relaxed));
+        else
+            text += format(" [cpu%u deque=%" PRId64 " inbox=%s halted=%u]", cpu->index, cpu->deque.size_approx(),
+                cpu->inbox.empty_approx() ? "empty" : "WORK", cpu->latch.in_halt.load(std::memory_order_relaxed));
     }
     // Where the unfinished tasks are: the wait pool, and each one's state (atomics only;
     // the owner lists are not safe to read from here).
@@ -443,15 +461,14 @@ void monitor(World& w, Clock::time_point start)
                 + describe_queues(w));
             return;
         }
-        bool any_deque_work = false;
-        for (auto& cpu : w.cpus)
-            any_deque_work |= cpu->deque.size_approx() > 0;
+        // Stealable work anywhere (deques, or the locked queues' stealable counts).
+        bool any_deque_work = w.ready->has_stealable_work(w.shared);
         for (size_t i = 0; i < w.cpus.size(); ++i) {
             CpuSched& cpu = *w.cpus[i];
             bool halted = cpu.latch.stuck(now_tsc);
             // relaxed: instrumentation counter.
             uint64_t halts = cpu.latch.halts.load(std::memory_order_relaxed);
-            bool work = any_deque_work || !cpu.inbox.empty_approx();
+            bool work = any_deque_work || queued_here(w, cpu);
             Stall& s = stalls[i];
             if (!halted || !work) {
                 s.tracking = false;
@@ -491,7 +508,7 @@ Result run(const Config& config)
     w.shared.config.spin_tsc = platform::tsc_from_ns(config.spin_us * 1000);
     w.shared.config.backstop_tsc = platform::tsc_from_ns(config.backstop_ms * 1'000'000);
     w.shared.config.max_spinners = config.cpus / 4 > 1 ? config.cpus / 4 : 1;
-    w.shared.ready = &w.ready;
+    w.shared.ready = w.ready;
     w.shared.cpu_count = config.cpus;
     // Two packages of two-thread cores, so all three victim levels exist.
     std::vector<CpuPlace> places(config.cpus);

@@ -28,6 +28,9 @@ struct Config {
     // Share of tasks pinned to one CPU. Pinned tasks move only through inboxes with
     // targeted wakes, and nobody else can run them: a wakeup lost there is a hang.
     uint32_t pinned_percent = 10;
+    // The ready-queue variant under test (issue 5): false = LockFreeReadyQueues, true =
+    // LockedReadyQueues. Everything else (placement, §7, the model) is the same code.
+    bool locked_queues = false;
 };
 
 struct Result {

@@ -11,6 +11,8 @@
 //                                         deadline (0 = none), or spuriously
 //   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
 //   void cpu_relax();
+//   QueueLock, QueueLockGuard             the locked ready queues' lock (issue 5) and its
+//                                         RAII guard (kernel: Spinlock, SpinlockLocker)
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <ctime>
 #include <linux/futex.h>
+#include <mutex>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,6 +63,11 @@ inline uint64_t now_tsc()
 inline uint64_t tsc_from_ns(uint64_t ns) { return ns; }
 
 inline void cpu_relax() { core::platform::cpu_relax(); }
+
+// Host "CPUs" are preemptible threads: a spinning waiter could burn its quantum behind a
+// descheduled holder, so the host uses a mutex (TSan knows its edges).
+using QueueLock = std::mutex;
+using QueueLockGuard = std::lock_guard<std::mutex>;
 
 inline void halt(HaltLatch& latch, uint64_t deadline_tsc)
 {

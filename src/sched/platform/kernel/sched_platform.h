@@ -6,6 +6,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "lib/spinlock.h"
 
 namespace sched::platform {
 
@@ -30,6 +31,11 @@ inline uint64_t ns_from_tsc(uint64_t ticks) {
 }
 
 inline void cpu_relax() { arch::cpu_relax(); }
+
+// The lock of a locked ready queue (issue 5), always taken with IF=0 (every ReadyQueues
+// operation runs so), hence the plain locker.
+using QueueLock = ::Spinlock;
+using QueueLockGuard = ::SpinlockLocker;
 
 // Called with IF=0 on the halting CPU (since its idle re-check): arms the one-shot at
 // `deadline_tsc` (0: none), then `sti; hlt; cli`. Returns on any interrupt: a kick, the
