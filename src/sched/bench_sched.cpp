@@ -734,10 +734,10 @@ bool run_sched_set(Variants& vs, uint32_t which) {
         if (!(which & kBenchScaling)) break;
         uint32_t k = count_of(online);
         uint32_t l = levels;
-        vs.each([&](Results& res) {
-            res.spawn[l].cpus = k;
-            res.fib[l].cpus = k;
-        });
+        for (uint32_t v = 0; v < vs.count; ++v) {
+            vs.res[v].spawn[l].cpus = k;
+            vs.res[v].fib[l].cpus = k;
+        }
         if (which & kBenchSpawn) {
             vs.each([&](Results& res) {
                 log_info("bench: sched: %s: %u cpus: spawn+exit", res.variant, k);

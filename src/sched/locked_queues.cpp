@@ -12,6 +12,7 @@
 // The task's fields travel with the lock: the pusher's unlock happens-before the picker's
 // lock.
 #include "sched/ready_queues.h"
+#include "sched/trace.h"
 
 namespace sched {
 
@@ -154,6 +155,7 @@ bool LockedReadyQueues::steal_round(OwnerCpu& me)
         // The oldest task the thief may run: skips those pinned elsewhere.
         task = take_locked(q, q.normal, q.normal.take_first_if([thief](Task* t) { return t->affinity.contains(thief); }));
     }
+    trace::hook(me.index(), trace::Event::steal, task ? 1u : 0u, uint16_t(victim));
     if (!task) {
         ++me->stats.steals_lost_race; // the owner or another thief took it first
         return false;
