@@ -64,22 +64,37 @@ def plot_speedup(boots, out_dir, data_dir, subtitle):
     for b in boots:
         if b["variant"] not in best or b["cpus"] > best[b["variant"]]["cpus"]:
             best[b["variant"]] = b
+    # One colour per benchmark; lock-free solid, locked dashed; the ceiling once, in grey.
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    names = []
     plots = []
     max_cpus = 1
-    for variant, b in sorted(best.items()):
+    ceiling_done = False
+    for variant, b in sorted(best.items(), key=lambda kv: kv[0] != "lockfree"):
         for name, points in speedup_series(b).items():
+            if name == "compute ceiling" and ceiling_done:
+                continue
             safe = "".join(ch if ch.isalnum() else "_" for ch in f"{variant}_{name}")
             dat = os.path.join(data_dir, f"kernel-speedup-{safe}.dat")
             with open(dat, "w", encoding="utf-8") as f:
                 for c, s in points:
                     f.write(f"{c} {s:.4f}\n")
                     max_cpus = max(max_cpus, c)
-            dash = "dt 2" if name == "compute ceiling" else "dt 1"
-            plots.append(f"'{dat}' using 1:2 with linespoints {dash} lw 2 title '{variant}: {name} (-smp {b['cpus']})'")
+            if name == "compute ceiling":
+                ceiling_done = True
+                plots.append(f"'{dat}' using 1:2 with linespoints lc rgb 'gray40' dt 3 lw 2 "
+                             f"title 'compute ceiling (-smp {b['cpus']})'")
+                continue
+            if name not in names:
+                names.append(name)
+            colour = colours[names.index(name) % len(colours)]
+            dash = "dt 1 pt 7" if variant == "lockfree" else "dt 2 pt 6"
+            plots.append(f"'{dat}' using 1:2 with linespoints lc rgb '{colour}' {dash} lw 2 "
+                         f"title '{variant}: {name} (-smp {b['cpus']})'")
     if not plots:
         return None
     out = os.path.join(out_dir, "benchmarks-kernel-speedup.png")
-    gnuplot(f"""set terminal pngcairo size 900,560 noenhanced
+    gnuplot(f"""set terminal pngcairo size 1100,560 noenhanced
 set output '{out}'
 set title "Kernel scheduler: speedup over 1 CPU, lock-free and locked (bench=all, TCG)\\n{subtitle}"
 set xlabel 'CPUs used (the others offline, same boot)'
@@ -88,7 +103,7 @@ set xrange [0.8:{max_cpus + 0.2}]
 set xtics 1
 set yrange [0:*]
 set grid
-set key left top
+set key outside right top
 plot {', '.join(plots)}, x with lines lc rgb 'gray' dt 3 title 'linear'
 """)
     return out
@@ -96,6 +111,7 @@ plot {', '.join(plots)}, x with lines lc rgb 'gray' dt 3 title 'linear'
 
 def plot_wake(boots, out_dir, data_dir, subtitle):
     plots = []
+    keys = []
     for b in boots:
         for w in b.get("wake", []):
             hist = w.get("hist_log2")
@@ -107,20 +123,28 @@ def plot_wake(boots, out_dir, data_dir, subtitle):
                 for i, n in enumerate(hist):
                     # Bucket i is [2^i, 2^(i+1)) cycles; plotted at its lower edge, in us.
                     f.write(f"{(2 ** i) * us_per_cycle:.6g} {n / w['samples']:.6f}\n")
-            plots.append(f"'{dat}' using 1:2 with steps lw 2 title '{b['variant']} -smp {b['cpus']}: {w['target']}'")
+            # Colour per boot and target; lock-free solid, locked dashed.
+            key = (b["cpus"], w["target"])
+            if key not in keys:
+                keys.append(key)
+            colour = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"][keys.index(key) % 6]
+            dash = "dt 1" if b["variant"] == "lockfree" else "dt 2"
+            plots.append(f"'{dat}' using 1:2 with steps lc rgb '{colour}' {dash} lw 2 "
+                         f"title '{b['variant']} -smp {b['cpus']}: {w['target']}'")
     if not plots:
         return None
     out = os.path.join(out_dir, "benchmarks-kernel-wake.png")
-    gnuplot(f"""set terminal pngcairo size 900,560 noenhanced
+    gnuplot(f"""set terminal pngcairo size 1100,560 noenhanced
 set output '{out}'
-set title "Cross-CPU wake latency, CPU 0 -> CPU 1 (bench=sched, TCG)\\n{subtitle}"
+set title "Cross-CPU wake latency, CPU 0 -> CPU 1, lock-free and locked (bench=all, TCG)\\n{subtitle}"
 set xlabel 'latency (us, power-of-two buckets of TSC cycles)'
-set ylabel 'share of wakes'
+set ylabel 'share of wakes (log scale: the tail shows)'
 set logscale x 10
+set logscale y 10
 set xrange [0.5:100000]
-set yrange [0:*]
+set yrange [0.0004:1.2]
 set grid
-set key right top
+set key outside right top
 plot {', '.join(plots)}
 """)
     return out
