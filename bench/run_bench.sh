@@ -22,6 +22,18 @@ RUN_KERNEL=${BENCH_KERNEL:-1}           # 0: skip the kernel boots
 KERNEL_SMP=${BENCH_KERNEL_SMP:-"1 2 4"} # one boot per -smp value
 KERNEL_ACCEL=${BENCH_ACCEL:-tcg}        # kvm only when asked (and usable)
 KERNEL_TIMEOUT=${BENCH_KERNEL_TIMEOUT:-900}
+case $KERNEL_ACCEL in
+    tcg) ;;
+    kvm)
+        # Asked for: use it only if this user can open /dev/kvm; otherwise say so and use TCG.
+        if [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+            echo "run_bench: BENCH_ACCEL=kvm but /dev/kvm is missing or not accessible; using tcg" >&2
+            KERNEL_ACCEL=tcg
+        fi ;;
+    *)
+        echo "run_bench: BENCH_ACCEL=$KERNEL_ACCEL is not tcg or kvm; using tcg" >&2
+        KERNEL_ACCEL=tcg ;;
+esac
 
 mkdir -p "$RESULTS" "$DOCS" "$BUILD_DIR"
 
