@@ -3,9 +3,9 @@
 // are dumped over serial at the end of the run (docs/tracing.md; bench/trace2perfetto.py
 // turns the dump into Perfetto JSON and a PNG).
 //
-// Portable: the hook sites in idle.cpp, placement.cpp and lockfree_queues.cpp are
-// compiled for the host too, so the hot half (hook, ring, record_slow) lives here,
-// header-only. Starting, stopping and dumping are kernel only (trace.cpp).
+// Portable: the hook sites in idle.cpp, placement.cpp, lockfree_queues.cpp and
+// locked_queues.cpp are compiled for the host too, so the hot half (hook, ring,
+// record_slow) lives here, header-only. Starting, stopping and dumping are kernel only (trace.cpp).
 //
 // Cost when off: one load of g_trace_on and a not-taken branch per hook; everything the
 // record needs (task id, flags, the TSC) is computed behind it, in the cold out-of-line
