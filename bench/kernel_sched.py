@@ -192,6 +192,22 @@ def table(paths, markdown):
                     r = runs.get(cpus)
                     cells.append(str(r.get("peak_stacks", "-")) if r else "-")
                 out.append("| %s | %d | %d | %s |" % (b.get("variant", "lockfree"), b["cpus"], cpus, " | ".join(cells)))
+    lock_boots = [b for b in boots if b.get("queue_locks")]
+    if lock_boots:
+        out.append("")
+        out.append("Locked variant: queue-lock acquisitions during each benchmark, and the share that found the "
+                   "lock held")
+        out.append("")
+        names = ["spawn_exit", "fib", "uts_t1", "uts_t3", "messaging"]
+        out.append("| boot (-smp) | CPUs used | " + " | ".join(names) + " |")
+        out.append("|---|---|" + "---|" * len(names))
+
+        def cell(pair):
+            return "%d (%.2f%%)" % (pair[0], 100.0 * pair[1] / pair[0]) if pair and pair[0] else "-"
+
+        for b in lock_boots:
+            for row in sorted(b["queue_locks"], key=lambda r: r["cpus"]):
+                out.append("| %d | %d | %s |" % (b["cpus"], row["cpus"], " | ".join(cell(row.get(n)) for n in names)))
     out.extend(ratio_table(boots))
     text = "\n".join(out) + "\n"
     print(text, end="")

@@ -97,6 +97,11 @@ ReadyQueues& ready_queues_for(boot::Options::Sched kind) {
 
 const char* backend_name() { return started() ? name_of(shared().ready) : "none"; }
 
+QueueLockCounts locked_queue_lock_counts() {
+    LockedReadyQueues::LockStats s = g_locked_queues.lock_stats();
+    return QueueLockCounts{s.taken, s.contended};
+}
+
 bool select_backend(boot::Options::Sched kind) {
     const char* wanted = kind == boot::Options::Sched::locked ? "locked" : "lockfree";
     if (!started()) {

@@ -676,9 +676,17 @@ constexpr BenchName kBenchNames[] = {
     {"messaging", kBenchMessaging}, {"yield", kBenchYield}, {"wake", kBenchWake},
 };
 
+// Queue-lock acquisitions of the locked variant during one benchmark, and how many waited.
+struct LockRow {
+    uint64_t taken = 0, contended = 0;
+};
+enum LockSlot : uint32_t { kLockSpawn, kLockFib, kLockUtsT1, kLockUtsT3, kLockMsg, kLockYield, kLockSlots };
+constexpr const char* kLockSlotNames[kLockSlots] = {"spawn_exit", "fib", "uts_t1", "uts_t3", "messaging", "yield"};
+
 struct Results {
     const char* variant = "";
     uint32_t ran = 0;  // Bench bits
+    LockRow locks[kMaxLevels][kLockSlots];  // locked variant only; yield in level 0
     SpawnResultRow spawn[kMaxLevels];
     FibRow fib[kMaxLevels];
     UtsRow uts_geo[kMaxLevels], uts_bin[kMaxLevels];
@@ -703,8 +711,9 @@ struct Variants {
 
     // Runs fn(Results&) under every variant. False if a switch was refused (its log line
     // says why): that variant's row stays empty.
+    // The locked variant's queue-lock counts during fn go to locks[level][slot].
     template <typename Fn>
-    void each(Fn&& fn) {
+    void each(uint32_t level, LockSlot slot, Fn&& fn) {
         for (uint32_t i = 0; i < count; ++i) {
             uint32_t v = (turn & 1) ? count - 1 - i : i;
             if (count > 1 && !select_backend(kind[v])) {
@@ -712,7 +721,11 @@ struct Variants {
                 ok = false;
                 continue;
             }
+            QueueLockCounts before = locked_queue_lock_counts();
             fn(res[v]);
+            QueueLockCounts after = locked_queue_lock_counts();
+            if (slot < kLockSlots)  // kLockSlots: not recorded (wake)
+                res[v].locks[level][slot] = LockRow{after.taken - before.taken, after.contended - before.contended};
         }
         ++turn;
     }
@@ -739,13 +752,13 @@ bool run_sched_set(Variants& vs, uint32_t which) {
             vs.res[v].fib[l].cpus = k;
         }
         if (which & kBenchSpawn) {
-            vs.each([&](Results& res) {
+            vs.each(l, kLockSpawn, [&](Results& res) {
                 log_info("bench: sched: %s: %u cpus: spawn+exit", res.variant, k);
                 res.spawn[l] = bench_spawn_exit(online);
             });
         }
         if (which & kBenchFib) {
-            vs.each([&](Results& res) {
+            vs.each(l, kLockFib, [&](Results& res) {
                 log_info("bench: sched: %s: %u cpus: fib(%lld) x%u", res.variant, k, (long long)kFibN, kFibRuns);
                 res.fib[l] = bench_fib(online);
                 if (res.fib[l].result != kFibExpected) {
@@ -763,7 +776,7 @@ bool run_sched_set(Variants& vs, uint32_t which) {
             const lib::UtsTree* trees[2] = {&lib::kUtsT1Small, &lib::kUtsT3Small};
             const uint64_t expected[2] = {lib::kUtsT1SmallNodes, lib::kUtsT3SmallNodes};
             for (uint32_t t = 0; t < 2; ++t) {
-                vs.each([&](Results& res) {
+                vs.each(l, t == 0 ? kLockUtsT1 : kLockUtsT3, [&](Results& res) {
                     log_info("bench: sched: %s: %u cpus: UTS %s (%llu nodes)", res.variant, k, trees[t]->name,
                              (unsigned long long)expected[t]);
                     UtsRow& row = (t == 0 ? res.uts_geo : res.uts_bin)[l];
@@ -777,7 +790,7 @@ bool run_sched_set(Variants& vs, uint32_t which) {
             }
         }
         if (which & kBenchMessaging) {
-            vs.each([&](Results& res) {
+            vs.each(l, kLockMsg, [&](Results& res) {
                 log_info("bench: sched: %s: %u cpus: messaging, %u groups of %u senders and %u receivers", res.variant,
                          k, kMsgGroups, kMsgPerSide, kMsgPerSide);
                 res.msg[l] = bench_messaging();
@@ -815,7 +828,7 @@ bool run_sched_set(Variants& vs, uint32_t which) {
     }
 
     if (which & kBenchYield) {
-        vs.each([&](Results& res) {
+        vs.each(0, kLockYield, [&](Results& res) {
             log_info("bench: sched: %s: yield ping-pong on cpu 0 (%u yields per task)", res.variant, kYieldsPerTask);
             res.yield_ran = bench_yield(res.yield);
             ok = ok && res.yield_ran;
@@ -826,7 +839,7 @@ bool run_sched_set(Variants& vs, uint32_t which) {
         // not asked for
     } else if (n >= 2) {
         for (int halted = 1; halted >= 0; --halted) {
-            vs.each([&](Results& res) {
+            vs.each(0, kLockSlots, [&](Results& res) {
                 log_info("bench: sched: %s: cross-cpu wake cpu 0 -> cpu 1, target %s (%u rounds)", res.variant,
                          halted ? "halted" : "polling", kWakeRounds);
                 ok = bench_wake(halted == 1, res.wake[halted ? 0 : 1]) && ok;
@@ -864,6 +877,17 @@ void print_table(const Results& res, const char* accel) {
                     (unsigned long long)(ns_from_tsc(res.uts_geo[i].cycles) / 1'000'000),
                     (unsigned long long)(ns_from_tsc(res.uts_bin[i].cycles) / 1'000'000),
                     (unsigned long long)(ns_from_tsc(res.msg[i].cycles) / 1'000'000));
+    }
+    for (uint32_t i = res.levels; i-- > 0;) {
+        uint64_t taken = 0, contended = 0;
+        for (uint32_t s = 0; s < kLockSlots; ++s) {
+            taken += res.locks[i][s].taken;
+            contended += res.locks[i][s].contended;
+        }
+        if (!taken) continue;
+        uint64_t per10k = contended * 10'000 / taken;
+        klog::print("  %u cpus: %llu queue-lock acquisitions, %llu.%02llu%% of them waited\n", res.spawn[i].cpus,
+                    (unsigned long long)taken, (unsigned long long)(per10k / 100), (unsigned long long)(per10k % 100));
     }
     if (res.yield_ran) {
         klog::print("  yield: %llu switches, %llu cycles/switch (%llu ns)\n", (unsigned long long)res.yield.switches,
@@ -936,6 +960,23 @@ void print_json(const Results& res, const char* accel) {
                     (unsigned long long)res.yield.cycles);
     } else {
         klog::print(" \"yield\": null,\n");
+    }
+    // The locked variant's queue locks: [acquisitions, of which waited] per benchmark.
+    bool any_locks = false;
+    for (uint32_t i = 0; i < res.levels; ++i)
+        for (uint32_t s = 0; s < kLockSlots; ++s) any_locks = any_locks || res.locks[i][s].taken;
+    if (any_locks) {
+        klog::print(" \"queue_locks\": [");
+        for (uint32_t i = res.levels; i-- > 0;) {
+            klog::print("%s{\"cpus\": %u", i + 1 == res.levels ? "" : ", ", res.spawn[i].cpus);
+            for (uint32_t s = 0; s < kLockSlots; ++s) {
+                if (s == kLockYield && i != 0) continue;
+                klog::print(", \"%s\": [%llu, %llu]", kLockSlotNames[s], (unsigned long long)res.locks[i][s].taken,
+                            (unsigned long long)res.locks[i][s].contended);
+            }
+            klog::print("}");
+        }
+        klog::print("],\n");
     }
     klog::print(" \"wake\": [");
     bool first = true;

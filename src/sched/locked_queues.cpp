@@ -16,6 +16,39 @@
 
 namespace sched {
 
+// The queue lock, taken through try_lock first so that an acquisition that had to wait is
+// counted: bench=all reports the share per benchmark (how contended a per-CPU run queue
+// lock really is). The counts change under the lock, so a relaxed load + store suffices.
+class LockedReadyQueues::Guard {
+public:
+    explicit Guard(Queue& q) : m_q(q)
+    {
+        bool waited = !q.lock.try_lock();
+        if (waited)
+            q.lock.lock();
+        // relaxed (both): under the lock; lock_stats() reads them racily.
+        q.locks_taken.store(q.locks_taken.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        if (waited)
+            q.locks_contended.store(q.locks_contended.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    ~Guard() { m_q.lock.unlock(); }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+private:
+    Queue& m_q;
+};
+
+LockedReadyQueues::LockStats LockedReadyQueues::lock_stats() const
+{
+    LockStats s;
+    for (const Queue& q : m_queues) {
+        s.taken += q.locks_taken.load(std::memory_order_relaxed);         // relaxed: statistics
+        s.contended += q.locks_contended.load(std::memory_order_relaxed); // relaxed: statistics
+    }
+    return s;
+}
+
 uint32_t LockedReadyQueues::queued_approx(uint32_t cpu) const
 {
     return m_queues[cpu].length.load(std::memory_order_relaxed); // relaxed: a hint
@@ -56,14 +89,14 @@ Task* LockedReadyQueues::take_locked(Queue& q, RunList& list, Task* task)
 void LockedReadyQueues::push_local(OwnerCpu& me, Task* task, PushKind)
 {
     Queue& q = queue(me.index());
-    platform::QueueLockGuard guard(q.lock);
+    Guard guard(q);
     add_locked(q, task);
 }
 
 void LockedReadyQueues::push_remote(CpuSched& target, Task* task)
 {
     Queue& q = queue(target.index);
-    platform::QueueLockGuard guard(q.lock);
+    Guard guard(q);
     // acquire: pairs with the release store of the state by whoever placed it (a sleeping
     // task moved by evacuation keeps sleeping on the target).
     if (task->state.load(std::memory_order_acquire) == TaskState::sleeping) {
@@ -81,7 +114,7 @@ void LockedReadyQueues::file_sleepers(OwnerCpu& me, Queue& q)
     // has_work_for() sees the count (so the CPU does not halt past its deadline).
     if (q.sleepers_pending.load(std::memory_order_relaxed) == 0)
         return;
-    platform::QueueLockGuard guard(q.lock);
+    Guard guard(q);
     while (Task* task = q.sleepers_in.pop_front()) {
         ++me->stats.tasks_migrated_in;
         me->sleepers.insert(task);
@@ -92,7 +125,7 @@ void LockedReadyQueues::file_sleepers(OwnerCpu& me, Queue& q)
 Task* LockedReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
 {
     Queue& q = queue(me.index());
-    platform::QueueLockGuard guard(q.lock);
+    Guard guard(q);
     if (Task* task = take_locked(q, q.realtime, q.realtime.pop_front()))
         return task;
     if (q.normal.empty())
@@ -118,7 +151,7 @@ Task* LockedReadyQueues::pick_local(OwnerCpu& me, PickReason reason)
         if (Task* task = pick_own(me, PickReason::idle))
             return task;
     }
-    platform::QueueLockGuard guard(q.lock);
+    Guard guard(q);
     return take_locked(q, q.background, q.background.pop_front());
 }
 
@@ -150,7 +183,7 @@ bool LockedReadyQueues::steal_round(OwnerCpu& me)
     Task* task;
     {
         Queue& q = queue(victim);
-        platform::QueueLockGuard guard(q.lock);
+        Guard guard(q);
         uint32_t thief = me.index();
         // The oldest task the thief may run: skips those pinned elsewhere.
         task = take_locked(q, q.normal, q.normal.take_first_if([thief](Task* t) { return t->affinity.contains(thief); }));
@@ -260,7 +293,7 @@ size_t LockedReadyQueues::evacuate(OwnerCpu& me)
     for (;;) {
         Task* task;
         {
-            platform::QueueLockGuard guard(q.lock);
+            Guard guard(q);
             task = take_locked(q, q.realtime, q.realtime.pop_front());
             if (!task)
                 task = take_locked(q, q.normal, q.normal.pop_front());

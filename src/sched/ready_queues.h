@@ -132,6 +132,12 @@ public:
 
     // Runnable tasks queued on `cpu` (a relaxed hint: monitors, tests).
     uint32_t queued_approx(uint32_t cpu) const;
+    // Queue lock acquisitions so far, all CPUs, and how many found the lock held (a racy
+    // sum: benchmarks read it on a quiet system, before and after a run).
+    struct LockStats {
+        uint64_t taken = 0, contended = 0;
+    };
+    LockStats lock_stats() const;
 
     ~LockedReadyQueues() = default;
 
@@ -149,7 +155,12 @@ private:
         std::atomic<uint32_t> stealable { 0 };   // normal tasks with affinity == all
         std::atomic<uint32_t> background_length { 0 };
         std::atomic<uint32_t> sleepers_pending { 0 };
+        // Lock acquisitions, and those that found the lock held: written under the lock
+        // (relaxed load + store, single writer at a time), read racily by lock_stats().
+        std::atomic<uint64_t> locks_taken { 0 };
+        std::atomic<uint64_t> locks_contended { 0 };
     };
+    class Guard; // takes a Queue's lock and counts the acquisition (locked_queues.cpp)
 
     Queue& queue(uint32_t cpu) { return m_queues[cpu]; }
     void add_locked(Queue& q, Task* task);

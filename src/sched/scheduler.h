@@ -89,6 +89,12 @@ bool drain_reclaim();
 // line saying why and returns false. Selecting the active variant returns true at once.
 bool select_backend(boot::Options::Sched kind);
 const char* backend_name();  // "lockfree" or "locked"
+// The locked variant's queue-lock acquisitions since boot, and how many of them found the
+// lock held (racy sums; for benchmarks on a quiet system).
+struct QueueLockCounts {
+    uint64_t taken = 0, contended = 0;
+};
+QueueLockCounts locked_queue_lock_counts();
 
 // The boot demo (demo=on): a fork-join fib over every CPU, then dump_metrics().
 void run_demo();

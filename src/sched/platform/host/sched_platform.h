@@ -11,8 +11,8 @@
 //                                         deadline (0 = none), or spuriously
 //   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
 //   void cpu_relax();
-//   QueueLock, QueueLockGuard             the locked ready queues' lock (issue 5) and its
-//                                         RAII guard (kernel: Spinlock, SpinlockLocker)
+//   QueueLock                             the locked ready queues' lock (issue 5), with
+//                                         lock/try_lock/unlock (kernel: Spinlock)
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -67,7 +67,6 @@ inline void cpu_relax() { core::platform::cpu_relax(); }
 // Host "CPUs" are preemptible threads: a spinning waiter could burn its quantum behind a
 // descheduled holder, so the host uses a mutex (TSan knows its edges).
 using QueueLock = std::mutex;
-using QueueLockGuard = std::lock_guard<std::mutex>;
 
 inline void halt(HaltLatch& latch, uint64_t deadline_tsc)
 {

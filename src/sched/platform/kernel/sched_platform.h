@@ -33,9 +33,8 @@ inline uint64_t ns_from_tsc(uint64_t ticks) {
 inline void cpu_relax() { arch::cpu_relax(); }
 
 // The lock of a locked ready queue (issue 5), always taken with IF=0 (every ReadyQueues
-// operation runs so), hence the plain locker.
+// operation runs so), hence a plain spinlock (locked_queues.cpp's Guard takes it).
 using QueueLock = ::Spinlock;
-using QueueLockGuard = ::SpinlockLocker;
 
 // Called with IF=0 on the halting CPU (since its idle re-check): arms the one-shot at
 // `deadline_tsc` (0: none), then `sti; hlt; cli`. Returns on any interrupt: a kick, the
