@@ -95,7 +95,7 @@ void free_kernel_stack(const KernelStack& s) {
 
 KernelStackStats kernel_stack_stats() {
     IrqSaveLocker guard(g_lock);
-    return KernelStackStats{g_in_use, g_peak, kSlotCount};
+    return KernelStackStats{g_in_use, g_peak};
 }
 
 void reset_kernel_stack_peak() {

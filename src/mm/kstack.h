@@ -19,7 +19,6 @@ bool is_guard_page(uint64_t virt);                 // for fault reports
 struct KernelStackStats {
     size_t in_use = 0;
     size_t peak = 0;
-    size_t capacity = 0;  // slots in the region
 };
 KernelStackStats kernel_stack_stats();
 void reset_kernel_stack_peak();  // peak := in_use

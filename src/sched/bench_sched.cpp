@@ -72,24 +72,12 @@ uint32_t count_of(CpuMask mask) {
     return n;
 }
 
-uint64_t ipis_sent_total() {
+// One SchedStats counter summed over every CPU (a racy sum: the benchmarks read it on a
+// quiet machine, before and after a run).
+uint64_t stat_total(Counter SchedStats::*counter) {
     SchedShared& s = shared();
     uint64_t n = 0;
-    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.ipis_sent.get();  // racy sum, quiet machine
-    return n;
-}
-
-uint64_t halts_total() {
-    SchedShared& s = shared();
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.halts.get();  // racy sum, quiet machine
-    return n;
-}
-
-uint64_t steals_total() {
-    SchedShared& s = shared();
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < s.cpu_count; ++i) n += s.cpu(i).stats.steals_succeeded.get();
+    for (uint32_t i = 0; i < s.cpu_count; ++i) n += (s.cpu(i).stats.*counter).get();
     return n;
 }
 
@@ -162,7 +150,9 @@ SpawnResultRow spawn_exit_run(CpuMask online, uint32_t total) {
     SpawnDriver drivers[kMaxLevels];
     TaskHandle handles[kMaxLevels];
     uint32_t count = 0;
-    uint64_t steals = steals_total(), halts = halts_total(), ipis = ipis_sent_total();
+    uint64_t steals = stat_total(&SchedStats::steals_succeeded);
+    uint64_t halts = stat_total(&SchedStats::halts);
+    uint64_t ipis = stat_total(&SchedStats::ipis_sent);
     uint64_t start = arch::rdtsc();
     for (uint32_t cpu = online.next(0); cpu < kMaxCpus; cpu = online.next(cpu + 1)) {
         SpawnDriver& d = drivers[count];
@@ -176,9 +166,9 @@ SpawnResultRow spawn_exit_run(CpuMask online, uint32_t total) {
     }
     for (uint32_t i = 0; i < count; ++i) join(handles[i]);
     row.cycles = arch::rdtsc() - start;
-    row.steals = steals_total() - steals;
-    row.halts = halts_total() - halts;
-    row.ipis = ipis_sent_total() - ipis;
+    row.steals = stat_total(&SchedStats::steals_succeeded) - steals;
+    row.halts = stat_total(&SchedStats::halts) - halts;
+    row.ipis = stat_total(&SchedStats::ipis_sent) - ipis;
     for (uint32_t i = 0; i < count; ++i) {
         row.tasks += drivers[i].tasks - drivers[i].failed;
         row.failed += drivers[i].failed;
@@ -257,7 +247,7 @@ struct FibRow {
 FibRow bench_fib(CpuMask online) {
     FibRow row;
     row.cpus = count_of(online);
-    uint64_t steals_before = steals_total();
+    uint64_t steals_before = stat_total(&SchedStats::steals_succeeded);
     for (uint32_t run = 0; run < kFibRuns; ++run) {
         uint64_t start = arch::rdtsc();
         auto r = spawn(fib_task, reinterpret_cast<void*>(uintptr_t(kFibN)), {.name = "fib"});
@@ -266,7 +256,7 @@ FibRow bench_fib(CpuMask online) {
         if (run == 0 || cycles < row.cycles) row.cycles = cycles;
         if (run == 0 || result != kFibExpected) row.result = result;  // keep a wrong one visible
     }
-    row.steals = steals_total() - steals_before;
+    row.steals = stat_total(&SchedStats::steals_succeeded) - steals_before;
     return row;
 }
 
@@ -620,7 +610,7 @@ bool bench_wake(bool halted, WakeRow& row) {
     WakeRun run;
     run.halted = halted;
     run.samples = samples;
-    uint64_t ipis_before = ipis_sent_total();
+    uint64_t ipis_before = stat_total(&SchedStats::ipis_sent);
     auto waiter = spawn(wake_waiter, &run, {.name = "wake-waiter", .affinity = CpuMask::single(1)});
     if (!waiter.ok()) {
         log_warn("bench: wake: spawn failed: %s", to_string(waiter.error));
@@ -636,7 +626,7 @@ bool bench_wake(bool halted, WakeRow& row) {
     }
     join(waker.handle);
     join(waiter.handle);
-    row.ipis = ipis_sent_total() - ipis_before;
+    row.ipis = stat_total(&SchedStats::ipis_sent) - ipis_before;
     row.no_block = run.no_block;
     row.samples = kWakeRounds;
     lib::insertion_sort(samples, kWakeRounds);
@@ -709,9 +699,9 @@ struct Variants {
     uint32_t turn = 0;        // benchmarks run so far: the order flips each time
     bool ok = true;
 
-    // Runs fn(Results&) under every variant. False if a switch was refused (its log line
-    // says why): that variant's row stays empty.
-    // The locked variant's queue-lock counts during fn go to locks[level][slot].
+    // Runs fn(Results&) under every variant. A refused switch (its log line says why)
+    // leaves that variant's row empty and `ok` false. The locked variant's queue-lock
+    // counts during fn go to locks[level][slot] (kLockSlots: not recorded).
     template <typename Fn>
     void each(uint32_t level, LockSlot slot, Fn&& fn) {
         for (uint32_t i = 0; i < count; ++i) {
@@ -724,7 +714,7 @@ struct Variants {
             QueueLockCounts before = locked_queue_lock_counts();
             fn(res[v]);
             QueueLockCounts after = locked_queue_lock_counts();
-            if (slot < kLockSlots)  // kLockSlots: not recorded (wake)
+            if (slot < kLockSlots)
                 res[v].locks[level][slot] = LockRow{after.taken - before.taken, after.contended - before.contended};
         }
         ++turn;
@@ -743,8 +733,7 @@ bool run_sched_set(Variants& vs, uint32_t which) {
     uint32_t offlined[kMaxLevels];
     uint32_t offlined_count = 0;
     uint32_t levels = 0;
-    for (;;) {
-        if (!(which & kBenchScaling)) break;
+    while (which & kBenchScaling) {
         uint32_t k = count_of(online);
         uint32_t l = levels;
         for (uint32_t v = 0; v < vs.count; ++v) {
@@ -1041,8 +1030,6 @@ void print_ratios(const Results& lf, const Results& lk) {
     }
 }
 
-} // namespace
-
 // bench=<list>: "sched" (every benchmark, the variant sched= chose), "all" (every
 // benchmark under both variants), or names from kBenchNames separated by commas (those,
 // under both variants). Returns the Bench bits, 0 after a warning for an unknown name.
@@ -1074,6 +1061,8 @@ uint32_t parse_bench_list(const char* list, bool& both) {
     }
     return bits;
 }
+
+} // namespace
 
 bool run_benchmarks(const char* name) {
     bool both = true;

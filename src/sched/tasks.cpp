@@ -91,15 +91,14 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
         return result;
     }
     Task* task = allocate_task_memory();
-    // Dead tasks waiting out their grace period hold memory too. Before failing, push
-    // reclamation along on every CPU and give the others a chance to pass their quiescent
-    // points (under TCG a vCPU can be off the host CPU for a while).
-    // Once nothing waits for a grace period, no further round can free anything: the
-    // memory is held by live tasks, and spawn fails at once rather than spin (a fork-join
-    // that outgrows memory inlines instead; 1000 rounds of IPIs per failed spawn stalled
-    // bench=sched's UTS T3 for minutes).
-    // Each round also moves every CPU's cached stacks to the pool (allocation looks only at
-    // its own CPU's cache and the pool).
+    // Dead tasks waiting out their grace period hold memory too, and other CPUs' caches
+    // hold freed stacks (allocation looks only at its own cache and the pool). Before
+    // failing, push reclamation along on every CPU, move their cached stacks to the pool,
+    // and give the others a chance to pass their quiescent points (under TCG a vCPU can be
+    // off the host CPU for a while). Once nothing waits for a grace period, no further
+    // round can free anything: live tasks hold the memory, and spawn fails at once rather
+    // than spin (1000 rounds of IPIs per failed spawn stalled bench=sched's UTS T3 for
+    // minutes; a fork-join that outgrows memory runs the child inline instead).
     for (int round = 0; !task && round < kSpawnReclaimRounds; ++round) {
         smp::call_on_all(&reclaim_and_spill_here, nullptr, true);
         task = allocate_task_memory();
