@@ -22,11 +22,18 @@ SCHED_TRACE ?=
 
 # ---------------------------------------------------------------- deps
 # Packages each entry point needs. `make deps` installs what is missing when root,
-# otherwise prints the exact apt-get command and stops.
+# otherwise prints the exact apt-get command and stops. Each list is complete for its
+# entry point on a Debian 12 minbase root with only git and make (test/fresh_root.sh
+# checks that): every program the build and its scripts run, every library CMake finds.
+#   kernel: compiler, linker and nm (gen_ksyms.sh), GRUB + xorriso + mtools for the ISO,
+#           QEMU and OVMF to boot it, python3 for the test and trace scripts
+#   host:   the host test trees (CMake + pkg-config find the libraries), GoogleTest/Mock,
+#           Google Benchmark and the baselines the bench tree links
+#   bench:  plots and tables
 DEPS_KERNEL := g++ make binutils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
-               qemu-system-x86 ovmf
-DEPS_HOST   := cmake libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev libxenium-dev \
-               libck-dev libtbb-dev
+               qemu-system-x86 ovmf python3
+DEPS_HOST   := g++ make cmake pkg-config python3 libgtest-dev libgmock-dev libbenchmark-dev \
+               liburcu-dev libxenium-dev libck-dev libtbb-dev
 DEPS_BENCH  := gnuplot-nox python3
 
 .PHONY: deps deps-kernel deps-host deps-bench

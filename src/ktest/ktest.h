@@ -46,12 +46,23 @@ bool finish(const char* prefix);
 void set_active();
 bool active();
 // Watchdog for hung tests: polled from CPU 0's timer tick (the scheduler's tick calls
-// it). A test still running after kWatchdogSeconds is reported as failed, `dump` (if set)
-// prints the state, and QEMU exits with the failure instead of waiting for the host's
-// timeout.
+// it). It judges progress, not age: a test that has not called progress() (or started)
+// for kWatchdogSeconds of guest time is cancelled: `dump` (if set) prints the state,
+// cancelled() turns true, and the test's waits are expected to give up, so the test
+// returns, fails, runs its cleanup and the tests after it still run. A test that does not
+// return within another kWatchdogSeconds after that is hung for good: it is reported as
+// failed and QEMU exits with the failure instead of waiting for the host's timeout.
 constexpr uint64_t kWatchdogSeconds = 60;
 void set_watchdog_dump(void (*dump)());
 void watchdog_poll();
+// A long test calls this at each step it completes (an AP cycled, a round done).
+void progress();
+// True once the watchdog gave up on the running test; its waits return failure.
+bool cancelled();
+// Registers `fn(arg)` to run when the running test returns, passed or failed (one per
+// test; a second call replaces the first): it stops the load the test started and joins
+// its tasks, so a failed KEXPECT cannot leave work running into the next test.
+void on_cleanup(void (*fn)(void*), void* arg);
 // Exits QEMU with the verdict (isa-debug-exit, else ACPI/port shutdown); never returns.
 [[noreturn]] void exit_qemu(bool success);
 

@@ -28,12 +28,24 @@ std::atomic<size_t> g_passed{0};
 std::atomic<size_t> g_failed{0};
 std::atomic<size_t> g_skipped{0};
 
-// The test now running (nullptr between tests) and when it started. release/acquire: the
-// watchdog that sees a name also sees its start time.
+// The test now running (nullptr between tests). release/acquire: the watchdog that sees
+// a name also sees the progress stamp stored before it.
 std::atomic<const char*> g_running{nullptr};
-std::atomic<uint64_t> g_running_since_tsc{0};
+// Bumped by progress() and at each test's start; the watchdog (CPU 0's tick only) notes
+// when it last moved. relaxed: a counter, compared only for change.
+std::atomic<uint64_t> g_progress{0};
+uint64_t g_seen_progress = ~0ull;  // watchdog-private
+uint64_t g_seen_progress_tsc = 0;  // watchdog-private
+// Set by the watchdog when it cancels the running test; cleared by run() between tests.
+// relaxed: a flag the test polls; nothing is published through it.
+std::atomic<bool> g_cancelled{false};
+uint64_t g_cancelled_tsc = 0;  // watchdog-private
+// relaxed: only one poller may report the final failure; nothing is published through it.
 std::atomic<bool> g_watchdog_fired{false};
 void (*g_watchdog_dump)() = nullptr;  // set once before the tests that need it
+// The running test's cleanup: written and read only by the test runner's task.
+void (*g_cleanup)(void*) = nullptr;
+void* g_cleanup_arg = nullptr;
 
 // `filter` is "all" or a comma-separated list of name prefixes.
 bool matches(const char* name, const char* filter) {
@@ -77,10 +89,14 @@ void run(Phase phase, const char* filter) {
     for (const TestCase* t = first; t < last; ++t) {
         if (!matches(t->name, filter)) continue;
         Context ctx;
-        g_running_since_tsc.store(arch::rdtsc(), std::memory_order_relaxed);
+        g_cleanup = nullptr;
+        progress();
         g_running.store(t->name, std::memory_order_release);
         t->fn(ctx);
+        if (g_cleanup) g_cleanup(g_cleanup_arg);
         g_running.store(nullptr, std::memory_order_relaxed);
+        if (g_cancelled.exchange(false, std::memory_order_relaxed) && !ctx.failed)
+            ctx.fail("watchdog: no progress for %llu s; cancelled", (unsigned long long)kWatchdogSeconds);
         if (ctx.failed) {
             g_failed.fetch_add(1, std::memory_order_relaxed);
             klog::print("FAIL %s: %s\n", t->name, ctx.reason);
@@ -109,16 +125,40 @@ bool finish(const char* filter) {
 
 void set_watchdog_dump(void (*dump)()) { g_watchdog_dump = dump; }
 
+void progress() { g_progress.fetch_add(1, std::memory_order_relaxed); }
+bool cancelled() { return g_cancelled.load(std::memory_order_relaxed); }
+
+void on_cleanup(void (*fn)(void*), void* arg) {
+    g_cleanup = fn;
+    g_cleanup_arg = arg;
+}
+
 void watchdog_poll() {
     // acquire: pairs with the release store of the name in run().
     const char* name = g_running.load(std::memory_order_acquire);
     if (!name) return;
-    uint64_t since = g_running_since_tsc.load(std::memory_order_relaxed);
-    if (arch::rdtsc() - since < kWatchdogSeconds * arch::tsc_hz()) return;
-    // relaxed: only one poller may report; nothing else is published through the flag.
+    uint64_t now = arch::rdtsc();
+    uint64_t steps = g_progress.load(std::memory_order_relaxed);
+    if (steps != g_seen_progress) {
+        g_seen_progress = steps;
+        g_seen_progress_tsc = now;
+        return;
+    }
+    uint64_t limit = kWatchdogSeconds * arch::tsc_hz();
+    if (!g_cancelled.load(std::memory_order_relaxed)) {
+        if (now - g_seen_progress_tsc < limit) return;
+        klog::print("ktest: watchdog: %s made no progress for %llu s; cancelling it\n", name,
+                    (unsigned long long)kWatchdogSeconds);
+        if (g_watchdog_dump) g_watchdog_dump();
+        g_cancelled_tsc = now;
+        g_cancelled.store(true, std::memory_order_relaxed);
+        return;
+    }
+    if (now - g_cancelled_tsc < limit) return;
+    // It ignored the cancellation: hung for good. relaxed: only one poller reports.
     if (g_watchdog_fired.exchange(true, std::memory_order_relaxed)) return;
-    klog::print("FAIL %s: watchdog: still running after %llu s\n", name, (unsigned long long)kWatchdogSeconds);
-    if (g_watchdog_dump) g_watchdog_dump();
+    klog::print("FAIL %s: watchdog: no progress for %llu s, and still running %llu s after it was cancelled\n", name,
+                (unsigned long long)kWatchdogSeconds, (unsigned long long)kWatchdogSeconds);
     g_failed.fetch_add(1, std::memory_order_relaxed);
     finish("");
     exit_qemu(false);

@@ -37,7 +37,15 @@ constexpr uint32_t kFairTolerancePercent = 20;
 // to tens of ms at random, and with a handful of slices per task the shares measure the
 // host, not the policy. Then the window grows, up to kFairMaxWindowMs, and the log says so
 // (with the shares at 2 s, for the record).
+//
+// The dispatch counts judged below need a sample that grows with the CPU count: with
+// rotation a task is displaced once per circuit of the ring of M CPUs, so a window of k
+// circuits gives each task k or k + 1 dispatches, and +-20% needs k well above 5 (at -smp
+// 32 a 2 s window gave 5, issue 11). So the window also lasts until the CPUs have
+// dispatched kFairMinDispatches per task on average, and its cap grows with the CPUs.
 constexpr uint64_t kFairMaxWindowMs = 20000;
+constexpr uint64_t kFairMinDispatches = 20;
+uint64_t fair_max_window_ms(uint32_t cpus) { return kFairMaxWindowMs * (cpus > 8 ? cpus / 8 : 1); }
 
 uint64_t total_ticks(uint32_t cpus) {
     uint64_t sum = 0;
@@ -45,10 +53,18 @@ uint64_t total_ticks(uint32_t cpus) {
     return sum;
 }
 
+// Non-idle dispatches on every CPU so far (each CPU's own counter, read relaxed).
+uint64_t total_dispatches(uint32_t cpus) {
+    uint64_t sum = 0;
+    for (uint32_t c = 0; c < cpus; ++c) sum += sched::shared().cpu(c).stats.tasks_run.get();
+    return sum;
+}
+
 struct FairRun {
     uint32_t cpus = 0;
     uint64_t start_tsc = 0, min_end_tsc = 0, max_end_tsc = 0;
     uint64_t ticks_at_start = 0, ticks_needed = 0;
+    uint64_t dispatches_at_start = 0, dispatches_needed = 0;
     uint64_t cpu_ticks_at_start[arch::MAX_CPUS] = {};
     // 0 until the first task sees the window's conditions met; then every task stops at
     // its first look at or after it. acq_rel/acquire: a plain agreement on one value.
@@ -80,8 +96,13 @@ int64_t cpu_bound(void* arg) {
     auto* a = static_cast<FairArg*>(arg);
     FairRun& run = *a->run;
     bool past_2s = false;
+    uint64_t next_progress = 0;
     for (;;) {
         uint64_t now = arch::rdtsc();
+        if (a->index == 0 && now >= next_progress) {
+            ktest::progress();  // the window may outlast the watchdog's period at many CPUs
+            next_progress = now + arch::tsc_hz();
+        }
         if (now < run.min_end_tsc) continue;
         if (!past_2s) {
             run.run_at_2s_tsc[a->index] = own_run_tsc();
@@ -89,7 +110,9 @@ int64_t cpu_bound(void* arg) {
         }
         uint64_t end = run.end_tsc.load(std::memory_order_acquire);  // acquire: pairs with the CAS below
         if (end == 0 &&
-            (total_ticks(run.cpus) - run.ticks_at_start >= run.ticks_needed || now >= run.max_end_tsc)) {
+            ((total_ticks(run.cpus) - run.ticks_at_start >= run.ticks_needed &&
+              total_dispatches(run.cpus) - run.dispatches_at_start >= run.dispatches_needed) ||
+             now >= run.max_end_tsc)) {
             // acq_rel: the first to decide wins; the others adopt its value.
             if (run.end_tsc.compare_exchange_strong(end, now, std::memory_order_acq_rel, std::memory_order_acquire))
                 end = now;
@@ -122,11 +145,13 @@ bool run_fair_window(ktest::Context& ktest_ctx, uint32_t tasks) {
     run.cpus = cpus;
     run.ticks_needed = cpus * (kFairWindowMs * arch::tsc_hz() / 1000 / slice_tsc) * 95 / 100;
     run.ticks_at_start = total_ticks(cpus);
+    run.dispatches_needed = kFairMinDispatches * tasks;
+    run.dispatches_at_start = total_dispatches(cpus);
     for (uint32_t c = 0; c < cpus; ++c) run.cpu_ticks_at_start[c] = ticks_of(c);
     run.end_tsc.store(0, std::memory_order_relaxed);  // relaxed: published by spawn
     run.start_tsc = arch::rdtsc();
     run.min_end_tsc = run.start_tsc + kFairWindowMs * arch::tsc_hz() / 1000;
-    run.max_end_tsc = run.start_tsc + kFairMaxWindowMs * arch::tsc_hz() / 1000;
+    run.max_end_tsc = run.start_tsc + fair_max_window_ms(cpus) * arch::tsc_hz() / 1000;
     for (uint32_t i = 0; i < tasks; ++i) {
         run.run_tsc[i] = run.run_at_2s_tsc[i] = run.migrations[i] = run.dispatches[i] = 0;
         args[i] = FairArg{&run, i};
@@ -172,13 +197,18 @@ bool run_fair_window(ktest::Context& ktest_ctx, uint32_t tasks) {
     // the time shares below are noisy.
     uint64_t dispatches = 0;
     for (uint32_t i = 0; i < tasks; ++i) dispatches += run.dispatches[i];
+    // Rotation itself leaves each task k or k + 1 dispatches after k circuits, so the
+    // allowance is never below 2 dispatches (it matters only when the window hit its cap
+    // before kFairMinDispatches; without rotation the counts differ by hundreds).
+    uint64_t fair_dispatches = dispatches / tasks;
+    uint64_t allowance = fair_dispatches * kFairTolerancePercent / 100;
+    if (allowance < 2) allowance = 2;
     for (uint32_t i = 0; i < tasks; ++i) {
-        uint64_t got = run.dispatches[i] * tasks;
-        if (got * 100 < dispatches * (100 - kFairTolerancePercent) ||
-            got * 100 > dispatches * (100 + kFairTolerancePercent)) {
-            ktest_ctx.fail("%u tasks on %u cpus: task %u was dispatched %llu times, fair %llu (+-%u%%)", tasks, cpus, i,
-                           (unsigned long long)run.dispatches[i], (unsigned long long)(dispatches / tasks),
-                           kFairTolerancePercent);
+        uint64_t got = run.dispatches[i];
+        if (got + allowance < fair_dispatches || got > fair_dispatches + allowance) {
+            ktest_ctx.fail("%u tasks on %u cpus: task %u was dispatched %llu times, fair %llu (+-%llu)", tasks, cpus,
+                           i, (unsigned long long)got, (unsigned long long)fair_dispatches,
+                           (unsigned long long)allowance);
             return false;
         }
     }
@@ -240,9 +270,18 @@ namespace {
 
 constexpr uint32_t kWakeRounds = 200;
 constexpr uint64_t kWorkerSpinUs = 100;  // so the joiner has blocked before the exit
+// At most this share of a path's wakes may see the running CPU take a timer tick between
+// the wake and the woken task's first instruction. A correct wake takes none: the task runs
+// next on the CPU the worker frees (sync), or the halted CPU is kicked at once (remote).
+// A tick lands in the window only by coincidence, or when the host deschedules the vCPU
+// for longer than the rest of its slice: a few percent on a loaded 2-core host. A scheduler
+// that parks a woken task behind a slice, or leaves a halted CPU to its backstop, takes a
+// tick on every wake.
+constexpr uint32_t kMaxTickedPercent = 20;
 
 struct WakeSamples {
-    uint64_t tsc[2 * kWakeRounds];
+    uint64_t tsc[2 * kWakeRounds];   // wake to first instruction: logged, not judged
+    uint8_t ticked[2 * kWakeRounds]; // the running CPU took a tick in that window
     uint32_t count = 0;
     uint32_t joins_without_wait = 0;  // the worker was dead before join looked: no wake
     uint32_t wake_before_exit = 0;    // a wake stamped before the worker's exit began
@@ -250,20 +289,25 @@ struct WakeSamples {
 
 WakeSamples g_wake;
 
-// The worker's exit begins here: the joiner's wake comes after this stamp.
+// The worker's exit begins here: the joiner's wake comes after this stamp. The tick counts
+// are taken just before it, so every tick after them that the joiner's CPU counts falls
+// between the worker's exit and the joiner's resumption.
 std::atomic<uint64_t> g_exit_started_tsc{0};
+uint64_t g_exit_ticks[arch::MAX_CPUS];
 
 int64_t short_worker(void*) {
     uint64_t end = arch::rdtsc() + kWorkerSpinUs * arch::tsc_hz() / 1000000;
     while (arch::rdtsc() < end) arch::cpu_relax();
-    // release: pairs with the acquire load in join_and_sample() (ordered after our wake
-    // of the joiner anyway).
+    for (uint32_t c = 0; c < arch::cpu_count(); ++c) g_exit_ticks[c] = ticks_of(c);
+    // release: pairs with the acquire load in join_and_sample(), which also orders the
+    // tick counts above (ordered after our wake of the joiner anyway).
     g_exit_started_tsc.store(arch::rdtsc(), std::memory_order_release);
     return 0;
 }
 
-// Joins a worker spawned with `options` and records the wake latency: from the exiting
-// worker's make_ready() (the task's wake_tsc) to the joiner's first instructions.
+// Joins a worker spawned with `options` and records the wake: whether the CPU that resumes
+// us took a tick since the worker's exit began, and (for the log) the TSC from the exiting
+// worker's make_ready() (the task's wake_tsc) to our first instructions.
 bool join_and_sample(ktest::Context& ktest_ctx, const SpawnOptions& options) {
     sched::Task* self = sched::current_task();
     // Only the waker that wins the blocked -> ready CAS writes it, after we block in join;
@@ -276,6 +320,13 @@ bool join_and_sample(ktest::Context& ktest_ctx, const SpawnOptions& options) {
     }
     sched::join(r.handle);
     uint64_t first_run = arch::rdtsc();
+    uint64_t ticks_now;
+    uint32_t here;
+    {
+        arch::InterruptGuard irq_off;  // the tick count and the CPU index of one CPU
+        here = arch::this_cpu()->index;
+        ticks_now = ticks_of(here);
+    }
     uint64_t woken = self->wake_tsc;
     if (woken == 0) {
         ++g_wake.joins_without_wait;
@@ -283,6 +334,7 @@ bool join_and_sample(ktest::Context& ktest_ctx, const SpawnOptions& options) {
     }
     // acquire: pairs with the release store in short_worker().
     if (woken < g_exit_started_tsc.load(std::memory_order_acquire)) ++g_wake.wake_before_exit;
+    g_wake.ticked[g_wake.count] = ticks_now != g_exit_ticks[here];
     g_wake.tsc[g_wake.count++] = first_run - woken;
     return true;
 }
@@ -295,13 +347,20 @@ int64_t joiner_task(void* arg) {
     return 0;
 }
 
+uint32_t ticked_wakes(uint32_t first, uint32_t count) {
+    uint32_t n = 0;
+    for (uint32_t i = first; i < first + count; ++i) n += g_wake.ticked[i];
+    return n;
+}
+
 }  // namespace
 
-// Issue 4: a task woken while a CPU is free runs within 2 timeslices. Two wake paths, every
-// sample counted: an unpinned joiner woken by its exiting worker (sync hint: it runs next
-// on the CPU the worker frees), and init (pinned to CPU 0, halted meanwhile) woken from the
-// last CPU through CPU 0's inbox and an IPI.
-KTEST_SCHED(sched_wake_latency_within_two_timeslices) {
+// Issue 4: a task woken while a CPU is free runs at once, before its CPU's next tick. Two
+// wake paths, every sample counted: an unpinned joiner woken by its exiting worker (sync
+// hint: it runs next on the CPU the worker frees), and init (pinned to CPU 0, halted
+// meanwhile) woken from the last CPU through CPU 0's inbox and an IPI. Judged in ticks,
+// which a descheduled vCPU cannot multiply (issue 11); the microseconds are logged.
+KTEST_SCHED(sched_wake_woken_task_runs_before_its_cpu_ticks) {
     g_wake.count = 0;
     g_wake.joins_without_wait = 0;
     g_wake.wake_before_exit = 0;
@@ -325,24 +384,23 @@ KTEST_SCHED(sched_wake_latency_within_two_timeslices) {
     KEXPECT(n >= rounds / 2, "only %u of %u joins waited for a wake", n, rounds);
     KEXPECT(g_wake.wake_before_exit == 0, "%u wakes were stamped before the worker's exit began",
             g_wake.wake_before_exit);
-    uint64_t limit = 2 * sched::shared().config.timeslice_tsc;
-    uint32_t over = 0;
-    for (uint32_t i = 0; i < n; ++i) over += g_wake.tsc[i] > limit;
-    lib::insertion_sort(g_wake.tsc, local_samples);
-    lib::insertion_sort(g_wake.tsc + local_samples, n - local_samples);
     uint32_t remote = n - local_samples;
-    klog::print("sched_wake: %u cpus, limit %llu us; local (sync) wakes: %u, p50 %llu us, max %llu us; "
-                "to cpu 0 from cpu %u: %u, p50 %llu us, max %llu us; %u joins without a wait\n",
-                arch::cpu_count(), (unsigned long long)us_from_tsc(limit), local_samples,
+    uint32_t local_ticked = ticked_wakes(0, local_samples), remote_ticked = ticked_wakes(local_samples, remote);
+    lib::insertion_sort(g_wake.tsc, local_samples);
+    lib::insertion_sort(g_wake.tsc + local_samples, remote);
+    klog::print("sched_wake: %u cpus; local (sync) wakes: %u, %u took a tick, p50 %llu us, max %llu us; "
+                "to cpu 0 from cpu %u: %u, %u took a tick, p50 %llu us, max %llu us; %u joins without a wait\n",
+                arch::cpu_count(), local_samples, local_ticked,
                 (unsigned long long)(local_samples ? us_from_tsc(g_wake.tsc[local_samples / 2]) : 0),
                 (unsigned long long)(local_samples ? us_from_tsc(g_wake.tsc[local_samples - 1]) : 0), last, remote,
-                (unsigned long long)(remote ? us_from_tsc(g_wake.tsc[local_samples + remote / 2]) : 0),
+                remote_ticked, (unsigned long long)(remote ? us_from_tsc(g_wake.tsc[local_samples + remote / 2]) : 0),
                 (unsigned long long)(remote ? us_from_tsc(g_wake.tsc[n - 1]) : 0), g_wake.joins_without_wait);
-    // At least 99% within the limit: a host that deschedules the woken vCPU for a while
-    // (TCG, 8 vCPUs on 2 cores) makes a rare sample late without the scheduler doing
-    // anything wrong; a scheduler that parks woken tasks behind a slice fails most samples.
-    KEXPECT(over * 100 <= n, "%u of %u wakes took longer than 2 timeslices (%llu us); at most 1%% may", over, n,
-            (unsigned long long)us_from_tsc(limit));
+    KEXPECT(local_ticked * 100 <= local_samples * kMaxTickedPercent,
+            "%u of %u sync wakes saw their cpu tick before the woken task ran; at most %u%% may", local_ticked,
+            local_samples, kMaxTickedPercent);
+    KEXPECT(remote_ticked * 100 <= remote * kMaxTickedPercent,
+            "%u of %u wakes of halted cpu 0 saw it tick before the woken task ran; at most %u%% may", remote_ticked,
+            remote, kMaxTickedPercent);
 }
 
 // ---------------------------------------------------------------- tickless idle

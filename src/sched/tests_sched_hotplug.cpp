@@ -45,15 +45,17 @@ uint64_t widened_total() {
     return n;
 }
 
-// Yields until `done()` or `seconds` of guest TSC pass. Generous by design: TCG runs up
-// to 8 vCPUs on 2 shared host cores, and a vCPU may be off the host for a long while.
+// Yields until `done()` or `seconds` of guest TSC pass, or the ktest watchdog cancels the
+// test. Generous by design: TCG runs up to 64 vCPUs on 2 shared host cores, and a vCPU may
+// be off the host for a long while. A wait that ends well is progress for the watchdog.
 template <typename Done>
 bool wait_until(Done done, uint64_t seconds) {
     uint64_t deadline = arch::rdtsc() + seconds * arch::tsc_hz();
     while (!done()) {
-        if (arch::rdtsc() > deadline) return false;
+        if (arch::rdtsc() > deadline || ktest::cancelled()) return false;
         sched::yield();
     }
+    ktest::progress();
     return true;
 }
 
@@ -187,7 +189,7 @@ namespace {
 constexpr uint32_t kChildren = 20'000;     // spawned by the spawners over the whole test
 constexpr uint32_t kChildrenInFlight = 64;
 constexpr uint32_t kPinnedPerCpu = 2;
-constexpr uint64_t kWaitSeconds = 15;      // per wait; the ktest watchdog stops at 60 s
+constexpr uint64_t kWaitSeconds = 15;      // per wait; each wait that ends well is watchdog progress
 
 struct PinnedYielder {
     uint32_t cpu = 0;
@@ -288,6 +290,24 @@ int64_t pinned_yielder(void* arg) {
     return 0;
 }
 
+struct LoadTasks {
+    sched::TaskHandle spawners[4];
+    sched::TaskHandle yielders[arch::MAX_CPUS * kPinnedPerCpu];
+    uint32_t spawner_count = 0, yielder_count = 0;
+};
+
+// Stops the load and joins every task of it (once: joined handles are emptied), after
+// bringing back any AP the test left parked. The test's own end and its cleanup hook.
+void stop_load(void* arg) {
+    auto* tasks = static_cast<LoadTasks*>(arg);
+    for (uint32_t c = 1; c < cpu_count(); ++c)
+        if (state_of(c) == HotplugState::parked) sched::cpu_online(c);
+    g_load.stop.store(true, std::memory_order_relaxed);
+    for (uint32_t i = 0; i < tasks->spawner_count; ++i) sched::join(tasks->spawners[i]);
+    for (uint32_t i = 0; i < tasks->yielder_count; ++i) sched::join(tasks->yielders[i]);
+    tasks->spawner_count = tasks->yielder_count = 0;
+}
+
 } // namespace
 
 // Takes every AP offline and back in turn while spawners, their children and yielders
@@ -311,31 +331,33 @@ KTEST_SCHED(sched_hotplug_offline_online_every_ap_under_load) {
     g.spawn_failures.store(0, std::memory_order_relaxed);
     g.pinned_children.store(0, std::memory_order_relaxed);
 
-    static sched::TaskHandle spawners[arch::MAX_CPUS];
-    static sched::TaskHandle yielders[arch::MAX_CPUS * kPinnedPerCpu];
-    uint32_t spawner_count = n < 4 ? n : 4;
-    for (uint32_t i = 0; i < spawner_count; ++i) {
+    // A failed KEXPECT returns early: the cleanup stops the load and joins it, with every
+    // parked AP brought back, so nothing of this test runs into the next one.
+    static LoadTasks tasks;
+    tasks = LoadTasks{};
+    ktest::on_cleanup(stop_load, &tasks);
+    for (uint32_t i = 0; i < (n < 4 ? n : 4); ++i) {
         auto r = sched::spawn(load_spawner, nullptr, {.name = "hp-spawner"});
         KEXPECT(r.ok(), "spawn failed: %s", sched::to_string(r.error));
-        spawners[i] = static_cast<sched::TaskHandle&&>(r.handle);
+        tasks.spawners[tasks.spawner_count++] = static_cast<sched::TaskHandle&&>(r.handle);
     }
-    uint32_t yielder_count = 0;
     for (uint32_t c = 1; c < n; ++c) {
-        for (uint32_t k = 0; k < kPinnedPerCpu; ++k, ++yielder_count) {
-            PinnedYielder& p = g.pinned[yielder_count];
+        for (uint32_t k = 0; k < kPinnedPerCpu; ++k) {
+            PinnedYielder& p = g.pinned[tasks.yielder_count];
             p.cpu = c;
             p.home_runs.store(0, std::memory_order_relaxed);
             p.away_runs.store(0, std::memory_order_relaxed);
             p.not_widened_away.store(0, std::memory_order_relaxed);
             auto r = sched::spawn(pinned_yielder, &p, {.name = "hp-pinned", .affinity = CpuMask::single(c)});
             KEXPECT(r.ok(), "spawn pinned to cpu %u failed: %s", c, sched::to_string(r.error));
-            yielders[yielder_count] = static_cast<sched::TaskHandle&&>(r.handle);
+            tasks.yielders[tasks.yielder_count++] = static_cast<sched::TaskHandle&&>(r.handle);
         }
     }
+    uint32_t yielder_count = tasks.yielder_count;
     uint64_t widened_before = widened_total();
     uint64_t offline_tsc = 0, online_tsc = 0;
 
-    for (uint32_t c = 1; c < n; ++c) {
+    for (uint32_t c = 1; c < n; ++c, ktest::progress()) {
         PinnedYielder* mine = &g.pinned[(c - 1) * kPinnedPerCpu];
         uint64_t t0 = arch::rdtsc();
         HotplugError e = sched::cpu_offline(c);
@@ -396,9 +418,7 @@ KTEST_SCHED(sched_hotplug_offline_online_every_ap_under_load) {
                    g.children_done.load(std::memory_order_acquire) >= kChildren;
         },
         kWaitSeconds);
-    g.stop.store(true, std::memory_order_relaxed);
-    for (uint32_t i = 0; i < spawner_count; ++i) sched::join(spawners[i]);
-    for (uint32_t i = 0; i < yielder_count; ++i) sched::join(yielders[i]);
+    stop_load(&tasks);
     uint32_t spawned = g.children_spawned.load(std::memory_order_relaxed);
     if (spawned > kChildren) spawned = kChildren;
     uint32_t done = g.children_done.load(std::memory_order_acquire);

@@ -7,6 +7,7 @@
 #include "ktest/ktest.h"
 #include "lib/log.h"
 #include "sched/scheduler.h"
+#include "sched/ready_queues.h"
 #include "sched/semaphore.h"
 #include "sched/trace.h"
 
@@ -62,31 +63,51 @@ int find_record(uint32_t cpus, Event event, uint32_t task, uint64_t lo, uint64_t
     return -1;
 }
 
-// Checks one ping-pong task's switch-ins: all on `cpu`, the first after its spawn, every
-// later one after a wake by `waker_cpu` that came after the previous switch-in, and an
-// exit after the last. Returns the number of switch-ins, or -1 after ctx.fail().
+// The reason a switch_to record gives for the task that left (trace.h: the low byte).
+sched::PickReason left_because(const Record& r) { return sched::PickReason(r.arg & 0xff); }
+
+// Checks one ping-pong task's switch-ins: all on `cpu`, the first after its spawn, and an
+// exit after the last. A switch-in that follows a switch-out by blocking needs a wake by
+// `waker_cpu` since the previous switch-in; one that follows a yield or a preemption needs
+// none (the task was requeued, not blocked: on a busy host another task may be queued on
+// the CPU when it yields, or a tick may preempt it). Returns the number of switch-ins, or
+// -1 after ctx.fail(); `requeued` counts the switch-ins that followed a requeue.
 int check_task(ktest::Context& ktest_ctx, uint32_t cpus, const char* what, uint32_t id, uint32_t cpu,
-               uint32_t waker_cpu) {
+               uint32_t waker_cpu, uint32_t& requeued) {
     const auto& ring = g_rings[cpu];
     uint64_t previous = 0;
     int switch_ins = 0;
+    bool current = false, left_blocked = false;
+    requeued = 0;
     for (uint64_t i = 0; i < ring.kept(); ++i) {
         const Record& r = ring.kept_record(i);
-        if (r.event != Event::switch_to || r.task != id || (r.arg & sched::trace::kSwitchToIdle)) continue;
+        if (r.event != Event::switch_to) continue;
+        bool ours = r.task == id && !(r.arg & sched::trace::kSwitchToIdle);
+        if (current && !ours) {
+            // Our task left: the record says why.
+            sched::PickReason why = left_because(r);
+            left_blocked = why != sched::PickReason::yielded && why != sched::PickReason::preempted;
+            current = false;
+            continue;
+        }
+        if (!ours) continue;
+        current = true;
         if (switch_ins == 0) {
             if (find_record(cpus, Event::spawn, id, 0, r.tsc) < 0) {
                 ktest_ctx.fail("%s (id %u): switched in at tsc %llu with no spawn record before", what, id,
                                (unsigned long long)r.tsc);
                 return -1;
             }
-        } else {
+        } else if (left_blocked) {
             int c = find_record(cpus, Event::wake, id, previous, r.tsc);
             if (c != int(waker_cpu)) {
-                ktest_ctx.fail("%s (id %u): switch-in %d at tsc %llu: %s", what, id, switch_ins,
+                ktest_ctx.fail("%s (id %u): switch-in %d at tsc %llu after blocking: %s", what, id, switch_ins,
                                (unsigned long long)r.tsc,
                                c < 0 ? "no wake since its previous switch-in" : "woken by an unexpected cpu");
                 return -1;
             }
+        } else {
+            ++requeued;
         }
         previous = r.tsc;
         ++switch_ins;
@@ -172,12 +193,14 @@ KTEST_SCHED(sched_trace_ping_pong_records_are_ordered) {
         last_was_ping = !idle;
         ++switches;
     }
-    int ping_ins = ok ? check_task(ktest_ctx, cpus, "ping", ping_id, ping_cpu, pong_cpu) : -1;
-    int pong_ins = ping_ins > 0 ? check_task(ktest_ctx, cpus, "pong", pong_id, pong_cpu, ping_cpu) : -1;
+    uint32_t ping_requeued = 0, pong_requeued = 0;
+    int ping_ins = ok ? check_task(ktest_ctx, cpus, "ping", ping_id, ping_cpu, pong_cpu, ping_requeued) : -1;
+    int pong_ins = ping_ins > 0 ? check_task(ktest_ctx, cpus, "pong", pong_id, pong_cpu, ping_cpu, pong_requeued) : -1;
     resume_boot_trace();
     if (pong_ins > 0)
-        klog::print("  trace: ping switched in %d times, pong %d, over %u rounds\n", ping_ins, pong_ins,
-                    kPingPongRounds);
+        klog::print("  trace: ping switched in %d times (%u after a yield or preemption), pong %d (%u), over %u "
+                    "rounds\n",
+                    ping_ins, ping_requeued, pong_ins, pong_requeued, kPingPongRounds);
 }
 
 KTEST_SCHED(sched_trace_ring_wrap_counts_lost_records) {

