@@ -43,6 +43,8 @@ deps-host:   ; @bash test/deps.sh $(DEPS_HOST)
 deps-bench:  ; @bash test/deps.sh $(DEPS_BENCH)
 
 # ---------------------------------------------------------------- kernel
+# In-kernel tests live in src/<subsystem>/tests/; KTESTS=0 leaves them out of the kernel.
+KTESTS ?= 1
 KCXX := g++
 KLD  := ld
 KCXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics \
@@ -51,11 +53,15 @@ KCXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe
              -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
              -O2 -g -Wall -Wextra -Werror -MMD -MP \
              -Isrc -Isrc/core/platform/kernel -Isrc/sched/platform/kernel -DKERNEL=1 \
-             $(if $(SCHED_TRACE),-DSCHED_TRACE=$(SCHED_TRACE))
+             -DKTESTS=$(KTESTS) $(if $(SCHED_TRACE),-DSCHED_TRACE=$(SCHED_TRACE))
+# Test files keep their top-level order, so a file's tests run in definition order
+# (GCC otherwise emits a section's objects last-defined first).
+KTEST_CXXFLAGS := -fno-toplevel-reorder
 KASFLAGS  := -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -g -Wall -Werror -MMD -MP -Isrc -DKERNEL=1
 KLDFLAGS  := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker/kernel.ld
 
-KSRCS := $(shell find src -name '*.cpp' -not -path '*/platform/host/*' | sort)
+KSRCS := $(shell find src -name '*.cpp' -not -path '*/platform/host/*' \
+                 $(if $(filter 0,$(KTESTS)),-not -path '*/tests/*') | sort)
 KASMS := $(shell find asm -name '*.S' | sort)
 KOBJS := $(patsubst %.cpp,$(BUILD)/kobj/%.o,$(KSRCS)) $(patsubst %.S,$(BUILD)/kobj/%.o,$(KASMS))
 
@@ -68,7 +74,7 @@ $(BUILD)/kflags.stamp: FORCE
 	@echo '$(KCXXFLAGS)' | cmp -s - $@ || echo '$(KCXXFLAGS)' > $@
 $(BUILD)/kobj/%.o: %.cpp $(BUILD)/kflags.stamp | deps-kernel-stamp
 	@mkdir -p $(dir $@)
-	$(KCXX) $(KCXXFLAGS) -c $< -o $@
+	$(KCXX) $(KCXXFLAGS) $(if $(findstring /tests/,$<),$(KTEST_CXXFLAGS)) -c $< -o $@
 $(BUILD)/kobj/%.o: %.S | deps-kernel-stamp
 	@mkdir -p $(dir $@)
 	$(KCXX) $(KASFLAGS) -c $< -o $@

@@ -1,7 +1,7 @@
 #pragma once
 // The two fork-join workloads, written once over an executor's join(a, b): a runs inline,
 // b is offered to other workers. Every executor (and the sequential one) runs this same code.
-#include "lib/uts.h"
+#include "workloads/uts.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -17,9 +17,9 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
-#include "sched/bench_sched.h"
+#include "kbench/bench_sched.h"
 #include "sched/scheduler.h"
-#include "sched/trace.h"
+#include "sched/trace/trace.h"
 #include "smp/smp.h"
 
 extern "C" void (*const __init_array_start[])();

@@ -12,8 +12,8 @@
 #include <cstdint>
 
 #include "boot/cmdline.h"
-#include "sched/cpu_mask.h"
-#include "sched/task.h"
+#include "sched/model/cpu_mask.h"
+#include "sched/model/task.h"
 
 namespace sched {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "sched/cpu_mask.h"
+#include "sched/model/cpu_mask.h"
 
 using sched::AtomicCpuMask;
 using sched::CpuMask;

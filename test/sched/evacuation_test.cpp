@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "sched/ready_queues.h"
+#include "sched/queues/ready_queues.h"
 
 using namespace sched;
 

@@ -5,7 +5,7 @@
 #include <deque>
 #include <vector>
 
-#include "sched/ready_queues.h"
+#include "sched/queues/ready_queues.h"
 
 using namespace sched;
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "sched/ready_queues.h"
+#include "sched/queues/ready_queues.h"
 
 using namespace sched;
 

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "sched/task_list.h"
+#include "sched/model/task_list.h"
 
 using sched::Task;
 using sched::TaskList;

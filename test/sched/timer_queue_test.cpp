@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "sched/timer_queue.h"
+#include "sched/model/timer_queue.h"
 
 using sched::TimerNode;
 using sched::TimerQueue;

@@ -3,7 +3,7 @@
 #include <set>
 #include <vector>
 
-#include "sched/victims.h"
+#include "sched/model/victims.h"
 
 using sched::CpuPlace;
 using sched::Rng;

@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "sched/event.h"
-#include "sched/mutex.h"
-#include "sched/semaphore.h"
-#include "sched/wait_queue.h"
+#include "sched/sync/event.h"
+#include "sched/sync/mutex.h"
+#include "sched/sync/semaphore.h"
+#include "sched/sync/wait_queue.h"
 
 namespace {
 thread_local sched::Task* t_self = nullptr;

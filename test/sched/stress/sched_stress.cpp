@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "sched/ready_queues.h"
+#include "sched/queues/ready_queues.h"
 
 namespace sched_stress {
 

@@ -1,0 +1,28 @@
+// The idle task (plan §5): one per CPU, never queued, running with interrupts off except
+// inside the halt. It looks for work locally, then by stealing, then by a bounded spin,
+// and otherwise halts through the §7 protocol (idle.cpp), which cannot lose a wakeup. It is
+// also where a CPU goes offline (§12, hotplug.cpp): it evacuates, parks and comes back here.
+#include "arch/x86_64/cpu.h"
+#include "sched/kernel/kernel_glue.h"
+
+namespace sched {
+
+void idle_task_main(void* prev, void* /*self*/) {
+    finish_switch(static_cast<Task*>(prev));
+    for (;;) {
+        bool found_work;
+        {
+            arch::InterruptGuard irq_off;  // already off; the proof OwnerCpu wants
+            CpuSched& me = this_cpu_sched();
+            OwnerCpu owner(me, irq_off);
+            // §12. acquire: pairs with the release store of the request in cpu_offline().
+            if (me.hotplug.load(std::memory_order_acquire) != HotplugState::running) handle_hotplug(owner);
+            ReadyQueues& queues = *me.shared.ready;
+            found_work = queues.has_work_for(me) || queues.steal_round(owner) || spin_for_work(owner);
+            if (!found_work) idle_halt(owner);
+        }
+        if (found_work) schedule(PickReason::idle);
+    }
+}
+
+} // namespace sched

@@ -1,0 +1,65 @@
+// Internals shared by the kernel-only scheduler files (schedule.cpp, tasks.cpp,
+// idle_task.cpp, start.cpp, tick.cpp, wait_glue.cpp). Not an API.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+struct InterruptFrame;
+
+#include "arch/x86_64/percpu.h"
+#include "boot/cmdline.h"
+#include "sched/model/cpu_sched.h"
+#include "sched/queues/ready_queues.h"
+#include "sched/model/task.h"
+
+namespace sched {
+
+// The state every CPU shares; constructed at boot (no allocation), filled by start().
+SchedShared& shared();
+
+// The ready-queue variant of sched= (backend.cpp, issue 5); start() installs it.
+ReadyQueues& ready_queues_for(boot::Options::Sched kind);
+
+// This CPU's run structures. Only meaningful with interrupts off (or pinned).
+inline CpuSched& this_cpu_sched() { return shared().cpu(arch::this_cpu()->index); }
+
+// Plan §5: switches away from the current task. Interrupts must be off; they are off on
+// return too, possibly on another CPU, and possibly much later. For `preempted` and
+// `yielded` the current task is requeued first; for the others it must already be
+// wherever it waits (or dead).
+void schedule(PickReason reason);
+
+// Plan §5 step 7, on the CPU that just switched away from `last`.
+void finish_switch(Task* last);
+
+// Drops one reference (plan §11); the last one retires the task through the epochs.
+// Interrupts must be off.
+void put_ref(Task* task);
+
+// The one-shot for min(end of the current slice, next sleeper) (tick.cpp, plan §9);
+// interrupts off, a non-idle current task. Lazy: no LAPIC write when what is armed fires
+// early enough and has not passed.
+void arm_timer(CpuSched& me, uint64_t now);
+// Makes every sleeper due at `now` ready (plan §9). Returns how many.
+size_t expire_sleepers(OwnerCpu& owner, uint64_t now);
+// How many sleepers on_tick() has woken on `cpu` (a busy CPU's path; tests read it).
+uint64_t tick_sleeper_wakeups(uint32_t cpu);
+// The tick callback (arch::timer::set_tick_callback), installed by start().
+void on_tick(InterruptFrame& frame);
+
+// On CPU `cpu.index` itself, interrupts off: joins the epoch set and the online mask
+// (start.cpp; at boot and when a parked CPU comes back, §12).
+void join_scheduler(CpuSched& cpu);
+// The idle loop's hotplug step (hotplug.cpp, §12), on the CPU asked to go offline:
+// evacuates, leaves, parks until cpu_online(), rejoins. Interrupts off.
+void handle_hotplug(OwnerCpu& me);
+// Reschedule-IPI work beyond the wakeup itself: preempts a running task when this CPU is
+// asked to go offline (hotplug.cpp). Interrupts off (the IPI handler, after EOI).
+void hotplug_on_kick(CpuSched& me);
+
+// The first code a new task runs (sched_task_bootstrap calls it with prev and the Task).
+[[noreturn]] void task_first_run(void* prev, void* self);
+// The idle task's body (start.cpp builds one per CPU).
+[[noreturn]] void idle_task_main(void* prev, void* self);
+
+} // namespace sched

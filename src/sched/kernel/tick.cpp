@@ -1,0 +1,72 @@
+// The scheduler's tick (plan §9): the LAPIC one-shot ends a task's timeslice and wakes
+// sleepers on a busy CPU. The timer interrupt sends EOI before calling us, so we may
+// switch tasks from here: the interrupted task is switched away on its own stack, and
+// returns through iretq (with its own interrupt flag) whenever some CPU picks it again.
+// interrupt_dispatch and timer_interrupt touch no per-CPU pointer after the callback,
+// which makes that sound.
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/timer.h"
+#include "ktest/ktest.h"
+#include "sched/kernel/kernel_glue.h"
+
+namespace sched {
+namespace {
+
+// Sleepers the tick woke on a busy CPU (tests: that path must work without the idle
+// task). Single writer per CPU, like SchedStats.
+Counter g_tick_sleeper_wakeups[kMaxCpus];
+
+} // namespace
+
+uint64_t tick_sleeper_wakeups(uint32_t cpu) { return g_tick_sleeper_wakeups[cpu].get(); }
+
+void arm_timer(CpuSched& me, uint64_t now) {
+    uint64_t deadline = me.slice_end_tsc;
+    uint64_t next_sleeper = me.sleepers.next_deadline();
+    if (next_sleeper < deadline) deadline = next_sleeper;
+    // Lazy: a LAPIC write only when the armed deadline is later than the one we need, or
+    // already passed. An early tick only costs a re-check in on_tick, and the yield path
+    // (same slice end, no new sleeper) writes nothing.
+    if (me.armed_deadline_tsc > now && me.armed_deadline_tsc <= deadline) return;
+    uint64_t left = deadline > now ? deadline - now : 1;
+    // +1 ns: scale truncation in the timer must not make the tick land before the deadline.
+    arch::timer::oneshot_ns(platform::ns_from_tsc(left) + 1);
+    me.armed_deadline_tsc = deadline;
+}
+
+size_t expire_sleepers(OwnerCpu& owner, uint64_t now) {
+    size_t woken = 0;
+    while (TimerNode* node = owner->sleepers.pop_due(now)) {
+        // A sleeper has no other waker, so the CAS sleeping -> ready always wins.
+        make_ready(owner, task_from_timer(node), TaskState::sleeping, WakeHint::none);
+        ++woken;
+    }
+    return woken;
+}
+
+void on_tick(InterruptFrame&) {
+    CpuSched& me = this_cpu_sched();
+    if (me.index == 0 && ktest::active()) ktest::watchdog_poll();
+    me.armed_deadline_tsc = 0;  // whatever was armed has fired
+    // relaxed: our own CPU's field.
+    Task* current = me.current.load(std::memory_order_relaxed);
+    // The idle task runs its own loop (its halt armed the next sleeper or the backstop)
+    // and expires sleepers itself, after go_online(): placement must run inside a QSBR
+    // section, and a halted CPU's participant is offline (plan §9).
+    if (current == nullptr || current->is_idle_task) return;
+    uint64_t now = platform::now_tsc();
+    {
+        arch::InterruptGuard irq_off;  // already off (interrupt gate): the proof OwnerCpu wants
+        OwnerCpu owner(me, irq_off);
+        g_tick_sleeper_wakeups[me.index].add(expire_sleepers(owner, now));
+    }
+    if (now < me.slice_end_tsc) {
+        arm_timer(me, now);  // a sleeper's deadline, or fired early
+        return;
+    }
+    schedule(PickReason::preempted);
+    // Back in the interrupted task, maybe on another CPU, which armed its own timer when
+    // it dispatched us.
+}
+
+} // namespace sched

@@ -1,0 +1,93 @@
+// The task control block, shared by the kernel glue and the host model.
+//
+// API changes (S-K reads this): additions only so far (widen_warned, for hotplug; run_prev,
+// for the locked ready queues of issue 5). Renames
+// are announced here.
+//
+// A task is in exactly one place at a time: current on one CPU, an owner list
+// (TaskList via run_next), a deque, an inbox (MpscNode base), a timer queue (TimerNode
+// base), a wait queue (wait_next), or nowhere (in transit, dead). See the plan §2.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "core/epoch.h"
+#include "core/inbox.h"
+#include "sched/model/counter.h"
+#include "sched/model/cpu_mask.h"
+#include "sched/model/timer_queue.h"
+
+namespace sched {
+
+enum class Priority : uint8_t { realtime, normal, idle };
+
+enum class TaskState : uint8_t {
+    created,  // spawned, not yet placed
+    ready,    // in a ready structure (or in transit to one)
+    running,  // current on some CPU
+    blocked,  // in a wait queue
+    sleeping, // in a timer queue
+    dead,     // exited; memory waits for the refs and the grace period
+};
+
+using TaskFn = int64_t (*)(void* arg);
+
+// Portable copy of mm::KernelStack: [bottom, top), guard page just below bottom.
+struct StackRange {
+    uint64_t bottom = 0;
+    uint64_t top = 0;
+};
+
+struct TaskCounters {
+    Counter switches_in, preemptions, yields, times_stolen, migrations, run_cycles, wakeups;
+};
+
+struct alignas(64) Task : core::MpscNode, TimerNode {
+    // ---- identity
+    uint64_t id = 0;
+    char name[24] = {};
+    Priority priority = Priority::normal;
+    bool is_idle_task = false;
+
+    // ---- scheduling
+    // Transitions per plan §2. blocked -> ready is a CAS by the waker (make_ready).
+    std::atomic<TaskState> state { TaskState::created };
+    // True from dispatch until the CPU is off this task's stack. A picker spins while it
+    // is set (acquire), finish_switch clears it (release). Linux's p->on_cpu.
+    std::atomic<bool> on_cpu { false };
+    CpuMask affinity_requested = CpuMask::all(); // what spawn asked for
+    CpuMask affinity = CpuMask::all();           // what placement uses (widened, plan §12)
+    bool widened = false;
+    bool widen_warned = false; // kernel glue: this widening's warning is logged (dispatch)
+    uint16_t last_cpu = 0; // CPU it last ran on (placement prefers it for pinned tasks)
+    uint16_t home_cpu = 0; // CPU whose cache its memory returns to (plan §11)
+
+    // ---- links (each owned by the structure the task is in)
+    Task* run_next = nullptr;  // TaskList (owner lists of one CPU), RunList (locked queues)
+    Task* run_prev = nullptr;  // RunList only (the locked variant, issue 5)
+    Task* wait_next = nullptr; // WaitQueue (under its lock)
+
+    // ---- lifetime
+    std::atomic<uint32_t> refs { 1 }; // 1 while alive + 1 per handle
+    int64_t exit_code = 0;
+    core::RetireNode retire_node;
+
+    // ---- execution (kernel glue; the host model ignores these)
+    uint64_t saved_rsp = 0;
+    StackRange stack;
+    TaskFn entry = nullptr;
+    void* arg = nullptr;
+    uint64_t slice_start_tsc = 0;
+    uint64_t wake_tsc = 0;
+
+    // ---- statistics, written by the CPU running the task
+    TaskCounters counters;
+
+    // True when this task may run anywhere: only such normal tasks enter a deque.
+    bool stealable() const { return priority == Priority::normal && affinity.is_all(); }
+};
+
+inline Task* task_from_timer(TimerNode* node) { return static_cast<Task*>(node); }
+inline Task* task_from_inbox(core::MpscNode* node) { return static_cast<Task*>(node); }
+
+} // namespace sched

@@ -1,0 +1,58 @@
+// Owner-only FIFO of tasks linked through Task::run_next: a CPU's pinned, realtime and
+// background lists. Never touched by another CPU (so never stolen from), which is why a
+// plain singly linked list with a tail pointer is enough.
+#pragma once
+#include <cstddef>
+
+#include "sched/model/task.h"
+
+namespace sched {
+
+class TaskList {
+public:
+    TaskList() = default;
+    TaskList(const TaskList&) = delete;
+    TaskList& operator=(const TaskList&) = delete;
+
+    bool empty() const { return m_head == nullptr; }
+    size_t size() const { return m_size; }
+    Task* front() const { return m_head; }
+
+    void push_back(Task* task)
+    {
+        task->run_next = nullptr;
+        if (m_tail)
+            m_tail->run_next = task;
+        else
+            m_head = task;
+        m_tail = task;
+        ++m_size;
+    }
+    void push_front(Task* task)
+    {
+        task->run_next = m_head;
+        m_head = task;
+        if (!m_tail)
+            m_tail = task;
+        ++m_size;
+    }
+    Task* pop_front()
+    {
+        Task* task = m_head;
+        if (!task)
+            return nullptr;
+        m_head = task->run_next;
+        if (!m_head)
+            m_tail = nullptr;
+        task->run_next = nullptr;
+        --m_size;
+        return task;
+    }
+
+private:
+    Task* m_head = nullptr;
+    Task* m_tail = nullptr;
+    size_t m_size = 0;
+};
+
+} // namespace sched

@@ -1,0 +1,222 @@
+// Placement (plan §8): where a task that becomes runnable goes, and who gets woken.
+// Whenever a task goes to a CPU other than the caller's, it goes through that CPU's inbox.
+#include "sched/queues/ready_queues.h"
+#include "sched/trace/trace.h"
+
+namespace sched {
+
+namespace {
+
+// The first CPU of `allowed` in `me`'s victim order (nearest first), or kNoCpu.
+uint32_t nearest_allowed(OwnerCpu& me, const CpuMask& allowed)
+{
+    uint32_t found = kNoCpu;
+    me->victims.for_each(me->rng, [&](uint32_t c) {
+        if (!allowed.contains(c))
+            return false;
+        found = c;
+        return true;
+    });
+    return found;
+}
+
+// Sends `task` to `target`'s inbox and wakes it if it sleeps (targeted wake of §7).
+void send_to(OwnerCpu& me, CpuSched& target, Task* task)
+{
+    ++me->stats.tasks_migrated_out;
+    trace::hook(me.index(), trace::Event::migrate, task, uint16_t(target.index));
+    me.shared().ready->push_remote(target, task);
+    notify_cpu(me, target);
+}
+
+// A realtime task was just queued on `target` (its own lists or its inbox) with no idle
+// CPU free: "realtime runs before normal" must not wait for the end of the running task's
+// slice. Ask `target` to preempt, with a reschedule IPI (a self-IPI when it is us: it
+// lands as soon as interrupts are on again). Not a wakeup IPI (counted as control_ipis):
+// a halted or realtime-running target needs none, since its next pick takes realtime first.
+void request_realtime_preempt(OwnerCpu& me, CpuSched& target)
+{
+    // relaxed: a hint. The Task behind it stays valid: we are inside a QSBR section, and
+    // tasks are freed only after a grace period. A switch on `target` right after this
+    // read drains the inbox before picking, so it finds the realtime task anyway.
+    Task* running = target.current.load(std::memory_order_relaxed);
+    if (!running || running->is_idle_task || running->priority == Priority::realtime)
+        return;
+    // release: pairs with the acquire exchange in the IPI hook; the task itself is
+    // published by the push before this.
+    target.preempt_for_realtime.store(true, std::memory_order_release);
+    ++me->stats.control_ipis;
+    platform::kick(target.index, target.latch);
+}
+
+} // namespace
+
+void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
+{
+    SchedShared& shared = me.shared();
+    ReadyQueues& ready = *shared.ready;
+    // acquire: as in steal_round(). A CPU removed after this load is drained by its own
+    // evacuation, which runs after every placer that read the old mask finished (§12).
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    if (task->widened && !(task->affinity_requested & online).empty()) {
+        // A requested CPU is back: restore the task's own affinity.
+        task->affinity = task->affinity_requested;
+        task->widened = false;
+    }
+    CpuMask allowed = task->affinity & online;
+    if (allowed.empty()) {
+        // §12: widen and warn (the kernel glue logs it), never refuse or lose the task.
+        task->affinity = online;
+        task->widened = true;
+        ++me->stats.affinity_widened;
+        allowed = online;
+    }
+    bool here = allowed.contains(me.index());
+
+    if (task->priority == Priority::normal && task->affinity.is_all()) {
+        // The locked variant (issue 5) chooses by load; the lock-free one says kNoCpu.
+        uint32_t spread = ready.stealable_target(me, allowed, kind, hint);
+        if (spread == me.index()) {
+            ready.push_local(me, task, kind);
+            notify_stealable(me);
+            return;
+        }
+        if (spread != kNoCpu && spread < shared.cpu_count) {
+            send_to(me, shared.cpu(spread), task);
+            return;
+        }
+        if (kind == PushKind::wake && hint != WakeHint::sync) {
+            // Hand-off: a free CPU runs the woken task itself (the "within 2 slices"
+            // requirement), not the oldest item of our deque.
+            if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
+                ++me->stats.tasks_migrated_out;
+                trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
+                ready.push_remote(*idle, task);
+                // The kick is sent after the push (the IPI write is ordered after it).
+                kick_cpu(me, *idle);
+                return;
+            }
+        }
+        // Spawn, sync wake, or nobody idle: our deque, taken next by LIFO, stealable.
+        ready.push_local(me, task, kind);
+        notify_stealable(me);
+        return;
+    }
+
+    if (task->priority == Priority::realtime) {
+        if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
+            ++me->stats.tasks_migrated_out;
+            trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
+            ready.push_remote(*idle, task);
+            kick_cpu(me, *idle);
+            return;
+        }
+    }
+    // Restricted affinity, realtime with nobody idle, or idle class: our own list if we
+    // may run it, else the last CPU it ran on, else the nearest allowed one.
+    if (here) {
+        ready.push_local(me, task, kind);
+        if (task->priority == Priority::realtime)
+            request_realtime_preempt(me, me.cpu());
+        return;
+    }
+    uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
+    if (target == kNoCpu || target >= shared.cpu_count)
+        target = allowed.next(0);
+    send_to(me, shared.cpu(target), task);
+    if (task->priority == Priority::realtime)
+        request_realtime_preempt(me, shared.cpu(target));
+}
+
+void place_remote(OwnerCpu& me, Task* task)
+{
+    SchedShared& shared = me.shared();
+    // acquire: as in place().
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    online.remove(me.index()); // we are leaving, whatever the mask says
+    CpuMask allowed = task->affinity_requested & online;
+    if (allowed.empty()) {
+        task->affinity = online; // §12: widen and warn (the kernel glue logs it)
+        task->widened = true;
+        ++me->stats.affinity_widened;
+        allowed = online;
+    } else if (task->widened) {
+        task->affinity = task->affinity_requested;
+        task->widened = false;
+    }
+    if (allowed.empty())
+        return; // no other CPU at all: the caller must not evacuate the last one
+    // A sleeping task needs no idle CPU: it only joins a timer queue.
+    if (task->state.load(std::memory_order_relaxed) != TaskState::sleeping) { // relaxed: ours until pushed
+        if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
+            ++me->stats.tasks_migrated_out;
+            trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
+            shared.ready->push_remote(*idle, task);
+            kick_cpu(me, *idle);
+            return;
+        }
+    }
+    uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
+    if (target == kNoCpu || target >= shared.cpu_count)
+        target = allowed.next(0);
+    send_to(me, shared.cpu(target), task);
+}
+
+bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint)
+{
+    // acq_rel: acquire sees what the task wrote before blocking; release publishes our
+    // wake-side writes to whoever picks it. Exactly one waker wins the CAS.
+    if (!task->state.compare_exchange_strong(from, TaskState::ready, std::memory_order_acq_rel,
+            std::memory_order_relaxed))
+        return false;
+    // Ours alone until placed; the push publishes it to the picker, and so to the task.
+    task->wake_tsc = platform::now_tsc();
+    trace::hook(me.index(), trace::Event::wake, task, uint16_t(from));
+    place(me, task, PushKind::wake, hint);
+    return true;
+}
+
+uint32_t rotation_target(OwnerCpu& me, const Task* task)
+{
+    if (!task->stealable() || task->widened)
+        return kNoCpu;
+    // Nothing else waits here: the task keeps its CPU (N <= M costs nothing).
+    SchedShared& shared = me.shared();
+    if (!shared.ready->has_waiting_work(me))
+        return kNoCpu;
+    // acquire: as in place(); a CPU that goes offline after this load evacuates its inbox.
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    // The next online CPU after us, cyclically: a fixed ring, so the tasks of an
+    // overloaded CPU move on one per slice and every task passes every CPU in turn.
+    uint32_t next = online.next(me.index() + 1);
+    if (next == kNoCpu || next >= shared.cpu_count)
+        next = online.next(0);
+    if (next == me.index() || next == kNoCpu || next >= shared.cpu_count)
+        return kNoCpu;
+    return next;
+}
+
+void requeue_current(OwnerCpu& me, Task* task, PickReason reason)
+{
+    // release: pairs with the acquire loads of the state by a later picker/waker.
+    task->state.store(TaskState::ready, std::memory_order_release);
+    if (task->widened || !task->affinity.contains(me.index())) {
+        place(me, task, PushKind::requeue, WakeHint::sync);
+        return;
+    }
+    if (reason == PickReason::preempted) {
+        // §4 fairness: a preempted task that would wait behind others here waits on the
+        // next CPU instead. A yield stays local: it asks for round robin, not a move.
+        uint32_t target = rotation_target(me, task);
+        if (target != kNoCpu) {
+            ++me->stats.rotations;
+            send_to(me, me.shared().cpu(target), task);
+            return;
+        }
+    }
+    // Our own task goes back into our own structures; this CPU picks again right after,
+    // so no wake is needed.
+    me.shared().ready->push_local(me, task, PushKind::requeue);
+}
+
+} // namespace sched

@@ -1,0 +1,171 @@
+// The lock-free ready queues: pick policy (plan §4) and stealing (§6).
+#include "sched/queues/ready_queues.h"
+#include "sched/trace/trace.h"
+
+namespace sched {
+
+void LockFreeReadyQueues::push_local(OwnerCpu& me, Task* task, PushKind)
+{
+    if (task->priority == Priority::realtime) {
+        me->realtime.push_back(task);
+    } else if (task->priority == Priority::idle) {
+        me->background.push_back(task);
+    } else if (!task->stealable()) {
+        // A deque cannot skip its middle, so a task that may not run everywhere never
+        // enters one (DESIGN §3).
+        me->pinned.push_back(task);
+    } else if (me->deque.push(task) != core::PushResult::ok) {
+        // The deque could not grow: keep the task runnable here, unstealable, rather
+        // than lose it. It still runs; only load balance suffers.
+        me->pinned.push_back(task);
+    }
+}
+
+void LockFreeReadyQueues::push_remote(CpuSched& target, Task* task)
+{
+    target.inbox.push(task);
+}
+
+void LockFreeReadyQueues::drain_inbox(OwnerCpu& me)
+{
+    for (uint32_t i = 0; i < kInboxDrainMax; ++i) {
+        Task* task = me->inbox.pop();
+        if (!task)
+            return;
+        ++me->stats.tasks_migrated_in;
+        // acquire: pairs with the release store of the state by whoever placed it (a
+        // sleeping task moved by evacuation keeps sleeping here).
+        if (task->state.load(std::memory_order_acquire) == TaskState::sleeping) {
+            me->sleepers.insert(task);
+            continue;
+        }
+        if (!task->affinity.contains(me.index())) {
+            // Its affinity changed (or this CPU is going away) since it was sent here.
+            place(me, task, PushKind::wake, WakeHint::none);
+            continue;
+        }
+        push_local(me, task, PushKind::wake);
+    }
+}
+
+Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason)
+{
+    // §4 (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
+    if (fifo_pick_due(me, reason))
+        return me->deque.take_fifo();
+    return me->deque.take();
+}
+
+Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
+{
+    if (Task* held = me->held_next) {
+        // Picked before, while its last CPU was still on it (see CpuSched::held_next).
+        me->held_next = nullptr;
+        return held;
+    }
+    drain_inbox(me);
+    if (Task* task = me->realtime.pop_front())
+        return task;
+    bool have_pinned = !me->pinned.empty();
+    if (have_pinned && (me->pick_pinned_first || me->deque.size_approx() == 0)) {
+        me->pick_pinned_first = false;
+        return me->pinned.pop_front();
+    }
+    if (Task* task = take_deque(me, reason)) {
+        me->pick_pinned_first = have_pinned;
+        return task;
+    }
+    return me->pinned.pop_front(); // the deque was emptied by thieves meanwhile
+}
+
+Task* LockFreeReadyQueues::pick_local(OwnerCpu& me, PickReason reason)
+{
+    if (Task* task = pick_own(me, reason))
+        return task;
+    if (steal_round(me)) {
+        if (Task* task = pick_own(me, PickReason::idle))
+            return task;
+    }
+    return me->background.pop_front();
+}
+
+bool LockFreeReadyQueues::steal_round(OwnerCpu& me)
+{
+    SchedShared& shared = me.shared();
+    // acquire: pairs with the seq_cst update in cpu_online(): a CPU seen online has its
+    // structures set up. (A stale view is harmless: an offline CPU's deque is drained.)
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    size_t moved = 0;
+    me->victims.for_each(me->rng, [&](uint32_t victim_index) {
+        if (!online.contains(victim_index) || victim_index >= shared.cpu_count)
+            return false;
+        CpuSched& victim = shared.cpu(victim_index);
+        int64_t size = victim.deque.size_approx(); // a hint: skip victims that look empty
+        if (size == 0)
+            return false;
+        ++me->stats.steals_tried;
+        if (size >= int64_t(kBatchThreshold)) {
+            moved = victim.deque.steal_batch(me->deque, kBatchMax);
+        } else {
+            for (int attempt = 0; attempt < 2 && moved == 0; ++attempt) {
+                core::StealResult<Task> r = victim.deque.steal();
+                if (r.status == core::StealStatus::success) {
+                    push_local(me, r.item, PushKind::wake);
+                    moved = 1;
+                } else if (r.status == core::StealStatus::lost_race) {
+                    ++me->stats.steals_lost_race;
+                } else {
+                    break;
+                }
+            }
+        }
+        trace::hook(me.index(), trace::Event::steal, uint32_t(moved), uint16_t(victim_index));
+        if (moved)
+            ++me->stats.steals_succeeded;
+        return moved > 0;
+    });
+    // The batch is now in our deque, which is stealable work published without a wake:
+    // announce it, so an idle CPU helps instead of waiting for the next push.
+    if (moved > 1)
+        notify_stealable(me);
+    return moved > 0;
+}
+
+bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
+{
+    // Called after a full fence (§7): the hint loads of size_approx() are ordered by it
+    // (TSan: by the RMW that synchronized with the publisher).
+    // acquire: as in steal_round().
+    CpuMask online = shared.online.load(std::memory_order_acquire);
+    for (uint32_t c = online.next(0); c != kNoCpu && c < shared.cpu_count; c = online.next(c + 1)) {
+        if (shared.cpu(c).deque.size_approx() > 0)
+            return true;
+    }
+    return false;
+}
+
+bool LockFreeReadyQueues::has_work_for(CpuSched& cpu)
+{
+    if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc())
+        return true;
+    // acquire: pairs with the release store of the request (§12).
+    if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running)
+        return true;
+    return has_stealable_work(cpu.shared);
+}
+
+bool LockFreeReadyQueues::has_local_work(CpuSched& cpu)
+{
+    return cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty()
+        || !cpu.background.empty() || cpu.deque.size_approx() > 0;
+}
+
+bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
+{
+    // Owner-side reads, apart from the inbox hint: an item that lands just after only
+    // waits a slice.
+    CpuSched& cpu = me.cpu();
+    return cpu.deque.size_approx() != 0 || !cpu.inbox.empty_approx() || !cpu.pinned.empty() || !cpu.realtime.empty();
+}
+
+} // namespace sched

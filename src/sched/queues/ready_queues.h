@@ -1,0 +1,228 @@
+// The ready-queue interface (plan §14) and the lock-free implementation (§4, §6), plus
+// the portable entry points of placement (§8) and the idle/wakeup protocol (§7).
+//
+// API changes (S-K reads this): additions only: evacuate() (interface), place_remote(),
+// rotation_target(); for issue 5, stealable_target(), has_local_work(), has_waiting_work()
+// (interface), fifo_pick_due() and LockedReadyQueues. requeue_current() takes the PickReason (fairness rotation, §4).
+// has_stealable_work() takes the SchedShared& (since the first version S-K saw). Renames
+// are announced here.
+//
+// Everything here runs with IF=0 on the calling CPU (hence the OwnerCpu&), inside that
+// CPU's QSBR section (its participant online, between quiescent points).
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "sched/model/cpu_sched.h"
+#include "sched/model/run_list.h"
+#include "sched/model/task.h"
+
+namespace sched {
+
+enum class PushKind : uint8_t {
+    spawn,   // new task
+    wake,    // blocked/sleeping -> ready
+    requeue, // the CPU's own current task after a yield or preemption
+};
+
+enum class PickReason : uint8_t {
+    preempted, // tick: timeslice over
+    yielded,
+    blocked,
+    sleeping,
+    exited,
+    idle, // the idle task found work
+};
+
+enum class WakeHint : uint8_t {
+    none,
+    sync, // the waker is about to block or exit: keep the task local (join, hand-off)
+};
+
+// Hooks for issue 5: the locked variant implements the same interface.
+class ReadyQueues {
+public:
+    // Puts `task` into the caller's own structures (deque, pinned, realtime, background).
+    // No wakeup: that is placement's job. The task must be allowed on this CPU.
+    virtual void push_local(OwnerCpu& me, Task* task, PushKind kind) = 0;
+    // Puts `task` into `target`'s inbox (any CPU may call it). No wakeup.
+    virtual void push_remote(CpuSched& target, Task* task) = 0;
+    // The next task to run on this CPU, or nullptr (run the idle task). §4 steps 1-5,
+    // including one steal round when nothing is local.
+    virtual Task* pick_local(OwnerCpu& me, PickReason reason) = 0;
+    // One pass over the victims; stolen tasks land in the own deque. True if any.
+    virtual bool steal_round(OwnerCpu& me) = 0;
+    // Whether `cpu` has anything it could run: inbox, own lists, due sleepers, a hotplug
+    // request, or any online deque. Called by `cpu`'s owner after the idle fence (§7 step
+    // 3); the loads are ordered by that fence.
+    virtual bool has_work_for(CpuSched& cpu) = 0;
+    // Whether any online CPU's deque looks non-empty (the last-spinner hand-off).
+    virtual bool has_stealable_work(SchedShared& shared) = 0;
+    // Hotplug (§12), on the CPU going away, after it left `online` and every placer that
+    // read the old mask finished: moves every task queued here (deque, owner lists,
+    // inbox, sleepers, which stay sleeping) to online CPUs, each with a targeted wake.
+    // The current task is the caller's (place_remote() it). Returns how many moved.
+    virtual size_t evacuate(OwnerCpu& me) = 0;
+
+    // Issue 5 seams, so placement and the idle loop stay shared between the variants.
+    // Where place() sends a new or woken stealable task (normal, may run anywhere) among
+    // `allowed` (non-empty, online): a CPU index (me.index(): the own queue), or kNoCpu for
+    // the lock-free policy of §8 (the own deque, or a claimed idle CPU for a wakeup).
+    virtual uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) = 0;
+    // Whether `cpu`'s own structures hold anything it could run (no stealing, no timers):
+    // the bounded spin's poll (§6). Loads are hints, ordered by the callers' fences.
+    virtual bool has_local_work(CpuSched& cpu) = 0;
+    // Owner side: whether runnable non-background work waits here besides the current
+    // task (§4 rotation: a preempted task moves on only then).
+    virtual bool has_waiting_work(OwnerCpu& me) = 0;
+
+protected:
+    ~ReadyQueues() = default; // never deleted through the interface (no operator delete in the kernel)
+};
+
+class LockFreeReadyQueues final : public ReadyQueues {
+public:
+    static constexpr uint32_t kInboxDrainMax = 64;
+    static constexpr uint32_t kBatchThreshold = 4; // victim size that earns a batch steal
+    static constexpr uint32_t kBatchMax = 16;
+
+    void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
+    void push_remote(CpuSched& target, Task* task) override;
+    Task* pick_local(OwnerCpu& me, PickReason reason) override;
+    bool steal_round(OwnerCpu& me) override;
+    bool has_work_for(CpuSched& cpu) override;
+    bool has_stealable_work(SchedShared& shared) override;
+    size_t evacuate(OwnerCpu& me) override; // evacuate.cpp
+    uint32_t stealable_target(OwnerCpu&, const CpuMask&, PushKind, WakeHint) override { return kNoCpu; }
+    bool has_local_work(CpuSched& cpu) override;
+    bool has_waiting_work(OwnerCpu& me) override;
+
+    // Moves up to kInboxDrainMax inbox tasks into the owner structures (§4 step 1).
+    void drain_inbox(OwnerCpu& me);
+
+    ~LockFreeReadyQueues() = default;
+
+private:
+    Task* pick_own(OwnerCpu& me, PickReason reason);
+    Task* take_deque(OwnerCpu& me, PickReason reason);
+};
+
+// The locked variant (issue 5, docs/scheduler.md "The locked variant"): the design the
+// lock-free deques replace. One spinlock-protected queue per CPU (realtime, normal and
+// background lists; a normal task of any affinity goes to the normal list) with relaxed
+// counts beside it. push_remote locks the target's queue; a thief locks the busiest CPU
+// with stealable work and takes its oldest task it may run; new and woken stealable tasks
+// go to the least-loaded allowed CPU. The owner's pick follows §4 (LIFO, FIFO after a
+// yield or preemption and once per slice), so only the queueing differs. Locks are never
+// nested: a thief moves a task from the victim's queue to its own in two steps.
+class LockedReadyQueues final : public ReadyQueues {
+public:
+    void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
+    void push_remote(CpuSched& target, Task* task) override;
+    Task* pick_local(OwnerCpu& me, PickReason reason) override;
+    bool steal_round(OwnerCpu& me) override;
+    bool has_work_for(CpuSched& cpu) override;
+    bool has_stealable_work(SchedShared& shared) override;
+    size_t evacuate(OwnerCpu& me) override;
+    uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) override;
+    bool has_local_work(CpuSched& cpu) override;
+    bool has_waiting_work(OwnerCpu& me) override;
+
+    // Runnable tasks queued on `cpu` (a relaxed hint: monitors, tests).
+    uint32_t queued_approx(uint32_t cpu) const;
+    // Queue lock acquisitions so far, all CPUs, and how many found the lock held (a racy
+    // sum: benchmarks read it on a quiet system, before and after a run).
+    struct LockStats {
+        uint64_t taken = 0, contended = 0;
+    };
+    LockStats lock_stats() const;
+
+    ~LockedReadyQueues() = default;
+
+private:
+    struct alignas(64) Queue {
+        platform::QueueLock lock;
+        RunList realtime, normal, background; // under `lock`
+        // Sleeping tasks sent here by an evacuation (§12): the owner files them into its
+        // timer queue at its next pick. Under `lock`, linked through run_next/run_prev.
+        RunList sleepers_in;
+        // Written under `lock`, read without it. relaxed: hints for the load and victim
+        // choices, and the §7 re-check, whose loads the idle fence orders against the
+        // placer's fence (a placer stores before its pair_full_fence()).
+        std::atomic<uint32_t> length { 0 };      // realtime + normal + background
+        std::atomic<uint32_t> stealable { 0 };   // normal tasks with affinity == all
+        std::atomic<uint32_t> background_length { 0 };
+        std::atomic<uint32_t> sleepers_pending { 0 };
+        // Lock acquisitions, and those that found the lock held: written under the lock
+        // (relaxed load + store, single writer at a time), read racily by lock_stats().
+        std::atomic<uint64_t> locks_taken { 0 };
+        std::atomic<uint64_t> locks_contended { 0 };
+    };
+    class Guard; // takes a Queue's lock and counts the acquisition (locked_queues.cpp)
+
+    Queue& queue(uint32_t cpu) { return m_queues[cpu]; }
+    void add_locked(Queue& q, Task* task);
+    Task* take_locked(Queue& q, RunList& list, Task* task);
+    Task* pick_own(OwnerCpu& me, PickReason reason);
+    void file_sleepers(OwnerCpu& me, Queue& q);
+
+    std::array<Queue, kMaxCpus> m_queues;
+};
+
+// §4: whether the owner's next pick from its stealable work is FIFO (the oldest): after a
+// yield or a preemption (round robin), and at least once per timeslice, so a LIFO chain
+// cannot starve the oldest task. Otherwise LIFO (Cilk's work-first order bounds fork-join's
+// live tasks). Restarts the per-slice clock when it says FIFO. Both variants use it.
+inline bool fifo_pick_due(OwnerCpu& me, PickReason reason)
+{
+    uint64_t now = platform::now_tsc();
+    if (reason == PickReason::preempted || reason == PickReason::yielded || now >= me->fifo_due_tsc) {
+        me->fifo_due_tsc = now + me.shared().config.timeslice_tsc;
+        return true;
+    }
+    return false;
+}
+
+// ---- placement (placement.cpp, §8)
+
+// Makes a created/ready task runnable somewhere, choosing the CPU and waking one if
+// needed. `task->state` must already be ready.
+void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint);
+// blocked/sleeping -> ready by CAS, then place(). False if another waker won (or the task
+// was not waiting): exactly one waker places a task.
+bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint);
+// Sends `task` to another online CPU allowed by its affinity (widened if none is), through
+// that CPU's inbox: an idle one if one can be claimed (kicked), else the last CPU it ran
+// on or the nearest (targeted wake). For evacuation; the state is left as it is.
+void place_remote(OwnerCpu& me, Task* task);
+// §5 step 2: the CPU's own current task after a yield or preemption (state -> ready).
+// A preempted task that would wait behind other local work moves on instead (§4
+// fairness, rotation_target()), through the next CPU's inbox with a targeted wake.
+void requeue_current(OwnerCpu& me, Task* task, PickReason reason);
+// §4 fairness: where a task preempted at the end of its slice should wait. The next
+// online CPU after this one when the task may run anywhere and other runnable work waits
+// here; kNoCpu (stay) otherwise.
+uint32_t rotation_target(OwnerCpu& me, const Task* task);
+
+// ---- idle and wakeup protocol (idle.cpp, §7)
+
+// Waker side, after pushing to the own deque: wake one idle CPU (or none, if some CPU is
+// spinning). At most one kick.
+void notify_stealable(OwnerCpu& me);
+// Waker side, after pushing into `target`'s inbox: kick it if it is halted and we claim it.
+void notify_cpu(OwnerCpu& me, CpuSched& target);
+// Claims one halted CPU allowed by `allowed` (victim order from `me`), clearing its bit.
+// The caller must hand it work and kick it. nullptr when none.
+CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed);
+// Bounded spin for work (§6). True if work was found (local or stolen).
+bool spin_for_work(OwnerCpu& me);
+// §7 idle side: publish, fence, re-check, halt. Returns after a wakeup, or at once if the
+// re-check found work. Takes the participant offline across the halt.
+void idle_halt(OwnerCpu& me);
+
+// The kick itself, counted (ipis_sent).
+void kick_cpu(OwnerCpu& me, CpuSched& target);
+
+} // namespace sched
