@@ -93,7 +93,7 @@ TEST(Deque, growth_from_capacity_two_keeps_every_item_in_order)
         EXPECT_EQ(deque.take(), nullptr);
     }
     // Nine buffers were replaced (2 -> 1024); all went through the epoch domain.
-    EXPECT_TRUE(me.barrier(100));
+    EXPECT_EQ(me.barrier(100), core::BarrierStatus::completed);
     for (int i = 0; i < 4; ++i)
         me.try_reclaim();
     core::EpochStats st = domain.stats();
