@@ -47,17 +47,25 @@ class WorkStealingDeque {
 public:
     static constexpr int64_t kMinCapacity = 2;
     static constexpr int64_t kMaxCapacity = int64_t(1) << 40;
+    // Valid range of `first_index`. Indices only grow, by one per push, and take() computes
+    // bottom - 1: starting in [-2^62, 2^62] keeps bottom - 1 far above INT64_MIN and leaves
+    // at least 2^62 pushes (a century at 10^9 a second) before bottom could pass INT64_MAX.
+    static constexpr int64_t kMinFirstIndex = -(int64_t(1) << 62);
+    static constexpr int64_t kMaxFirstIndex = int64_t(1) << 62;
 
     // `initial_capacity` is rounded up to a power of two in [kMinCapacity, kMaxCapacity].
     // `first_index` is a test seam: indices start there (e.g. just below 2^32 to check
-    // nothing truncates them). If the first buffer cannot be allocated, the deque starts
-    // empty-handed and the first push() retries the allocation.
+    // nothing truncates them); outside [kMinFirstIndex, kMaxFirstIndex] it is a contract
+    // violation. If the first buffer cannot be allocated, the deque starts empty-handed and
+    // the first push() retries the allocation.
     WorkStealingDeque(EpochDomain& domain, size_t initial_capacity = 64, int64_t first_index = 0)
         : m_domain(domain)
         , m_initial_capacity(round_capacity(initial_capacity))
         , m_top(first_index)
         , m_bottom(first_index)
     {
+        if (first_index < kMinFirstIndex || first_index > kMaxFirstIndex)
+            platform::contract_violation("WorkStealingDeque: first_index outside [kMinFirstIndex, kMaxFirstIndex]");
         // relaxed: no other thread can know this deque yet.
         m_buffer.store(Buffer::create(m_initial_capacity), std::memory_order_relaxed);
     }
@@ -153,22 +161,24 @@ public:
     }
 
     // Makes room so that the next `count` pushes cannot fail (thieves only free room).
-    // Returns how many pushes are guaranteed, which is less than `count` only when growing
-    // failed.
-    size_t reserve(size_t count)
+    // Returns how many pushes are guaranteed: `count`, or, when growing failed or no
+    // buffer (at most kMaxCapacity) could hold `count` more, the room there is now.
+    [[nodiscard]] size_t reserve(size_t count)
     {
         int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: owner's own field
         int64_t t = m_top.load(std::memory_order_acquire);    // acquire: as in push()
-        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+        // 0 <= used <= capacity <= kMaxCapacity: top never passes bottom at rest, and push
+        // keeps b - top within the buffer. So every comparison below is in range; `count`
+        // itself is compared unsigned, never converted to int64_t (2^63 and up would go
+        // negative and look satisfied).
         int64_t used = b - t;
-        int64_t wanted = int64_t(count);
         int64_t room = buffer ? buffer->capacity - used : 0;
-        if (room >= wanted)
+        if (count <= uint64_t(room))
             return count;
-        Buffer* bigger = grow(buffer, t, b, used + wanted);
-        if (bigger)
+        if (count <= uint64_t(kMaxCapacity - used) && grow(buffer, t, b, used + int64_t(count)))
             return count;
-        return room > 0 ? size_t(room) : 0;
+        return size_t(room);
     }
 
     // Current buffer capacity (0 before the first successful allocation). Owner only.

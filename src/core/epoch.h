@@ -38,6 +38,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "core_platform.h"
 #include "core/ordering.h"
@@ -50,6 +51,21 @@ struct RetireNode {
     RetireNode* next = nullptr;
     uint64_t epoch = 0;
     void (*free_fn)(RetireNode*) = nullptr;
+};
+
+// Outcome of EpochParticipant::try_register().
+enum class RegisterStatus {
+    ok,
+    id_out_of_range, // id >= the domain's capacity()
+    id_taken,        // another participant holds this id
+};
+
+// Outcome of EpochParticipant::barrier().
+enum class BarrierStatus {
+    completed,  // everything the participant retired before the call has been freed
+    timed_out,  // max_rounds rounds passed with some of it still waiting: another participant
+                // is online and not calling quiescent(), or inside a long section
+    in_section, // refused at once: the caller is inside its own section (it would wait for itself)
 };
 
 struct EpochStats {
@@ -110,7 +126,7 @@ public:
         // state 0 or belong to a participant whose registration we missed. Its registration
         // is sequenced before its first pin's fence, so missing it puts our fence first in
         // S ([atomics.order]/4.4) exactly like missing its state store: its pin's re-check
-        // sees g or later. Partner: the seq_cst CAS in EpochParticipant's constructor.
+        // sees g or later. Partner: the seq_cst CAS-max in claim().
         uint32_t end = load_after_full_fence(m_scan_end, std::memory_order_relaxed);
         for (uint32_t i = 0; i < end; ++i) {
             // acquire: pairs with the release stores in pin()/unpin(), so everything a
@@ -194,6 +210,27 @@ public:
 private:
     friend class EpochParticipant;
 
+    // Claims id `id` for a new participant and makes the scanners cover it.
+    RegisterStatus claim(uint32_t id)
+    {
+        if (id >= m_limit)
+            return RegisterStatus::id_out_of_range;
+        bool expected = false;
+        // acquire: pairs with the release store of `claimed = false` in the previous
+        // owner's destructor, so its final state (0) and counters are visible to us.
+        if (!m_slots[id].claimed.compare_exchange_strong(expected, true, std::memory_order_acquire,
+                std::memory_order_relaxed))
+            return RegisterStatus::id_taken;
+        // seq_cst CAS-max: partner of the load of m_scan_end in try_advance(); it happens
+        // before the participant's first pin, which is what the argument there needs
+        // (seq_cst so the same holds under TSan through S).
+        uint32_t end = m_scan_end.load(std::memory_order_relaxed); // relaxed: the CAS re-reads
+        while (end < id + 1
+            && !m_scan_end.compare_exchange_weak(end, id + 1, std::memory_order_seq_cst,
+                std::memory_order_relaxed)) { }
+        return RegisterStatus::ok;
+    }
+
     // The stamp for garbage unlinked by the caller just before: full fence, then G. The
     // fence pairs with the fence in pin() (a reader that still saw the object pinned
     // before this fence, so it announced an epoch <= the value read here).
@@ -232,40 +269,62 @@ private:
     std::atomic<uint64_t> m_shared_freed { 0 };
 };
 
-// One per CPU/thread, used only by its owner (not copyable, not movable).
+// One per CPU/thread, used only by its owner (not copyable, not movable). Every
+// EpochParticipant object is registered: there is no detached state that would protect
+// nothing, so enter()/pin() need no "am I registered" test.
 class EpochParticipant {
 public:
-    // Registers id `id`. Check registered(): an id out of range or already taken leaves
-    // the participant detached (all calls are harmless no-ops, retire() hands the object
-    // to the domain's shared list instead).
+    // Proof that an id was claimed for a new participant; only EpochParticipant can make
+    // one, so the constructor that takes it cannot be used to skip the claim.
+    class ClaimedId {
+        friend class EpochParticipant;
+        ClaimedId(EpochDomain& domain, uint32_t id)
+            : domain(domain)
+            , id(id)
+        {
+        }
+        EpochDomain& domain;
+        uint32_t id;
+    };
+
+    // barrier()'s default bound. A grace period normally takes a handful of rounds; 2^20
+    // is about 1 s on an idle host (a round past the first 256 is a sched_yield; longer
+    // when the CPU is shared) and less in the kernel (a round is a scan and a pause).
+    static constexpr uint64_t kDefaultBarrierRounds = uint64_t(1) << 20;
+
+    // Registers id `id`, which the caller owns (a CPU's index, a worker's number). An id
+    // out of range or already taken is a contract violation; use try_register() when the
+    // id may legitimately be unavailable.
     EpochParticipant(EpochDomain& domain, uint32_t id)
-        : m_domain(domain)
-        , m_id(id)
+        : EpochParticipant(claim_or_violate(domain, id))
     {
-        if (id >= domain.m_limit)
-            return;
-        bool expected = false;
-        // acquire: pairs with the release store of `claimed = false` in the previous
-        // owner's destructor, so its final state (0) and counters are visible to us.
-        if (!domain.m_slots[id].claimed.compare_exchange_strong(expected, true, std::memory_order_acquire,
-                std::memory_order_relaxed))
-            return;
-        m_slot = &domain.m_slots[id];
-        // seq_cst CAS-max: partner of the load of m_scan_end in try_advance(); it happens
-        // before our first pin, which is what the argument there needs (seq_cst so the same
-        // holds under TSan through S).
-        uint32_t end = domain.m_scan_end.load(std::memory_order_relaxed); // relaxed: the CAS re-reads
-        while (end < id + 1
-            && !domain.m_scan_end.compare_exchange_weak(end, id + 1, std::memory_order_seq_cst,
-                std::memory_order_relaxed)) { }
+    }
+    // Only reachable with a ClaimedId, i.e. from the constructor above and from
+    // try_register() (through std::optional::emplace, which needs it public).
+    explicit EpochParticipant(ClaimedId claimed)
+        : m_domain(claimed.domain)
+        , m_slot(&claimed.domain.m_slots[claimed.id])
+        , m_id(claimed.id)
+    {
+    }
+
+    // Registers id `id` into `into`, which must be empty (else a contract violation).
+    // Constructs the participant only on RegisterStatus::ok; otherwise `into` stays empty.
+    [[nodiscard]] static RegisterStatus try_register(std::optional<EpochParticipant>& into, EpochDomain& domain,
+        uint32_t id)
+    {
+        if (into)
+            platform::contract_violation("EpochParticipant::try_register: the optional already holds a participant");
+        RegisterStatus status = domain.claim(id);
+        if (status == RegisterStatus::ok)
+            into.emplace(ClaimedId(domain, id));
+        return status;
     }
 
     // Leaves the domain: unpins, and hands garbage still waiting to the domain's shared
     // list (freed later by the other participants or by ~EpochDomain).
     ~EpochParticipant()
     {
-        if (!m_slot)
-            return;
         unpin();
         if (m_head) {
             // Counted as retired in our slot, counted as freed by the shared list later.
@@ -279,7 +338,6 @@ public:
     EpochParticipant(const EpochParticipant&) = delete;
     EpochParticipant& operator=(const EpochParticipant&) = delete;
 
-    bool registered() const { return m_slot != nullptr; }
     uint32_t id() const { return m_id; }
     EpochDomain& domain() const { return m_domain; }
     bool online() const { return (m_depth & kOnlineRef) != 0; }
@@ -341,10 +399,6 @@ public:
     // has already unlinked the object. Never allocates, never frees synchronously.
     void retire(RetireNode* node, void (*free_fn)(RetireNode*))
     {
-        if (!m_slot) {
-            m_domain.retire(node, free_fn);
-            return;
-        }
         node->free_fn = free_fn;
         node->epoch = m_domain.stamp();
         node->next = nullptr;
@@ -364,8 +418,6 @@ public:
     // is over, and the domain's shared garbage. Returns the number of objects freed.
     size_t try_reclaim()
     {
-        if (!m_slot)
-            return 0;
         m_domain.try_advance();
         uint64_t g = m_domain.epoch();
         size_t freed = 0;
@@ -385,17 +437,18 @@ public:
     }
 
     // Waits until everything this participant retired before the call has been freed
-    // (not other participants' garbage). Offline participants do not hold it up; an
-    // online one that never calls quiescent() or a stalled section does. Returns false
-    // without waiting when called inside a section (it would wait for itself) or after
-    // `max_rounds` unsuccessful rounds.
-    bool barrier(uint64_t max_rounds = UINT64_MAX)
+    // (not other participants' garbage, not the shared list). Offline participants do not
+    // hold it up; an online one that never calls quiescent() or a stalled section does,
+    // hence the bound: after `max_rounds` unsuccessful rounds it gives up with timed_out
+    // (pass UINT64_MAX to wait as long as it takes). in_section without waiting when
+    // called inside a section.
+    [[nodiscard]] BarrierStatus barrier(uint64_t max_rounds = kDefaultBarrierRounds)
     {
         if (in_section())
-            return false;
+            return BarrierStatus::in_section;
         for (uint64_t round = 0; m_pending > 0; ++round) {
             if (round >= max_rounds)
-                return false;
+                return BarrierStatus::timed_out;
             uint64_t before = m_domain.epoch();
             quiescent();
             try_reclaim();
@@ -413,16 +466,14 @@ public:
             else
                 platform::yield();
         }
-        return true;
+        return BarrierStatus::completed;
     }
 
     EpochStats stats() const
     {
         EpochStats st;
-        if (m_slot) {
-            st.retired = m_slot->retired.load(std::memory_order_relaxed); // relaxed: statistic
-            st.freed = m_slot->freed.load(std::memory_order_relaxed);
-        }
+        st.retired = m_slot->retired.load(std::memory_order_relaxed); // relaxed: statistic
+        st.freed = m_slot->freed.load(std::memory_order_relaxed);
         st.pending = m_pending;
         st.epoch_advances = m_domain.m_advances.load(std::memory_order_relaxed);
         return st;
@@ -430,10 +481,18 @@ public:
     uint64_t pending() const { return m_pending; }
 
 private:
+    static ClaimedId claim_or_violate(EpochDomain& domain, uint32_t id)
+    {
+        RegisterStatus status = domain.claim(id);
+        if (status == RegisterStatus::id_out_of_range)
+            platform::contract_violation("EpochParticipant: id out of the domain's range (try_register reports it)");
+        if (status == RegisterStatus::id_taken)
+            platform::contract_violation("EpochParticipant: id already taken (try_register reports it)");
+        return ClaimedId(domain, id);
+    }
+
     void pin()
     {
-        if (!m_slot)
-            return;
         // acquire: pairs with the CAS that wrote g (see EpochDomain::epoch()).
         uint64_t g = m_domain.m_global.load(std::memory_order_acquire);
         for (;;) {
@@ -453,8 +512,6 @@ private:
     }
     void unpin()
     {
-        if (!m_slot)
-            return;
         // m_announced is left stale on purpose: quiescent() reads it only while online and
         // outside sections, i.e. only while pinned, and every pin() rewrites it first.
         // release: our reads inside the section happen-before the scanner's acquire load
@@ -463,14 +520,14 @@ private:
     }
     void add_freed(uint64_t n)
     {
-        if (n == 0 || !m_slot)
+        if (n == 0)
             return;
         // relaxed: single-writer statistic.
         m_slot->freed.store(m_slot->freed.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
 
     EpochDomain& m_domain;
-    EpochDomain::Slot* m_slot = nullptr;
+    EpochDomain::Slot* m_slot; // ours, claimed: never null
     // Pin references, owner-only: kSectionRef per open section plus kOnlineRef while
     // online. The participant is pinned exactly while this is non-zero, so enter()/exit()
     // and quiescent() test one word (the QSBR read path is a load, an add and a store).

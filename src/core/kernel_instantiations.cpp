@@ -24,6 +24,8 @@ namespace core::kernel_check {
 [[gnu::used]] static void compile_epoch_api(EpochDomain& domain, RetireNode* node)
 {
     EpochParticipant participant(domain, 0);
+    std::optional<EpochParticipant> probed;
+    (void)EpochParticipant::try_register(probed, domain, 1);
     {
         EpochGuard guard(participant);
     }
@@ -32,7 +34,7 @@ namespace core::kernel_check {
     participant.go_offline();
     participant.retire(node, [](RetireNode*) {});
     participant.try_reclaim();
-    participant.barrier(1);
+    (void)participant.barrier(1);
     (void)participant.stats();
     (void)domain.stats();
 }

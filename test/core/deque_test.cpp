@@ -1,8 +1,9 @@
 // Single-threaded properties of WorkStealingDeque: order, empty edges, growth, allocation
-// failure, indices past 2^32, steal_batch sizing.
+// failure, reserve's promise, the first_index range, indices past 2^32, steal_batch sizing.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/deque.h"
@@ -93,7 +94,7 @@ TEST(Deque, growth_from_capacity_two_keeps_every_item_in_order)
         EXPECT_EQ(deque.take(), nullptr);
     }
     // Nine buffers were replaced (2 -> 1024); all went through the epoch domain.
-    EXPECT_TRUE(me.barrier(100));
+    EXPECT_EQ(me.barrier(100), core::BarrierStatus::completed);
     for (int i = 0; i < 4; ++i)
         me.try_reclaim();
     core::EpochStats st = domain.stats();
@@ -161,6 +162,84 @@ TEST(Deque, indices_carried_past_2_pow_32_keep_order_and_emptiness)
             ASSERT_EQ(deque.steal().item, &tasks[i]); // top crosses 2^32 here
         for (int i = 63; i >= 32; --i)
             ASSERT_EQ(deque.take(), &tasks[i]);
+        EXPECT_EQ(deque.take(), nullptr);
+        EXPECT_EQ(deque.size_approx(), 0);
+    }
+}
+
+// Pushes `n` items with every allocation failing: proves the room a reserve() promised is
+// really there, without growing.
+void expect_room_without_allocating(Deque& deque, size_t n, std::vector<Task>& tasks)
+{
+    ASSERT_LE(n, tasks.size());
+    core::platform::testing::fail_next_allocations(std::numeric_limits<int64_t>::max());
+    for (size_t i = 0; i < n; ++i)
+        EXPECT_EQ(deque.push(&tasks[i]), core::PushResult::ok) << "push " << i << " of " << n << " promised";
+    core::platform::testing::fail_next_allocations(0);
+}
+
+TEST(Deque, reserve_of_2_pow_63_or_more_promises_only_the_room_there_is)
+{
+    core::EpochDomain domain;
+    Deque deque(domain, 2);
+    const size_t huge[] = { size_t(1) << 63, (size_t(1) << 63) + 1, SIZE_MAX };
+    for (size_t count : huge)
+        EXPECT_EQ(deque.reserve(count), 2u) << "reserve(" << count << ") on an empty capacity-2 deque";
+    Task first;
+    ASSERT_EQ(deque.push(&first), core::PushResult::ok);
+    for (size_t count : huge)
+        EXPECT_EQ(deque.reserve(count), 1u) << "reserve(" << count << ") with one slot left";
+    EXPECT_EQ(deque.capacity(), 2) << "no growth can satisfy such a count, so none is attempted";
+    auto tasks = make_tasks(1);
+    expect_room_without_allocating(deque, 1, tasks);
+}
+
+TEST(Deque, reserve_past_the_largest_capacity_promises_only_the_room_and_a_growable_count_all_of_it)
+{
+    core::EpochDomain domain;
+    Deque deque(domain, 2);
+    Task first;
+    ASSERT_EQ(deque.push(&first), core::PushResult::ok);
+    // One item used: kMaxCapacity - 1 more would fit in the largest buffer, one more would not.
+    EXPECT_EQ(deque.reserve(size_t(Deque::kMaxCapacity)), 1u);
+    EXPECT_EQ(deque.capacity(), 2);
+    EXPECT_EQ(deque.reserve(0), 0u);
+    EXPECT_EQ(deque.reserve(1), 1u);
+    EXPECT_EQ(deque.reserve(5), 5u);
+    EXPECT_EQ(deque.capacity(), 8);
+    auto tasks = make_tasks(5);
+    expect_room_without_allocating(deque, 5, tasks);
+}
+
+// INT64_MIN used to be accepted: the first take() computed INT64_MIN - 1 (signed overflow;
+// in practice bottom wrapped to INT64_MAX, size_approx() said -1 and steal() "succeeded"
+// with a null item).
+TEST(DequeDeathTest, a_first_index_outside_the_documented_range_is_a_contract_violation)
+{
+    core::EpochDomain domain;
+    const char* message = "contract violated: WorkStealingDeque: first_index outside";
+    EXPECT_DEATH({ Deque deque(domain, 2, std::numeric_limits<int64_t>::min()); }, message);
+    EXPECT_DEATH({ Deque deque(domain, 2, Deque::kMinFirstIndex - 1); }, message);
+    EXPECT_DEATH({ Deque deque(domain, 2, Deque::kMaxFirstIndex + 1); }, message);
+    EXPECT_DEATH({ Deque deque(domain, 2, std::numeric_limits<int64_t>::max()); }, message);
+}
+
+TEST(Deque, deques_starting_at_either_end_of_the_first_index_range_keep_order_and_emptiness)
+{
+    core::EpochDomain domain;
+    for (int64_t start : { Deque::kMinFirstIndex, Deque::kMaxFirstIndex }) {
+        Deque deque(domain, 2, start);
+        EXPECT_EQ(deque.take(), nullptr);
+        EXPECT_EQ(deque.size_approx(), 0);
+        EXPECT_EQ(deque.steal().status, core::StealStatus::empty);
+        auto tasks = make_tasks(5);
+        for (auto& t : tasks)
+            ASSERT_EQ(deque.push(&t), core::PushResult::ok);
+        EXPECT_EQ(deque.size_approx(), 5);
+        EXPECT_EQ(deque.steal().item, &tasks[0]);
+        EXPECT_EQ(deque.take_fifo(), &tasks[1]);
+        for (int i = 4; i >= 2; --i)
+            EXPECT_EQ(deque.take(), &tasks[i]);
         EXPECT_EQ(deque.take(), nullptr);
         EXPECT_EQ(deque.size_approx(), 0);
     }

@@ -1,9 +1,11 @@
 // Direct properties of EpochDomain / EpochParticipant: the two-epoch grace rule, stalled and
-// offline participants, barrier, registration, hand-over of garbage on leave.
+// offline participants, barrier and its bound, registration and its contract, hand-over of
+// garbage on leave.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -62,9 +64,9 @@ TEST(Epoch, a_stalled_section_lets_garbage_grow_frees_nothing_early_and_drains_a
     EXPECT_EQ(count_freed(garbage), 0u) << "freed while a section that may hold it was open";
     EXPECT_LE(domain.epoch(), pinned_at + 1) << "epoch ran past a pinned participant";
     EXPECT_EQ(writer.stats().pending, 500u);
-    EXPECT_FALSE(writer.barrier(200)) << "barrier must not complete while the section is open";
+    EXPECT_EQ(writer.barrier(200), core::BarrierStatus::timed_out) << "must not complete while the section is open";
     stalled.exit();
-    EXPECT_TRUE(writer.barrier());
+    EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
     EXPECT_EQ(count_freed(garbage), 500u);
     EXPECT_EQ(writer.stats().pending, 0u);
 }
@@ -77,7 +79,7 @@ TEST(Epoch, an_online_participant_blocks_until_quiescent_and_an_offline_one_neve
     cpu.go_online();
     Garbage a;
     writer.retire(&a.node, &Garbage::free_fn);
-    EXPECT_FALSE(writer.barrier(100)) << "online and silent must hold the grace period";
+    EXPECT_EQ(writer.barrier(100), core::BarrierStatus::timed_out) << "online and silent must hold the grace period";
     EXPECT_FALSE(a.freed);
     // Sections while online are free (no shared write) and still protect.
     cpu.enter();
@@ -91,7 +93,7 @@ TEST(Epoch, an_online_participant_blocks_until_quiescent_and_an_offline_one_neve
     Garbage b;
     writer.retire(&b.node, &Garbage::free_fn);
     cpu.go_offline(); // e.g. a CPU about to halt
-    EXPECT_TRUE(writer.barrier(100)) << "an offline participant must not block reclamation";
+    EXPECT_EQ(writer.barrier(100), core::BarrierStatus::completed) << "an offline participant must not block reclamation";
     EXPECT_TRUE(b.freed);
 }
 
@@ -106,11 +108,11 @@ TEST(Epoch, go_offline_inside_a_section_takes_effect_at_the_outermost_exit)
     reader.go_offline();
     Garbage g;
     writer.retire(&g.node, &Garbage::free_fn);
-    EXPECT_FALSE(writer.barrier(100));
+    EXPECT_EQ(writer.barrier(100), core::BarrierStatus::timed_out);
     reader.exit();
-    EXPECT_FALSE(writer.barrier(100)) << "still inside the outer section";
+    EXPECT_EQ(writer.barrier(100), core::BarrierStatus::timed_out) << "still inside the outer section";
     reader.exit();
-    EXPECT_TRUE(writer.barrier(100));
+    EXPECT_EQ(writer.barrier(100), core::BarrierStatus::completed);
     EXPECT_TRUE(g.freed);
 }
 
@@ -121,9 +123,9 @@ TEST(Epoch, barrier_inside_own_section_refuses_instead_of_deadlocking)
     Garbage g;
     me.retire(&g.node, &Garbage::free_fn);
     me.enter();
-    EXPECT_FALSE(me.barrier());
+    EXPECT_EQ(me.barrier(), core::BarrierStatus::in_section);
     me.exit();
-    EXPECT_TRUE(me.barrier());
+    EXPECT_EQ(me.barrier(), core::BarrierStatus::completed);
     EXPECT_TRUE(g.freed);
 }
 
@@ -140,28 +142,63 @@ TEST(Epoch, unbalanced_exit_is_ignored)
     EXPECT_FALSE(me.in_section());
 }
 
-TEST(Epoch, ids_out_of_range_or_taken_are_refused_and_freed_ids_are_reusable)
+TEST(Epoch, try_register_refuses_ids_out_of_range_or_taken_and_freed_ids_are_reusable)
 {
     core::EpochDomain domain(2);
     core::EpochParticipant a(domain, 0);
-    EXPECT_TRUE(a.registered());
-    core::EpochParticipant b(domain, 2);
-    EXPECT_FALSE(b.registered());
+    std::optional<core::EpochParticipant> b;
+    EXPECT_EQ(core::EpochParticipant::try_register(b, domain, 2), core::RegisterStatus::id_out_of_range);
+    EXPECT_FALSE(b.has_value()) << "a refused registration must leave no participant to use";
     {
-        core::EpochParticipant c(domain, 1);
-        EXPECT_TRUE(c.registered());
-        core::EpochParticipant clash(domain, 1);
-        EXPECT_FALSE(clash.registered());
+        std::optional<core::EpochParticipant> c;
+        ASSERT_EQ(core::EpochParticipant::try_register(c, domain, 1), core::RegisterStatus::ok);
+        EXPECT_EQ(c->id(), 1u);
+        std::optional<core::EpochParticipant> clash;
+        EXPECT_EQ(core::EpochParticipant::try_register(clash, domain, 1), core::RegisterStatus::id_taken);
+        EXPECT_FALSE(clash.has_value());
     }
-    core::EpochParticipant d(domain, 1);
-    EXPECT_TRUE(d.registered());
-    // A detached participant is harmless: sections do nothing, retire goes to the domain.
-    b.enter();
+    core::EpochParticipant d(domain, 1); // released by c's destructor
+    EXPECT_EQ(d.id(), 1u);
+}
+
+// A participant whose registration failed used to exist, detached: its sections pinned
+// nothing, its retires went to the shared list, and its barrier() reported success at once
+// with that garbage still unfreed. Now such a participant cannot be made.
+TEST(EpochDeathTest, constructing_a_participant_with_a_taken_id_is_a_contract_violation)
+{
+    core::EpochDomain domain(2);
+    core::EpochParticipant first(domain, 1);
+    EXPECT_DEATH({ core::EpochParticipant clash(domain, 1); }, "contract violated: EpochParticipant: id already taken");
+}
+
+TEST(EpochDeathTest, constructing_a_participant_with_an_id_out_of_range_is_a_contract_violation)
+{
+    core::EpochDomain domain(2);
+    EXPECT_DEATH({ core::EpochParticipant outside(domain, 2); }, "contract violated: EpochParticipant: id out of");
+}
+
+TEST(EpochDeathTest, try_register_into_an_optional_that_holds_a_participant_is_a_contract_violation)
+{
+    core::EpochDomain domain(2);
+    std::optional<core::EpochParticipant> me;
+    ASSERT_EQ(core::EpochParticipant::try_register(me, domain, 0), core::RegisterStatus::ok);
+    EXPECT_DEATH((void)core::EpochParticipant::try_register(me, domain, 1), "already holds a participant");
+}
+
+TEST(Epoch, barrier_gives_up_by_default_when_an_online_participant_never_reaches_a_quiescent_point)
+{
+    core::EpochDomain domain(2);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant stalled(domain, 1);
+    stalled.go_online();
     Garbage g;
-    b.retire(&g.node, &Garbage::free_fn);
-    b.exit();
-    for (int i = 0; i < 4; ++i)
-        a.try_reclaim();
+    writer.retire(&g.node, &Garbage::free_fn);
+    EXPECT_EQ(writer.barrier(), core::BarrierStatus::timed_out);
+    EXPECT_FALSE(g.freed);
+    EXPECT_EQ(writer.pending(), 1u) << "a timed-out barrier keeps the garbage queued";
+    stalled.quiescent();
+    stalled.go_offline();
+    EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
     EXPECT_TRUE(g.freed);
 }
 
@@ -212,7 +249,7 @@ TEST(Epoch, a_free_fn_may_retire_again_without_losing_the_list)
     s_me = &me;
     Again a;
     me.retire(&a.node, &Again::fn);
-    EXPECT_TRUE(me.barrier());
+    EXPECT_EQ(me.barrier(), core::BarrierStatus::completed);
     EXPECT_EQ(a.rounds, 3);
     EXPECT_EQ(s_calls, 3);
     EXPECT_EQ(me.pending(), 0u);
@@ -248,7 +285,7 @@ TEST(Epoch, concurrent_sections_and_retires_balance_retired_and_freed)
         stop.store(true, std::memory_order_relaxed);
         for (auto& t : readers)
             t.join();
-        EXPECT_TRUE(writer.barrier());
+        EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
     }
     EXPECT_EQ(count_freed(garbage), garbage.size());
     core::EpochStats st = domain.stats();

@@ -138,8 +138,9 @@ SchedShared& shared() { return g_shared_state; }
 void join_scheduler(CpuSched& cpu) {
     // The id is free: never used (boot), or released by this CPU's own reset when it
     // parked (§12; the claim's acquire pairs with that release).
-    cpu.epoch.emplace(cpu.shared.epoch, cpu.index);
-    if (!cpu.epoch->registered()) panic("sched: epoch id %u is taken", cpu.index);
+    core::RegisterStatus joined = core::EpochParticipant::try_register(cpu.epoch, cpu.shared.epoch, cpu.index);
+    if (joined != core::RegisterStatus::ok)
+        panic("sched: epoch id %u is %s", cpu.index, joined == core::RegisterStatus::id_taken ? "taken" : "out of range");
     cpu.epoch->go_online();
     // seq_cst: placement and stealing read the mask (acquire); the participant is online
     // before the bit is, so a CPU seen online is a QSBR participant (cpu_offline's grace

@@ -75,7 +75,7 @@ public:
         ~Writer() { s_current = nullptr; }
         void retire(TortureObject* object) { m_participant.retire(&object->retire_node, &Writer::trampoline); }
         void poll() { m_participant.try_reclaim(); }
-        bool drain() { return m_participant.barrier(); }
+        bool drain() { return m_participant.barrier() == core::BarrierStatus::completed; }
         ReclaimerStats stats() const
         {
             core::EpochStats st = m_participant.domain().stats();

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 
@@ -44,5 +45,13 @@ inline void* alloc(size_t bytes, size_t align)
 }
 
 inline void free(void* p) { std::free(p); }
+
+// A caller broke a documented precondition of the core's API (a bug, not a runtime
+// condition): says which one on stderr and aborts, so a death test can match the message.
+[[noreturn]] inline void contract_violation(const char* what)
+{
+    std::fprintf(stderr, "core: contract violated: %s\n", what);
+    std::abort();
+}
 
 } // namespace core::platform

@@ -1,9 +1,10 @@
 // Kernel implementation of the core's platform hooks (the host has its own file with the
-// same name). Only the heap and the pause instruction are needed.
+// same name): the heap, the pause instruction, and panic for a broken precondition.
 #pragma once
 #include <cstddef>
 
 #include "arch/x86_64/cpu.h"
+#include "lib/panic.h"
 #include "mm/heap.h"
 
 namespace core::platform {
@@ -17,5 +18,8 @@ inline void yield() { arch::cpu_relax(); }
 inline void* alloc(size_t bytes, size_t align) { return mm::kmalloc(bytes, align); }
 
 inline void free(void* p) { mm::kfree(p); }
+
+// A caller broke a documented precondition of the core's API: a kernel bug.
+[[noreturn]] inline void contract_violation(const char* what) { panic("core: contract violated: %s", what); }
 
 } // namespace core::platform
