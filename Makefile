@@ -27,7 +27,7 @@ DEPS_KERNEL := g++ make binutils grub-pc-bin grub-efi-amd64-bin grub-common xorr
                qemu-system-x86 ovmf
 DEPS_HOST   := cmake libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev libxenium-dev \
                libck-dev libtbb-dev
-DEPS_BENCH  := gnuplot-nox python3
+DEPS_BENCH  := gnuplot-nox python3 cargo rustc librust-crossbeam-deque-dev
 
 .PHONY: deps deps-kernel deps-host deps-bench
 deps: deps-kernel deps-host
