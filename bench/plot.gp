@@ -9,7 +9,7 @@ rows = STATS_records
 
 set terminal pngcairo size 1100, (180 + 22 * rows) font "DejaVu Sans,10" noenhanced
 set output outfile
-set title "Host benchmarks: ours / baseline time (log scale; < 1 = ours faster)\ndarker bars: against crossbeam-deque; ".subtitle
+set title "Host benchmarks: ours / baseline time (log scale; < 1 = ours faster)\ndarker bars: against crossbeam-deque\n".subtitle
 set logscale x 2
 set xrange [1.0/64:64]
 set xtics ("1/64" 1.0/64, "1/16" 0.0625, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "16" 16, "64" 64)
