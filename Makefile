@@ -29,12 +29,13 @@ SCHED_TRACE ?=
 #           QEMU and OVMF to boot it, python3 for the test and trace scripts
 #   host:   the host test trees (CMake + pkg-config find the libraries), GoogleTest/Mock,
 #           Google Benchmark and the baselines the bench tree links
-#   bench:  plots and tables
+#   bench:  plots and tables; Debian's cargo and rustc with the packaged crossbeam-deque
+#           sources for the Rust baseline (built offline)
 DEPS_KERNEL := g++ make binutils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
                qemu-system-x86 ovmf python3
 DEPS_HOST   := g++ make cmake pkg-config python3 libgtest-dev libgmock-dev libbenchmark-dev \
                liburcu-dev libxenium-dev libck-dev libtbb-dev
-DEPS_BENCH  := gnuplot-nox python3
+DEPS_BENCH  := gnuplot-nox python3 cargo rustc librust-crossbeam-deque-dev
 
 .PHONY: deps deps-kernel deps-host deps-bench
 deps: deps-kernel deps-host

@@ -4,7 +4,9 @@
 # renders docs/benchmarks-host.png; then boots the kernel with bench=all (both schedulers) at -smp 1, 2, 4
 # and tabulates its figures. Whole run: about ten minutes on 2 cores.
 #   BENCH_REPETITIONS (default 3), BENCH_MIN_TIME seconds per repetition (default 0.3),
-#   BENCH_FILTER (a --benchmark_filter regex, default all), BENCH_HOST=0 / BENCH_KERNEL=0
+#   BENCH_FILTER (a --benchmark_filter regex, default all), BENCH_INTERLEAVE=0 to run each
+#   benchmark's repetitions back to back (default: every repetition of every benchmark of a
+#   binary in random order, so load changes hit all implementations alike), BENCH_HOST=0 / BENCH_KERNEL=0
 #   to skip a half, BENCH_KERNEL_SMP (default "1 2 4"), BENCH_ACCEL (default tcg),
 #   BENCH_KERNEL_TIMEOUT seconds per boot (default 900), BENCH_KERNEL_CMDLINE (default bench=all)
 set -euo pipefail
@@ -16,6 +18,7 @@ DOCS=$ROOT/docs
 REPETITIONS=${BENCH_REPETITIONS:-3}
 MIN_TIME=${BENCH_MIN_TIME:-0.3}
 FILTER=${BENCH_FILTER:-.}
+INTERLEAVE=${BENCH_INTERLEAVE:-1}
 HOST_BENCHES=(bench_deque bench_epoch bench_forkjoin)
 RUN_HOST=${BENCH_HOST:-1}               # 0: skip the host benchmarks
 RUN_KERNEL=${BENCH_KERNEL:-1}           # 0: skip the kernel boots
@@ -44,7 +47,9 @@ if [[ $RUN_HOST == 1 ]]; then
     # Only the benchmark targets: a half-finished test elsewhere in the tree must not block them.
     cmake --build "$BUILD_DIR" -j2 --target "${HOST_BENCHES[@]}"
 
-    echo "== machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "== machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs; $(date -u '+%Y-%m-%d %H:%M UTC'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+    # The crossbeam-deque baseline is built by Debian's cargo/rustc (bench/CMakeLists.txt).
+    [[ -x /usr/bin/rustc ]] && echo "== rust: $(/usr/bin/rustc --version), $(/usr/bin/cargo --version 2>/dev/null)"
 
     json_files=()
     for bench in "${HOST_BENCHES[@]}"; do
@@ -55,6 +60,7 @@ if [[ $RUN_HOST == 1 ]]; then
             --benchmark_filter="$FILTER" \
             --benchmark_repetitions="$REPETITIONS" \
             --benchmark_min_time="$MIN_TIME" \
+            --benchmark_enable_random_interleaving="$([[ $INTERLEAVE == 1 ]] && echo true || echo false)" \
             --benchmark_display_aggregates_only=true \
             --benchmark_out="$out" --benchmark_out_format=json
         json_files+=("$out")

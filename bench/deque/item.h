@@ -10,7 +10,13 @@ struct Item {
     std::uint64_t payload;
 };
 
-// Initial capacity for every deque under test: large enough that no run ever grows it.
+// Initial capacity for every deque that can be given one: large enough that no run grows it.
 inline constexpr std::size_t kDequeCapacity = 4096;
+
+// Most thieves any benchmark starts on one deque.
+inline constexpr std::uint32_t kMaxThieves = 3;
+
+// Most items one batch steal moves (crossbeam-deque's MAX_BATCH).
+inline constexpr std::size_t kStealBatch = 32;
 
 }

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace bench {
 
@@ -16,19 +17,32 @@ public:
     static constexpr char const* name = "ours";
 
     explicit OursDeque(std::size_t capacity)
-        : m_deque(m_epochs, capacity)
+        : m_capacity(capacity)
     {
+        m_deque.emplace(m_epochs, capacity);
     }
 
-    bool push(Item* item) { return m_deque.push(item) == core::PushResult::ok; }
+    bool push(Item* item) { return m_deque->push(item) == core::PushResult::ok; }
 
-    Item* take() { return m_deque.take(); }
+    Item* take() { return m_deque->take(); }
+
+    // A new, empty deque of the first capacity (owner only, no thief running). No thread
+    // is pinned, so two epoch advances end the grace period of every buffer retired so far,
+    // and the owner frees them here, as a kernel CPU's reclaim pass would.
+    void renew()
+    {
+        m_deque.reset();
+        m_deque.emplace(m_epochs, m_capacity);
+        m_epochs.try_advance();
+        m_epochs.try_advance();
+        m_epochs.reclaim_shared();
+    }
 
     class Thief {
     public:
-        explicit Thief(OursDeque& owner)
+        Thief(OursDeque& owner, std::size_t index)
             : m_owner(owner)
-            , m_epoch(owner.m_epochs, kThiefParticipant)
+            , m_epoch(owner.m_epochs, std::uint32_t(index))
         {
             m_epoch.go_online();
         }
@@ -39,22 +53,34 @@ public:
         Item* steal()
         {
             m_epoch.quiescent();
-            return m_owner.m_deque.steal().item;
+            return m_owner.m_deque->steal().item;
         }
+
+        // Moves up to half of the victim, at most kStealBatch, into our own deque and takes
+        // the newest of them.
+        Item* steal_batch_and_take()
+        {
+            m_epoch.quiescent();
+            if (m_owner.m_deque->steal_batch(m_own, kStealBatch) == 0)
+                return nullptr;
+            return m_own.take();
+        }
+
+        Item* take_own() { return m_own.take(); }
 
     private:
         OursDeque& m_owner;
         core::EpochParticipant m_epoch;
+        // Nobody steals from this one; its buffer never grows past kStealBatch.
+        core::EpochDomain m_own_epochs { 1 };
+        core::WorkStealingDeque<Item> m_own { m_own_epochs, kStealBatch };
     };
 
-    Thief thief() { return Thief(*this); }
-
 private:
-    static constexpr std::uint32_t kThiefParticipant = 0;
-
+    std::size_t m_capacity;
     // Declared before the deque: it must outlive it (the deque retires its buffer there).
-    core::EpochDomain m_epochs { 1 };
-    core::WorkStealingDeque<Item> m_deque;
+    core::EpochDomain m_epochs { kMaxThieves };
+    std::optional<core::WorkStealingDeque<Item>> m_deque;
 };
 
 }
