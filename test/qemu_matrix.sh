@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
 # QEMU boot matrix, sourced by test/run_all.sh (uses its `record`). Each case boots the
-# test ISO (kernel command line "test=all") under TCG with a timeout, expects QEMU's exit
-# status 33 (isa-debug-exit: every in-kernel test passed) and the exact bring-up summary
-# "smp: N/N cpus online". Logs go to build/qemu/<case>.log.
+# kernel from `make kernel` in an ISO whose grub.cfg carries the case's command line, under
+# TCG with a timeout, expects QEMU's exit status 33 (isa-debug-exit: every in-kernel test
+# passed) and the exact bring-up summary "smp: N/N cpus online" (or "smp: N/M" when the
+# expected count says so). Then the case's own check, if it has one, is one more result.
+# Logs go to build/qemu/<case>.log.
 #
-# A case: name | expected online CPUs | QEMU arguments
+# Environment:
+#   QEMU_ONLY=regex   run only the cases whose names match (bash =~), e.g.
+#                     QEMU_ONLY='^(smp2-q35-max|badcmdline-smp2)$' make qemu-tests
+#   QEMU_TIMEOUT=s    per-boot limit in seconds (default 180)
+#   OVMF_CODE=path    UEFI firmware for the @OVMF@ cases
+#
+# A case: name | expected online CPUs | kernel command line | QEMU arguments | check
+#   expected CPUs: N (all N online) or N/M (N of M online)
+#   QEMU arguments: split on spaces; @OVMF@ stands for the UEFI firmware drive
+#   check (optional): <result name>=grep:<pattern>  the pattern (grep basic regex) must
+#                                                   appear in the serial log
+#                     <result name>=fn:<function>   run <function> <log>; it prints one
+#                                                   detail line and returns 0 for a pass
 QEMU_CASES=(
-  "smp1-q35-max        |1| -machine q35 -cpu max -smp 1 -m 256M"
-  "smp2-q35-max        |2| -machine q35 -cpu max -smp 2 -m 256M"
-  "smp3-pc-max         |3| -machine pc -cpu max -smp 3 -m 256M"
-  "smp4-q35-max        |4| -machine q35 -cpu max -smp 4 -m 256M"
-  "smp8-q35-max        |8| -machine q35 -cpu max -smp 8 -m 512M"
-  "smp4-pc-xapic       |4| -machine pc -cpu qemu64,-x2apic -smp 4 -m 256M"
-  "smp6-holes-2x3      |6| -machine q35 -cpu max -smp 6,sockets=2,cores=3 -m 256M"
-  "smp2-mem64M         |2| -machine pc -cpu qemu64,-x2apic -smp 2 -m 64M"
-  "uefi-smp4-q35       |4| -machine q35 -cpu max -smp 4 -m 256M @OVMF@"
-  "uefi-smp2-pc-xapic  |2| -machine pc -cpu qemu64,-x2apic -smp 2 -m 256M @OVMF@"
+  "smp1-q35-max         |1  |test=all |-machine q35 -cpu max -smp 1 -m 256M |"
+  "smp2-q35-max         |2  |test=all |-machine q35 -cpu max -smp 2 -m 256M |"
+  "smp3-pc-max          |3  |test=all |-machine pc -cpu max -smp 3 -m 256M |"
+  "smp4-q35-max         |4  |test=all |-machine q35 -cpu max -smp 4 -m 256M |"
+  "smp8-q35-max         |8  |test=all |-machine q35 -cpu max -smp 8 -m 512M |"
+  "smp32-q35-max        |32 |test=all |-machine q35 -cpu max -smp 32 -m 1G |"
+  "smp4-pc-xapic        |4  |test=all |-machine pc -cpu qemu64,-x2apic -smp 4 -m 256M |"
+  "smp6-holes-2x3       |6  |test=all |-machine q35 -cpu max -smp 6,sockets=2,cores=3 -m 256M |"
+  "smp2-mem64M          |2  |test=all |-machine pc -cpu qemu64,-x2apic -smp 2 -m 64M |"
+  "uefi-smp4-q35        |4  |test=all |-machine q35 -cpu max -smp 4 -m 256M @OVMF@ |"
+  "uefi-smp2-pc-xapic   |2  |test=all |-machine pc -cpu qemu64,-x2apic -smp 2 -m 256M @OVMF@ |"
+  # A hostile command line: every bad option is named in a warning and the tests still pass.
+  "badcmdline-smp2      |2  |test=all timeslice_us=12abc log=loud smp.max_cpus=0 bogus_option=1 x2apic=maybe |-machine q35 -cpu max -smp 2 -m 256M |badcmdline-warnings=fn:check_badcmdline_warnings"
+  # An AP that never starts (the kernel withholds the last AP's SIPI): it is named in a
+  # warning, left out, and boot and the tests go on with the rest.
+  "ap-never-starts-smp4 |3/4|test=all expect_ap_failure=on smp.ap_timeout_ms=100 |-machine q35 -cpu max -smp 4 -m 256M |ap-never-starts-named=grep:smp: AP with APIC ID 3 did not report within 100 ms; left out"
+  # The locked ready queues (issue 5): every kernel test again with sched=locked, and the
+  # kernel must say it runs them (a sched= that is parsed but ignored fails here).
+  "locked-smp2-q35      |2  |test=all sched=locked |-machine q35 -cpu max -smp 2 -m 256M |locked-smp2-q35-runs-locked=grep:sched: locked ready queues"
+  "locked-smp4-q35      |4  |test=all sched=locked |-machine q35 -cpu max -smp 4 -m 256M |locked-smp4-q35-runs-locked=grep:sched: locked ready queues"
 )
-# Boots that pass a hostile command line: the kernel must warn and carry on. (More boots
-# with their own command lines follow the table in qemu_matrix(): AP failure, sched=locked.)
-QEMU_BADCMDLINE="test=all timeslice_us=12abc log=loud smp.max_cpus=0 bogus_option=1 x2apic=maybe"
 
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-180}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
@@ -75,64 +96,69 @@ boot_case() {
   record "qemu/$name" 0 "$detail"
 }
 
+# Check of badcmdline-smp2: each bad option is named in a "cmdline:" warning.
+check_badcmdline_warnings() {
+  local log=$1 key missing=()
+  for key in timeslice_us log smp.max_cpus bogus_option x2apic; do
+    grep -aqE "cmdline: .*(for ${key//./\\.}( |,|\$)|\"${key//./\\.}\")" "$log" || missing+=("$key")
+  done
+  if ((${#missing[@]})); then
+    echo "no warning naming: ${missing[*]}"; return 1
+  fi
+  echo "5 warnings, boot went on"
+}
+
+# run_case_check <check spec> <log>: records the check's own result.
+run_case_check() {
+  local spec=$1 log=$2
+  local check_name=${spec%%=*} how=${spec#*=}
+  local kind=${how%%:*} arg=${how#*:}
+  local detail
+  case $kind in
+    grep)
+      if grep -aq -- "$arg" "$log"; then
+        record "qemu/$check_name" 0 "$arg"
+      else
+        record "qemu/$check_name" 1 "no '$arg' in $log"
+      fi ;;
+    fn)
+      if detail=$("$arg" "$log"); then
+        record "qemu/$check_name" 0 "$detail"
+      else
+        record "qemu/$check_name" 1 "$detail"
+      fi ;;
+    *) record "qemu/$check_name" 1 "unknown check kind '$kind' in the case table" ;;
+  esac
+}
+
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+
 qemu_matrix() {
   mkdir -p "$BUILD/qemu"
   if ! make -s kernel BUILD="$BUILD" -j"$JOBS" > "$BUILD/qemu/make.log" 2>&1; then
     record "qemu/kernel-build" 1 "see $BUILD/qemu/make.log"; tail -20 "$BUILD/qemu/make.log"; return
   fi
-  if ! make_test_iso "test=all" "$BUILD/qemu/test.iso"; then
-    record "qemu/iso" 1 "see $BUILD/qemu/grub-mkrescue.log"; return
-  fi
-  local entry name expect args
+  # One ISO per distinct command line, built when the first case that needs it runs.
+  local -A iso_for=()
+  local entry name expect cmdline args check iso ran=0
   for entry in "${QEMU_CASES[@]}"; do
-    IFS='|' read -r name expect args <<< "$entry"
-    name=$(echo $name)
-    # shellcheck disable=SC2086
-    boot_case "$name" "$expect" "$BUILD/qemu/test.iso" $args
-  done
-
-  # Hostile command line: every bad option is named in a warning and the tests still pass.
-  if make_test_iso "$QEMU_BADCMDLINE" "$BUILD/qemu/badcmdline.iso"; then
-    boot_case badcmdline-smp2 2 "$BUILD/qemu/badcmdline.iso" -machine q35 -cpu max -smp 2 -m 256M
-    local missing=()
-    for key in timeslice_us log smp.max_cpus bogus_option x2apic; do
-      grep -aqE "cmdline: .*(for ${key//./\\.}( |,|\$)|\"${key//./\\.}\")" "$BOOT_LOG" || missing+=("$key")
-    done
-    if ((${#missing[@]})); then
-      record "qemu/badcmdline-warnings" 1 "no warning naming: ${missing[*]}"
-    else
-      record "qemu/badcmdline-warnings" 0 "5 warnings, boot went on"
-    fi
-  else
-    record "qemu/badcmdline-iso" 1 "see $BUILD/qemu/grub-mkrescue.log"
-  fi
-
-  # An AP that never starts (the kernel withholds the last AP's SIPI): it is named in a
-  # warning, left out, and boot and the tests go on with the rest.
-  if make_test_iso "test=all expect_ap_failure=on smp.ap_timeout_ms=100" "$BUILD/qemu/apfail.iso"; then
-    boot_case ap-never-starts-smp4 3/4 "$BUILD/qemu/apfail.iso" -machine q35 -cpu max -smp 4 -m 256M
-    if grep -aq "smp: AP with APIC ID 3 did not report within 100 ms; left out" "$BOOT_LOG"; then
-      record "qemu/ap-never-starts-named" 0 "APIC ID 3 named and left out"
-    else
-      record "qemu/ap-never-starts-named" 1 "no warning naming APIC ID 3 in $BOOT_LOG"
-    fi
-  else
-    record "qemu/apfail-iso" 1 "see $BUILD/qemu/grub-mkrescue.log"
-  fi
-
-  # The locked ready queues (issue 5): every kernel test again with sched=locked, and the
-  # kernel must say it runs them (a sched= that is parsed but ignored fails here).
-  if make_test_iso "test=all sched=locked" "$BUILD/qemu/locked.iso"; then
-    local smp
-    for smp in 2 4; do
-      boot_case "locked-smp$smp-q35" "$smp" "$BUILD/qemu/locked.iso" -machine q35 -cpu max -smp "$smp" -m 256M
-      if grep -aq "sched: locked ready queues" "$BOOT_LOG"; then
-        record "qemu/locked-smp$smp-q35-runs-locked" 0 "sched: locked ready queues"
-      else
-        record "qemu/locked-smp$smp-q35-runs-locked" 1 "no 'sched: locked ready queues' in $BOOT_LOG"
+    IFS='|' read -r name expect cmdline args check <<< "$entry"
+    name=$(trim "$name"); expect=$(trim "$expect"); cmdline=$(trim "$cmdline"); check=$(trim "$check")
+    if [[ -n ${QEMU_ONLY:-} && ! $name =~ $QEMU_ONLY ]]; then continue; fi
+    ran=$((ran + 1))
+    iso=${iso_for[$cmdline]:-}
+    if [[ -z $iso ]]; then
+      iso=$BUILD/qemu/$name.iso
+      if ! make_test_iso "$cmdline" "$iso"; then
+        record "qemu/$name" 1 "no ISO for \"$cmdline\"; see $BUILD/qemu/grub-mkrescue.log"; continue
       fi
-    done
-  else
-    record "qemu/locked-iso" 1 "see $BUILD/qemu/grub-mkrescue.log"
+      iso_for[$cmdline]=$iso
+    fi
+    # shellcheck disable=SC2086  # the QEMU arguments are words
+    boot_case "$name" "$expect" "$iso" $args
+    [[ -z $check ]] || run_case_check "$check" "$BOOT_LOG"
+  done
+  if ((ran == 0)); then
+    record "qemu/only" 1 "QEMU_ONLY='${QEMU_ONLY:-}' matches no case"
   fi
 }
