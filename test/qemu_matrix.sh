@@ -9,7 +9,10 @@
 # Environment:
 #   QEMU_ONLY=regex   run only the cases whose names match (bash =~), e.g.
 #                     QEMU_ONLY='^(smp2-q35-max|badcmdline-smp2)$' make qemu-tests
-#   QEMU_TIMEOUT=s    per-boot limit in seconds (default 180)
+#   QEMU_TIMEOUT=s    per-boot limit in seconds for up to 8 CPUs (default 180); a boot
+#                     with more CPUs gets it scaled by CPUs/8 (TCG runs every vCPU on
+#                     the host's cores). A last resort: a test that stops making progress
+#                     is cancelled by the kernel's own watchdog long before.
 #   OVMF_CODE=path    UEFI firmware for the @OVMF@ cases
 #
 # A case: name | expected online CPUs | kernel command line | QEMU arguments | check
@@ -71,8 +74,10 @@ boot_case() {
       args+=("$a")
     fi
   done
+  local cpus=${expect#*/} limit=$QEMU_TIMEOUT
+  ((cpus > 8)) && limit=$((QEMU_TIMEOUT * cpus / 8))
   local start=$SECONDS
-  timeout --foreground -k 5 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -display none \
+  timeout --foreground -k 5 "$limit" qemu-system-x86_64 -accel tcg -display none \
     -no-reboot -serial "file:$log" -monitor none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "${args[@]}" \
     < /dev/null > "$BUILD/qemu/$name.stdout" 2>&1
@@ -83,7 +88,7 @@ boot_case() {
   tests=$(grep -ao 'ktest: [0-9]* passed, [0-9]* failed' "$log" | tail -1)
   local detail="${secs}s, exit $rc, ${summary:-no smp line}, ${tests:-no ktest summary}"
   if [[ $rc == 124 || $rc == 137 ]]; then
-    detail="timeout after ${QEMU_TIMEOUT}s, ${summary:-no smp line}; see $log"
+    detail="timeout after ${limit}s, ${summary:-no smp line}; see $log"
     record "qemu/$name" 1 "$detail"; return
   fi
   if [[ $rc != 33 ]]; then
