@@ -38,7 +38,7 @@ void cmd_help(const ParsedCommand& command) {
         out("usage: %s\n  %s\n", spec->usage, spec->summary);
         return;
     }
-    for (const CommandSpec& spec : command_table()) out("  %-36s %s\n", spec.usage, spec.summary);
+    for (const CommandSpec& spec : command_table()) out("  %-38s %s\n", spec.usage, spec.summary);
     out("keys: left/right/home/end edit, up/down history, Ctrl-C stops a command, Ctrl-L clears\n");
 }
 
