@@ -107,10 +107,13 @@ OVMF_CODE := /usr/share/OVMF/OVMF_CODE.fd
 comma     := ,
 QEMU_FW   := $(if $(filter 1,$(UEFI)),-drive if=pflash$(comma)format=raw$(comma)readonly=on$(comma)file=$(OVMF_CODE))
 # The screen console opens in a window when there is a display; the serial log is always here.
+# COM1 is this terminal, muxed with the QEMU monitor: Ctrl-C reaches the kernel's console,
+# Ctrl-A x quits QEMU, Ctrl-A c switches to the monitor and back.
 QEMU_DISPLAY := $(if $(DISPLAY),,-display none)
 run: $(BUILD)/kernel.iso
 	qemu-system-x86_64 -accel tcg -machine $(MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) \
-	  $(QEMU_FW) $(QEMU_DISPLAY) -cdrom $< -serial stdio -no-reboot \
+	  $(QEMU_FW) $(QEMU_DISPLAY) -cdrom $< -chardev stdio,id=com1,mux=on,signal=off \
+	  -serial chardev:com1 -mon chardev=com1 -no-reboot \
 	  -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
 
 .PHONY: deps-kernel-stamp FORCE

@@ -75,6 +75,25 @@ if [[ $mode != host ]]; then
   qemu_matrix
 fi
 
+# ---- console session (issue 13): a person at the serial port, driven by
+# test/console_session.py; one result per check it prints. Self-contained: needs only
+# build/kernel.elf (built here if missing) and python3.
+if [[ $mode != host ]]; then
+  echo "== console session (serial, -smp 4)"
+  mkdir -p "$BUILD/qemu"
+  if [[ -f $BUILD/kernel.elf ]] || make -s kernel BUILD="$BUILD" > "$BUILD/qemu/console-build.log" 2>&1; then
+    while read -r verdict name rest; do
+      case $verdict in
+        PASS) record "$name" 0 ;;
+        FAIL) record "$name" 1 "$rest" ;;
+      esac
+    done < <(python3 test/console_session.py --kernel "$BUILD/kernel.elf" --smp 4 \
+               --log "$BUILD/qemu/console-session.log" 2>&1)
+  else
+    record console/build 1 "see $BUILD/qemu/console-build.log"
+  fi
+fi
+
 if ((failed > 0)); then
   echo "failed: ${failures[*]}"
 fi

@@ -162,6 +162,8 @@ public:
             return set_choice(key, value, kSchedulers, m_out.sched);
         if (same(key, "trace"))
             return set_choice(key, value, kOnOff, m_out.trace);
+        if (same(key, "console"))
+            return set_choice(key, value, kOnOff, m_out.console);
         if (same(key, "expect_ap_failure"))
             return set_choice(key, value, kOnOff, m_out.expect_ap_failure);
         if (same(key, "nosmp")) {

@@ -23,6 +23,7 @@ struct Options {
     bool expect_ap_failure = false;  // testing only
     enum class Sched : uint8_t { lockfree, locked } sched = Sched::lockfree;
     bool trace = false;        // trace=on|off
+    bool console = true;       // console=on|off: the interactive console after boot (docs/console.md)
 };
 
 using WarnFn = void (*)(void* ctx, const char* message);

@@ -9,6 +9,7 @@
 #include "arch/x86_64/tsc.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot2.h"
+#include "console/console.h"
 #include "drivers/console.h"
 #include "ktest/ktest.h"
 #include "lib/log.h"
@@ -136,5 +137,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
     // trace=on: dump the rings and end the run (`make trace` waits for QEMU to exit);
     // a failure status when no trace could be recorded (no memory, SCHED_TRACE=0).
     if (g_options.trace) ktest::exit_qemu(sched::trace::finish());
+    // console=on (default): a prompt on serial and the screen, in a task of its own.
+    if (g_options.console) console::start(g_options, usable_memory_bytes(g_boot_info));
     sched::exit(0);  // CPU 0 goes on in its idle task
 }

@@ -32,8 +32,8 @@ constexpr uint64_t kPanicLockSpins = 50'000'000;
 
 char g_screen_description[64];
 
-void emit(const char* s, size_t n, bool to_screen) {
-    serial::write(s, n);
+void emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
+    if (to_serial) serial::write(s, n);
     if (!to_screen) return;
     if (g_screen == Screen::vga_text) vga_text::write(s, n);
     else if (g_screen == Screen::framebuffer) fbcon::write(s, n);
@@ -73,7 +73,7 @@ const char* init_screen(const boot::BootInfo& info) {
 namespace {
 
 // Under the console lock, so lines of different CPUs never interleave.
-void locked_emit(const char* s, size_t n, bool to_screen) {
+void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
     arch::InterruptGuard irq;  // an interrupt handler that logs must not spin on its own CPU
     uint32_t me = arch::this_cpu_safe()->index;
     bool locked = false;
@@ -84,7 +84,7 @@ void locked_emit(const char* s, size_t n, bool to_screen) {
         for (uint64_t i = 0; i < kPanicLockSpins && !(locked = g_lock.try_lock()); ++i) arch::cpu_relax();
     }
     if (locked) g_owner.store(me, std::memory_order_relaxed);
-    emit(s, n, to_screen);
+    emit(s, n, to_screen, to_serial);
     if (locked) {
         g_owner.store(kNoOwner, std::memory_order_relaxed);
         g_lock.unlock();
@@ -96,6 +96,8 @@ void locked_emit(const char* s, size_t n, bool to_screen) {
 void write(const char* s, size_t n) { locked_emit(s, n, true); }
 
 void write_serial(const char* s, size_t n) { locked_emit(s, n, false); }
+
+void write_screen(const char* s, size_t n) { locked_emit(s, n, true, false); }
 
 void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }
 

@@ -18,6 +18,9 @@ void write(const char* s, size_t n);
 // The same, to COM1 only: bulk machine-readable output (the scheduler trace dump), which
 // the screen could not show usefully and would only slow down by scrolling.
 void write_serial(const char* s, size_t n);
+// The same, to the screen only: the interactive console's line redraw, where serial gets
+// ANSI sequences the screen cannot show.
+void write_screen(const char* s, size_t n);
 
 // Panic path: from now on a write by the CPU that already holds the console lock (it
 // panicked mid-line) does not wait for itself, and a lock held by another CPU is waited

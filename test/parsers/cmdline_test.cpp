@@ -41,6 +41,7 @@ void expect_defaults(const Options& o)
     EXPECT_EQ(o.expect_ap_failure, d.expect_ap_failure);
     EXPECT_EQ(o.sched, d.sched);
     EXPECT_EQ(o.trace, d.trace);
+    EXPECT_EQ(o.console, d.console);
 }
 
 } // namespace
@@ -97,6 +98,14 @@ TEST(Cmdline, every_choice_value_is_accepted)
     EXPECT_TRUE(parse("x2apic=on").options.x2apic);
     EXPECT_TRUE(parse("demo=on").options.demo);
     EXPECT_FALSE(parse("trace=off").options.trace);
+}
+
+TEST(Cmdline, console_is_on_by_default_and_off_on_request)
+{
+    EXPECT_TRUE(Options().console);
+    EXPECT_FALSE(parse("console=off").options.console);
+    EXPECT_TRUE(parse("console=on").options.console);
+    EXPECT_TRUE(parse("console=maybe").options.console);  // bad value: warned, default kept
 }
 
 TEST(Cmdline, nosmp_limits_to_one_cpu)

@@ -15,6 +15,7 @@ namespace arch {
 // Vector plan: 0-31 exceptions, 32-47 legacy PIC (masked), 48+ IOAPIC devices,
 // 0xf0+ IPIs, 0xff spurious.
 constexpr uint8_t kVectorSerial = 0x30;
+constexpr uint8_t kVectorKeyboard = 0x31;
 constexpr uint8_t kVectorTimer = 0xe0;
 constexpr uint8_t kVectorIpiReschedule = 0xf0;
 constexpr uint8_t kVectorIpiCallFunction = 0xf1;

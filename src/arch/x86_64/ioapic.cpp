@@ -121,6 +121,9 @@ constexpr uint8_t kCom1Irq = 4;
 
 // Incremented by the BSP's handler only; readers elsewhere just want a recent value.
 std::atomic<uint64_t> g_serial_bytes{0};
+// The console's input queue (set once, before the console reads); relaxed: see idt.cpp's
+// handler table, the same single pointer-sized store.
+std::atomic<SerialReceiveHook> g_serial_hook{nullptr};
 
 void serial_interrupt(InterruptFrame&) {
     // Reading IIR acknowledges a THR-empty cause; draining RBR clears "data available".
@@ -130,6 +133,7 @@ void serial_interrupt(InterruptFrame&) {
         // relaxed: a statistic, single writer.
         uint64_t before = g_serial_bytes.fetch_add(1, std::memory_order_relaxed);
         if (before == 0) log_debug("serial: first byte received: 0x%x", byte);
+        if (auto hook = g_serial_hook.load(std::memory_order_relaxed)) hook(byte);
     }
     lapic::eoi();
 }
@@ -137,6 +141,7 @@ void serial_interrupt(InterruptFrame&) {
 } // namespace
 
 uint64_t serial_bytes_received() { return g_serial_bytes.load(std::memory_order_relaxed); }
+void set_serial_receive_hook(SerialReceiveHook hook) { g_serial_hook.store(hook, std::memory_order_relaxed); }
 
 void serial_irq_init(const acpi::Madt* madt, uint32_t bsp_apic_id) {
     if (!madt || ioapic::count() == 0) {

@@ -1,0 +1,109 @@
+// Commands that show things: help, cpus, ps, mem, uptime, version, log, clear.
+#include <atomic>
+
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tsc.h"
+#include "console/commands.h"
+#include "console/input.h"
+#include "console/output.h"
+#include "console/sched_view.h"
+#include "lib/log.h"
+#include "mm/frames.h"
+#include "sched/scheduler.h"
+
+namespace console {
+namespace {
+BootFacts g_facts;
+} // namespace
+
+void set_boot_facts(const BootFacts& facts) { g_facts = facts; }
+const BootFacts& boot_facts() { return g_facts; }
+
+void usage_error(const ParsedCommand& command, const char* what) {
+    out("%s; usage: %s\n", what, command.spec->usage);
+}
+
+void cmd_help(const ParsedCommand& command) {
+    if (command.argument_count() == 1) {
+        const CommandSpec* spec = find_command(command.argument(0));
+        if (!spec) {
+            char line[128];
+            size_t length = 0;
+            append_text(line, sizeof line, &length, "help: unknown command ");
+            append_quoted(line, sizeof line, &length, command.argument(0));
+            append_text(line, sizeof line, &length, "; type help for the list");
+            out("%s\n", line);
+            return;
+        }
+        out("usage: %s\n  %s\n", spec->usage, spec->summary);
+        return;
+    }
+    for (const CommandSpec& spec : command_table()) out("  %-38s %s\n", spec.usage, spec.summary);
+    out("keys: left/right/home/end edit, up/down history, Ctrl-C stops a command, Ctrl-L clears\n");
+}
+
+void cmd_cpus(const ParsedCommand&) {
+    const uint32_t count = sched_cpu_count();
+    uint32_t online = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+        CpuView view;
+        sched_cpu_view(i, view);
+        const arch::PerCpu& cpu = arch::cpu(i);
+        online += view.online;
+        out("cpu %-3u apic %-3u package %u core %u thread %u  %s\n", i, cpu.apic_id, cpu.topology.package,
+            cpu.topology.core, cpu.topology.thread, view.online ? "online" : view.parked ? "offline" : "changing");
+    }
+    out("%u cpus, %u online\n", count, online);
+}
+
+void cmd_ps(const ParsedCommand&) {
+    out("cpu  running task (id)\n");
+    for (uint32_t i = 0; i < sched_cpu_count(); ++i) {
+        CpuView view;
+        sched_cpu_view(i, view);
+        out("%-4u %s (%llu)%s\n", i, view.current, (unsigned long long)view.current_id,
+            view.online ? "" : "  [offline]");
+    }
+    list_workloads();
+    // spawned - exited: the console itself is offset by the init task's exit at boot.
+    out("%llu tasks alive besides the console\n", (unsigned long long)sched_live_tasks());
+}
+
+void cmd_mem(const ParsedCommand&) {
+    const uint64_t free_frames = mm::free_frame_count(), total_frames = mm::total_frame_count();
+    out("memory: %llu MiB usable at boot; frames %llu free of %llu (%llu MiB free)\n",
+        (unsigned long long)(g_facts.usable_memory_bytes >> 20), (unsigned long long)free_frames,
+        (unsigned long long)total_frames, (unsigned long long)(free_frames * 4096 >> 20));
+}
+
+void cmd_uptime(const ParsedCommand&) {
+    const uint64_t ns = arch::ns_since_boot();
+    const uint64_t s = ns / 1000000000;
+    out("up %llu:%02llu:%02llu (%llu.%03llu s)\n", (unsigned long long)(s / 3600),
+        (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60), (unsigned long long)s,
+        (unsigned long long)(ns / 1000000 % 1000));
+}
+
+void cmd_version(const ParsedCommand&) {
+    out("lfkernel (x86-64, multiboot2), built " __DATE__ " " __TIME__ " with gcc " __VERSION__ "\n");
+}
+
+void cmd_log(const ParsedCommand& command) {
+    static constexpr struct {
+        const char* name;
+        klog::Level level;
+    } kLevels[] = {{"debug", klog::Level::debug}, {"info", klog::Level::info}, {"warn", klog::Level::warn},
+                   {"error", klog::Level::error}};
+    for (const auto& choice : kLevels) {
+        if (std::string_view(choice.name) == command.argument(0)) {
+            klog::set_level(choice.level);
+            out("log level %s\n", choice.name);
+            return;
+        }
+    }
+    usage_error(command, "log: unknown level");
+}
+
+void cmd_clear(const ParsedCommand&) { clear_screens(); }
+
+} // namespace console

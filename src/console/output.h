@@ -1,0 +1,17 @@
+// Console output: formatted lines to serial and the screen, and the raw per-sink writes the
+// line redraw and `top` need (ANSI sequences go to serial only).
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+namespace console {
+
+void out(const char* fmt, ...) __attribute__((format(printf, 1, 2)));  // both sinks
+void out_text(std::string_view text);                                  // both sinks
+void out_serial(std::string_view text);
+void out_screen(std::string_view text);
+
+// Clears both: ANSI "erase display, home" on serial, a screenful of blank lines on screen.
+void clear_screens();
+
+} // namespace console

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Drives the kernel's console like a person: boots QEMU with COM1 on a UNIX socket, types
+commands into the serial port, and checks what the kernel printed. Judged by the text
+only; every wait is bounded (--reply-timeout, 60 s by default) and never decides a verdict
+by timing. Python standard library only.
+
+  test/console_session.py --kernel build/kernel.elf [--smp 4] [--log FILE]
+
+Prints one line per check, "PASS name" or "FAIL name (why)", and exits 1 if any failed.
+QEMU runs without the isa-debug-exit device: `poweroff` must end it through ACPI.
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PROMPT = "lfk> "
+
+
+class Session:
+    def __init__(self, sock, log):
+        self.sock = sock
+        self.log = log
+        self.buffer = ""
+        self.position = 0  # checks look at output after this point
+        self.lock = threading.Condition()
+        self.closed = False
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except OSError:
+                data = b""
+            with self.lock:
+                if not data:
+                    self.closed = True
+                    self.lock.notify_all()
+                    return
+                text = data.decode("latin-1")
+                self.log.write(text)
+                self.log.flush()
+                self.buffer += text
+                self.lock.notify_all()
+
+    def expect(self, pattern, timeout):
+        """Waits for `pattern` (a regex) after the current position; returns the match
+        and moves past it, or None."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                m = regex.search(self.buffer, self.position)
+                if m:
+                    self.position = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    return None
+                self.lock.wait(min(left, 1.0))
+
+    def mark(self):
+        with self.lock:
+            self.position = len(self.buffer)
+
+    def since(self, start):
+        with self.lock:
+            return self.buffer[start:]
+
+    def type(self, text):
+        data = text.encode("latin-1")
+        # A person types; a few bytes at a time keeps the 16-byte UART FIFO honest.
+        for i in range(0, len(data), 8):
+            self.sock.sendall(data[i:i + 8])
+            time.sleep(0.01)
+
+
+def build_iso(kernel, cmdline, iso, grub_cfg_in):
+    work = tempfile.mkdtemp()
+    try:
+        os.makedirs(os.path.join(work, "boot", "grub"))
+        shutil.copy(kernel, os.path.join(work, "boot", "kernel.elf"))
+        with open(grub_cfg_in) as f:
+            cfg = f.read().replace("@CMDLINE@", cmdline)
+        with open(os.path.join(work, "boot", "grub", "grub.cfg"), "w") as f:
+            f.write(cfg)
+        subprocess.run(["grub-mkrescue", "-o", iso, work], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", default=os.path.join(root, "build", "kernel.elf"))
+    ap.add_argument("--smp", type=int, default=4)
+    ap.add_argument("--cmdline", default="demo=off")
+    ap.add_argument("--log", default=os.path.join(root, "build", "qemu", "console-session.log"))
+    ap.add_argument("--reply-timeout", type=float, default=60.0)
+    ap.add_argument("--boot-timeout", type=float, default=180.0)
+    args = ap.parse_args()
+
+    os.makedirs(os.path.dirname(args.log), exist_ok=True)
+    work = tempfile.mkdtemp()
+    iso = os.path.join(work, "console.iso")
+    sock_path = os.path.join(work, "serial.sock")
+    build_iso(args.kernel, args.cmdline, iso, os.path.join(root, "iso", "grub.cfg.in"))
+
+    qemu = subprocess.Popen(
+        ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max",
+         "-smp", str(args.smp), "-m", "256M", "-display", "none", "-monitor", "none",
+         "-no-reboot", "-cdrom", iso, "-serial", f"unix:{sock_path},server=on,wait=on"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    for _ in range(300):
+        try:
+            sock.connect(sock_path)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        print("FAIL console/connect (no serial socket)")
+        qemu.kill()
+        return 1
+
+    failed = 0
+    log = open(args.log, "w")
+    s = Session(sock, log)
+    T = args.reply_timeout
+
+    def check(name, ok, why=""):
+        nonlocal failed
+        if ok:
+            print(f"PASS console/{name}")
+        else:
+            failed += 1
+            print(f"FAIL console/{name}" + (f"  ({why})" if why else ""))
+        sys.stdout.flush()
+        return ok
+
+    def command(line, *patterns, name=None, timeout=T):
+        """Types `line` + Enter; every pattern must appear in order, then the prompt."""
+        s.mark()
+        s.type(line + "\r")
+        for p in patterns:
+            if not s.expect(p, timeout):
+                return check(name or line, False, f"no /{p}/ in reply; see {args.log}")
+        if not s.expect(re.escape(PROMPT), timeout):
+            return check(name or line, False, "no prompt after the reply")
+        return check(name or line, True)
+
+    booted = s.expect(r"lfkernel console: (\d+) cpus online.*Type help\.", args.boot_timeout) and \
+        s.expect(re.escape(PROMPT), T)
+    if check("banner-and-prompt", booted, "no banner/prompt"):
+        command("help", r"offline N", r"run fib N", r"poweroff", name="help")
+        command("help offline", r"usage: offline N", name="help-cmd")
+        command(f"cpus", rf"{args.smp} cpus, {args.smp} online", name=f"cpus-smp{args.smp}")
+        command("\x01\x02garbage \xff\xfe\x7f#%!", r'unknown command "', name="garbage-line")
+        command("offline x", r'"x" is not a CPU number; usage: offline N', name="bad-argument")
+        command("frobnicate", r'unknown command "frobnicate"; type help', name="unknown-command")
+        command("load spin 2", r"load 1: 2 spin tasks started", name="load-start")
+        # top redraws until a key arrives; wait for two frames, then press a key.
+        s.mark()
+        s.type("top\r")
+        frames = s.expect(r"frame 0 ", T) and s.expect(r"frame 1 ", T)
+        s.type("q")
+        done = s.expect(r"top: done", T) and s.expect(re.escape(PROMPT), T)
+        check("top-until-key", bool(frames and done), "no frames or top did not stop on a key")
+        command("load", r"load 1: 2 spin tasks", name="load-list")
+        command("load stop", r"load 1 \(spin\) stopped: 2 tasks joined", name="load-stop")
+        if args.smp > 1:
+            command("offline 1", r"cpu 1 offline in [0-9.]+ ms", name="offline-1")
+            command("cpus", rf"{args.smp} cpus, {args.smp - 1} online", name="cpus-after-offline")
+            command("online 1", r"cpu 1 online in [0-9.]+ ms", name="online-1")
+        command("offline 0", r"offline 0: cpu 0 is the bootstrap CPU", name="offline-0-refused")
+        command("sched locked", r"sched: locked ready queues", name="sched-locked")
+        command("run fib 15", r"fib\(15\) = 610 in", r"steals per cpu:", name="run-fib-locked")
+        command("sched lockfree", r"sched: lockfree ready queues", name="sched-lockfree")
+        command("load fib 1", r"load 2: 1 fib tasks started", name="load-fib")
+        command("sched locked", r"sched: cannot switch now", name="sched-refused-under-load")
+        command("load stop 2", r"load 2 \(fib\) stopped", name="load-stop-id")
+        # Ctrl-C stops a long foreground command and the prompt comes back.
+        s.mark()
+        s.type("run fib 32\r")
+        time.sleep(1.0)  # not a verdict: only lets the command start before the key
+        s.type("\x03")
+        ok = s.expect(r"interrupted after \d+ ms; every task joined", T) and s.expect(re.escape(PROMPT), T)
+        check("ctrl-c-stops-run", bool(ok), "run fib 32 was not interrupted")
+        command("ps", r"cpu  running task", r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
+        command("uptime", r"up \d+:\d\d:\d\d", name="uptime")
+        # poweroff: QEMU must end through ACPI (there is no debug-exit device here).
+        s.mark()
+        s.type("poweroff\r")
+        said = s.expect(r"poweroff: ACPI", T)
+        try:
+            qemu.wait(timeout=T)
+            exited = True
+        except subprocess.TimeoutExpired:
+            exited = False
+        check("poweroff-ends-qemu", bool(said) and exited and qemu.returncode == 0,
+              f"said={bool(said)} exited={exited} rc={qemu.returncode}")
+    if qemu.poll() is None:
+        qemu.kill()
+        qemu.wait()
+    sock.close()
+    log.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
