@@ -176,6 +176,14 @@ private:
         // release: publishes the object's fields to the readers' acquire load.
         m_current.store(fresh_object(writer, result), std::memory_order_release);
 
+        // Every reader is reading before the first update, so the run tortures readers
+        // whatever the host's scheduler does with the threads (a count, not a time: on a
+        // busy host the writer alone could finish before a reader thread first ran).
+        // acquire: pairs with the readers' release increments; nothing else rides on it.
+        while (m_readers_reading.load(std::memory_order_acquire) < m_config.readers) {
+            writer.poll();
+            std::this_thread::yield();
+        }
         Rng rng(mix_seed(m_config.seed, 0));
         auto start = Clock::now();
         auto next_report = start + std::chrono::seconds(1);
@@ -273,6 +281,8 @@ private:
                     m_age_violations.fetch_add(1, std::memory_order_relaxed);
             }
             me.unlock();
+            if (reads == 0)
+                m_readers_reading.fetch_add(1, std::memory_order_release); // release: see writer()
             if ((++reads & 1023) == 0) { // publish progress for the once-a-second line
                 m_reads.fetch_add(1024, std::memory_order_relaxed);
                 publish_max_age(max_age);
@@ -306,6 +316,7 @@ private:
     std::atomic<TortureObject*> m_current { nullptr };
     std::atomic<bool> m_stop { false };
     std::atomic<unsigned> m_readers_done { 0 };
+    std::atomic<unsigned> m_readers_reading { 0 }; // readers past their first read
     std::atomic<uint64_t> m_reads { 0 }, m_age_violations { 0 }, m_poison_seen { 0 }, m_payload_mismatch { 0 };
     std::atomic<uint32_t> m_max_age { 0 };
 };
