@@ -111,7 +111,7 @@ struct alignas(64) CpuSched {
     uint64_t armed_deadline_tsc = 0;
     // A task this CPU picked while another CPU was still switching away from it (on_cpu
     // set). The CPU then goes to its idle task first, which releases its own previous
-    // task, and picks this one before anything else (pick_own()). Owner only.
+    // task, and picks this one before anything else (pick_local()). Owner only.
     Task* held_next = nullptr;
 
     VictimOrder victims;
