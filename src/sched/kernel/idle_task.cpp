@@ -17,9 +17,7 @@ void idle_task_main(void* prev, void* /*self*/) {
             OwnerCpu owner(me, irq_off);
             // §12. acquire: pairs with the release store of the request in cpu_offline().
             if (me.hotplug.load(std::memory_order_acquire) != HotplugState::running) handle_hotplug(owner);
-            ReadyQueues& queues = *me.shared.ready;
-            found_work = queues.has_work_for(me) || queues.steal_round(owner) || spin_for_work(owner);
-            if (!found_work) idle_halt(owner);
+            found_work = idle_step(owner);  // run_loop.cpp: re-check, steal, spin, else halt
         }
         if (found_work) schedule(PickReason::idle);
     }

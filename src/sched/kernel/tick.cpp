@@ -34,16 +34,6 @@ void arm_timer(CpuSched& me, uint64_t now) {
     me.armed_deadline_tsc = deadline;
 }
 
-size_t expire_sleepers(OwnerCpu& owner, uint64_t now) {
-    size_t woken = 0;
-    while (TimerNode* node = owner->sleepers.pop_due(now)) {
-        // A sleeper has no other waker, so the CAS sleeping -> ready always wins.
-        make_ready(owner, task_from_timer(node), TaskState::sleeping, WakeHint::none);
-        ++woken;
-    }
-    return woken;
-}
-
 void on_tick(InterruptFrame&) {
     CpuSched& me = this_cpu_sched();
     if (me.index == 0 && ktest::active()) ktest::watchdog_poll();

@@ -11,6 +11,8 @@
 //                                         deadline (0 = none), or spuriously
 //   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
 //   void cpu_relax();
+//   bool keep_waiting_on_cpu(const Task&, uint64_t since_tsc);  one turn of dispatch()'s
+//                                         wait for a task's last CPU (false: give up)
 //   QueueLock                             the locked ready queues' lock (issue 5), with
 //                                         lock/try_lock/unlock (kernel: Spinlock)
 #pragma once
@@ -25,6 +27,10 @@
 #include <unistd.h>
 
 #include "core_platform.h"
+
+namespace sched {
+struct Task;
+}
 
 namespace sched::platform {
 
@@ -63,6 +69,23 @@ inline uint64_t now_tsc()
 inline uint64_t tsc_from_ns(uint64_t ns) { return ns; }
 
 inline void cpu_relax() { core::platform::cpu_relax(); }
+
+// dispatch()'s wait for a task's last CPU to get off its stack. The kernel waits for as
+// long as it takes; a host CPU thread may install a watch that ends the wait instead (the
+// stress harness names a cycle of such waits rather than hang). One per thread.
+struct OnCpuWatch {
+    // False: give up the wait. `since_tsc`: when this wait began.
+    bool (*keep_waiting)(void* context, const Task& task, uint64_t since_tsc) = nullptr;
+    void* context = nullptr;
+};
+inline thread_local OnCpuWatch t_on_cpu_watch;
+
+inline bool keep_waiting_on_cpu(const Task& task, uint64_t since_tsc)
+{
+    cpu_relax();
+    const OnCpuWatch& watch = t_on_cpu_watch;
+    return !watch.keep_waiting || watch.keep_waiting(watch.context, task, since_tsc);
+}
 
 // Host "CPUs" are preemptible threads: a spinning waiter could burn its quantum behind a
 // descheduled holder, so the host uses a mutex (TSan knows its edges).

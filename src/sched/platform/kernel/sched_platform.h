@@ -8,6 +8,10 @@
 #include "arch/x86_64/tsc.h"
 #include "lib/spinlock.h"
 
+namespace sched {
+struct Task;
+}
+
 namespace sched::platform {
 
 // The LAPIC's IRR is the latch: an IPI sent while the target has IF=0 stays pending and
@@ -31,6 +35,13 @@ inline uint64_t ns_from_tsc(uint64_t ticks) {
 }
 
 inline void cpu_relax() { arch::cpu_relax(); }
+
+// One turn of dispatch()'s wait for a task's last CPU to get off its stack: the kernel
+// waits for as long as it takes (the idle detour keeps the wait short and cycle-free).
+inline bool keep_waiting_on_cpu(const Task&, uint64_t /*since_tsc*/) {
+    arch::cpu_relax();
+    return true;
+}
 
 // The lock of a locked ready queue (issue 5), always taken with IF=0 (every ReadyQueues
 // operation runs so), hence a plain spinlock (locked_queues.cpp's Guard takes it).
