@@ -37,9 +37,9 @@ make_test_iso() {
   return $rc
 }
 
-# boot_case <name> <expected cpus> <iso> <qemu args...>; sets BOOT_LOG
-boot_case() {
-  local name=$1 expect=$2 iso=$3; shift 3
+# run_qemu <name> <iso> <qemu args...>: one bounded boot; sets BOOT_LOG, BOOT_RC, BOOT_SECS
+run_qemu() {
+  local name=$1 iso=$2; shift 2
   local log=$BUILD/qemu/$name.log
   BOOT_LOG=$log
   local args=()
@@ -55,7 +55,14 @@ boot_case() {
     -no-reboot -serial "file:$log" -monitor none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "${args[@]}" \
     < /dev/null > "$BUILD/qemu/$name.stdout" 2>&1
-  local rc=$? secs=$((SECONDS - start))
+  BOOT_RC=$? BOOT_SECS=$((SECONDS - start))
+}
+
+# boot_case <name> <expected cpus> <iso> <qemu args...>; sets BOOT_LOG
+boot_case() {
+  local name=$1 expect=$2 iso=$3; shift 3
+  run_qemu "$name" "$iso" "$@"
+  local log=$BOOT_LOG rc=$BOOT_RC secs=$BOOT_SECS
   local summary
   summary=$(grep -ao 'smp: [0-9]*/[0-9]* cpus online' "$log" | head -1)
   local tests
@@ -73,6 +80,20 @@ boot_case() {
     record "qemu/$name" 1 "expected smp: $expect cpus online; $detail"; return
   fi
   record "qemu/$name" 0 "$detail"
+}
+
+# panic_case <name> <invariant> <iso> <qemu args...>: a boot that must end in the panic
+# report naming the scheduler invariant <invariant> (SCHED_VERIFY), with the failure status.
+panic_case() {
+  local name=$1 invariant=$2 iso=$3; shift 3
+  run_qemu "$name" "$iso" "$@"
+  local report
+  report=$(grep -ao "panic: sched invariant violated: $invariant .*" "$BOOT_LOG" | head -1)
+  if [[ $BOOT_RC == 35 && -n $report ]]; then
+    record "qemu/$name" 0 "${BOOT_SECS}s, exit 35, $report"
+  else
+    record "qemu/$name" 1 "expected exit 35 and 'panic: sched invariant violated: $invariant'; exit $BOOT_RC, see $BOOT_LOG"
+  fi
 }
 
 qemu_matrix() {
@@ -118,6 +139,14 @@ qemu_matrix() {
     fi
   else
     record "qemu/apfail-iso" 1 "see $BUILD/qemu/grub-mkrescue.log"
+  fi
+
+  # A deliberate scheduler invariant violation (src/sched/tests/verify_break.cpp): the
+  # always-on SCHED_VERIFY must stop the kernel with the panic report naming it.
+  if make_test_iso "test=break_sched_verify" "$BUILD/qemu/verify-break.iso"; then
+    panic_case verify-break-smp2 task_state_edge "$BUILD/qemu/verify-break.iso" -machine q35 -cpu max -smp 2 -m 256M
+  else
+    record "qemu/verify-break-iso" 1 "see $BUILD/qemu/grub-mkrescue.log"
   fi
 
   # The locked ready queues (issue 5): every kernel test again with sched=locked, and the

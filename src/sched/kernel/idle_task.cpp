@@ -12,6 +12,7 @@ void idle_task_main(void* prev, void* /*self*/) {
     for (;;) {
         bool found_work;
         {
+            SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // except inside the halt
             arch::InterruptGuard irq_off;  // already off; the proof OwnerCpu wants
             CpuSched& me = this_cpu_sched();
             OwnerCpu owner(me, irq_off);

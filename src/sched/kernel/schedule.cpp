@@ -65,8 +65,8 @@ void warn_if_widened(Task* task) {
 // CPU's own pointer, the widening warning and the timer.
 void dispatch_here(OwnerCpu& owner, Task* next, uint64_t now) {
     CpuSched& me = owner.cpu();
-    if (!dispatch(owner, next, now)) panic("sched: cpu %u gave up waiting for task %llu", me.index,
-                                           (unsigned long long)next->id);
+    bool dispatched = dispatch(owner, next, now);
+    SCHED_VERIFY(dispatched, "on_cpu_wait_ends");  // the kernel's wait never gives up
     warn_if_widened(next);
     arch::this_cpu()->current_task = next;
     if (next->is_idle_task) {
@@ -83,6 +83,7 @@ void dispatch_here(OwnerCpu& owner, Task* next, uint64_t now) {
 // The decisions are decide_next()'s (run_loop.cpp, shared with the host stress); here are
 // the hardware's parts: the timer, the CPU's current pointer, the switch itself.
 void schedule(PickReason reason) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // the callers' promise (kernel_glue.h)
     Task* next;
     Task* prev;
     {
@@ -106,12 +107,14 @@ void schedule(PickReason reason) {
 }
 
 void finish_switch(Task* last) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // from sched_switch until back in the task
     CpuSched& me = this_cpu_sched();
     if (release_on_cpu(last)) put_ref(last);  // the alive reference, dropped once nobody runs on the stack
     if (me.stats.context_switches.get() % kReclaimEverySwitches == 0) reclaim_here_now(me);
 }
 
 void put_ref(Task* task) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // retire() is an owner operation
     // acq_rel: release orders our last use of the task before the drop; acquire makes the
     // other holders' last uses visible to whoever frees it.
     if (task->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;

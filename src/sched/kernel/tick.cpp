@@ -21,6 +21,7 @@ Counter g_tick_sleeper_wakeups[kMaxCpus];
 uint64_t tick_sleeper_wakeups(uint32_t cpu) { return g_tick_sleeper_wakeups[cpu].get(); }
 
 void arm_timer(CpuSched& me, uint64_t now) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     uint64_t deadline = me.slice_end_tsc;
     uint64_t next_sleeper = me.sleepers.next_deadline();
     if (next_sleeper < deadline) deadline = next_sleeper;
@@ -46,6 +47,7 @@ void on_tick(InterruptFrame&) {
     if (current == nullptr || current->is_idle_task) return;
     uint64_t now = platform::now_tsc();
     {
+        SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // an interrupt gate
         arch::InterruptGuard irq_off;  // already off (interrupt gate): the proof OwnerCpu wants
         OwnerCpu owner(me, irq_off);
         g_tick_sleeper_wakeups[me.index].add(expire_sleepers(owner, now));

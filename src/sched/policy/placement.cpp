@@ -121,9 +121,8 @@ void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind 
     notify_stealable(me);
 }
 
-} // namespace
-
-void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
+// place() after the entry check: chooses the CPU (§8) and wakes one if needed.
+void route(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
 {
     CpuMask allowed = allowed_now(me, task);
     if (task->priority == Priority::normal && task->affinity.is_all()) {
@@ -143,6 +142,19 @@ void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
     CpuSched& target = send_near(me, task, allowed);
     if (task->priority == Priority::realtime)
         request_realtime_preempt(me, target);
+}
+
+} // namespace
+
+void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
+{
+    mark_queued(task);
+    route(me, task, kind, hint);
+}
+
+void place_again(OwnerCpu& me, Task* task)
+{
+    route(me, task, PushKind::wake, WakeHint::none);
 }
 
 void place_remote(OwnerCpu& me, Task* task)
@@ -173,6 +185,7 @@ void place_remote(OwnerCpu& me, Task* task)
 
 bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint)
 {
+    SCHED_VERIFY(from == TaskState::blocked || from == TaskState::sleeping, "task_state_edge");
     // acq_rel: acquire sees what the task wrote before blocking; release publishes our
     // wake-side writes to whoever picks it. Exactly one waker wins the CAS.
     if (!task->state.compare_exchange_strong(from, TaskState::ready, std::memory_order_acq_rel,
@@ -208,9 +221,10 @@ uint32_t rotation_target(OwnerCpu& me, const Task* task)
 void requeue_current(OwnerCpu& me, Task* task, PickReason reason)
 {
     // release: pairs with the acquire loads of the state by a later picker/waker.
-    task->state.store(TaskState::ready, std::memory_order_release);
+    change_state(task, TaskState::running, TaskState::ready, std::memory_order_release);
+    mark_queued(task);
     if (task->widened || !task->affinity.contains(me.index())) {
-        place(me, task, PushKind::requeue, WakeHint::sync);
+        route(me, task, PushKind::requeue, WakeHint::sync);
         return;
     }
     if (reason == PickReason::preempted) {

@@ -47,9 +47,22 @@ Task* detour_if_on_cpu(OwnerCpu& me, Task* prev, Task* next)
     // acquire: as in dispatch(); a stale true only costs the detour.
     if (!next->on_cpu.load(std::memory_order_acquire))
         return next;
+    mark_queued(next); // held aside: back in the ready structures until idle picks it
     me->held_next = next;
     ++me->stats.idle_detours;
     return me->idle_task;
+}
+
+// ready -> running, for a task this CPU picked. The idle task is never queued; its state
+// means nothing.
+void set_running(Task* task)
+{
+    // relaxed: the state is read by wakers only under the protocols that publish it
+    // (wait-queue lock, the CAS in make_ready); running is not a state they act on.
+    if (task->is_idle_task)
+        task->state.store(TaskState::running, std::memory_order_relaxed);
+    else
+        change_state(task, TaskState::ready, TaskState::running, std::memory_order_relaxed);
 }
 
 // dispatch()'s wait for `next`'s last CPU to get off its stack.
@@ -73,6 +86,7 @@ bool wait_until_off_cpu(const Task& next)
 
 Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now)
 {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     prev->counters.run_cycles.add(now - prev->slice_start_tsc);
     requeue_prev(me, prev, reason);
     // Step 3, the QSBR point: nothing read from the shared structures before this line
@@ -87,8 +101,7 @@ Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now)
         trace::hook_switch(me.index(), next, reason);
         return { next, false };
     }
-    // relaxed: as in dispatch().
-    prev->state.store(TaskState::running, std::memory_order_relaxed);
+    set_running(prev); // requeued (or woken) and picked again before we left it
     prev->slice_start_tsc = now;
     me->slice_end_tsc = now + me.shared().config.timeslice_tsc;
     return { prev, true };
@@ -101,9 +114,7 @@ bool dispatch(OwnerCpu& me, Task* next, uint64_t now)
     // relaxed: only this CPU runs `next` until it switches away again, and the release
     // store in release_on_cpu() publishes the whole run to the next picker.
     next->on_cpu.store(true, std::memory_order_relaxed);
-    // relaxed: the state is read by wakers only under the protocols that publish it
-    // (wait-queue lock, the CAS in make_ready); running is not a state they act on.
-    next->state.store(TaskState::running, std::memory_order_relaxed);
+    set_running(next);
     if (next->last_cpu != me.index()) {
         next->counters.migrations.add();
         next->last_cpu = uint16_t(me.index());
@@ -121,6 +132,9 @@ bool dispatch(OwnerCpu& me, Task* next, uint64_t now)
 
 bool release_on_cpu(Task* last)
 {
+    // relaxed: this very CPU set it in dispatch() (a task stays on one CPU from dispatch
+    // to release), so the load reads our own store.
+    SCHED_VERIFY(last->on_cpu.load(std::memory_order_relaxed), "on_cpu_released_once");
     // Read before on_cpu goes false: from then on `last` may run (and exit) elsewhere.
     // acquire: pairs with the release store of dead in exit(), our own CPU's, so trivially.
     bool dead = last->state.load(std::memory_order_acquire) == TaskState::dead;
@@ -135,7 +149,8 @@ size_t expire_sleepers(OwnerCpu& me, uint64_t now)
     size_t woken = 0;
     while (TimerNode* node = me->sleepers.pop_due(now)) {
         // A sleeper has no other waker, so the CAS sleeping -> ready always wins.
-        make_ready(me, task_from_timer(node), TaskState::sleeping, WakeHint::none);
+        bool won = make_ready(me, task_from_timer(node), TaskState::sleeping, WakeHint::none);
+        SCHED_VERIFY(won, "task_state_edge");
         ++woken;
     }
     return woken;
@@ -143,6 +158,7 @@ size_t expire_sleepers(OwnerCpu& me, uint64_t now)
 
 bool idle_step(OwnerCpu& me)
 {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     ReadyQueues& queues = *me.shared().ready;
     bool found_work = queues.has_work_for(me.cpu()) || queues.steal_round(me) || spin_for_work(me);
     if (!found_work)

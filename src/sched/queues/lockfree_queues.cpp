@@ -42,7 +42,7 @@ void LockFreeReadyQueues::drain_inbox(OwnerCpu& me)
         }
         if (!task->affinity.contains(me.index())) {
             // Its affinity changed (or this CPU is going away) since it was sent here.
-            place(me, task, PushKind::wake, WakeHint::none);
+            place_again(me, task);
             continue;
         }
         push_local(me, task, PushKind::wake);

@@ -6,18 +6,30 @@
 
 namespace sched {
 
+namespace {
+
+// Out of the ready structures (see Task::queued).
+Task* unqueued(Task* task)
+{
+    if (task)
+        task->queued = false;
+    return task;
+}
+
+} // namespace
+
 Task* ReadyQueues::pick_local(OwnerCpu& me, PickReason reason)
 {
     // Picked before, while its last CPU was still on it (see CpuSched::held_next).
     if (Task* held = take_held_next(me))
-        return held;
+        return unqueued(held);
     if (Task* task = pick_own(me, reason))
-        return task;
+        return unqueued(task);
     if (steal_round(me)) {
         if (Task* task = pick_own(me, PickReason::idle))
-            return task;
+            return unqueued(task);
     }
-    return pick_background(me);
+    return unqueued(pick_background(me));
 }
 
 bool ReadyQueues::has_local_work(CpuSched& cpu)

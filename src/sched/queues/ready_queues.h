@@ -211,8 +211,18 @@ inline bool fifo_pick_due(OwnerCpu& me, PickReason reason)
 // ---- placement (placement.cpp, §8)
 
 // Makes a created/ready task runnable somewhere, choosing the CPU and waking one if
-// needed. `task->state` must already be ready.
+// needed. `task->state` must already be ready, and the task not queued anywhere yet.
 void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint);
+// place() for a task already in the ready structures (taken out of an inbox whose CPU it
+// may no longer run on): it moves, it does not enter again.
+void place_again(OwnerCpu& me, Task* task);
+// A task enters the ready structures (place(), requeue_current(), the idle detour): it
+// must not be in them already (SCHED_VERIFY "task_on_one_queue").
+inline void mark_queued(Task* task)
+{
+    SCHED_VERIFY(!task->queued, "task_on_one_queue");
+    task->queued = true;
+}
 // blocked/sleeping -> ready by CAS, then place(). False if another waker won (or the task
 // was not waiting): exactly one waker places a task.
 bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint);

@@ -132,7 +132,7 @@ void spawn_one(World& w, OwnerCpu& me, Rng& rng, bool successor = false)
     task->last_cpu = uint16_t(me.index());
     w.live_unblocked.fetch_add(1, std::memory_order_seq_cst);
     // release: the task's fields are complete for whoever picks it.
-    task->state.store(TaskState::ready, std::memory_order_release);
+    change_state(task, TaskState::created, TaskState::ready, std::memory_order_release);
     place(me, task, PushKind::spawn, WakeHint::none);
 }
 

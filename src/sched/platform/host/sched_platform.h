@@ -11,6 +11,9 @@
 //                                         deadline (0 = none), or spuriously
 //   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
 //   void cpu_relax();
+//   bool interrupts_off();                the precondition of owner operations (host: true)
+//   SCHED_VERIFY(cond, "name")            an invariant, checked in every build; a violation
+//                                         panics (kernel) or aborts (host), naming it
 //   bool keep_waiting_on_cpu(const Task&, uint64_t since_tsc);  one turn of dispatch()'s
 //                                         wait for a task's last CPU (false: give up)
 //   QueueLock                             the locked ready queues' lock (issue 5), with
@@ -20,6 +23,8 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <linux/futex.h>
 #include <mutex>
@@ -59,6 +64,16 @@ struct HaltLatch {
 
 // Host CPUs are threads; there is nothing to disable.
 struct InterruptsOff {};
+inline bool interrupts_off() { return true; }
+
+// SCHED_VERIFY's failure: the message names the invariant (death tests match it).
+[[noreturn, gnu::cold]] inline void verify_failed(const char* invariant, const char* condition, const char* file,
+    int line)
+{
+    std::fprintf(stderr, "sched invariant violated: %s (%s, %s:%d)\n", invariant, condition, file, line);
+    std::fflush(stderr);
+    std::abort();
+}
 
 inline uint64_t now_tsc()
 {
@@ -124,3 +139,9 @@ inline void kick(uint32_t, HaltLatch& latch)
 }
 
 } // namespace sched::platform
+
+#define SCHED_VERIFY(cond, invariant)                                                   \
+    do {                                                                                \
+        if (__builtin_expect(!(cond), 0))                                               \
+            ::sched::platform::verify_failed(invariant, #cond, __FILE__, __LINE__);     \
+    } while (0)
