@@ -16,7 +16,8 @@
 #   OVMF_CODE=path    UEFI firmware for the @OVMF@ cases
 #
 # A case: name | expected online CPUs | kernel command line | QEMU arguments | check
-#   expected CPUs: N (all N online) or N/M (N of M online)
+#   expected CPUs: N (all N online) or N/M (N of M online); or panic:<invariant>, a boot
+#                  that must end in the panic report naming that scheduler invariant
 #   QEMU arguments: split on spaces; @OVMF@ stands for the UEFI firmware drive
 #   check (optional): <result name>=grep:<pattern>  the pattern (grep basic regex) must
 #                                                   appear in the serial log
@@ -43,6 +44,9 @@ QEMU_CASES=(
   # kernel must say it runs them (a sched= that is parsed but ignored fails here).
   "locked-smp2-q35      |2  |test=all sched=locked |-machine q35 -cpu max -smp 2 -m 256M |locked-smp2-q35-runs-locked=grep:sched: locked ready queues"
   "locked-smp4-q35      |4  |test=all sched=locked |-machine q35 -cpu max -smp 4 -m 256M |locked-smp4-q35-runs-locked=grep:sched: locked ready queues"
+  # A deliberate scheduler invariant violation (src/sched/tests/verify_break.cpp): the
+  # always-on SCHED_VERIFY must stop the kernel with the panic report naming it.
+  "verify-break-smp2    |panic:task_state_edge |test=break_sched_verify |-machine q35 -cpu max -smp 2 -m 256M |"
 )
 
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-180}
@@ -61,34 +65,45 @@ make_test_iso() {
   return $rc
 }
 
-# boot_case <name> <expected cpus> <iso> <qemu args...>; sets BOOT_LOG
-boot_case() {
-  local name=$1 expect=$2 iso=$3; shift 3
-  local log=$BUILD/qemu/$name.log
-  BOOT_LOG=$log
-  local args=()
+# run_qemu <name> <iso> <qemu args...>: one boot under the timeout; sets BOOT_LOG,
+# BOOT_RC, BOOT_SECS and BOOT_LIMIT. A boot with more than 8 CPUs gets QEMU_TIMEOUT
+# scaled by CPUs/8 (TCG runs every vCPU on the host's cores); a last resort, since the
+# kernel's progress watchdog cancels a stuck test long before.
+run_qemu() {
+  local name=$1 iso=$2; shift 2
+  BOOT_LOG=$BUILD/qemu/$name.log
+  local args=() cpus=1 prev=
   for a in "$@"; do
     if [[ $a == @OVMF@ ]]; then
       args+=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE")
     else
       args+=("$a")
     fi
+    [[ $prev == -smp ]] && cpus=${a%%,*}
+    prev=$a
   done
-  local cpus=${expect#*/} limit=$QEMU_TIMEOUT
-  ((cpus > 8)) && limit=$((QEMU_TIMEOUT * cpus / 8))
+  BOOT_LIMIT=$QEMU_TIMEOUT
+  ((cpus > 8)) && BOOT_LIMIT=$((QEMU_TIMEOUT * cpus / 8))
   local start=$SECONDS
-  timeout --foreground -k 5 "$limit" qemu-system-x86_64 -accel tcg -display none \
-    -no-reboot -serial "file:$log" -monitor none \
+  timeout --foreground -k 5 "$BOOT_LIMIT" qemu-system-x86_64 -accel tcg -display none \
+    -no-reboot -serial "file:$BOOT_LOG" -monitor none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "${args[@]}" \
     < /dev/null > "$BUILD/qemu/$name.stdout" 2>&1
-  local rc=$? secs=$((SECONDS - start))
+  BOOT_RC=$? BOOT_SECS=$((SECONDS - start))
+}
+
+# boot_case <name> <expected cpus> <iso> <qemu args...>: exit 33 and the smp summary.
+boot_case() {
+  local name=$1 expect=$2 iso=$3; shift 3
+  run_qemu "$name" "$iso" "$@"
+  local log=$BOOT_LOG rc=$BOOT_RC secs=$BOOT_SECS
   local summary
   summary=$(grep -ao 'smp: [0-9]*/[0-9]* cpus online' "$log" | head -1)
   local tests
   tests=$(grep -ao 'ktest: [0-9]* passed, [0-9]* failed' "$log" | tail -1)
   local detail="${secs}s, exit $rc, ${summary:-no smp line}, ${tests:-no ktest summary}"
   if [[ $rc == 124 || $rc == 137 ]]; then
-    detail="timeout after ${limit}s, ${summary:-no smp line}; see $log"
+    detail="timeout after ${BOOT_LIMIT}s, ${summary:-no smp line}; see $log"
     record "qemu/$name" 1 "$detail"; return
   fi
   if [[ $rc != 33 ]]; then
@@ -99,6 +114,20 @@ boot_case() {
     record "qemu/$name" 1 "expected smp: $expect cpus online; $detail"; return
   fi
   record "qemu/$name" 0 "$detail"
+}
+
+# panic_case <name> <invariant> <iso> <qemu args...>: a boot that must end in the panic
+# report naming the scheduler invariant <invariant> (SCHED_VERIFY), with the failure status.
+panic_case() {
+  local name=$1 invariant=$2 iso=$3; shift 3
+  run_qemu "$name" "$iso" "$@"
+  local report
+  report=$(grep -ao "panic: sched invariant violated: $invariant .*" "$BOOT_LOG" | head -1)
+  if [[ $BOOT_RC == 35 && -n $report ]]; then
+    record "qemu/$name" 0 "${BOOT_SECS}s, exit 35, $report"
+  else
+    record "qemu/$name" 1 "expected exit 35 and 'panic: sched invariant violated: $invariant'; exit $BOOT_RC, see $BOOT_LOG"
+  fi
 }
 
 # Check of badcmdline-smp2: each bad option is named in a "cmdline:" warning.
@@ -160,7 +189,11 @@ qemu_matrix() {
       iso_for[$cmdline]=$iso
     fi
     # shellcheck disable=SC2086  # the QEMU arguments are words
-    boot_case "$name" "$expect" "$iso" $args
+    if [[ $expect == panic:* ]]; then
+      panic_case "$name" "${expect#panic:}" "$iso" $args
+    else
+      boot_case "$name" "$expect" "$iso" $args
+    fi
     [[ -z $check ]] || run_case_check "$check" "$BOOT_LOG"
   done
   if ((ran == 0)); then

@@ -6,7 +6,8 @@
 //       ...
 //   }
 //
-// `test=all` or `test=<prefix>` runs the matching tests on the BSP after SMP bring-up,
+// `test=all` or `test=<prefix>` runs the matching tests on the BSP after SMP bring-up
+// (tests named break_* only when a prefix names them: they crash the kernel on purpose),
 // printing "ok <name>" or "FAIL <name>: <reason>" per test, then a summary, then exits
 // QEMU through isa-debug-exit (status 33 all passed, 35 otherwise).
 //

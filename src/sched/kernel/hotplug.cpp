@@ -160,6 +160,7 @@ HotplugError cpu_offline(uint32_t cpu) {
 HotplugError cpu_online(uint32_t cpu) { return claimed(cpu, online_claimed); }
 
 void handle_hotplug(OwnerCpu& owner) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // the idle task's, except in park()
     CpuSched& me = owner.cpu();
     // acquire: pairs with the release store of the request in cpu_offline().
     if (me.hotplug.load(std::memory_order_acquire) != HotplugState::evacuate_requested) return;
@@ -192,6 +193,7 @@ void handle_hotplug(OwnerCpu& owner) {
 }
 
 void hotplug_on_kick(CpuSched& me) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // the IPI handler's
     // acquire: pairs with the release store of the request in cpu_offline().
     if (me.hotplug.load(std::memory_order_acquire) != HotplugState::evacuate_requested) return;
     // relaxed: our own CPU's field.

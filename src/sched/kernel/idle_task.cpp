@@ -12,14 +12,13 @@ void idle_task_main(void* prev, void* /*self*/) {
     for (;;) {
         bool found_work;
         {
+            SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // except inside the halt
             arch::InterruptGuard irq_off;  // already off; the proof OwnerCpu wants
             CpuSched& me = this_cpu_sched();
             OwnerCpu owner(me, irq_off);
             // §12. acquire: pairs with the release store of the request in cpu_offline().
             if (me.hotplug.load(std::memory_order_acquire) != HotplugState::running) handle_hotplug(owner);
-            ReadyQueues& queues = *me.shared.ready;
-            found_work = queues.has_work_for(me) || queues.steal_round(owner) || spin_for_work(owner);
-            if (!found_work) idle_halt(owner);
+            found_work = idle_step(owner);  // run_loop.cpp: re-check, steal, spin, else halt
         }
         if (found_work) schedule(PickReason::idle);
     }

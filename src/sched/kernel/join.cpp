@@ -53,7 +53,7 @@ void exit_and_wake_joiners(Task* self, int64_t code) {
         SpinlockLocker guard(bucket.lock);
         // release: pairs with the acquire load in wait_until_dead() (and in any reader of
         // the state), which then reads exit_code.
-        self->state.store(TaskState::dead, std::memory_order_release);
+        change_state(self, TaskState::running, TaskState::dead, std::memory_order_release);
         JoinWaiter** link = &bucket.waiters;
         while (JoinWaiter* w = *link) {
             if (w->target == self) {
@@ -65,6 +65,7 @@ void exit_and_wake_joiners(Task* self, int64_t code) {
             }
         }
     }
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // exit() did cli
     arch::InterruptGuard irq_off;  // already off: the proof OwnerCpu wants
     OwnerCpu owner(this_cpu_sched(), irq_off);
     while (woken) {
@@ -91,7 +92,7 @@ void wait_until_dead(Task* task) {
             bucket.waiters = &node;
             // relaxed: the lock orders it before the exiting task's CAS (which reads it
             // after taking the same lock).
-            self->state.store(TaskState::blocked, std::memory_order_relaxed);
+            change_state(self, TaskState::running, TaskState::blocked, std::memory_order_relaxed);
         }
         schedule(PickReason::blocked);
         // Woken: the exiting task unlinked our node; loop to re-check (it is dead).

@@ -9,6 +9,7 @@ struct InterruptFrame;
 #include "arch/x86_64/percpu.h"
 #include "boot/cmdline.h"
 #include "sched/model/cpu_sched.h"
+#include "sched/policy/run_loop.h"
 #include "sched/queues/ready_queues.h"
 #include "sched/model/task.h"
 
@@ -23,7 +24,7 @@ ReadyQueues& ready_queues_for(boot::Options::Sched kind);
 // This CPU's run structures. Only meaningful with interrupts off (or pinned).
 inline CpuSched& this_cpu_sched() { return shared().cpu(arch::this_cpu()->index); }
 
-// Plan §5: switches away from the current task. Interrupts must be off; they are off on
+// Plan §5: switches away from the current task (the decisions: decide_next(), run_loop.h). Interrupts must be off; they are off on
 // return too, possibly on another CPU, and possibly much later. For `preempted` and
 // `yielded` the current task is requeued first; for the others it must already be
 // wherever it waits (or dead).
@@ -40,8 +41,6 @@ void put_ref(Task* task);
 // interrupts off, a non-idle current task. Lazy: no LAPIC write when what is armed fires
 // early enough and has not passed.
 void arm_timer(CpuSched& me, uint64_t now);
-// Makes every sleeper due at `now` ready (plan §9). Returns how many.
-size_t expire_sleepers(OwnerCpu& owner, uint64_t now);
 // How many sleepers on_tick() has woken on `cpu` (a busy CPU's path; tests read it).
 uint64_t tick_sleeper_wakeups(uint32_t cpu);
 // The tick callback (arch::timer::set_tick_callback), installed by start().

@@ -2,6 +2,7 @@
 #include "sched_platform.h"
 
 #include "arch/x86_64/timer.h"
+#include "lib/panic.h"
 #include "smp/smp.h"
 
 namespace sched::platform {
@@ -20,5 +21,9 @@ void halt(HaltLatch&, uint64_t deadline_tsc) {
 }
 
 void kick(uint32_t cpu, HaltLatch&) { smp::send_ipi(cpu, smp::Ipi::reschedule); }
+
+void verify_failed(const char* invariant, const char* condition, const char* file, int line) {
+    panic("sched invariant violated: %s (%s, %s:%d)", invariant, condition, file, line);
+}
 
 } // namespace sched::platform

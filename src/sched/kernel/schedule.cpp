@@ -1,4 +1,6 @@
 // The run loop (plan §5): pick the next task, switch to it, and clean up after the switch.
+// What to run next is decided by the portable run loop (policy/run_loop.cpp); this file
+// keeps the switch, the CPU's own pointers and the timer.
 #include <atomic>
 #include <cstddef>
 
@@ -10,7 +12,6 @@
 #include "sched/scheduler.h"
 #include "sched/kernel/switch_frame.h"
 #include "sched/kernel/task_memory.h"
-#include "sched/trace/trace.h"
 
 namespace sched {
 namespace {
@@ -60,45 +61,29 @@ void warn_if_widened(Task* task) {
              task->name, (unsigned long long)task->id, cpus);
 }
 
-// Step 5: make `next` this CPU's current task. The picker waits until the CPU that ran
-// `next` last is off its stack (a waker may have made it ready before it switched away).
-void dispatch(CpuSched& me, Task* next, uint64_t now) {
-    // acquire: pairs with the release store in finish_switch() on the CPU that last ran
-    // `next`, so everything it wrote on that stack (saved_rsp included) is visible here.
-    // Only the idle task (or a task going to idle) waits here for long: schedule() takes
-    // the idle detour otherwise, so no two CPUs wait on each other.
-    while (next->on_cpu.load(std::memory_order_acquire)) arch::cpu_relax();
-    // relaxed: only this CPU runs `next` until it switches away again, and the release
-    // store in finish_switch() publishes the whole run to the next picker.
-    next->on_cpu.store(true, std::memory_order_relaxed);
-    // relaxed: the state is read by wakers only under the protocols that publish it
-    // (wait-queue lock, the CAS in make_ready); running is not a state they act on.
-    next->state.store(TaskState::running, std::memory_order_relaxed);
-    if (next->last_cpu != me.index) {
-        next->counters.migrations.add();
-        next->last_cpu = uint16_t(me.index);
-    }
-    next->counters.switches_in.add();
+// Step 5, the hardware half: dispatch() (run_loop.cpp) has made `next` current; now the
+// CPU's own pointer, the widening warning and the timer.
+void dispatch_here(OwnerCpu& owner, Task* next, uint64_t now) {
+    CpuSched& me = owner.cpu();
+    bool dispatched = dispatch(owner, next, now);
+    SCHED_VERIFY(dispatched, "on_cpu_wait_ends");  // the kernel's wait never gives up
     warn_if_widened(next);
-    next->slice_start_tsc = now;
-    // relaxed: read only by dumps and watchdogs.
-    me.current.store(next, std::memory_order_relaxed);
     arch::this_cpu()->current_task = next;
-    me.slice_end_tsc = now + me.shared.config.timeslice_tsc;
-    me.stats.context_switches.add();
     if (next->is_idle_task) {
         // The idle loop arms its own deadlines (backstop, sleepers) when it halts, which
         // overwrites ours: forget what we armed.
         me.armed_deadline_tsc = 0;
     } else {
-        me.stats.tasks_run.add();
         arm_timer(me, now);
     }
 }
 
 } // namespace
 
+// The decisions are decide_next()'s (run_loop.cpp, shared with the host stress); here are
+// the hardware's parts: the timer, the CPU's current pointer, the switch itself.
 void schedule(PickReason reason) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // the callers' promise (kernel_glue.h)
     Task* next;
     Task* prev;
     {
@@ -108,51 +93,13 @@ void schedule(PickReason reason) {
         // relaxed: written only by this CPU.
         prev = me.current.load(std::memory_order_relaxed);
         uint64_t now = platform::now_tsc();
-        prev->counters.run_cycles.add(now - prev->slice_start_tsc);
-
-        if ((reason == PickReason::preempted || reason == PickReason::yielded) && !prev->is_idle_task) {
-            if (reason == PickReason::yielded) me.stats.yields.add();
-            else me.stats.preemptions.add();
-            requeue_current(owner, prev, reason);
-        }
-        // Step 3, the QSBR point: nothing read from the shared structures before this line
-        // is still held, apart from prev and this CPU's own structures.
-        me.epoch->quiescent();
-        // Due sleepers first (plan §9), so the pick sees them: this covers the idle task
-        // too (its has_work_for() counts due sleepers), which gets here after go_online().
-        // prev itself may be among them (a sleep that was already over).
-        expire_sleepers(owner, now);
-
-        // §12: a CPU asked to go offline starts nothing new; its idle task evacuates
-        // everything queued here (prev included, requeued above).
-        // acquire: pairs with the release store of the request in cpu_offline().
-        if (me.hotplug.load(std::memory_order_acquire) != HotplugState::running) next = me.idle_task;
-        else next = me.shared.ready->pick_local(owner, reason);
-        if (next == nullptr) next = me.idle_task;
-        // The idle detour. `next` may still be on the CPU that ran it last (woken or
-        // requeued there a moment ago), and dispatch() then waits for that CPU's
-        // finish_switch(). Waiting while we are on prev could deadlock: that CPU may be
-        // waiting in its own dispatch() for prev, which only our finish_switch() releases
-        // (two CPUs each picking the task the other is leaving; found by review,
-        // 2026-11-22). So we wait only from our idle task, which no other CPU ever picks:
-        // keep `next` aside, switch to idle (releasing prev), and idle picks it first.
-        // acquire: as in dispatch(); a stale true only costs the detour.
-        if (next != prev && !prev->is_idle_task && !next->is_idle_task
-            && next->on_cpu.load(std::memory_order_acquire)) {
-            me.held_next = next;
-            me.stats.idle_detours.add();
-            next = me.idle_task;
-        }
-        if (next == prev) {
-            // relaxed: as in dispatch().
-            prev->state.store(TaskState::running, std::memory_order_relaxed);
-            prev->slice_start_tsc = now;
-            me.slice_end_tsc = now + me.shared.config.timeslice_tsc;
+        Decision decision = decide_next(owner, prev, reason, now);
+        if (decision.same) {
             if (!prev->is_idle_task) arm_timer(me, now);
             return;
         }
-        trace::hook_switch(me.index, next, reason);
-        dispatch(me, next, now);
+        next = decision.next;
+        dispatch_here(owner, next, now);
     }
     void* last = sched_switch(&prev->saved_rsp, next->saved_rsp, prev);
     // Back in prev, on whichever CPU picked it: `me` above is stale.
@@ -160,18 +107,14 @@ void schedule(PickReason reason) {
 }
 
 void finish_switch(Task* last) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // from sched_switch until back in the task
     CpuSched& me = this_cpu_sched();
-    // Read before on_cpu goes false: from then on `last` may run (and exit) elsewhere.
-    // acquire: pairs with the release store of dead in exit(), our own CPU's, so trivially.
-    bool dead = last->state.load(std::memory_order_acquire) == TaskState::dead;
-    // release: pairs with the acquire spin in dispatch() of the next CPU to pick `last`:
-    // this CPU is off last's stack and every write it made there is visible.
-    last->on_cpu.store(false, std::memory_order_release);
-    if (dead) put_ref(last);  // the alive reference, dropped once nobody runs on the stack
+    if (release_on_cpu(last)) put_ref(last);  // the alive reference, dropped once nobody runs on the stack
     if (me.stats.context_switches.get() % kReclaimEverySwitches == 0) reclaim_here_now(me);
 }
 
 void put_ref(Task* task) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // retire() is an owner operation
     // acq_rel: release orders our last use of the task before the drop; acquire makes the
     // other holders' last uses visible to whoever frees it.
     if (task->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;

@@ -89,6 +89,8 @@ void build_victims(CpuSched& cpu, uint32_t count) {
     cpu.current.store(idle, std::memory_order_relaxed);  // relaxed: read by dumps only
     arch::this_cpu()->current_task = idle;
     boot.state.store(TaskState::running, std::memory_order_relaxed);
+    // The boot context is on this CPU until the idle task's finish_switch() releases it.
+    boot.on_cpu.store(true, std::memory_order_relaxed);
     sched_switch(&boot.saved_rsp, idle->saved_rsp, &boot);
     __builtin_unreachable();
 }

@@ -133,7 +133,7 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     task->home_cpu = uint16_t(me.index);
     task->last_cpu = uint16_t(me.index);
     // relaxed: place() publishes the task (deque push / inbox exchange, both release).
-    task->state.store(TaskState::ready, std::memory_order_relaxed);
+    change_state(task, TaskState::created, TaskState::ready, std::memory_order_relaxed);
     me.stats.tasks_spawned.add();
     if (!options.detached) result.handle = TaskHandle(task);
     trace::hook_spawn(me.index, task);
@@ -182,7 +182,7 @@ void sleep_for(uint64_t ns) {
         self->deadline_tsc = platform::now_tsc() + platform::tsc_from_ns(ns) + 2;
         // relaxed: only this CPU expires its sleepers (IF=0 until the switch); a hotplug
         // evacuation would publish the state with the inbox exchange (release/acquire).
-        self->state.store(TaskState::sleeping, std::memory_order_relaxed);
+        change_state(self, TaskState::running, TaskState::sleeping, std::memory_order_relaxed);
         owner->sleepers.insert(self);
     }
     // No timer write here: schedule() expires due sleepers before it picks, and then

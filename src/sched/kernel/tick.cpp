@@ -21,6 +21,7 @@ Counter g_tick_sleeper_wakeups[kMaxCpus];
 uint64_t tick_sleeper_wakeups(uint32_t cpu) { return g_tick_sleeper_wakeups[cpu].get(); }
 
 void arm_timer(CpuSched& me, uint64_t now) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     uint64_t deadline = me.slice_end_tsc;
     uint64_t next_sleeper = me.sleepers.next_deadline();
     if (next_sleeper < deadline) deadline = next_sleeper;
@@ -32,16 +33,6 @@ void arm_timer(CpuSched& me, uint64_t now) {
     // +1 ns: scale truncation in the timer must not make the tick land before the deadline.
     arch::timer::oneshot_ns(platform::ns_from_tsc(left) + 1);
     me.armed_deadline_tsc = deadline;
-}
-
-size_t expire_sleepers(OwnerCpu& owner, uint64_t now) {
-    size_t woken = 0;
-    while (TimerNode* node = owner->sleepers.pop_due(now)) {
-        // A sleeper has no other waker, so the CAS sleeping -> ready always wins.
-        make_ready(owner, task_from_timer(node), TaskState::sleeping, WakeHint::none);
-        ++woken;
-    }
-    return woken;
 }
 
 void on_tick(InterruptFrame&) {
@@ -56,6 +47,7 @@ void on_tick(InterruptFrame&) {
     if (current == nullptr || current->is_idle_task) return;
     uint64_t now = platform::now_tsc();
     {
+        SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // an interrupt gate
         arch::InterruptGuard irq_off;  // already off (interrupt gate): the proof OwnerCpu wants
         OwnerCpu owner(me, irq_off);
         g_tick_sleeper_wakeups[me.index].add(expire_sleepers(owner, now));

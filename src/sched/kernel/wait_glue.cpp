@@ -16,6 +16,7 @@ Task* wait_current_task() {
 void wait_block_current() {
     // The caller (WaitQueue::wait_if) set `blocked` and queued us with interrupts off,
     // and keeps them off through the switch: see the header comment for why.
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     schedule(PickReason::blocked);
 }
 

@@ -54,6 +54,9 @@ struct SchedShared {
         uint64_t spin_tsc = 0;     // bounded spin before halting (plan: 30 us)
         uint64_t backstop_tsc = 0; // idle backstop (plan: 20 ms); 0 = none (host stress)
         uint32_t max_spinners = 1; // max(1, online / 4)
+        // The idle detour of decide_next() (run_loop.cpp). Off only in the host break-it
+        // (sched_stress with SCHED_STRESS_NO_IDLE_DETOUR=1), which shows the cycle it prevents.
+        bool idle_detour = true;
     };
 
     explicit SchedShared(uint32_t max_cpus) : epoch(max_cpus) {}
@@ -111,7 +114,7 @@ struct alignas(64) CpuSched {
     uint64_t armed_deadline_tsc = 0;
     // A task this CPU picked while another CPU was still switching away from it (on_cpu
     // set). The CPU then goes to its idle task first, which releases its own previous
-    // task, and picks this one before anything else (pick_own()). Owner only.
+    // task, and picks this one before anything else (pick_local()). Owner only.
     Task* held_next = nullptr;
 
     VictimOrder victims;

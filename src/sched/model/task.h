@@ -16,6 +16,7 @@
 #include "sched/model/counter.h"
 #include "sched/model/cpu_mask.h"
 #include "sched/model/timer_queue.h"
+#include "sched_platform.h"
 
 namespace sched {
 
@@ -53,8 +54,14 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     // Transitions per plan §2. blocked -> ready is a CAS by the waker (make_ready).
     std::atomic<TaskState> state { TaskState::created };
     // True from dispatch until the CPU is off this task's stack. A picker spins while it
-    // is set (acquire), finish_switch clears it (release). Linux's p->on_cpu.
+    // is set (acquire), release_on_cpu() (finish_switch) clears it (release), once per
+    // dispatch (SCHED_VERIFY "on_cpu_released_once"). Linux's p->on_cpu.
     std::atomic<bool> on_cpu { false };
+    // In the ready structures (a queue, an inbox, held_next) or in transit between them:
+    // set by place() and requeue_current(), cleared by pick_local(). A task enters them
+    // only once at a time (SCHED_VERIFY "task_on_one_queue"). Written by whoever holds the
+    // task; the pushes and picks that hand it on publish it (release/acquire).
+    bool queued = false;
     CpuMask affinity_requested = CpuMask::all(); // what spawn asked for
     CpuMask affinity = CpuMask::all();           // what placement uses (widened, plan §12)
     bool widened = false;
@@ -86,6 +93,37 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     // True when this task may run anywhere: only such normal tasks enter a deque.
     bool stealable() const { return priority == Priority::normal && affinity.is_all(); }
 };
+
+// Plan §2's edges, for the state changes the task's owner makes (the waker's CAS, blocked
+// or sleeping -> ready, is checked in make_ready()).
+constexpr bool is_state_edge(TaskState from, TaskState to)
+{
+    switch (to) {
+    case TaskState::ready:
+        return from == TaskState::created || from == TaskState::running;
+    case TaskState::running:
+        return from == TaskState::ready;
+    case TaskState::blocked:
+    case TaskState::sleeping:
+    case TaskState::dead:
+        return from == TaskState::running;
+    case TaskState::created:
+        return false;
+    }
+    return false;
+}
+
+// Moves `task`, which the caller owns, from `from` to `to`: checks the edge and that the
+// task really is in `from` (SCHED_VERIFY "task_state_edge"). `order` is the store's; the
+// caller names its partner.
+inline void change_state(Task* task, TaskState from, TaskState to, std::memory_order order)
+{
+    SCHED_VERIFY(is_state_edge(from, to), "task_state_edge");
+    // relaxed: the caller owns the task: its state is the caller's own last write, or came
+    // with the task through whatever handed it over.
+    SCHED_VERIFY(task->state.load(std::memory_order_relaxed) == from, "task_state_edge");
+    task->state.store(to, order);
+}
 
 inline Task* task_from_timer(TimerNode* node) { return static_cast<Task*>(node); }
 inline Task* task_from_inbox(core::MpscNode* node) { return static_cast<Task*>(node); }

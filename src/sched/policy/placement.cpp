@@ -29,6 +29,32 @@ void send_to(OwnerCpu& me, CpuSched& target, Task* task)
     notify_cpu(me, target);
 }
 
+// Claims a halted CPU among `allowed` and hands it `task` through its inbox, with the
+// kick (§7 waker side; the IPI write is ordered after the push). False when none is idle.
+bool hand_to_idle_cpu(OwnerCpu& me, Task* task, const CpuMask& allowed)
+{
+    CpuSched* idle = claim_idle_cpu(me, allowed);
+    if (!idle)
+        return false;
+    ++me->stats.tasks_migrated_out;
+    trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
+    me.shared().ready->push_remote(*idle, task);
+    kick_cpu(me, *idle);
+    return true;
+}
+
+// Sends `task` to the CPU of `allowed` it ran on last, else the nearest one (a targeted
+// wake through that CPU's inbox). Returns that CPU.
+CpuSched& send_near(OwnerCpu& me, Task* task, const CpuMask& allowed)
+{
+    SchedShared& shared = me.shared();
+    uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
+    if (target == kNoCpu || target >= shared.cpu_count)
+        target = allowed.next(0);
+    send_to(me, shared.cpu(target), task);
+    return shared.cpu(target);
+}
+
 // A realtime task was just queued on `target` (its own lists or its inbox) with no idle
 // CPU free: "realtime runs before normal" must not wait for the end of the running task's
 // slice. Ask `target` to preempt, with a reschedule IPI (a self-IPI when it is us: it
@@ -49,15 +75,13 @@ void request_realtime_preempt(OwnerCpu& me, CpuSched& target)
     platform::kick(target.index, target.latch);
 }
 
-} // namespace
-
-void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
+// The online CPUs `task` may run on now: its own affinity restored once a requested CPU
+// is back, or widened to every online CPU when none is (§12).
+CpuMask allowed_now(OwnerCpu& me, Task* task)
 {
-    SchedShared& shared = me.shared();
-    ReadyQueues& ready = *shared.ready;
     // acquire: as in steal_round(). A CPU removed after this load is drained by its own
     // evacuation, which runs after every placer that read the old mask finished (§12).
-    CpuMask online = shared.online.load(std::memory_order_acquire);
+    CpuMask online = me.shared().online.load(std::memory_order_acquire);
     if (task->widened && !(task->affinity_requested & online).empty()) {
         // A requested CPU is back: restore the task's own affinity.
         task->affinity = task->affinity_requested;
@@ -71,61 +95,66 @@ void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
         ++me->stats.affinity_widened;
         allowed = online;
     }
-    bool here = allowed.contains(me.index());
+    return allowed;
+}
 
-    if (task->priority == Priority::normal && task->affinity.is_all()) {
-        // The locked variant (issue 5) chooses by load; the lock-free one says kNoCpu.
-        uint32_t spread = ready.stealable_target(me, allowed, kind, hint);
-        if (spread == me.index()) {
-            ready.push_local(me, task, kind);
-            notify_stealable(me);
-            return;
-        }
+// place() for a normal task that may run anywhere (§8).
+void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind kind, WakeHint hint)
+{
+    SchedShared& shared = me.shared();
+    ReadyQueues& ready = *shared.ready;
+    // The locked variant (issue 5) chooses by load; the lock-free one says kNoCpu.
+    uint32_t spread = ready.stealable_target(me, allowed, kind, hint);
+    if (spread != me.index()) {
         if (spread != kNoCpu && spread < shared.cpu_count) {
             send_to(me, shared.cpu(spread), task);
             return;
         }
-        if (kind == PushKind::wake && hint != WakeHint::sync) {
-            // Hand-off: a free CPU runs the woken task itself (the "within 2 slices"
-            // requirement), not the oldest item of our deque.
-            if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
-                ++me->stats.tasks_migrated_out;
-                trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
-                ready.push_remote(*idle, task);
-                // The kick is sent after the push (the IPI write is ordered after it).
-                kick_cpu(me, *idle);
-                return;
-            }
-        }
-        // Spawn, sync wake, or nobody idle: our deque, taken next by LIFO, stealable.
-        ready.push_local(me, task, kind);
-        notify_stealable(me);
+        // Hand-off: a free CPU runs the woken task itself (the "within 2 slices"
+        // requirement), not the oldest item of our deque.
+        if (kind == PushKind::wake && hint != WakeHint::sync && hand_to_idle_cpu(me, task, allowed))
+            return;
+    }
+    // Chosen here by load, or spawn, sync wake, or nobody idle: our deque, taken next by
+    // LIFO, stealable.
+    ready.push_local(me, task, kind);
+    notify_stealable(me);
+}
+
+// place() after the entry check: chooses the CPU (§8) and wakes one if needed.
+void route(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
+{
+    CpuMask allowed = allowed_now(me, task);
+    if (task->priority == Priority::normal && task->affinity.is_all()) {
+        place_stealable(me, task, allowed, kind, hint);
         return;
     }
-
-    if (task->priority == Priority::realtime) {
-        if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
-            ++me->stats.tasks_migrated_out;
-            trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
-            ready.push_remote(*idle, task);
-            kick_cpu(me, *idle);
-            return;
-        }
-    }
+    if (task->priority == Priority::realtime && hand_to_idle_cpu(me, task, allowed))
+        return;
     // Restricted affinity, realtime with nobody idle, or idle class: our own list if we
     // may run it, else the last CPU it ran on, else the nearest allowed one.
-    if (here) {
-        ready.push_local(me, task, kind);
+    if (allowed.contains(me.index())) {
+        me.shared().ready->push_local(me, task, kind);
         if (task->priority == Priority::realtime)
             request_realtime_preempt(me, me.cpu());
         return;
     }
-    uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
-    if (target == kNoCpu || target >= shared.cpu_count)
-        target = allowed.next(0);
-    send_to(me, shared.cpu(target), task);
+    CpuSched& target = send_near(me, task, allowed);
     if (task->priority == Priority::realtime)
-        request_realtime_preempt(me, shared.cpu(target));
+        request_realtime_preempt(me, target);
+}
+
+} // namespace
+
+void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
+{
+    mark_queued(task);
+    route(me, task, kind, hint);
+}
+
+void place_again(OwnerCpu& me, Task* task)
+{
+    route(me, task, PushKind::wake, WakeHint::none);
 }
 
 void place_remote(OwnerCpu& me, Task* task)
@@ -147,23 +176,16 @@ void place_remote(OwnerCpu& me, Task* task)
     if (allowed.empty())
         return; // no other CPU at all: the caller must not evacuate the last one
     // A sleeping task needs no idle CPU: it only joins a timer queue.
-    if (task->state.load(std::memory_order_relaxed) != TaskState::sleeping) { // relaxed: ours until pushed
-        if (CpuSched* idle = claim_idle_cpu(me, allowed)) {
-            ++me->stats.tasks_migrated_out;
-            trace::hook(me.index(), trace::Event::migrate, task, uint16_t(idle->index));
-            shared.ready->push_remote(*idle, task);
-            kick_cpu(me, *idle);
-            return;
-        }
-    }
-    uint32_t target = allowed.contains(task->last_cpu) ? uint32_t(task->last_cpu) : nearest_allowed(me, allowed);
-    if (target == kNoCpu || target >= shared.cpu_count)
-        target = allowed.next(0);
-    send_to(me, shared.cpu(target), task);
+    // relaxed: ours until pushed.
+    bool sleeping = task->state.load(std::memory_order_relaxed) == TaskState::sleeping;
+    if (!sleeping && hand_to_idle_cpu(me, task, allowed))
+        return;
+    send_near(me, task, allowed);
 }
 
 bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint)
 {
+    SCHED_VERIFY(from == TaskState::blocked || from == TaskState::sleeping, "task_state_edge");
     // acq_rel: acquire sees what the task wrote before blocking; release publishes our
     // wake-side writes to whoever picks it. Exactly one waker wins the CAS.
     if (!task->state.compare_exchange_strong(from, TaskState::ready, std::memory_order_acq_rel,
@@ -199,9 +221,10 @@ uint32_t rotation_target(OwnerCpu& me, const Task* task)
 void requeue_current(OwnerCpu& me, Task* task, PickReason reason)
 {
     // release: pairs with the acquire loads of the state by a later picker/waker.
-    task->state.store(TaskState::ready, std::memory_order_release);
+    change_state(task, TaskState::running, TaskState::ready, std::memory_order_release);
+    mark_queued(task);
     if (task->widened || !task->affinity.contains(me.index())) {
-        place(me, task, PushKind::requeue, WakeHint::sync);
+        route(me, task, PushKind::requeue, WakeHint::sync);
         return;
     }
     if (reason == PickReason::preempted) {

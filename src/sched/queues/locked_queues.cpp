@@ -125,6 +125,7 @@ void LockedReadyQueues::file_sleepers(OwnerCpu& me, Queue& q)
 Task* LockedReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
 {
     Queue& q = queue(me.index());
+    file_sleepers(me, q);
     Guard guard(q);
     if (Task* task = take_locked(q, q.realtime, q.realtime.pop_front()))
         return task;
@@ -136,21 +137,9 @@ Task* LockedReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
     return take_locked(q, q.normal, task);
 }
 
-Task* LockedReadyQueues::pick_local(OwnerCpu& me, PickReason reason)
+Task* LockedReadyQueues::pick_background(OwnerCpu& me)
 {
-    if (Task* held = me->held_next) {
-        // Picked before, while its last CPU was still on it (see CpuSched::held_next).
-        me->held_next = nullptr;
-        return held;
-    }
     Queue& q = queue(me.index());
-    file_sleepers(me, q);
-    if (Task* task = pick_own(me, reason))
-        return task;
-    if (steal_round(me)) {
-        if (Task* task = pick_own(me, PickReason::idle))
-            return task;
-    }
     Guard guard(q);
     return take_locked(q, q.background, q.background.pop_front());
 }
@@ -211,22 +200,11 @@ bool LockedReadyQueues::has_stealable_work(SchedShared& shared)
     return false;
 }
 
-bool LockedReadyQueues::has_local_work(CpuSched& cpu)
+bool LockedReadyQueues::has_queued_work(CpuSched& cpu)
 {
     Queue& q = queue(cpu.index);
     // relaxed: file comment.
-    return cpu.held_next || q.length.load(std::memory_order_relaxed) > 0
-        || q.sleepers_pending.load(std::memory_order_relaxed) > 0;
-}
-
-bool LockedReadyQueues::has_work_for(CpuSched& cpu)
-{
-    if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc())
-        return true;
-    // acquire: pairs with the release store of the request (§12).
-    if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running)
-        return true;
-    return has_stealable_work(cpu.shared);
+    return q.length.load(std::memory_order_relaxed) > 0 || q.sleepers_pending.load(std::memory_order_relaxed) > 0;
 }
 
 bool LockedReadyQueues::has_waiting_work(OwnerCpu& me)
@@ -275,17 +253,9 @@ uint32_t LockedReadyQueues::stealable_target(OwnerCpu& me, const CpuMask& allowe
     return best;
 }
 
-size_t LockedReadyQueues::evacuate(OwnerCpu& me)
+size_t LockedReadyQueues::evacuate_queued(OwnerCpu& me)
 {
     size_t moved = 0;
-    auto move = [&](Task* task) {
-        place_remote(me, task);
-        ++moved;
-    };
-    if (Task* held = me->held_next) {
-        me->held_next = nullptr;
-        move(held);
-    }
     // One task per lock hold: place_remote() takes other CPUs' locks, and locks never
     // nest. Placers that read the old online mask have finished (the caller's
     // synchronize()), so nothing new arrives; a late thief is harmless.
@@ -305,11 +275,9 @@ size_t LockedReadyQueues::evacuate(OwnerCpu& me)
         }
         if (!task)
             break;
-        move(task);
+        place_remote(me, task);
+        ++moved;
     }
-    // Sleepers stay sleeping; the receiver files them by deadline.
-    while (TimerNode* node = me->sleepers.pop_min())
-        move(task_from_timer(node));
     return moved;
 }
 

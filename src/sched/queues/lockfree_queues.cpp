@@ -1,4 +1,5 @@
-// The lock-free ready queues: pick policy (plan §4) and stealing (§6).
+// The lock-free ready queues: pick policy (plan §4), stealing (§6), and the walk of an
+// evacuation (§12).
 #include "sched/queues/ready_queues.h"
 #include "sched/trace/trace.h"
 
@@ -41,7 +42,7 @@ void LockFreeReadyQueues::drain_inbox(OwnerCpu& me)
         }
         if (!task->affinity.contains(me.index())) {
             // Its affinity changed (or this CPU is going away) since it was sent here.
-            place(me, task, PushKind::wake, WakeHint::none);
+            place_again(me, task);
             continue;
         }
         push_local(me, task, PushKind::wake);
@@ -58,11 +59,6 @@ Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason)
 
 Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
 {
-    if (Task* held = me->held_next) {
-        // Picked before, while its last CPU was still on it (see CpuSched::held_next).
-        me->held_next = nullptr;
-        return held;
-    }
     drain_inbox(me);
     if (Task* task = me->realtime.pop_front())
         return task;
@@ -78,14 +74,8 @@ Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
     return me->pinned.pop_front(); // the deque was emptied by thieves meanwhile
 }
 
-Task* LockFreeReadyQueues::pick_local(OwnerCpu& me, PickReason reason)
+Task* LockFreeReadyQueues::pick_background(OwnerCpu& me)
 {
-    if (Task* task = pick_own(me, reason))
-        return task;
-    if (steal_round(me)) {
-        if (Task* task = pick_own(me, PickReason::idle))
-            return task;
-    }
     return me->background.pop_front();
 }
 
@@ -144,20 +134,10 @@ bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
     return false;
 }
 
-bool LockFreeReadyQueues::has_work_for(CpuSched& cpu)
+bool LockFreeReadyQueues::has_queued_work(CpuSched& cpu)
 {
-    if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc())
-        return true;
-    // acquire: pairs with the release store of the request (§12).
-    if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running)
-        return true;
-    return has_stealable_work(cpu.shared);
-}
-
-bool LockFreeReadyQueues::has_local_work(CpuSched& cpu)
-{
-    return cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty()
-        || !cpu.background.empty() || cpu.deque.size_approx() > 0;
+    return !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty() || !cpu.background.empty()
+        || cpu.deque.size_approx() > 0;
 }
 
 bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
@@ -166,6 +146,31 @@ bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
     // waits a slice.
     CpuSched& cpu = me.cpu();
     return cpu.deque.size_approx() != 0 || !cpu.inbox.empty_approx() || !cpu.pinned.empty() || !cpu.realtime.empty();
+}
+
+size_t LockFreeReadyQueues::evacuate_queued(OwnerCpu& me)
+{
+    size_t moved = 0;
+    auto move = [&](Task* task) {
+        place_remote(me, task);
+        ++moved;
+    };
+    while (Task* task = me->deque.take())
+        move(task);
+    for (TaskList* list : { &me->realtime, &me->pinned, &me->background }) {
+        while (Task* task = list->pop_front())
+            move(task);
+    }
+    // The inbox last: placers that read the old online mask have finished (the caller's
+    // synchronize()), so nothing new arrives after this drain. pop() may return nullptr
+    // while a producer is mid-push; empty_approx() tells us to come back.
+    while (!me->inbox.empty_approx()) {
+        if (Task* task = me->inbox.pop())
+            move(task);
+        else
+            platform::cpu_relax();
+    }
+    return moved;
 }
 
 } // namespace sched

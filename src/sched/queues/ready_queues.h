@@ -4,8 +4,10 @@
 // API changes (S-K reads this): additions only: evacuate() (interface), place_remote(),
 // rotation_target(); for issue 5, stealable_target(), has_local_work(), has_waiting_work()
 // (interface), fifo_pick_due() and LockedReadyQueues. requeue_current() takes the PickReason (fairness rotation, §4).
-// has_stealable_work() takes the SchedShared& (since the first version S-K saw). Renames
-// are announced here.
+// has_stealable_work() takes the SchedShared& (since the first version S-K saw). Issue 12:
+// pick_local(), has_work_for(), has_local_work() and evacuate() are no longer virtual (one
+// body for both variants, ready_queues.cpp); the variants implement the protected hooks.
+// Renames are announced here.
 //
 // Everything here runs with IF=0 on the calling CPU (hence the OwnerCpu&), inside that
 // CPU's QSBR section (its participant online, between quiescent points).
@@ -41,7 +43,10 @@ enum class WakeHint : uint8_t {
     sync, // the waker is about to block or exit: keep the task local (join, hand-off)
 };
 
-// Hooks for issue 5: the locked variant implements the same interface.
+// Hooks for issue 5: the locked variant implements the same interface. What both variants
+// do alike (the held-next hand-off, the order of the local pick, the idle re-check, the
+// frame of an evacuation) is written once here, in ready_queues.cpp; the variants supply
+// their own structures through the protected hooks.
 class ReadyQueues {
 public:
     // Puts `task` into the caller's own structures (deque, pinned, realtime, background).
@@ -49,22 +54,23 @@ public:
     virtual void push_local(OwnerCpu& me, Task* task, PushKind kind) = 0;
     // Puts `task` into `target`'s inbox (any CPU may call it). No wakeup.
     virtual void push_remote(CpuSched& target, Task* task) = 0;
-    // The next task to run on this CPU, or nullptr (run the idle task). §4 steps 1-5,
-    // including one steal round when nothing is local.
-    virtual Task* pick_local(OwnerCpu& me, PickReason reason) = 0;
+    // The next task to run on this CPU, or nullptr (run the idle task). §4 steps 1-5: the
+    // held-next task, the own structures, one steal round when nothing is local, then the
+    // background class.
+    Task* pick_local(OwnerCpu& me, PickReason reason);
     // One pass over the victims; stolen tasks land in the own deque. True if any.
     virtual bool steal_round(OwnerCpu& me) = 0;
     // Whether `cpu` has anything it could run: inbox, own lists, due sleepers, a hotplug
     // request, or any online deque. Called by `cpu`'s owner after the idle fence (§7 step
     // 3); the loads are ordered by that fence.
-    virtual bool has_work_for(CpuSched& cpu) = 0;
+    bool has_work_for(CpuSched& cpu);
     // Whether any online CPU's deque looks non-empty (the last-spinner hand-off).
     virtual bool has_stealable_work(SchedShared& shared) = 0;
     // Hotplug (§12), on the CPU going away, after it left `online` and every placer that
-    // read the old mask finished: moves every task queued here (deque, owner lists,
-    // inbox, sleepers, which stay sleeping) to online CPUs, each with a targeted wake.
-    // The current task is the caller's (place_remote() it). Returns how many moved.
-    virtual size_t evacuate(OwnerCpu& me) = 0;
+    // read the old mask finished: moves every task queued here (held next, deque, owner
+    // lists, inbox, sleepers, which stay sleeping) to online CPUs, each with a targeted
+    // wake. The current task is the caller's (place_remote() it). Returns how many moved.
+    size_t evacuate(OwnerCpu& me); // evacuate.cpp
 
     // Issue 5 seams, so placement and the idle loop stay shared between the variants.
     // Where place() sends a new or woken stealable task (normal, may run anywhere) among
@@ -73,13 +79,23 @@ public:
     virtual uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) = 0;
     // Whether `cpu`'s own structures hold anything it could run (no stealing, no timers):
     // the bounded spin's poll (§6). Loads are hints, ordered by the callers' fences.
-    virtual bool has_local_work(CpuSched& cpu) = 0;
+    bool has_local_work(CpuSched& cpu);
     // Owner side: whether runnable non-background work waits here besides the current
     // task (§4 rotation: a preempted task moves on only then).
     virtual bool has_waiting_work(OwnerCpu& me) = 0;
 
 protected:
     ~ReadyQueues() = default; // never deleted through the interface (no operator delete in the kernel)
+
+    // The variant's own structures, for pick_local(): realtime first, then the normal
+    // class by §4 (after taking in what other CPUs sent: inbox, evacuated sleepers).
+    virtual Task* pick_own(OwnerCpu& me, PickReason reason) = 0;
+    // The background (idle-class) task next in line, or nullptr.
+    virtual Task* pick_background(OwnerCpu& me) = 0;
+    // has_local_work() apart from the held-next task.
+    virtual bool has_queued_work(CpuSched& cpu) = 0;
+    // evacuate()'s middle: every task in the variant's structures, by place_remote().
+    virtual size_t evacuate_queued(OwnerCpu& me) = 0;
 };
 
 class LockFreeReadyQueues final : public ReadyQueues {
@@ -90,13 +106,9 @@ public:
 
     void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
     void push_remote(CpuSched& target, Task* task) override;
-    Task* pick_local(OwnerCpu& me, PickReason reason) override;
     bool steal_round(OwnerCpu& me) override;
-    bool has_work_for(CpuSched& cpu) override;
     bool has_stealable_work(SchedShared& shared) override;
-    size_t evacuate(OwnerCpu& me) override; // evacuate.cpp
     uint32_t stealable_target(OwnerCpu&, const CpuMask&, PushKind, WakeHint) override { return kNoCpu; }
-    bool has_local_work(CpuSched& cpu) override;
     bool has_waiting_work(OwnerCpu& me) override;
 
     // Moves up to kInboxDrainMax inbox tasks into the owner structures (§4 step 1).
@@ -105,7 +117,10 @@ public:
     ~LockFreeReadyQueues() = default;
 
 private:
-    Task* pick_own(OwnerCpu& me, PickReason reason);
+    Task* pick_own(OwnerCpu& me, PickReason reason) override;
+    Task* pick_background(OwnerCpu& me) override;
+    bool has_queued_work(CpuSched& cpu) override;
+    size_t evacuate_queued(OwnerCpu& me) override;
     Task* take_deque(OwnerCpu& me, PickReason reason);
 };
 
@@ -121,13 +136,9 @@ class LockedReadyQueues final : public ReadyQueues {
 public:
     void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
     void push_remote(CpuSched& target, Task* task) override;
-    Task* pick_local(OwnerCpu& me, PickReason reason) override;
     bool steal_round(OwnerCpu& me) override;
-    bool has_work_for(CpuSched& cpu) override;
     bool has_stealable_work(SchedShared& shared) override;
-    size_t evacuate(OwnerCpu& me) override;
     uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) override;
-    bool has_local_work(CpuSched& cpu) override;
     bool has_waiting_work(OwnerCpu& me) override;
 
     // Runnable tasks queued on `cpu` (a relaxed hint: monitors, tests).
@@ -162,14 +173,26 @@ private:
     };
     class Guard; // takes a Queue's lock and counts the acquisition (locked_queues.cpp)
 
+    Task* pick_own(OwnerCpu& me, PickReason reason) override;
+    Task* pick_background(OwnerCpu& me) override;
+    bool has_queued_work(CpuSched& cpu) override;
+    size_t evacuate_queued(OwnerCpu& me) override;
+
     Queue& queue(uint32_t cpu) { return m_queues[cpu]; }
     void add_locked(Queue& q, Task* task);
     Task* take_locked(Queue& q, RunList& list, Task* task);
-    Task* pick_own(OwnerCpu& me, PickReason reason);
     void file_sleepers(OwnerCpu& me, Queue& q);
 
     std::array<Queue, kMaxCpus> m_queues;
 };
+
+// The task held aside by the idle detour (see CpuSched::held_next), taken out of it.
+inline Task* take_held_next(OwnerCpu& me)
+{
+    Task* held = me->held_next;
+    me->held_next = nullptr;
+    return held;
+}
 
 // §4: whether the owner's next pick from its stealable work is FIFO (the oldest): after a
 // yield or a preemption (round robin), and at least once per timeslice, so a LIFO chain
@@ -188,8 +211,18 @@ inline bool fifo_pick_due(OwnerCpu& me, PickReason reason)
 // ---- placement (placement.cpp, §8)
 
 // Makes a created/ready task runnable somewhere, choosing the CPU and waking one if
-// needed. `task->state` must already be ready.
+// needed. `task->state` must already be ready, and the task not queued anywhere yet.
 void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint);
+// place() for a task already in the ready structures (taken out of an inbox whose CPU it
+// may no longer run on): it moves, it does not enter again.
+void place_again(OwnerCpu& me, Task* task);
+// A task enters the ready structures (place(), requeue_current(), the idle detour): it
+// must not be in them already (SCHED_VERIFY "task_on_one_queue").
+inline void mark_queued(Task* task)
+{
+    SCHED_VERIFY(!task->queued, "task_on_one_queue");
+    task->queued = true;
+}
 // blocked/sleeping -> ready by CAS, then place(). False if another waker won (or the task
 // was not waiting): exactly one waker places a task.
 bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint);

@@ -48,7 +48,7 @@ public:
         Task* self = wait_current_task();
         // relaxed: published by the unlock (release) to the waker's lock (acquire), and
         // the waker's CAS reads it.
-        self->state.store(TaskState::blocked, std::memory_order_relaxed);
+        change_state(self, TaskState::running, TaskState::blocked, std::memory_order_relaxed);
         append(self);
         unlock();
         wait_block_current();

@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "sched/policy/run_loop.h"
 #include "sched/queues/ready_queues.h"
 
 namespace sched_stress {
@@ -55,10 +57,9 @@ struct World {
     std::atomic<int64_t> live_unblocked { 0 };
     std::array<std::atomic<ModelTask*>, kPoolSlots> pool {}; // blocked tasks ("wait queue")
 
+    std::vector<std::unique_ptr<Task>> idle_tasks; // one per CPU, as the kernel's
+
     std::atomic<bool> stop { false };
-    // The idle detour of schedule.cpp. SCHED_STRESS_NO_IDLE_DETOUR=1 turns it off to show
-    // the on_cpu wait cycle it prevents (break-it).
-    bool idle_detour = !std::getenv("SCHED_STRESS_NO_IDLE_DETOUR");
     std::mutex failure_mutex;
     std::string failure;
 
@@ -131,7 +132,7 @@ void spawn_one(World& w, OwnerCpu& me, Rng& rng, bool successor = false)
     task->last_cpu = uint16_t(me.index());
     w.live_unblocked.fetch_add(1, std::memory_order_seq_cst);
     // release: the task's fields are complete for whoever picks it.
-    task->state.store(TaskState::ready, std::memory_order_release);
+    change_state(task, TaskState::created, TaskState::ready, std::memory_order_release);
     place(me, task, PushKind::spawn, WakeHint::none);
 }
 
@@ -183,65 +184,45 @@ bool block_task(World& w, ModelTask* task, Rng& rng)
     return false;
 }
 
-void expire_sleepers(World& w, OwnerCpu& me)
-{
-    uint64_t now = platform::now_tsc();
-    while (TimerNode* node = me->sleepers.pop_due(now)) {
-        Task* task = task_from_timer(node);
-        if (!make_ready(me, task, TaskState::sleeping, WakeHint::none))
-            w.fail(format("sleeper %" PRIu64 " was not sleeping at expiry", task->id));
-    }
-}
-
-// The kernel's switch order, which the model keeps: a CPU picks its next task while it is
-// still on the previous one (prev's on_cpu set), waits in "dispatch" for the next task's
-// last CPU to get off it, and only then releases prev ("finish_switch"). A yielded task is
+// The kernel's switch order, which the model keeps by running the kernel's own decisions
+// (sched/policy/run_loop.h): a CPU decides and dispatches its next task while it is still
+// on the previous one (prev's on_cpu set), and only then releases prev. A yielded task is
 // requeued before the pick and a blocked one may be woken before its CPU let go of it, so
-// two CPUs can each pick what the other is leaving: the idle detour (schedule.cpp) keeps
-// them from waiting on each other, and the watchdog below names the cycle if it fails.
+// two CPUs can each pick what the other is leaving: the idle detour of decide_next() keeps
+// them from waiting on each other, and the on_cpu watch below names the cycle if it fails.
 
-// What run_task() leaves for finish(): the task stays on this CPU until then.
-struct Running {
-    ModelTask* task = nullptr;
-    PickReason reason = PickReason::idle;
+// The watch on dispatch()'s wait (platform::OnCpuWatch): the kernel would wait for ever in
+// a cycle of on_cpu waits; the bound names it. Gives up too when the run is stopping.
+struct WaitWatch {
+    World* w;
+    uint32_t cpu;
 };
 
-// dispatch(): waits until the task's previous CPU is off it. The kernel waits like this
-// while still on its own previous task; a cycle of such waits between CPUs would never
-// end, so the bound names it. False when the run is stopping or failed.
-bool dispatch_wait(World& w, OwnerCpu& me, ModelTask* task)
+bool keep_waiting(void* context, const Task& task, uint64_t since_tsc)
 {
-    auto deadline = Clock::now() + std::chrono::seconds(5);
-    // acquire: pairs with the release store of on_cpu in finish().
-    while (task->on_cpu.load(std::memory_order_acquire)) {
-        platform::cpu_relax();
-        if (w.stopping())
-            return false;
-        if (Clock::now() > deadline) {
-            w.fail(format("cpu %u waited 5 s for task %" PRIu64 " to leave cpu %u: a cycle of on_cpu waits",
-                me.index(), task->id, unsigned(task->last_cpu)));
-            return false;
-        }
-    }
-    return true;
+    auto* watch = static_cast<WaitWatch*>(context);
+    World& w = *watch->w;
+    if (w.stopping())
+        return false;
+    if (platform::now_tsc() - since_tsc < platform::tsc_from_ns(5'000'000'000))
+        return true;
+    w.fail(format("cpu %u waited 5 s for task %" PRIu64 " to leave cpu %u: a cycle of on_cpu waits", watch->cpu,
+        task.id, unsigned(task.last_cpu)));
+    return false;
 }
 
-// Runs one step of `task` on this CPU (dispatch_wait() done). The task stays on the CPU
-// (on_cpu set) until finish().
+// Runs one step of `task`, which dispatch() made current here. It stays on the CPU (on_cpu
+// set) until release_on_cpu(). Returns why its CPU schedules next.
 PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
 {
-    TaskState state = task->state.load(std::memory_order_acquire); // acquire: as above
-    if (state != TaskState::ready)
-        w.fail(format("cpu %u picked task %" PRIu64 " in state %d", me.index(), task->id, int(state)));
+    TaskState state = task->state.load(std::memory_order_relaxed); // relaxed: ours while it runs
+    if (state != TaskState::running)
+        w.fail(format("cpu %u runs task %" PRIu64 " in state %d", me.index(), task->id, int(state)));
     if (!task->affinity.contains(me.index()))
         w.fail(format("task %" PRIu64 " (pinned) ran on cpu %u", task->id, me.index()));
-    task->on_cpu.store(true, std::memory_order_relaxed); // relaxed: only we look until finish()'s release
-    task->state.store(TaskState::running, std::memory_order_relaxed);
     // acq_rel: a concurrent runner would have incremented first.
     if (task->in_flight.fetch_add(1, std::memory_order_acq_rel) != 0)
         w.fail(format("task %" PRIu64 " runs on two cpus at once", task->id));
-    task->last_cpu = uint16_t(me.index());
-    me->current.store(task, std::memory_order_relaxed);
     w.steps.fetch_add(1, std::memory_order_relaxed);
 
     PickReason reason = PickReason::yielded;
@@ -269,7 +250,7 @@ PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
             w.sleeps.fetch_add(1, std::memory_order_relaxed);
             reason = PickReason::sleeping;
         } else if (action < 85) {
-            // A timeslice end: may send the task on to the next CPU (§4 rotation).
+            // A timeslice end: decide_next() may send the task on to the next CPU (§4).
             reason = PickReason::preempted;
         }
     }
@@ -278,11 +259,8 @@ PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
     if (exited) {
         task->state.store(TaskState::dead, std::memory_order_release);
         reason = PickReason::exited;
-    } else if (reason == PickReason::yielded || reason == PickReason::preempted) {
-        // As schedule() does: requeued (or rotated to the next CPU, §4) while still on
-        // this CPU, before the next pick.
-        requeue_current(me, task, reason);
     }
+    // A yielded or preempted task is requeued by decide_next(), as schedule() does.
     return reason;
 }
 
@@ -299,18 +277,54 @@ void account(World& w, OwnerCpu& me, PickReason reason, Rng& rng)
     }
 }
 
-// finish_switch(): this CPU is off `prev`. Then the bookkeeping of its last run.
-void finish(World& w, OwnerCpu& me, Running& prev, Rng& rng)
+// The CPU's first switch, into its idle task (the kernel's enter_idle_task()).
+void enter_idle_task(CpuSched& cpu)
 {
-    if (!prev.task)
-        return;
-    ModelTask* task = prev.task;
-    PickReason reason = prev.reason;
-    prev = {};
-    me->current.store(nullptr, std::memory_order_relaxed);
-    // release: pairs with the next picker's acquire wait in dispatch_wait().
-    task->on_cpu.store(false, std::memory_order_release);
+    Task* idle = cpu.idle_task;
+    // relaxed: only this CPU ever runs its idle task.
+    idle->on_cpu.store(true, std::memory_order_relaxed);
+    idle->state.store(TaskState::running, std::memory_order_relaxed);
+    idle->slice_start_tsc = platform::now_tsc();
+    cpu.current.store(idle, std::memory_order_relaxed); // relaxed: read by dumps only
+}
+
+// The CPU's current task runs: a step of a model task, or one pass of the idle task (the
+// kernel's idle_task_main). Returns the reason to schedule, or nothing after a halt.
+std::optional<PickReason> run_current(World& w, OwnerCpu& me, Task* current, Rng& rng)
+{
+    if (!current->is_idle_task)
+        return run_task(w, me, static_cast<ModelTask*>(current), rng);
+    if (idle_step(me))
+        return PickReason::idle;
+    return std::nullopt;
+}
+
+// Places this CPU's roots (two tasks) before the loop starts.
+void spawn_roots(World& w, OwnerCpu& me, Rng& rng)
+{
+    w.live_unblocked.fetch_add(1, std::memory_order_seq_cst); // the roots below must all go out
+    for (int i = 0; i < 2; ++i)
+        spawn_one(w, me, rng);
+    leave_unblocked(w, me, rng);
+    w.started.fetch_add(1, std::memory_order_release); // release: the roots are placed
+}
+
+// The kernel's schedule(), with a model task or the idle task as prev: the same decisions,
+// then (instead of a stack switch) the harness's bookkeeping of prev's run. Returns the
+// task this CPU is on now, or nullptr when the wait for next was given up.
+Task* schedule_from(World& w, OwnerCpu& me, Task* prev, PickReason reason, Rng& rng)
+{
+    uint64_t now = platform::now_tsc();
+    Decision decision = decide_next(me, prev, reason, now);
+    if (decision.same) {
+        account(w, me, reason, rng); // picked again before we left it: its run ended all the same
+        return prev;
+    }
+    if (!dispatch(me, decision.next, now)) // still on prev, as the kernel is
+        return nullptr;
+    release_on_cpu(prev); // the kernel's finish_switch(), on the next task's side
     account(w, me, reason, rng);
+    return decision.next;
 }
 
 void cpu_main(World& w, uint32_t index)
@@ -318,63 +332,27 @@ void cpu_main(World& w, uint32_t index)
     CpuSched& cpu = *w.cpus[index];
     platform::InterruptsOff interrupts_off;
     OwnerCpu me(cpu, interrupts_off);
+    WaitWatch watch { &w, index };
+    platform::t_on_cpu_watch = { &keep_waiting, &watch };
     cpu.epoch.emplace(w.shared.epoch, index);
     cpu.epoch->go_online();
     Rng rng(w.config.seed * 1000003 + index + 1);
-    w.live_unblocked.fetch_add(1, std::memory_order_seq_cst); // the roots below must all go out
-    for (int i = 0; i < 2; ++i)
-        spawn_one(w, me, rng);
-    leave_unblocked(w, me, rng);
-    w.started.fetch_add(1, std::memory_order_release); // release: the roots are placed
+    spawn_roots(w, me, rng);
+    enter_idle_task(cpu);
 
-    Running prev; // the task this CPU is still on, if any
-    PickReason reason = PickReason::idle;
-    while (!w.stopping()) {
-        expire_sleepers(w, me);
-        cpu.epoch->quiescent();
-        auto* next = static_cast<ModelTask*>(w.ready->pick_local(me, reason));
-        if (!next) {
-            // To the idle task: off prev first, as the kernel's switch to idle is.
-            finish(w, me, prev, rng);
-            if (spin_for_work(me)) {
-                reason = PickReason::idle;
-                continue;
-            }
-            idle_halt(me);
-            reason = PickReason::idle;
-            continue;
-        }
-        bool again = next == prev.task; // nothing else to run: stay on it, no switch
-        if (!again) {
-            if (prev.task && w.idle_detour && next->on_cpu.load(std::memory_order_acquire)) {
-                // The idle detour (schedule.cpp): hold next, go to idle (off prev),
-                // and pick it first from there.
-                // acquire: as in dispatch_wait().
-                cpu.held_next = next;
-                ++cpu.stats.idle_detours;
-                finish(w, me, prev, rng);
-                reason = PickReason::idle;
-                continue;
-            }
-            if (!dispatch_wait(w, me, next)) // still on prev, as the kernel is
-                break;
-            finish(w, me, prev, rng);
-        } else {
-            // Woken (or requeued) and picked again before we left it: no switch, but
-            // its last run ended all the same.
-            account(w, me, prev.reason, rng);
-        }
-        Running current { next, PickReason::idle };
-        current.reason = run_task(w, me, next, rng);
-        prev = current;
-        reason = current.reason;
+    Task* current = cpu.idle_task;
+    while (current && !w.stopping()) {
+        if (std::optional<PickReason> reason = run_current(w, me, current, rng))
+            current = schedule_from(w, me, current, *reason, rng);
     }
-    finish(w, me, prev, rng);
+    if (current)
+        release_on_cpu(current);
     if (cpu.spinning) {
         cpu.spinning = false;
         w.shared.spinners.fetch_sub(1, std::memory_order_seq_cst);
     }
     cpu.epoch->go_offline();
+    platform::t_on_cpu_watch = {};
 }
 
 // Whether `cpu`'s own queue visibly holds work placed there (lock-free: its inbox; locked:
@@ -489,15 +467,31 @@ void monitor(World& w, Clock::time_point start)
     }
 }
 
+// The kernel's make_idle_task(): never queued, pinned to its CPU.
+Task* make_idle_task(World& w, uint32_t index)
+{
+    w.idle_tasks.push_back(std::make_unique<Task>());
+    Task* idle = w.idle_tasks.back().get();
+    idle->id = ~uint64_t(index);
+    std::snprintf(idle->name, sizeof idle->name, "idle/%u", index);
+    idle->priority = Priority::idle;
+    idle->is_idle_task = true;
+    idle->affinity = idle->affinity_requested = CpuMask::single(index);
+    idle->last_cpu = idle->home_cpu = uint16_t(index);
+    // relaxed: threads start after.
+    idle->state.store(TaskState::ready, std::memory_order_relaxed);
+    return idle;
+}
+
 } // namespace
 
 std::string Result::summary() const
 {
     return format("%s spawned=%" PRIu64 " completed=%" PRIu64 " steps=%" PRIu64 " wakes=%" PRIu64
                   " sleeps=%" PRIu64 " blocks=%" PRIu64 " halts=%" PRIu64 " ipis=%" PRIu64 " steals=%" PRIu64
-                  " skipped_polling=%" PRIu64 " rotations=%" PRIu64 " %" PRIu64 "ms",
+                  " skipped_polling=%" PRIu64 " rotations=%" PRIu64 " detours=%" PRIu64 " %" PRIu64 "ms",
                ok ? "PASS" : "FAIL", spawned, completed, steps, wakes, sleeps, blocks, halts, ipis_sent, steals,
-               handoffs_skipped_polling, rotations, elapsed_ms)
+               handoffs_skipped_polling, rotations, idle_detours, elapsed_ms)
         + (failure.empty() ? "" : ": " + failure); // appended whole: the buffer of format() is short
 }
 
@@ -508,6 +502,9 @@ Result run(const Config& config)
     w.shared.config.spin_tsc = platform::tsc_from_ns(config.spin_us * 1000);
     w.shared.config.backstop_tsc = platform::tsc_from_ns(config.backstop_ms * 1'000'000);
     w.shared.config.max_spinners = config.cpus / 4 > 1 ? config.cpus / 4 : 1;
+    // Break-it: SCHED_STRESS_NO_IDLE_DETOUR=1 turns the idle detour off, to show the cycle
+    // of on_cpu waits it prevents.
+    w.shared.config.idle_detour = !std::getenv("SCHED_STRESS_NO_IDLE_DETOUR");
     w.shared.ready = w.ready;
     w.shared.cpu_count = config.cpus;
     // Two packages of two-thread cores, so all three victim levels exist.
@@ -517,6 +514,7 @@ Result run(const Config& config)
     for (uint32_t i = 0; i < config.cpus; ++i) {
         w.cpus.push_back(std::make_unique<CpuSched>(w.shared, i, config.deque_capacity));
         w.cpus.back()->victims.build(i, places);
+        w.cpus.back()->idle_task = make_idle_task(w, i);
         w.shared.cpus[i] = w.cpus.back().get();
         w.shared.online.add(i, std::memory_order_relaxed); // relaxed: threads start after
     }
@@ -543,6 +541,7 @@ Result run(const Config& config)
         r.steals += cpu->stats.steals_succeeded.get();
         r.handoffs_skipped_polling += cpu->stats.ipis_skipped_polling.get();
         r.rotations += cpu->stats.rotations.get();
+        r.idle_detours += cpu->stats.idle_detours.get();
     }
     r.failure = w.failure;
     if (r.failure.empty() && r.completed != r.spawned)

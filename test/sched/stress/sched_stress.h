@@ -1,5 +1,7 @@
-// Host stress of the portable scheduler logic: CPU threads run the real pick_local /
-// steal_round / spin_for_work / idle_halt / place on the futex platform, and tasks are
+// Host stress of the portable scheduler logic: CPU threads run the kernel's own run loop
+// (decide_next / dispatch / release_on_cpu / idle_step of sched/policy/run_loop.h, and
+// under them pick_local / steal_round / spin_for_work / idle_halt / place) with an idle
+// task per CPU, on the futex platform, and tasks are
 // step machines (spawn, yield, block, wake, sleep, exit). Checks: no task lost (every
 // spawned task completes), none run twice (a per-task in-flight counter, and a dead or
 // non-ready task is never picked), pinned tasks run only where allowed, and no wakeup is
@@ -38,6 +40,7 @@ struct Result {
     std::string failure; // empty when ok
     uint64_t spawned = 0, completed = 0, steps = 0, wakes = 0, sleeps = 0, blocks = 0;
     uint64_t halts = 0, ipis_sent = 0, steals = 0, handoffs_skipped_polling = 0, rotations = 0;
+    uint64_t idle_detours = 0; // decide_next()'s detours (run_loop.cpp), counted by the shared code
     uint64_t elapsed_ms = 0;
     std::string summary() const;
 };

@@ -11,6 +11,11 @@
 //                                         deadline (0 = none), or spuriously
 //   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
 //   void cpu_relax();
+//   bool interrupts_off();                the precondition of owner operations (host: true)
+//   SCHED_VERIFY(cond, "name")            an invariant, checked in every build; a violation
+//                                         panics (kernel) or aborts (host), naming it
+//   bool keep_waiting_on_cpu(const Task&, uint64_t since_tsc);  one turn of dispatch()'s
+//                                         wait for a task's last CPU (false: give up)
 //   QueueLock                             the locked ready queues' lock (issue 5), with
 //                                         lock/try_lock/unlock (kernel: Spinlock)
 #pragma once
@@ -18,6 +23,8 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <linux/futex.h>
 #include <mutex>
@@ -25,6 +32,10 @@
 #include <unistd.h>
 
 #include "core_platform.h"
+
+namespace sched {
+struct Task;
+}
 
 namespace sched::platform {
 
@@ -53,6 +64,16 @@ struct HaltLatch {
 
 // Host CPUs are threads; there is nothing to disable.
 struct InterruptsOff {};
+inline bool interrupts_off() { return true; }
+
+// SCHED_VERIFY's failure: the message names the invariant (death tests match it).
+[[noreturn, gnu::cold]] inline void verify_failed(const char* invariant, const char* condition, const char* file,
+    int line)
+{
+    std::fprintf(stderr, "sched invariant violated: %s (%s, %s:%d)\n", invariant, condition, file, line);
+    std::fflush(stderr);
+    std::abort();
+}
 
 inline uint64_t now_tsc()
 {
@@ -63,6 +84,23 @@ inline uint64_t now_tsc()
 inline uint64_t tsc_from_ns(uint64_t ns) { return ns; }
 
 inline void cpu_relax() { core::platform::cpu_relax(); }
+
+// dispatch()'s wait for a task's last CPU to get off its stack. The kernel waits for as
+// long as it takes; a host CPU thread may install a watch that ends the wait instead (the
+// stress harness names a cycle of such waits rather than hang). One per thread.
+struct OnCpuWatch {
+    // False: give up the wait. `since_tsc`: when this wait began.
+    bool (*keep_waiting)(void* context, const Task& task, uint64_t since_tsc) = nullptr;
+    void* context = nullptr;
+};
+inline thread_local OnCpuWatch t_on_cpu_watch;
+
+inline bool keep_waiting_on_cpu(const Task& task, uint64_t since_tsc)
+{
+    cpu_relax();
+    const OnCpuWatch& watch = t_on_cpu_watch;
+    return !watch.keep_waiting || watch.keep_waiting(watch.context, task, since_tsc);
+}
 
 // Host "CPUs" are preemptible threads: a spinning waiter could burn its quantum behind a
 // descheduled holder, so the host uses a mutex (TSan knows its edges).
@@ -101,3 +139,9 @@ inline void kick(uint32_t, HaltLatch& latch)
 }
 
 } // namespace sched::platform
+
+#define SCHED_VERIFY(cond, invariant)                                                   \
+    do {                                                                                \
+        if (__builtin_expect(!(cond), 0))                                               \
+            ::sched::platform::verify_failed(invariant, #cond, __FILE__, __LINE__);     \
+    } while (0)

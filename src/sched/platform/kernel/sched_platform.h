@@ -8,6 +8,10 @@
 #include "arch/x86_64/tsc.h"
 #include "lib/spinlock.h"
 
+namespace sched {
+struct Task;
+}
+
 namespace sched::platform {
 
 // The LAPIC's IRR is the latch: an IPI sent while the target has IF=0 stays pending and
@@ -32,6 +36,19 @@ inline uint64_t ns_from_tsc(uint64_t ticks) {
 
 inline void cpu_relax() { arch::cpu_relax(); }
 
+// Whether interrupts are off on this CPU, the precondition of every owner operation.
+inline bool interrupts_off() { return !arch::interrupts_enabled(); }
+
+// SCHED_VERIFY's failure: the panic report, naming the invariant.
+[[noreturn, gnu::cold]] void verify_failed(const char* invariant, const char* condition, const char* file, int line);
+
+// One turn of dispatch()'s wait for a task's last CPU to get off its stack: the kernel
+// waits for as long as it takes (the idle detour keeps the wait short and cycle-free).
+inline bool keep_waiting_on_cpu(const Task&, uint64_t /*since_tsc*/) {
+    arch::cpu_relax();
+    return true;
+}
+
 // The lock of a locked ready queue (issue 5), always taken with IF=0 (every ReadyQueues
 // operation runs so), hence a plain spinlock (locked_queues.cpp's Guard takes it).
 using QueueLock = ::Spinlock;
@@ -45,3 +62,11 @@ void halt(HaltLatch& latch, uint64_t deadline_tsc);
 void kick(uint32_t cpu, HaltLatch& latch);
 
 } // namespace sched::platform
+
+// SCHED_VERIFY(cond, "name"): an invariant of the scheduler, checked in every build (a
+// compare and a branch where it holds). A violation panics, and the report names it.
+#define SCHED_VERIFY(cond, invariant)                                                          \
+    do {                                                                                       \
+        if (__builtin_expect(!(cond), 0))                                                      \
+            ::sched::platform::verify_failed(invariant, #cond, __FILE__, __LINE__);            \
+    } while (0)

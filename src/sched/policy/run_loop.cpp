@@ -1,0 +1,169 @@
+// The run loop's decisions (see run_loop.h): what schedule() and the idle task decide,
+// shared by the kernel and the host stress.
+#include "sched/policy/run_loop.h"
+
+#include "sched/trace/trace.h"
+
+namespace sched {
+
+namespace {
+
+// §5 step 2: after a yield or a preemption, prev goes back to the ready structures (or on
+// to the next CPU, §4) while this CPU is still on it.
+void requeue_prev(OwnerCpu& me, Task* prev, PickReason reason)
+{
+    if ((reason != PickReason::preempted && reason != PickReason::yielded) || prev->is_idle_task)
+        return;
+    if (reason == PickReason::yielded)
+        ++me->stats.yields;
+    else
+        ++me->stats.preemptions;
+    requeue_current(me, prev, reason);
+}
+
+// §5 step 4. The idle task when nothing is runnable here.
+Task* pick_next(OwnerCpu& me, PickReason reason)
+{
+    // §12: a CPU asked to go offline starts nothing new; its idle task evacuates
+    // everything queued here (prev included, requeued above).
+    // acquire: pairs with the release store of the request in cpu_offline().
+    if (me->hotplug.load(std::memory_order_acquire) != HotplugState::running)
+        return me->idle_task;
+    Task* next = me.shared().ready->pick_local(me, reason);
+    return next ? next : me->idle_task;
+}
+
+// The idle detour. `next` may still be on the CPU that ran it last (woken or requeued
+// there a moment ago), and dispatch() then waits for that CPU's release_on_cpu(). Waiting
+// while we are on prev could deadlock: that CPU may be waiting in its own dispatch() for
+// prev, which only our release_on_cpu() releases (two CPUs each picking the task the other
+// is leaving; found by review, 2026-11-22). So we wait only from our idle task, which no
+// other CPU ever picks: keep `next` aside, switch to idle (releasing prev), and idle picks
+// it first. Config::idle_detour is false only in the host break-it that shows the cycle.
+Task* detour_if_on_cpu(OwnerCpu& me, Task* prev, Task* next)
+{
+    if (next == prev || prev->is_idle_task || next->is_idle_task || !me.shared().config.idle_detour)
+        return next;
+    // acquire: as in dispatch(); a stale true only costs the detour.
+    if (!next->on_cpu.load(std::memory_order_acquire))
+        return next;
+    mark_queued(next); // held aside: back in the ready structures until idle picks it
+    me->held_next = next;
+    ++me->stats.idle_detours;
+    return me->idle_task;
+}
+
+// ready -> running, for a task this CPU picked. The idle task is never queued; its state
+// means nothing.
+void set_running(Task* task)
+{
+    // relaxed: the state is read by wakers only under the protocols that publish it
+    // (wait-queue lock, the CAS in make_ready); running is not a state they act on.
+    if (task->is_idle_task)
+        task->state.store(TaskState::running, std::memory_order_relaxed);
+    else
+        change_state(task, TaskState::ready, TaskState::running, std::memory_order_relaxed);
+}
+
+// dispatch()'s wait for `next`'s last CPU to get off its stack.
+bool wait_until_off_cpu(const Task& next)
+{
+    // acquire: pairs with the release store in release_on_cpu() on the CPU that last ran
+    // `next`, so everything it wrote on that stack (saved_rsp included) is visible here.
+    // Only the idle task (or a task going to idle) waits here for long: decide_next()
+    // takes the idle detour otherwise, so no two CPUs wait on each other.
+    if (!next.on_cpu.load(std::memory_order_acquire))
+        return true;
+    uint64_t since = platform::now_tsc();
+    while (next.on_cpu.load(std::memory_order_acquire)) { // acquire: as above
+        if (!platform::keep_waiting_on_cpu(next, since))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now)
+{
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
+    prev->counters.run_cycles.add(now - prev->slice_start_tsc);
+    requeue_prev(me, prev, reason);
+    // Step 3, the QSBR point: nothing read from the shared structures before this line
+    // is still held, apart from prev and this CPU's own structures.
+    me->epoch->quiescent();
+    // Due sleepers first (plan §9), so the pick sees them: this covers the idle task
+    // too (its has_work_for() counts due sleepers), which gets here after go_online().
+    // prev itself may be among them (a sleep that was already over).
+    expire_sleepers(me, now);
+    Task* next = detour_if_on_cpu(me, prev, pick_next(me, reason));
+    if (next != prev) {
+        trace::hook_switch(me.index(), next, reason);
+        return { next, false };
+    }
+    set_running(prev); // requeued (or woken) and picked again before we left it
+    prev->slice_start_tsc = now;
+    me->slice_end_tsc = now + me.shared().config.timeslice_tsc;
+    return { prev, true };
+}
+
+bool dispatch(OwnerCpu& me, Task* next, uint64_t now)
+{
+    if (!wait_until_off_cpu(*next))
+        return false;
+    // relaxed: only this CPU runs `next` until it switches away again, and the release
+    // store in release_on_cpu() publishes the whole run to the next picker.
+    next->on_cpu.store(true, std::memory_order_relaxed);
+    set_running(next);
+    if (next->last_cpu != me.index()) {
+        next->counters.migrations.add();
+        next->last_cpu = uint16_t(me.index());
+    }
+    next->counters.switches_in.add();
+    next->slice_start_tsc = now;
+    // relaxed: read only by dumps and watchdogs.
+    me->current.store(next, std::memory_order_relaxed);
+    me->slice_end_tsc = now + me.shared().config.timeslice_tsc;
+    ++me->stats.context_switches;
+    if (!next->is_idle_task)
+        ++me->stats.tasks_run;
+    return true;
+}
+
+bool release_on_cpu(Task* last)
+{
+    // relaxed: this very CPU set it in dispatch() (a task stays on one CPU from dispatch
+    // to release), so the load reads our own store.
+    SCHED_VERIFY(last->on_cpu.load(std::memory_order_relaxed), "on_cpu_released_once");
+    // Read before on_cpu goes false: from then on `last` may run (and exit) elsewhere.
+    // acquire: pairs with the release store of dead in exit(), our own CPU's, so trivially.
+    bool dead = last->state.load(std::memory_order_acquire) == TaskState::dead;
+    // release: pairs with the acquire spin in dispatch() of the next CPU to pick `last`:
+    // this CPU is off last's stack and every write it made there is visible.
+    last->on_cpu.store(false, std::memory_order_release);
+    return dead;
+}
+
+size_t expire_sleepers(OwnerCpu& me, uint64_t now)
+{
+    size_t woken = 0;
+    while (TimerNode* node = me->sleepers.pop_due(now)) {
+        // A sleeper has no other waker, so the CAS sleeping -> ready always wins.
+        bool won = make_ready(me, task_from_timer(node), TaskState::sleeping, WakeHint::none);
+        SCHED_VERIFY(won, "task_state_edge");
+        ++woken;
+    }
+    return woken;
+}
+
+bool idle_step(OwnerCpu& me)
+{
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
+    ReadyQueues& queues = *me.shared().ready;
+    bool found_work = queues.has_work_for(me.cpu()) || queues.steal_round(me) || spin_for_work(me);
+    if (!found_work)
+        idle_halt(me);
+    return found_work;
+}
+
+} // namespace sched

@@ -1,0 +1,50 @@
+// What both ready-queue variants share (issue 12): the held-next hand-off, the order of
+// the local pick (§4), and the idle re-check (§7 step 3); the frame of an evacuation is in
+// policy/evacuate.cpp. The variants differ only in their structures, reached through the
+// protected hooks of ReadyQueues.
+#include "sched/queues/ready_queues.h"
+
+namespace sched {
+
+namespace {
+
+// Out of the ready structures (see Task::queued).
+Task* unqueued(Task* task)
+{
+    if (task)
+        task->queued = false;
+    return task;
+}
+
+} // namespace
+
+Task* ReadyQueues::pick_local(OwnerCpu& me, PickReason reason)
+{
+    // Picked before, while its last CPU was still on it (see CpuSched::held_next).
+    if (Task* held = take_held_next(me))
+        return unqueued(held);
+    if (Task* task = pick_own(me, reason))
+        return unqueued(task);
+    if (steal_round(me)) {
+        if (Task* task = pick_own(me, PickReason::idle))
+            return unqueued(task);
+    }
+    return unqueued(pick_background(me));
+}
+
+bool ReadyQueues::has_local_work(CpuSched& cpu)
+{
+    return cpu.held_next || has_queued_work(cpu);
+}
+
+bool ReadyQueues::has_work_for(CpuSched& cpu)
+{
+    if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc())
+        return true;
+    // acquire: pairs with the release store of the request (§12).
+    if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running)
+        return true;
+    return has_stealable_work(cpu.shared);
+}
+
+} // namespace sched
