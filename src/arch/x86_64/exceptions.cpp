@@ -31,7 +31,7 @@ const char* const kExceptionNames[32] = {
 // One armed expectation per CPU, indexed by the dense CPU index. Written and read by the
 // same CPU only (the test arms it, that CPU's fault handler consumes it), so plain
 // pointers suffice.
-ExpectedFault* g_expected[MAX_CPUS];
+ExpectedFault* g_expected[kMaxCpus];
 
 } // namespace
 

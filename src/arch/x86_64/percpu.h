@@ -4,11 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace sched { struct Task; }
+#include "lib/cpu_mask.h"
 
 namespace arch {
-
-constexpr uint32_t MAX_CPUS = 256;
 
 struct CpuTopology {
     uint32_t package = 0, core = 0, thread = 0;
@@ -18,10 +16,7 @@ struct PerCpu {
     PerCpu* self;                 // must stay first: this_cpu() reads gs:0
     uint32_t index;               // dense 0..online-1, BSP is 0
     uint32_t apic_id;
-    sched::Task* current_task;
-    uint64_t kernel_stack_top;
     CpuTopology topology;
-    bool online;
     // counters
     uint64_t interrupts;
     uint64_t timer_ticks;

@@ -83,7 +83,6 @@ void dispatch(CpuSched& me, Task* next, uint64_t now) {
     next->slice_start_tsc = now;
     // relaxed: read only by dumps and watchdogs.
     me.current.store(next, std::memory_order_relaxed);
-    arch::this_cpu()->current_task = next;
     me.slice_end_tsc = now + me.shared.config.timeslice_tsc;
     me.stats.context_switches.add();
     if (next->is_idle_task) {
