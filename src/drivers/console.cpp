@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "drivers/framebuffer.h"
 #include "drivers/serial.h"

@@ -9,6 +9,7 @@
 
 #include <bit>
 
+#include "arch/x86_64/cpu.h"
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "lib/panic.h"
