@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupts.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/cmdline.h"
@@ -13,6 +14,7 @@
 #include "ktest/ktest.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "mm/fault_hooks.h"
 #include "mm/frames.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
@@ -112,6 +114,11 @@ uint64_t usable_memory_bytes(const boot::BootInfo& info) {
 extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
     arch::tsc_mark_boot();
     run_global_constructors();  // before anything else: they must not allocate
+    // Reporting before anything can fail: arch stamps log lines and writes panic reports,
+    // mm tells those reports about addresses, the console carries the text (each layer
+    // registers with the one below; smp and ktest add theirs at their own init).
+    arch::reporting_init();
+    mm::fault_hooks_init();
     console::init_serial();
     log_info("lfkernel: starting (multiboot2 magic 0x%x, info at 0x%llx)", magic, (unsigned long long)info_phys);
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/percpu.h"
 #include "drivers/framebuffer.h"
 #include "drivers/serial.h"
@@ -41,7 +42,13 @@ void emit(const char* s, size_t n, bool to_screen) {
 
 } // namespace
 
-void init_serial() { serial::init(); }
+void init_serial() {
+    serial::init();
+    // From here log lines have somewhere to go, and a panic report can get past a console
+    // lock its own CPU holds (and write raw COM1 lines if it faults itself).
+    klog::set_sink(&write);
+    arch::set_panic_console(&enter_panic_mode, &serial::write);
+}
 
 const char* init_screen(const fbcon::FramebufferInfo& fb, bool efi_boot) {
     if (fb.present && fb.type == 2) {

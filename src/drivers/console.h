@@ -8,7 +8,9 @@
 
 namespace console {
 
-void init_serial();                        // first thing: early messages need a sink
+// First thing: early messages need a sink. Registers the console with klog (the sink) and
+// with the panic report (panic mode, raw COM1 writes).
+void init_serial();
 // Picks the screen from what the loader reported (`fb`, and whether it booted through
 // UEFI); returns a short description for the log ("vga text 80x25",
 // "framebuffer 1024x768x32", "none (...)").

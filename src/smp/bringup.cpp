@@ -15,6 +15,7 @@
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "mm/frames.h"
+#include "mm/heap.h"
 #include "mm/kstack.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
@@ -47,6 +48,7 @@ constexpr uint64_t kEferLme = 1ull << 8, kEferLma = 1ull << 10;
 constexpr uint32_t kInitWaitUs = 10000;  // INIT, then 10 ms (SDM 8.4.4.1)
 constexpr uint32_t kSipiWaitUs = 200;    // each SIPI, then 200 us
 constexpr size_t kApStackPages = 4;
+constexpr size_t kIstStackPages = 2;
 
 struct Trampoline {
     uint64_t code_phys = 0;
@@ -176,10 +178,33 @@ std::atomic<ApMain> g_ap_main{nullptr};
     ap_idle_loop();
 }
 
+// The zeroed per-CPU block for a new CPU index, with its own guarded IST stacks; nullptr
+// when out of memory.
+arch::PerCpu* alloc_percpu(uint32_t index, uint32_t apic_id) {
+    if (index >= kMaxCpus) return nullptr;
+    auto* pc = static_cast<arch::PerCpu*>(mm::kmalloc(sizeof(arch::PerCpu), 64));
+    if (pc == nullptr) return nullptr;
+    memset(pc, 0, sizeof(arch::PerCpu));
+    pc->self = pc;
+    pc->index = index;
+    pc->apic_id = apic_id;
+    mm::KernelStack stacks[arch::kIstStacks];
+    for (int i = 0; i < arch::kIstStacks; ++i) {
+        stacks[i] = mm::alloc_kernel_stack(kIstStackPages);
+        if (!stacks[i].valid()) {
+            for (int j = 0; j < i; ++j) mm::free_kernel_stack(stacks[j]);
+            mm::kfree(pc);
+            return nullptr;
+        }
+        pc->tss.ist[i] = stacks[i].top;
+    }
+    return pc;
+}
+
 enum class StartResult { online, timed_out, no_memory };
 
 StartResult start_ap(uint32_t apic_id, uint32_t index, uint32_t timeout_ms, bool simulate_failure) {
-    arch::PerCpu* pc = arch::percpu_alloc(index, apic_id);
+    arch::PerCpu* pc = alloc_percpu(index, apic_id);
     mm::KernelStack stack = mm::alloc_kernel_stack(kApStackPages);
     if (!pc || !stack.valid() || !detail::call_function_prepare_cpu(index)) {
         log_warn("smp: out of memory preparing APIC ID %u; left out", apic_id);

@@ -6,6 +6,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
 #include "lib/log.h"
@@ -35,6 +36,7 @@ void log_cpus() {
 } // namespace
 
 void init(const Config& config) {
+    arch::set_panic_stop_other_cpus(&stop_other_cpus);  // a panic from here on stops the APs too
     arch::cpuinfo_init();
     arch::cpuinfo_log();
 

@@ -1,5 +1,5 @@
-// Per-CPU blocks: a static one for the BSP (usable before the heap exists), heap-allocated
-// ones for APs, and the table of online CPUs.
+// Per-CPU blocks: a static one for the BSP (usable before the heap exists), and the table
+// of online CPUs. The APs' blocks come from smp (bringup.cpp allocates them).
 #include "arch/x86_64/percpu.h"
 
 #include <atomic>
@@ -7,16 +7,11 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupts.h"
-#include "lib/libc.h"
 #include "lib/panic.h"
-#include "mm/heap.h"
-#include "mm/kstack.h"
 
 namespace arch {
 namespace {
 
-constexpr int kIstStacks = 3;              // IST1 #DF, IST2 NMI, IST3 #MC
-constexpr size_t kIstStackPages = 2;
 constexpr size_t kBspIstStackBytes = 8192;
 
 PerCpu g_bsp;
@@ -64,27 +59,6 @@ void percpu_install(PerCpu& pc) {
     gdt_load(pc);
     wrmsr(MSR_GS_BASE, reinterpret_cast<uint64_t>(&pc));
     wrmsr(MSR_KERNEL_GS_BASE, 0);
-}
-
-PerCpu* percpu_alloc(uint32_t index, uint32_t apic_id) {
-    if (index >= kMaxCpus) return nullptr;
-    auto* pc = static_cast<PerCpu*>(mm::kmalloc(sizeof(PerCpu), 64));
-    if (pc == nullptr) return nullptr;
-    memset(pc, 0, sizeof(PerCpu));
-    pc->self = pc;
-    pc->index = index;
-    pc->apic_id = apic_id;
-    mm::KernelStack stacks[kIstStacks];
-    for (int i = 0; i < kIstStacks; ++i) {
-        stacks[i] = mm::alloc_kernel_stack(kIstStackPages);
-        if (!stacks[i].valid()) {
-            for (int j = 0; j < i; ++j) mm::free_kernel_stack(stacks[j]);
-            mm::kfree(pc);
-            return nullptr;
-        }
-        pc->tss.ist[i] = stacks[i].top;
-    }
-    return pc;
 }
 
 void percpu_register_online(PerCpu& pc) {

@@ -8,6 +8,9 @@
 
 namespace arch {
 
+// IST stacks per CPU (TSS ist[0..2]): IST1 #DF, IST2 NMI, IST3 #MC.
+constexpr int kIstStacks = 3;
+
 struct CpuTopology {
     uint32_t package = 0, core = 0, thread = 0;
 };
@@ -51,9 +54,6 @@ PerCpu* cpu_by_apic_id(uint32_t apic_id);
 void percpu_install(PerCpu& pc);
 // BSP only, first thing in kmain: a static block for CPU 0.
 PerCpu& bsp_percpu();
-// Allocates (zeroed) the block for a new CPU index, with its own guarded IST stacks;
-// nullptr when out of memory. Safe to call from any CPU after heap_init().
-PerCpu* percpu_alloc(uint32_t index, uint32_t apic_id);
 // Publishes a CPU that has finished percpu_install() on itself: cpu(index) and
 // cpu_by_apic_id() find it and cpu_count() includes it. The BSP registers itself in kmain.
 // Indices are expected to come online densely (0, 1, 2, ...).
