@@ -33,8 +33,6 @@ public:
         // release: publishes the critical section to the next lock() (acquire exchange).
         m_locked.store(false, std::memory_order_release);
     }
-    // Diagnostics only (the panic path): a racy snapshot.
-    bool is_locked() const { return m_locked.load(std::memory_order_relaxed); }
 
 private:
     // The spin-wait hint (x86 pause), and a compiler barrier like arch::cpu_relax().

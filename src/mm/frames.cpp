@@ -35,7 +35,6 @@ Spinlock g_lock;  // guards everything below after frames_init
 uint64_t* g_bitmap = nullptr;   // through the direct map
 size_t g_frame_limit = 0;       // frames covered by the bitmap
 size_t g_free = 0;
-size_t g_total = 0;
 size_t g_search_hint = 0;       // no free frame below this index
 uint64_t g_low_free[kLowFrames / 64];  // 1 = free usable page below 1 MiB
 uint64_t g_memory_end = 0;
@@ -170,7 +169,6 @@ void frames_init(std::span<const MemoryRegion> map, std::span<const PhysRange> i
 
     g_free = 0;
     for (size_t i = kLowFrames; i < g_frame_limit; ++i) g_free += !test_bit(i);
-    g_total = g_free;
     g_search_hint = kLowFrames;
     size_t low_free = 0;
     for (uint64_t f = 1; f < kLowFrames; ++f) low_free += g_low_free[f / 64] >> (f % 64) & 1;
@@ -226,6 +224,5 @@ size_t free_frame_count() {
     return g_free;
 }
 
-size_t total_frame_count() { return g_total; }
 
 } // namespace mm

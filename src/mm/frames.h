@@ -32,6 +32,5 @@ std::optional<uint64_t> alloc_frame_below(uint64_t limit);
 uint64_t physical_memory_end();
 
 size_t free_frame_count();
-size_t total_frame_count();
 
 } // namespace mm

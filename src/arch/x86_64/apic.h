@@ -86,6 +86,5 @@ uint32_t count();
 // Routes COM1 (ISA IRQ 4) to kVectorSerial on the BSP and enables the UART's
 // receive interrupt. The handler drains the receive FIFO and counts the bytes.
 void serial_irq_init(const acpi::Madt* madt, uint32_t bsp_apic_id);
-uint64_t serial_bytes_received();
 
 } // namespace arch

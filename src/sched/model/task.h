@@ -87,6 +87,5 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
 };
 
 inline Task* task_from_timer(TimerNode* node) { return static_cast<Task*>(node); }
-inline Task* task_from_inbox(core::MpscNode* node) { return static_cast<Task*>(node); }
 
 } // namespace sched
