@@ -62,6 +62,18 @@ PY
 )
 }
 
+# Layering (docs/architecture.md "Layers"): portable folders include no kernel code, and
+# every include from a lower layer to a higher one is justified there.
+if [[ $mode != qemu ]]; then
+  echo "== layering"
+  mkdir -p "$BUILD/logs"
+  if bash test/check_layers.sh > "$BUILD/logs/layers.log" 2>&1; then
+    record layers 0 "$(tail -1 "$BUILD/logs/layers.log")"
+  else
+    record layers 1 "see $BUILD/logs/layers.log"; grep -v '(justified' "$BUILD/logs/layers.log"
+  fi
+fi
+
 if [[ $mode != qemu ]]; then
   echo "== host tests (plain, ASan+UBSan, TSan)"
   ctest_tree host "$BUILD/host"

@@ -7,7 +7,6 @@
 
 #include "acpi/platform.h"
 #include "arch/x86_64/cpu.h"
-#include "boot/multiboot2.h"
 #include "lib/log.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
@@ -63,9 +62,9 @@ bool find_rsdp_in(uint64_t start, uint64_t end, Rsdp& out) {
     return false;
 }
 
-bool find_rsdp(const boot::BootInfo& info, Rsdp& out) {
-    if (info.rsdp_size >= 20) {
-        Error e = parse_rsdp(std::span<const uint8_t>(info.rsdp, info.rsdp_size), out);
+bool find_rsdp(std::span<const uint8_t> loader_rsdp, Rsdp& out) {
+    if (loader_rsdp.size() >= 20) {
+        Error e = parse_rsdp(loader_rsdp, out);
         if (e == Error::none) return true;
         log_warn("acpi: RSDP from the multiboot2 tag is invalid (%s); scanning memory", to_string(e));
     }
@@ -115,9 +114,9 @@ bool find_s5(std::span<const uint8_t> dsdt, uint16_t& slp_typa) {
 
 const Platform& platform() { return g_platform; }
 
-bool discover(const boot::BootInfo& info) {
+bool discover(std::span<const uint8_t> loader_rsdp) {
     Rsdp rsdp;
-    if (!find_rsdp(info, rsdp)) {
+    if (!find_rsdp(loader_rsdp, rsdp)) {
         log_warn("acpi: no RSDP found; booting one CPU with default interrupt routing");
         return false;
     }

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "sched/config.h"
+
 namespace boot {
 
 enum class LogLevel : uint8_t { debug, info, warn, error };
@@ -21,7 +23,8 @@ struct Options {
     uint32_t ap_timeout_ms = 200;    // smp.ap_timeout_ms=1..10000
     bool demo = true;          // demo=on|off: the boot demo after bring-up
     bool expect_ap_failure = false;  // testing only
-    enum class Sched : uint8_t { lockfree, locked } sched = Sched::lockfree;
+    using Sched = ::sched::Backend;  // sched=lockfree|locked
+    Sched sched = Sched::lockfree;
     bool trace = false;        // trace=on|off
     bool console = true;       // console=on|off: the interactive console after boot (docs/console.md)
 };

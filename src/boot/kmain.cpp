@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupts.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/cmdline.h"
@@ -14,6 +15,7 @@
 #include "ktest/ktest.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "mm/fault_hooks.h"
 #include "mm/frames.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
@@ -69,6 +71,38 @@ klog::Level to_log_level(boot::LogLevel level) {
     }
 }
 
+// What the loader handed over that frames_init must leave alone: the information block
+// itself and the modules.
+std::span<const mm::PhysRange> loader_ranges_in_use(const boot::BootInfo& info) {
+    static_assert(1 + boot::kMaxModules <= mm::kMaxLoaderRanges);
+    static mm::PhysRange ranges[1 + boot::kMaxModules];
+    size_t n = 0;
+    ranges[n++] = {info.info_phys, info.info_phys + info.total_size};
+    for (size_t i = 0; i < info.module_count; ++i) ranges[n++] = {info.modules[i].start, info.modules[i].end};
+    return {ranges, n};
+}
+
+smp::Config smp_config(const boot::BootInfo& info, const boot::Options& options) {
+    return {
+        .loader_rsdp = std::span<const uint8_t>(info.rsdp, info.rsdp_size),
+        .x2apic = options.x2apic,
+        .max_cpus = options.max_cpus,
+        .ap_timeout_ms = options.ap_timeout_ms,
+        .expect_ap_failure = options.expect_ap_failure,
+    };
+}
+
+sched::Config sched_config(const boot::Options& options) {
+    return {
+        .timeslice_us = options.timeslice_us,
+        .spin_us = options.spin_us,
+        .backend = options.sched,
+        .trace = options.trace,
+        // Test mode: the hung-test watchdog is polled from CPU 0's scheduler tick.
+        .on_cpu0_tick = ktest::active() ? &ktest::watchdog_poll : nullptr,
+    };
+}
+
 uint64_t usable_memory_bytes(const boot::BootInfo& info) {
     uint64_t total = 0;
     for (size_t i = 0; i < info.memory_count; ++i)
@@ -81,6 +115,11 @@ uint64_t usable_memory_bytes(const boot::BootInfo& info) {
 extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
     arch::tsc_mark_boot();
     run_global_constructors();  // before anything else: they must not allocate
+    // Reporting before anything can fail: arch stamps log lines and writes panic reports,
+    // mm tells those reports about addresses, the console carries the text (each layer
+    // registers with the one below; smp and ktest add theirs at their own init).
+    arch::reporting_init();
+    mm::fault_hooks_init();
     console::init_serial();
     log_info("lfkernel: starting (multiboot2 magic 0x%x, info at 0x%llx)", magic, (unsigned long long)info_phys);
 
@@ -94,14 +133,14 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
 
     if (magic != boot::kMultiboot2BootloaderMagic) panic("not booted by a multiboot2 loader (magic 0x%x)", magic);
     parse_boot_info(info_phys);
-    const char* screen = console::init_screen(g_boot_info);
+    const char* screen = console::init_screen(g_boot_info.framebuffer, g_boot_info.efi_boot);
     log_info("console: serial COM1, screen %s", screen);
 
     boot::parse_cmdline(g_boot_info.cmdline, g_options, cmdline_warning, nullptr);
     klog::set_level(to_log_level(g_options.log));
     if (g_options.test[0] != '\0') ktest::set_active();  // a panic now ends the run as a failure
 
-    mm::frames_init(g_boot_info);
+    mm::frames_init({g_boot_info.memory, g_boot_info.memory_count}, loader_ranges_in_use(g_boot_info));
     mm::paging_init();
     mm::heap_init();
 
@@ -110,20 +149,21 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
              (unsigned long long)(usable_memory_bytes(g_boot_info) >> 20), g_boot_info.efi_boot ? "UEFI" : "BIOS",
              g_boot_info.cmdline);
 
-    smp::init(g_boot_info, g_options);
+    smp::init(smp_config(g_boot_info, g_options));
 
     // Platform tests run before the scheduler exists: they take over the APs' main loops and
     // the tick. From sched::start() on, this context is the init task, pinned to CPU 0.
     if (g_options.test[0] != '\0') {
         ktest::run(ktest::Phase::platform, g_options.test);
-        sched::start(g_options);
+        sched::start(sched_config(g_options));
+        ktest::set_watchdog_dump(&sched::dump_state);
         ktest::run(ktest::Phase::sched, g_options.test);
         bool benched = g_options.bench[0] == '\0' || sched::run_benchmarks(g_options.bench);
         sched::dump_metrics();
         sched::trace::finish();  // trace=on: the rings over serial
         ktest::exit_qemu(ktest::finish(g_options.test) && benched);
     }
-    sched::start(g_options);
+    sched::start(sched_config(g_options));
     log_info("lfkernel: boot finished, %u cpus online", arch::cpu_count());
     // bench=: the benchmarks instead of the demo, then the run ends (exit status 33 when
     // every benchmark completed) so that `make bench` can boot one after another.
@@ -138,6 +178,6 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
     // a failure status when no trace could be recorded (no memory, SCHED_TRACE=0).
     if (g_options.trace) ktest::exit_qemu(sched::trace::finish());
     // console=on (default): a prompt on serial and the screen, in a task of its own.
-    if (g_options.console) console::start(g_options, usable_memory_bytes(g_boot_info));
+    if (g_options.console) console::start(usable_memory_bytes(g_boot_info));
     sched::exit(0);  // CPU 0 goes on in its idle task
 }

@@ -6,26 +6,17 @@
 #include <cstdint>
 #include <span>
 
+#include "drivers/framebuffer_info.h"
+#include "mm/memory_map.h"
+
 namespace boot {
 
 constexpr uint32_t kMultiboot2BootloaderMagic = 0x36d76289;
 
-enum class MemoryType : uint32_t { usable = 1, reserved = 2, acpi_reclaimable = 3, acpi_nvs = 4, bad = 5 };
-
-struct MemoryRegion {
-    uint64_t base;
-    uint64_t length;
-    MemoryType type;
-};
-
-struct Framebuffer {
-    bool present = false;
-    uint64_t phys_addr = 0;
-    uint32_t pitch = 0, width = 0, height = 0;
-    uint8_t bpp = 0;
-    uint8_t type = 0;  // 0 indexed, 1 RGB, 2 EGA text
-    uint8_t red_pos = 0, red_size = 0, green_pos = 0, green_size = 0, blue_pos = 0, blue_size = 0;
-};
+// The parser writes straight into the types of the layers that consume them.
+using MemoryType = mm::MemoryType;
+using MemoryRegion = mm::MemoryRegion;
+using Framebuffer = fbcon::FramebufferInfo;
 
 struct Module {
     uint64_t start, end;

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "console/command_line.h"
+#include "console/editing/command_line.h"
 
 namespace boot { struct Options; }
 

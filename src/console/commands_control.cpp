@@ -44,9 +44,9 @@ void cmd_sched(const ParsedCommand& command) {
         out("sched: %s ready queues\n", sched::backend_name());
         return;
     }
-    boot::Options::Sched kind;
-    if (command.argument(0) == "lockfree") kind = boot::Options::Sched::lockfree;
-    else if (command.argument(0) == "locked") kind = boot::Options::Sched::locked;
+    sched::Backend kind;
+    if (command.argument(0) == "lockfree") kind = sched::Backend::lockfree;
+    else if (command.argument(0) == "locked") kind = sched::Backend::locked;
     else {
         usage_error(command, "sched: unknown variant");
         return;

@@ -3,13 +3,12 @@
 #pragma once
 #include <cstdint>
 
-namespace boot { struct Options; }
 
 namespace console {
 
 // From the init task (CPU 0) once the scheduler runs: sets up input (the COM1 receive hook,
 // the PS/2 probe) and spawns the console task, an ordinary normal-class task. False (with
 // a log line) when it could not start.
-bool start(const boot::Options& options, uint64_t usable_memory_bytes);
+bool start(uint64_t usable_memory_bytes);
 
 } // namespace console

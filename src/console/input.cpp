@@ -6,7 +6,7 @@
 #include "acpi/platform.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/percpu.h"
-#include "console/scancode_decoder.h"
+#include "console/editing/scancode_decoder.h"
 #include "drivers/keyboard.h"
 #include "sched/sync/semaphore.h"
 

@@ -3,12 +3,11 @@
 #include "console/console.h"
 
 #include "arch/x86_64/percpu.h"
-#include "boot/cmdline.h"
-#include "console/command_line.h"
+#include "console/editing/command_line.h"
 #include "console/commands.h"
-#include "console/escape_decoder.h"
+#include "console/editing/escape_decoder.h"
 #include "console/input.h"
-#include "console/line_editor.h"
+#include "console/editing/line_editor.h"
 #include "console/output.h"
 #include "console/sched_view.h"
 #include "lib/log.h"
@@ -154,7 +153,7 @@ CommandHandler handler_for(const CommandSpec& spec) {
     return nullptr;
 }
 
-bool start(const boot::Options&, uint64_t usable_memory_bytes) {
+bool start(uint64_t usable_memory_bytes) {
     for (const CommandSpec& spec : command_table())
         if (!handler_for(spec)) log_warn("console: command %s has no handler", spec.usage);
     set_boot_facts(BootFacts{usable_memory_bytes});

@@ -4,8 +4,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/percpu.h"
-#include "boot/multiboot2.h"
 #include "drivers/framebuffer.h"
 #include "drivers/serial.h"
 #include "drivers/vga_text.h"
@@ -41,10 +42,15 @@ void emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
 
 } // namespace
 
-void init_serial() { serial::init(); }
+void init_serial() {
+    serial::init();
+    // From here log lines have somewhere to go, and a panic report can get past a console
+    // lock its own CPU holds (and write raw COM1 lines if it faults itself).
+    klog::set_sink(&write);
+    arch::set_panic_console(&enter_panic_mode, &serial::write);
+}
 
-const char* init_screen(const boot::BootInfo& info) {
-    const boot::Framebuffer& fb = info.framebuffer;
+const char* init_screen(const fbcon::FramebufferInfo& fb, bool efi_boot) {
     if (fb.present && fb.type == 2) {
         // EGA text as described by GRUB (width/height are in characters).
         vga_text::init(fb.phys_addr, fb.width, fb.height);
@@ -59,7 +65,7 @@ const char* init_screen(const boot::BootInfo& info) {
         } else {
             ksnprintf(g_screen_description, sizeof g_screen_description, "none (framebuffer %s)", why);
         }
-    } else if (!info.efi_boot) {
+    } else if (!efi_boot) {
         // BIOS boot without a framebuffer tag: the standard text buffer is there.
         vga_text::init(0xb8000, 80, 25);
         g_screen = Screen::vga_text;

@@ -4,14 +4,17 @@
 #pragma once
 #include <cstddef>
 
-namespace boot { struct BootInfo; }
+#include "drivers/framebuffer_info.h"
 
 namespace console {
 
-void init_serial();                        // first thing: early messages need a sink
-// Picks the screen from the boot info; returns a short description for the log
-// ("vga text 80x25", "framebuffer 1024x768x32", "none (...)").
-const char* init_screen(const boot::BootInfo& info);
+// First thing: early messages need a sink. Registers the console with klog (the sink) and
+// with the panic report (panic mode, raw COM1 writes).
+void init_serial();
+// Picks the screen from what the loader reported (`fb`, and whether it booted through
+// UEFI); returns a short description for the log ("vga text 80x25",
+// "framebuffer 1024x768x32", "none (...)").
+const char* init_screen(const fbcon::FramebufferInfo& fb, bool efi_boot);
 
 // Writes `n` bytes atomically with respect to other console writes.
 void write(const char* s, size_t n);

@@ -3,7 +3,6 @@
 // registered with map_mmio() so paging_init() maps it uncached.
 #include "drivers/framebuffer.h"
 
-#include "boot/multiboot2.h"
 #include "lib/libc.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
@@ -27,7 +26,7 @@ uint32_t scale_channel(uint32_t value8, uint8_t pos, uint8_t size) {
     return v << pos;
 }
 
-uint32_t rgb(const boot::Framebuffer& fb, uint8_t r, uint8_t g, uint8_t b) {
+uint32_t rgb(const FramebufferInfo& fb, uint8_t r, uint8_t g, uint8_t b) {
     return scale_channel(r, fb.red_pos, fb.red_size) | scale_channel(g, fb.green_pos, fb.green_size) |
            scale_channel(b, fb.blue_pos, fb.blue_size);
 }
@@ -76,7 +75,7 @@ void newline() {
 
 } // namespace
 
-bool init(const boot::Framebuffer& fb, const char** why) {
+bool init(const FramebufferInfo& fb, const char** why) {
     *why = "";
     if (!fb.present || fb.type != 1) { *why = "not a direct-colour framebuffer"; return false; }
     if (fb.bpp != 16 && fb.bpp != 24 && fb.bpp != 32) { *why = "unsupported bits per pixel"; return false; }

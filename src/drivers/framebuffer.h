@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace boot { struct Framebuffer; }
+#include "drivers/framebuffer_info.h"
 
 namespace fbcon {
 
@@ -15,7 +15,7 @@ constexpr int kFontGlyphs = 0x7f - kFontFirst;
 extern const uint8_t g_font8x16[kFontGlyphs][kFontHeight];
 
 // Returns false (and draws nothing) for formats it cannot drive; the reason is in `why`.
-bool init(const boot::Framebuffer& fb, const char** why);
+bool init(const FramebufferInfo& fb, const char** why);
 void write(const char* s, size_t n);
 
 } // namespace fbcon

@@ -151,7 +151,7 @@ struct Results {
 // whole set first and the second set ran 5-25% faster at 1 CPU for that reason alone.
 struct Variants {
     Results* res;             // one Results per variant
-    boot::Options::Sched kind[2];
+    sched::Backend kind[2];
     uint32_t count = 0;
     uint32_t turn = 0;        // benchmarks run so far: the order flips each time
     bool ok = true;

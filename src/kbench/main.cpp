@@ -63,17 +63,17 @@ uint32_t parse_bench_list(const char* list, bool& both) {
 }
 
 // The variant the boot chose (sched=).
-boot::Options::Sched booted_variant() {
-    return same(backend_name(), "locked") ? boot::Options::Sched::locked : boot::Options::Sched::lockfree;
+sched::Backend booted_variant() {
+    return same(backend_name(), "locked") ? sched::Backend::locked : sched::Backend::lockfree;
 }
 
 // Both variants, interleaved (see Variants), or only the booted one.
-Variants variants_for(Results* results, bool both, boot::Options::Sched booted) {
+Variants variants_for(Results* results, bool both, sched::Backend booted) {
     Variants vs;
     vs.res = results;
     if (both) {
-        vs.kind[0] = boot::Options::Sched::lockfree;
-        vs.kind[1] = boot::Options::Sched::locked;
+        vs.kind[0] = sched::Backend::lockfree;
+        vs.kind[1] = sched::Backend::locked;
         results[0].variant = "lockfree";
         results[1].variant = "locked";
         vs.count = 2;
@@ -112,7 +112,7 @@ bool run_benchmarks(const char* name) {
     new (&results[0]) Results();
     new (&results[1]) Results();
     // bench=sched: the variant this boot runs. Otherwise both, then back to the booted one.
-    const boot::Options::Sched booted = booted_variant();
+    const sched::Backend booted = booted_variant();
     Variants vs = variants_for(results, both, booted);
     bool ok = run_set(vs, which);
     print_reports(results, vs.count);

@@ -5,6 +5,7 @@
 #include <cstdarg>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/tsc.h"
 #include "ktest/ktest.h"
 #include "lib/libc.h"
@@ -21,6 +22,9 @@ namespace {
 // relaxed: set once on the BSP during boot; a panic on another CPU that misses it only
 // halts instead of exiting (and the BSP's own panic path sees its own store).
 std::atomic<bool> g_active{false};
+
+// The panic report's end of the run (arch::set_panic_end_run).
+[[noreturn]] void fail_run() { exit_qemu(false); }
 
 // Written by the test thread between tests; read by the watchdog (which only ever reads
 // them on the way out). relaxed: counters, not publication.
@@ -81,7 +85,11 @@ void Context::skip(const char* fmt, ...) {
     va_end(ap);
 }
 
-void set_active() { g_active.store(true, std::memory_order_relaxed); }
+void set_active() {
+    // The first call is kmain's, before any AP runs: the hook is registered once, then.
+    if (!g_active.exchange(true, std::memory_order_relaxed))
+        arch::set_panic_end_run(&fail_run);  // a panic now ends the run as a failure
+}
 bool active() { return g_active.load(std::memory_order_relaxed); }
 
 void run(Phase phase, const char* filter) {

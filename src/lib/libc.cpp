@@ -1,13 +1,12 @@
 // The few C and C++ runtime pieces a freestanding g++ build still calls: mem* and str*
-// (the compiler emits memcpy/memset for struct copies and loops), operator new/delete on
-// the kernel heap, and the hooks for pure virtuals and static destructors.
+// (the compiler emits memcpy/memset for struct copies and loops), and the hooks for pure
+// virtuals and static destructors. operator new/delete, which need the heap, are in
+// src/mm/new_delete.cpp.
 #include "lib/libc.h"
 
 #include <cstdint>
-#include <new>
 
 #include "lib/panic.h"
-#include "mm/heap.h"
 
 // rep movsb/stosb: short, fast on modern CPUs (ERMS), and written in asm so the compiler
 // cannot turn these loops back into calls to themselves.
@@ -67,30 +66,3 @@ extern "C" void __cxa_pure_virtual() { panic("pure virtual function called"); }
 extern "C" int atexit(void (*)()) { return 0; }
 extern "C" int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }
 void* __dso_handle = nullptr;
-
-// Plain new cannot report failure without exceptions, and the compiler assumes it never
-// returns null, so running out of memory here is a panic. Code that can cope with failure
-// uses mm::kmalloc or new (std::nothrow).
-namespace {
-void* checked_alloc(size_t size, size_t align) {
-    void* p = mm::kmalloc(size, align);
-    if (p == nullptr) panic("operator new: out of memory (%zu bytes, align %zu)", size, align);
-    return p;
-}
-} // namespace
-
-void* operator new(size_t size) { return checked_alloc(size, 16); }
-void* operator new[](size_t size) { return checked_alloc(size, 16); }
-void* operator new(size_t size, std::align_val_t align) { return checked_alloc(size, size_t(align)); }
-void* operator new[](size_t size, std::align_val_t align) { return checked_alloc(size, size_t(align)); }
-void* operator new(size_t size, const std::nothrow_t&) noexcept { return mm::kmalloc(size, 16); }
-void* operator new[](size_t size, const std::nothrow_t&) noexcept { return mm::kmalloc(size, 16); }
-
-void operator delete(void* p) noexcept { mm::kfree(p); }
-void operator delete[](void* p) noexcept { mm::kfree(p); }
-void operator delete(void* p, size_t) noexcept { mm::kfree(p); }
-void operator delete[](void* p, size_t) noexcept { mm::kfree(p); }
-void operator delete(void* p, std::align_val_t) noexcept { mm::kfree(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { mm::kfree(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { mm::kfree(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { mm::kfree(p); }

@@ -5,16 +5,19 @@
 #include <atomic>
 #include <cstdint>
 
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/tsc.h"
-#include "drivers/console.h"
-
 namespace klog {
 namespace {
 
 constexpr size_t kLineMax = 512;
 // relaxed: a level change only needs to become visible eventually; it orders nothing.
 std::atomic<Level> g_min_level{Level::info};
+// Both set once at boot (kmain, before any other CPU runs).
+Sink g_sink = nullptr;
+StampSource g_stamp = nullptr;
+
+void emit(const char* text, size_t length) {
+    if (g_sink) g_sink(text, length);
+}
 
 const char* level_tag(Level level) {
     switch (level) {
@@ -32,18 +35,21 @@ void finish_line(char* line, size_t len) {
     }
     line[len] = '\n';
     line[len + 1] = '\0';
-    console::write(line, len + 1);
+    emit(line, len + 1);
 }
 
 } // namespace
 
 void set_level(Level min) { g_min_level.store(min, std::memory_order_relaxed); }
+void set_sink(Sink sink) { g_sink = sink; }
+void set_stamp(StampSource source) { g_stamp = source; }
 
 void vlog(Level level, const char* fmt, va_list ap) {
     if (level < g_min_level.load(std::memory_order_relaxed)) return;
     char line[kLineMax];
-    uint64_t ns = arch::ns_since_boot();
-    int n = ksnprintf(line, kLineMax, "[cpu %-2u %llu.%06llu] %s", arch::this_cpu_safe()->index,
+    Stamp stamp = g_stamp ? g_stamp() : Stamp{0, 0};
+    uint64_t ns = stamp.ns_since_boot;
+    int n = ksnprintf(line, kLineMax, "[cpu %-2u %llu.%06llu] %s", stamp.cpu,
                       (unsigned long long)(ns / 1'000'000'000), (unsigned long long)(ns / 1000 % 1'000'000),
                       level_tag(level));
     size_t len = size_t(n) < kLineMax ? size_t(n) : kLineMax - 1;
@@ -65,7 +71,7 @@ void print(const char* fmt, ...) {
     va_start(ap, fmt);
     int n = kvsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    console::write(buf, size_t(n) < sizeof buf ? size_t(n) : sizeof buf - 1);
+    emit(buf, size_t(n) < sizeof buf ? size_t(n) : sizeof buf - 1);
 }
 
 } // namespace klog

@@ -1,14 +1,15 @@
-// Panic: prints a report once (message, CPU, registers when known, symbolized
-// backtrace), stops every other CPU with an NMI, then exits QEMU (isa-debug-exit,
-// failure) or halts.
+// panic(): formats the message and hands it to the reporter the platform registered
+// (arch/x86_64/panic_report.h: prints the CPU, registers and a backtrace, stops every
+// other CPU, then exits QEMU in a test run or halts). Never returns.
 #pragma once
-
-struct InterruptFrame;
+#include <cstdint>
 
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-[[noreturn]] void panic_from_exception(const InterruptFrame& frame, const char* what);
-// True once some CPU has started a panic (an NMI handler uses it to park the CPU).
-bool panic_in_progress();
+
+// Receives the formatted message and the frame address of panic() itself (the start of
+// the backtrace); must not return. Registered first thing in kmain.
+using PanicReporter = void (*)(const char* message, uint64_t caller_frame);
+void set_panic_reporter(PanicReporter reporter);
 
 #define KASSERT(cond)                                                                  \
     do {                                                                               \

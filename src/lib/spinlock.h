@@ -1,15 +1,14 @@
-// Spinlocks for the few places that need one (console, frames, heap, page tables).
+// The one spinlock, for the few places that need one (console, frames, heap, page tables,
+// wait queues). Portable: the host tests of the scheduler's wait queues use this very type.
 //
 //   SpinlockLocker guard(m_lock);      // caller already has interrupts off
-//   IrqSaveLocker guard(g_heap_lock);  // interrupts off for the scope, then the lock
+//   IrqSaveLocker guard(g_heap_lock);  // kernel: interrupts off for the scope, then the lock
+//                                      // (arch/x86_64/cpu.h)
 //
 // Any lock that an interrupt handler may also take must be held with IrqSaveLocker,
 // or the handler would spin forever on its own CPU.
 #pragma once
 #include <atomic>
-#include <cstdint>
-
-#include "arch/x86_64/cpu.h"
 
 class Spinlock {
 public:
@@ -22,7 +21,7 @@ public:
         // writes are visible inside our critical section.
         while (m_locked.exchange(true, std::memory_order_acquire)) {
             // Spin on a plain load so waiting CPUs share the line instead of bouncing it.
-            while (m_locked.load(std::memory_order_relaxed)) arch::cpu_relax();
+            while (m_locked.load(std::memory_order_relaxed)) relax();
         }
     }
     bool try_lock() {
@@ -34,10 +33,17 @@ public:
         // release: publishes the critical section to the next lock() (acquire exchange).
         m_locked.store(false, std::memory_order_release);
     }
-    // Diagnostics only (the panic path): a racy snapshot.
-    bool is_locked() const { return m_locked.load(std::memory_order_relaxed); }
 
 private:
+    // The spin-wait hint (x86 pause), and a compiler barrier like arch::cpu_relax().
+    static void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+        asm volatile("pause" ::: "memory");
+#elif defined(__aarch64__)
+        asm volatile("yield" ::: "memory");
+#endif
+    }
+
     std::atomic<bool> m_locked{false};
 };
 
@@ -49,13 +55,4 @@ public:
     SpinlockLocker& operator=(const SpinlockLocker&) = delete;
 private:
     Spinlock& m_lock;
-};
-
-// Interrupts off first, then the lock; released in reverse order by the destructors.
-class IrqSaveLocker {
-public:
-    explicit IrqSaveLocker(Spinlock& lock) : m_locker(lock) {}
-private:
-    arch::InterruptGuard m_irq;   // declared first: constructed before, destroyed after the lock
-    SpinlockLocker m_locker;
 };

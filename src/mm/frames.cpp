@@ -9,7 +9,7 @@
 
 #include <bit>
 
-#include "boot/multiboot2.h"
+#include "arch/x86_64/cpu.h"
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -25,7 +25,7 @@ constexpr uint64_t kLowMemoryEnd = 1ull << 20;
 constexpr uint64_t kLowFrames = kLowMemoryEnd / kPageSize;          // 256
 constexpr uint64_t kMaxPhysical = 1ull << 40;                       // 1 TiB: ignore anything above
 constexpr uint64_t kBootMapEnd = 4ull << 30;                        // boot tables map the low 4 GiB
-constexpr size_t kMaxReserved = 8 + boot::kMaxModules;
+constexpr size_t kMaxReserved = 7 + kMaxLoaderRanges;  // + the kernel image, the bitmap, spare
 
 struct Range {
     uint64_t base, end;
@@ -35,7 +35,7 @@ Spinlock g_lock;  // guards everything below after frames_init
 uint64_t* g_bitmap = nullptr;   // through the direct map
 size_t g_frame_limit = 0;       // frames covered by the bitmap
 size_t g_free = 0;
-size_t g_total = 0;
+size_t g_total = 0;             // free frames after frames_init (the console's `mem`)
 size_t g_search_hint = 0;       // no free frame below this index
 uint64_t g_low_free[kLowFrames / 64];  // 1 = free usable page below 1 MiB
 uint64_t g_memory_end = 0;
@@ -44,7 +44,7 @@ Range g_reserved[kMaxReserved];
 size_t g_reserved_count = 0;
 
 // Saturating: a region whose length runs past 2^64 ends at the top of the address space.
-uint64_t region_end(const boot::MemoryRegion& r) { return r.base + r.length < r.base ? ~0ull : r.base + r.length; }
+uint64_t region_end(const MemoryRegion& r) { return r.base + r.length < r.base ? ~0ull : r.base + r.length; }
 
 bool test_bit(size_t i) { return g_bitmap[i / 64] >> (i % 64) & 1; }
 void set_bit(size_t i) { g_bitmap[i / 64] |= 1ull << (i % 64); }
@@ -78,10 +78,9 @@ void mark(uint64_t base, uint64_t end, bool used) {
 
 // A page-aligned run of `bytes` in usable memory between 1 MiB and 4 GiB (reachable
 // through the boot direct map) that overlaps no reserved range.
-std::optional<uint64_t> find_bitmap_home(const boot::BootInfo& info, uint64_t bytes) {
-    for (size_t r = 0; r < info.memory_count; ++r) {
-        const boot::MemoryRegion& region = info.memory[r];
-        if (region.type != boot::MemoryType::usable) continue;
+std::optional<uint64_t> find_bitmap_home(std::span<const MemoryRegion> map, uint64_t bytes) {
+    for (const MemoryRegion& region : map) {
+        if (region.type != MemoryType::usable) continue;
         uint64_t end = region_end(region);
         end = align_down(end < kBootMapEnd ? end : kBootMapEnd, kPageSize);
         uint64_t candidate = align_up(region.base > kLowMemoryEnd ? region.base : kLowMemoryEnd, kPageSize);
@@ -135,41 +134,37 @@ std::optional<uint64_t> allocate(size_t count, uint64_t limit) {
 
 } // namespace
 
-void frames_init(const boot::BootInfo& info) {
+void frames_init(std::span<const MemoryRegion> map, std::span<const PhysRange> in_use) {
     // Reserved ranges that live inside usable memory.
     reserve(kernel_virt_to_phys(_kernel_start), kernel_virt_to_phys(_kernel_end));
-    reserve(info.info_phys, info.info_phys + info.total_size);
-    for (size_t i = 0; i < info.module_count; ++i) reserve(info.modules[i].start, info.modules[i].end);
+    for (const PhysRange& range : in_use) reserve(range.base, range.end);
 
     uint64_t usable_end = 0;
-    for (size_t r = 0; r < info.memory_count; ++r) {
-        const boot::MemoryRegion& region = info.memory[r];
+    for (const MemoryRegion& region : map) {
         uint64_t end = region_end(region);
         if (end > kMaxPhysical) end = kMaxPhysical;
         // Reserved ranges can be far-away holes (QEMU reports one just below 1 TiB on
         // AMD CPUs); RAM and firmware tables are what the direct map must cover.
-        bool ram = region.type == boot::MemoryType::usable || region.type == boot::MemoryType::acpi_reclaimable ||
-                   region.type == boot::MemoryType::acpi_nvs;
+        bool ram = region.type == MemoryType::usable || region.type == MemoryType::acpi_reclaimable ||
+                   region.type == MemoryType::acpi_nvs;
         if (ram && end > g_memory_end) g_memory_end = end;
-        if (region.type == boot::MemoryType::usable && end > usable_end) usable_end = end;
+        if (region.type == MemoryType::usable && end > usable_end) usable_end = end;
     }
     if (usable_end <= kLowMemoryEnd) panic("frames: the memory map has no usable memory above 1 MiB");
 
     g_frame_limit = align_down(usable_end, kPageSize) / kPageSize;
     uint64_t bitmap_bytes = align_up(align_up(g_frame_limit, 64) / 8, kPageSize);
-    std::optional<uint64_t> home = find_bitmap_home(info, bitmap_bytes);
+    std::optional<uint64_t> home = find_bitmap_home(map, bitmap_bytes);
     if (!home) panic("frames: no room for the %llu-byte frame bitmap below 4 GiB", (unsigned long long)bitmap_bytes);
     reserve(*home, *home + bitmap_bytes);
     g_bitmap = phys_to_ptr<uint64_t>(*home);
     memset(g_bitmap, 0xff, bitmap_bytes);
 
-    for (size_t r = 0; r < info.memory_count; ++r) {
-        const boot::MemoryRegion& region = info.memory[r];
-        if (region.type == boot::MemoryType::usable) mark(region.base, region_end(region), false);
+    for (const MemoryRegion& region : map) {
+        if (region.type == MemoryType::usable) mark(region.base, region_end(region), false);
     }
-    for (size_t r = 0; r < info.memory_count; ++r) {
-        const boot::MemoryRegion& region = info.memory[r];
-        if (region.type != boot::MemoryType::usable) mark(region.base, region_end(region), true);
+    for (const MemoryRegion& region : map) {
+        if (region.type != MemoryType::usable) mark(region.base, region_end(region), true);
     }
     for (size_t i = 0; i < g_reserved_count; ++i) mark(g_reserved[i].base, g_reserved[i].end, true);
 
@@ -226,11 +221,12 @@ std::optional<uint64_t> alloc_low_frame() {
 
 uint64_t physical_memory_end() { return g_memory_end; }
 
+size_t total_frame_count() { return g_total; }
+
 size_t free_frame_count() {
     IrqSaveLocker guard(g_lock);
     return g_free;
 }
 
-size_t total_frame_count() { return g_total; }
 
 } // namespace mm

@@ -3,17 +3,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
-namespace boot { struct BootInfo; }
+#include "mm/memory_map.h"
 
 namespace mm {
 
-struct PhysRange { uint64_t base; uint64_t length; };
+// At most this many `in_use` ranges (the boot information block and the modules).
+constexpr size_t kMaxLoaderRanges = 9;
 
-// Builds the allocator from the memory map, reserving the kernel image, the multiboot
-// information, modules, ACPI regions and the first 1 MiB (kept for the AP trampoline,
-// which is handed out by alloc_low_frame()).
-void frames_init(const boot::BootInfo& info);
+// Builds the allocator from the loader's memory map, reserving the kernel image, the
+// `in_use` ranges, ACPI regions and the first 1 MiB (kept for the AP trampoline, which is
+// handed out by alloc_low_frame()).
+void frames_init(std::span<const MemoryRegion> map, std::span<const PhysRange> in_use);
 
 std::optional<uint64_t> alloc_frame();                 // zeroed, physical address
 std::optional<uint64_t> alloc_frames(size_t count);    // physically contiguous, zeroed
@@ -30,6 +32,6 @@ std::optional<uint64_t> alloc_frame_below(uint64_t limit);
 uint64_t physical_memory_end();
 
 size_t free_frame_count();
-size_t total_frame_count();
+size_t total_frame_count();  // the frames free when the allocator started
 
 } // namespace mm

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 
+#include "arch/x86_64/cpu.h"
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "lib/panic.h"

@@ -4,6 +4,7 @@
 // rest of the slot, in fact).
 #include "mm/kstack.h"
 
+#include "arch/x86_64/cpu.h"
 #include "lib/spinlock.h"
 #include "mm/frames.h"
 #include "mm/layout.h"

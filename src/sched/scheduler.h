@@ -11,7 +11,7 @@
 #pragma once
 #include <cstdint>
 
-#include "boot/cmdline.h"
+#include "sched/config.h"
 #include "sched/model/cpu_mask.h"
 #include "sched/model/task.h"
 
@@ -55,7 +55,7 @@ struct SpawnResult {
 
 // On the BSP, once: builds the per-CPU structures, makes the calling context the "init"
 // task (pinned to CPU 0) and returns as that task. APs join with ap_main (step 5).
-void start(const boot::Options& options);
+void start(const Config& config);
 bool started();
 
 SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options = {});
@@ -87,7 +87,7 @@ bool drain_reclaim();
 // is quiescent: no spawned task alive (per-CPU tasks_spawned - tasks_exited is 0), every
 // other CPU in its idle task, nothing queued or sleeping anywhere. Otherwise it logs one
 // line saying why and returns false. Selecting the active variant returns true at once.
-bool select_backend(boot::Options::Sched kind);
+bool select_backend(Backend kind);
 const char* backend_name();  // "lockfree" or "locked"
 // The locked variant's queue-lock acquisitions since boot, and how many of them found the
 // lock held (racy sums; for benchmarks on a quiet system).
@@ -101,5 +101,7 @@ void run_demo();
 
 // Per-CPU counters, totals and epoch statistics on the console.
 void dump_metrics();
+// What each CPU runs, then dump_metrics(): the test watchdog's dump.
+void dump_state();
 
 } // namespace sched

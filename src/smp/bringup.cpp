@@ -12,10 +12,10 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/tsc.h"
-#include "boot/cmdline.h"
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "mm/frames.h"
+#include "mm/heap.h"
 #include "mm/kstack.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
@@ -48,6 +48,7 @@ constexpr uint64_t kEferLme = 1ull << 8, kEferLma = 1ull << 10;
 constexpr uint32_t kInitWaitUs = 10000;  // INIT, then 10 ms (SDM 8.4.4.1)
 constexpr uint32_t kSipiWaitUs = 200;    // each SIPI, then 200 us
 constexpr size_t kApStackPages = 4;
+constexpr size_t kIstStackPages = 2;
 
 struct Trampoline {
     uint64_t code_phys = 0;
@@ -177,16 +178,38 @@ std::atomic<ApMain> g_ap_main{nullptr};
     ap_idle_loop();
 }
 
+// The zeroed per-CPU block for a new CPU index, with its own guarded IST stacks; nullptr
+// when out of memory.
+arch::PerCpu* alloc_percpu(uint32_t index, uint32_t apic_id) {
+    if (index >= kMaxCpus) return nullptr;
+    auto* pc = static_cast<arch::PerCpu*>(mm::kmalloc(sizeof(arch::PerCpu), 64));
+    if (pc == nullptr) return nullptr;
+    memset(pc, 0, sizeof(arch::PerCpu));
+    pc->self = pc;
+    pc->index = index;
+    pc->apic_id = apic_id;
+    mm::KernelStack stacks[arch::kIstStacks];
+    for (int i = 0; i < arch::kIstStacks; ++i) {
+        stacks[i] = mm::alloc_kernel_stack(kIstStackPages);
+        if (!stacks[i].valid()) {
+            for (int j = 0; j < i; ++j) mm::free_kernel_stack(stacks[j]);
+            mm::kfree(pc);
+            return nullptr;
+        }
+        pc->tss.ist[i] = stacks[i].top;
+    }
+    return pc;
+}
+
 enum class StartResult { online, timed_out, no_memory };
 
 StartResult start_ap(uint32_t apic_id, uint32_t index, uint32_t timeout_ms, bool simulate_failure) {
-    arch::PerCpu* pc = arch::percpu_alloc(index, apic_id);
+    arch::PerCpu* pc = alloc_percpu(index, apic_id);
     mm::KernelStack stack = mm::alloc_kernel_stack(kApStackPages);
     if (!pc || !stack.valid() || !detail::call_function_prepare_cpu(index)) {
         log_warn("smp: out of memory preparing APIC ID %u; left out", apic_id);
         return StartResult::no_memory;
     }
-    pc->kernel_stack_top = stack.top;
     refresh_upper_half();
     TrampolineData* d = g_trampoline.data;
     d->cr3 = g_trampoline.pml4_phys;
@@ -246,7 +269,7 @@ void start_ap_main(ApMain fn) {
 
 namespace detail {
 
-void bring_up_aps(const acpi::Madt* madt, const boot::Options& options) {
+void bring_up_aps(const acpi::Madt* madt, const Config& config) {
     g_madt = madt;
     uint32_t bsp_id = arch::this_cpu()->apic_id;
     g_report.expected[g_report.expected_count++] = bsp_id;
@@ -255,7 +278,7 @@ void bring_up_aps(const acpi::Madt* madt, const boot::Options& options) {
 
     // The MADT's enabled CPUs, each once, BSP first. Duplicates and IDs the current APIC
     // mode cannot address are skipped with a line each.
-    uint32_t candidates[arch::MAX_CPUS];
+    uint32_t candidates[kMaxCpus];
     uint32_t candidate_count = 0;
     bool bsp_listed = false;
     for (size_t i = 0; madt && i < madt->cpu_count; ++i) {
@@ -272,12 +295,12 @@ void bring_up_aps(const acpi::Madt* madt, const boot::Options& options) {
             ++g_report.left_out;
             continue;
         }
-        if (candidate_count < arch::MAX_CPUS - 1) candidates[candidate_count++] = c.apic_id;
+        if (candidate_count < kMaxCpus - 1) candidates[candidate_count++] = c.apic_id;
     }
     if (madt && !bsp_listed) log_warn("smp: the BSP (APIC ID %u) is not in the MADT", bsp_id);
 
-    uint32_t max_cpus = options.max_cpus ? options.max_cpus : 1;
-    if (max_cpus > arch::MAX_CPUS) max_cpus = arch::MAX_CPUS;
+    uint32_t max_cpus = config.max_cpus ? config.max_cpus : 1;
+    if (max_cpus > kMaxCpus) max_cpus = kMaxCpus;
     if (candidate_count + 1 > max_cpus) {
         log_info("smp: smp.max_cpus=%u: leaving %u CPUs out", max_cpus, candidate_count + 1 - max_cpus);
         g_report.left_out += candidate_count + 1 - max_cpus;
@@ -298,14 +321,14 @@ void bring_up_aps(const acpi::Madt* madt, const boot::Options& options) {
     for (uint32_t i = 0; i < candidate_count; ++i) {
         uint32_t apic_id = candidates[i];
         g_report.expected[g_report.expected_count++] = apic_id;
-        bool simulate = options.expect_ap_failure && i == candidate_count - 1;
-        switch (start_ap(apic_id, next_index, options.ap_timeout_ms, simulate)) {
+        bool simulate = config.expect_ap_failure && i == candidate_count - 1;
+        switch (start_ap(apic_id, next_index, config.ap_timeout_ms, simulate)) {
         case StartResult::online:
             ++next_index;
             break;
         case StartResult::timed_out:
             log_warn("smp: AP with APIC ID %u did not report within %u ms; left out", apic_id,
-                     options.ap_timeout_ms);
+                     config.ap_timeout_ms);
             g_report.missing[g_report.missing_count++] = apic_id;
             break;
         case StartResult::no_memory:

@@ -39,10 +39,10 @@ struct alignas(64) Inbox {
     std::atomic<CallSlot*> head{nullptr};
 };
 
-Inbox g_inbox[arch::MAX_CPUS];
+Inbox g_inbox[kMaxCpus];
 // g_slots[sender][target]. Written by the BSP (for itself and before starting each AP) and
 // read by the sender itself, which started after that write (AP start hand-off).
-CallSlot* g_slots[arch::MAX_CPUS];
+CallSlot* g_slots[kMaxCpus];
 uint32_t g_capacity = 1;
 
 void push(uint32_t target, CallSlot* slot) {
@@ -73,7 +73,7 @@ namespace detail {
 void call_function_set_capacity(uint32_t max_cpus) { g_capacity = max_cpus ? max_cpus : 1; }
 
 bool call_function_prepare_cpu(uint32_t index) {
-    if (index >= arch::MAX_CPUS) return false;
+    if (index >= kMaxCpus) return false;
     if (g_slots[index]) return true;
     void* mem = mm::kmalloc(sizeof(CallSlot) * g_capacity, alignof(CallSlot));
     if (!mem) return false;
@@ -111,7 +111,7 @@ void call_function_drain(uint32_t self) {
 
 } // namespace detail
 
-void call_on(const CpuSet& set, CallFn fn, void* arg, bool wait) {
+void call_on(const CpuMask& set, CallFn fn, void* arg, bool wait) {
     // Interrupts stay off for the whole call: this CPU's slots and inbox then have a
     // single user, and fn runs with IF=0 here just as it does in the other CPUs' handlers.
     arch::InterruptGuard guard;
@@ -143,7 +143,7 @@ void call_on(const CpuSet& set, CallFn fn, void* arg, bool wait) {
             send_ipi(t, Ipi::call_function);
         }
     }
-    if (self < arch::MAX_CPUS && set.contains(self)) {
+    if (self < kMaxCpus && set.contains(self)) {
         fn(arg);
         ++arch::this_cpu()->call_functions_run;
     }
@@ -157,7 +157,7 @@ void call_on(const CpuSet& set, CallFn fn, void* arg, bool wait) {
 }
 
 void call_on_all(CallFn fn, void* arg, bool wait) {
-    CpuSet all;
+    CpuMask all;
     for (uint32_t i = 0; i < arch::cpu_count(); ++i) all.add(i);
     call_on(all, fn, arg, wait);
 }

@@ -14,7 +14,7 @@ namespace {
 
 // relaxed counters: statistics read by tests after a call-function round trip, which
 // itself orders them (the handler's increment precedes its EOI and the test's wait).
-std::atomic<uint64_t> g_reschedules[arch::MAX_CPUS];
+std::atomic<uint64_t> g_reschedules[kMaxCpus];
 
 // release/acquire: the hook's data is set up before it is installed.
 std::atomic<ReschedHook> g_resched_hook{nullptr};
@@ -82,7 +82,7 @@ void ipi_init() {
 }
 
 uint64_t reschedule_count(uint32_t cpu_index) {
-    return cpu_index < arch::MAX_CPUS ? g_reschedules[cpu_index].load(std::memory_order_relaxed) : 0;
+    return cpu_index < kMaxCpus ? g_reschedules[cpu_index].load(std::memory_order_relaxed) : 0;
 }
 
 } // namespace detail
@@ -101,7 +101,7 @@ void send_ipi(uint32_t cpu_index, Ipi kind) {
     arch::lapic::send_ipi(arch::cpu(cpu_index).apic_id, vector_of(kind));
 }
 
-void send_ipi(const CpuSet& set, Ipi kind) {
+void send_ipi(const CpuMask& set, Ipi kind) {
     uint32_t online = arch::cpu_count();
     for (uint32_t i = 0; i < online; ++i)
         if (set.contains(i)) send_ipi(i, kind);

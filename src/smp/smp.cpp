@@ -6,10 +6,9 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
-#include "boot/cmdline.h"
-#include "boot/multiboot2.h"
 #include "lib/log.h"
 #include "smp/smp_internal.h"
 
@@ -36,17 +35,18 @@ void log_cpus() {
 
 } // namespace
 
-void init(const boot::BootInfo& info, const boot::Options& options) {
+void init(const Config& config) {
+    arch::set_panic_stop_other_cpus(&stop_other_cpus);  // a panic from here on stops the APs too
     arch::cpuinfo_init();
     arch::cpuinfo_log();
 
-    bool has_madt = acpi::discover(info);
+    bool has_madt = acpi::discover(config.loader_rsdp);
     const acpi::Madt* madt = has_madt ? &acpi::platform().madt : nullptr;
 
     arch::pic_remap_and_mask();
     uint64_t lapic_base = 0;
     if (madt) lapic_base = madt->lapic_address_override ? madt->lapic_address_override : madt->lapic_address;
-    arch::lapic::init_bsp(options.x2apic, lapic_base);
+    arch::lapic::init_bsp(config.x2apic, lapic_base);
     detail::ipi_init();
 
     arch::PerCpu& bsp = *arch::this_cpu();
@@ -60,7 +60,7 @@ void init(const boot::BootInfo& info, const boot::Options& options) {
     if (madt) arch::ioapic::init(*madt);
     arch::serial_irq_init(madt, bsp.apic_id);
 
-    detail::bring_up_aps(madt, options);
+    detail::bring_up_aps(madt, config);
     // From here the BSP serves IPIs (call-function, reschedule) and the COM1 interrupt.
     arch::sti();
     log_cpus();

@@ -1,27 +1,31 @@
 // Multiprocessor bring-up and cross-CPU calls.
 #pragma once
 #include <cstdint>
+#include <span>
 
-namespace boot { struct BootInfo; struct Options; }
+#include "lib/cpu_mask.h"
 
 namespace smp {
+
+// What bring-up takes from the boot loader and the command line (kmain fills it in).
+struct Config {
+    // The ACPI RSDP as the loader copied it out (multiboot2 tag); empty: scan BIOS memory.
+    std::span<const uint8_t> loader_rsdp;
+    bool x2apic = true;              // x2apic=off forces xAPIC even if supported
+    uint32_t max_cpus = kMaxCpus;    // smp.max_cpus= (nosmp: 1)
+    uint32_t ap_timeout_ms = 200;    // smp.ap_timeout_ms=
+    bool expect_ap_failure = false;  // testing: the last AP gets no SIPI (the timeout path)
+};
 
 // Called once by kmain on the BSP after memory, IDT and the BSP's per-CPU block are up:
 // ACPI (MADT), LAPIC (x2APIC when present), IOAPIC, timer calibration, CPU topology,
 // then INIT-SIPI-SIPI for every enabled AP. Prints "smp: <online>/<found> cpus online"
 // and one topology line per CPU. Never fails: missing tables mean one CPU.
-void init(const boot::BootInfo& info, const boot::Options& options);
-
-// Set of CPUs by dense index.
-struct CpuSet {
-    uint64_t bits[4] = {};  // MAX_CPUS = 256
-    void add(uint32_t i) { bits[i / 64] |= 1ull << (i % 64); }
-    bool contains(uint32_t i) const { return bits[i / 64] >> (i % 64) & 1; }
-};
+void init(const Config& config);
 
 enum class Ipi : uint8_t { reschedule, call_function, halt };
 void send_ipi(uint32_t cpu_index, Ipi kind);
-void send_ipi(const CpuSet& set, Ipi kind);
+void send_ipi(const CpuMask& set, Ipi kind);
 void send_ipi_all_but_self(Ipi kind);
 
 // Runs in the reschedule IPI handler (after EOI, interrupts off) on the CPU that took it;
@@ -32,7 +36,7 @@ ReschedHook set_reschedule_hook(ReschedHook hook);
 // Runs fn(arg) on every CPU in `set` (the caller included if it is in the set), via the
 // call-function IPI. With wait=true returns after every target has finished.
 using CallFn = void (*)(void* arg);
-void call_on(const CpuSet& set, CallFn fn, void* arg, bool wait);
+void call_on(const CpuMask& set, CallFn fn, void* arg, bool wait);
 void call_on_all(CallFn fn, void* arg, bool wait);
 
 // After bring-up the APs idle in `sti; hlt`, serving IPIs. This hands them a main loop

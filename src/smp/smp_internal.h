@@ -4,19 +4,19 @@
 #include <cstdint>
 
 #include "arch/x86_64/percpu.h"
+#include "smp/smp.h"
 
 namespace acpi { struct Madt; }
-namespace boot { struct Options; }
 
 namespace smp::detail {
 
 // What bring-up expected and what happened, for the log and the smp_ tests.
 struct BringupReport {
-    uint32_t expected[arch::MAX_CPUS];   // APIC IDs bring-up tried (BSP first)
+    uint32_t expected[kMaxCpus];   // APIC IDs bring-up tried (BSP first)
     uint32_t expected_count = 0;
-    uint32_t ran[arch::MAX_CPUS];        // APIC IDs each CPU read from its own LAPIC
+    uint32_t ran[kMaxCpus];        // APIC IDs each CPU read from its own LAPIC
     uint32_t ran_count = 0;
-    uint32_t missing[arch::MAX_CPUS];    // APs that never reported
+    uint32_t missing[kMaxCpus];    // APs that never reported
     uint32_t missing_count = 0;
     uint32_t found = 0;                  // enabled CPUs in the MADT (1 without one)
     uint32_t left_out = 0;               // over smp.max_cpus or not addressable
@@ -24,7 +24,7 @@ struct BringupReport {
 const BringupReport& bringup_report();
 
 // bringup.cpp: INIT-SIPI-SIPI for every AP the MADT lists, one at a time.
-void bring_up_aps(const acpi::Madt* madt, const boot::Options& options);
+void bring_up_aps(const acpi::Madt* madt, const Config& config);
 
 // ipi.cpp
 void ipi_init();  // installs the IPI and NMI handlers

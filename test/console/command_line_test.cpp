@@ -3,7 +3,7 @@
 #include <random>
 #include <string>
 
-#include "console/command_line.h"
+#include "console/editing/command_line.h"
 
 using namespace console;
 

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "console/escape_decoder.h"
+#include "console/editing/escape_decoder.h"
 
 using console::EscapeDecoder;
 using console::Key;

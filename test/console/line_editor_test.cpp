@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "console/line_editor.h"
+#include "console/editing/line_editor.h"
 
 using console::Key;
 using console::KeyCode;

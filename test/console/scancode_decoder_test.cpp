@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "console/scancode_decoder.h"
+#include "console/editing/scancode_decoder.h"
 
 using console::Key;
 using console::KeyCode;

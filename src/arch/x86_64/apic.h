@@ -86,7 +86,6 @@ uint32_t count();
 // Routes COM1 (ISA IRQ 4) to kVectorSerial on the BSP and enables the UART's
 // receive interrupt. The handler drains the receive FIFO and counts the bytes.
 void serial_irq_init(const acpi::Madt* madt, uint32_t bsp_apic_id);
-uint64_t serial_bytes_received();
 // Each received byte is also handed to `hook`, in the interrupt handler (CPU 0, IF=0).
 using SerialReceiveHook = void (*)(uint8_t byte);
 void set_serial_receive_hook(SerialReceiveHook hook);

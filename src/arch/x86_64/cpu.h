@@ -1,6 +1,9 @@
-// Thin wrappers over x86-64 instructions. Header-only; no state.
+// Thin wrappers over x86-64 instructions, and the RAII types built on cli/sti.
+// Header-only; no state.
 #pragma once
 #include <cstdint>
+
+#include "lib/spinlock.h"
 
 namespace arch {
 
@@ -60,6 +63,19 @@ public:
 private:
     bool m_were_enabled;
 };
+
+} // namespace arch
+
+// Interrupts off first, then the lock; released in reverse order by the destructors.
+class IrqSaveLocker {
+public:
+    explicit IrqSaveLocker(Spinlock& lock) : m_locker(lock) {}
+private:
+    arch::InterruptGuard m_irq;   // declared first: constructed before, destroyed after the lock
+    SpinlockLocker m_locker;
+};
+
+namespace arch {
 
 constexpr uint32_t MSR_APIC_BASE = 0x1b;
 constexpr uint32_t MSR_EFER = 0xc0000080;

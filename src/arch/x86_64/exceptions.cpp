@@ -7,13 +7,9 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupts.h"
+#include "arch/x86_64/panic_report.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/log.h"
-#include "lib/panic.h"
-#include "mm/kstack.h"
-#include "mm/layout.h"
-
-extern "C" const char boot_stack_guard[];  // asm/boot.S
 
 namespace arch {
 namespace {
@@ -31,20 +27,21 @@ const char* const kExceptionNames[32] = {
 // One armed expectation per CPU, indexed by the dense CPU index. Written and read by the
 // same CPU only (the test arms it, that CPU's fault handler consumes it), so plain
 // pointers suffice.
-ExpectedFault* g_expected[MAX_CPUS];
+ExpectedFault* g_expected[kMaxCpus];
+
+// Set once at boot (kmain, before any other CPU runs).
+FaultAddressDescriber g_describer = nullptr;
 
 } // namespace
 
 const char* exception_name(uint64_t vector) { return vector < 32 ? kExceptionNames[vector] : "interrupt"; }
 
 void describe_fault_address(uint64_t address, char* buf, size_t size) {
-    uint64_t boot_guard = reinterpret_cast<uint64_t>(boot_stack_guard);
-    if (mm::is_guard_page(address)) ksnprintf(buf, size, "guard page hit (kernel stack overflow?)");
-    else if (address >= boot_guard && address < boot_guard + mm::kPageSize)
-        ksnprintf(buf, size, "guard page hit (boot stack overflow)");
-    else if (address < mm::kPageSize) ksnprintf(buf, size, "null pointer dereference");
+    if (g_describer) g_describer(address, buf, size);
     else if (buf && size) buf[0] = '\0';
 }
+
+void set_fault_address_describer(FaultAddressDescriber describer) { g_describer = describer; }
 
 void expect_fault(ExpectedFault* f) { g_expected[this_cpu_safe()->index] = f; }
 

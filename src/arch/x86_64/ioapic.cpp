@@ -119,7 +119,7 @@ namespace {
 constexpr uint16_t kCom1 = 0x3f8;
 constexpr uint8_t kCom1Irq = 4;
 
-// Incremented by the BSP's handler only; readers elsewhere just want a recent value.
+// Bytes received, counted by the BSP's handler only (it logs the first one).
 std::atomic<uint64_t> g_serial_bytes{0};
 // The console's input queue (set once, before the console reads); relaxed: see idt.cpp's
 // handler table, the same single pointer-sized store.
@@ -140,7 +140,6 @@ void serial_interrupt(InterruptFrame&) {
 
 } // namespace
 
-uint64_t serial_bytes_received() { return g_serial_bytes.load(std::memory_order_relaxed); }
 void set_serial_receive_hook(SerialReceiveHook hook) { g_serial_hook.store(hook, std::memory_order_relaxed); }
 
 void serial_irq_init(const acpi::Madt* madt, uint32_t bsp_apic_id) {

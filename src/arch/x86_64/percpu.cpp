@@ -1,5 +1,5 @@
-// Per-CPU blocks: a static one for the BSP (usable before the heap exists), heap-allocated
-// ones for APs, and the table of online CPUs.
+// Per-CPU blocks: a static one for the BSP (usable before the heap exists), and the table
+// of online CPUs. The APs' blocks come from smp (bringup.cpp allocates them).
 #include "arch/x86_64/percpu.h"
 
 #include <atomic>
@@ -7,25 +7,18 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupts.h"
-#include "lib/libc.h"
 #include "lib/panic.h"
-#include "mm/heap.h"
-#include "mm/kstack.h"
-
-extern "C" const char boot_stack_top[];
 
 namespace arch {
 namespace {
 
-constexpr int kIstStacks = 3;              // IST1 #DF, IST2 NMI, IST3 #MC
-constexpr size_t kIstStackPages = 2;
 constexpr size_t kBspIstStackBytes = 8192;
 
 PerCpu g_bsp;
 // The BSP installs its block before frames exist, so its IST stacks are static.
 alignas(16) uint8_t g_bsp_ist_stacks[kIstStacks][kBspIstStackBytes];
 
-PerCpu* g_cpus[MAX_CPUS];
+PerCpu* g_cpus[kMaxCpus];
 // release (in register): pairs with the acquire loads in cpu_count(), so whoever sees the
 // new count also sees g_cpus[index] and the block's contents.
 std::atomic<uint32_t> g_online{0};
@@ -39,7 +32,7 @@ PerCpu* this_cpu_safe() {
 }
 
 PerCpu& cpu(uint32_t index) {
-    KASSERT(index < MAX_CPUS && g_cpus[index] != nullptr);
+    KASSERT(index < kMaxCpus && g_cpus[index] != nullptr);
     return *g_cpus[index];
 }
 
@@ -56,7 +49,6 @@ PerCpu& bsp_percpu() {
     g_bsp.self = &g_bsp;
     g_bsp.index = 0;
     g_bsp.apic_id = cpuid(1).ebx >> 24;  // xAPIC ID; smp::init may refine it (x2APIC)
-    g_bsp.kernel_stack_top = reinterpret_cast<uint64_t>(boot_stack_top);
     for (int i = 0; i < kIstStacks; ++i)
         g_bsp.tss.ist[i] = reinterpret_cast<uint64_t>(g_bsp_ist_stacks[i] + kBspIstStackBytes);
     return g_bsp;
@@ -69,31 +61,9 @@ void percpu_install(PerCpu& pc) {
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-PerCpu* percpu_alloc(uint32_t index, uint32_t apic_id) {
-    if (index >= MAX_CPUS) return nullptr;
-    auto* pc = static_cast<PerCpu*>(mm::kmalloc(sizeof(PerCpu), 64));
-    if (pc == nullptr) return nullptr;
-    memset(pc, 0, sizeof(PerCpu));
-    pc->self = pc;
-    pc->index = index;
-    pc->apic_id = apic_id;
-    mm::KernelStack stacks[kIstStacks];
-    for (int i = 0; i < kIstStacks; ++i) {
-        stacks[i] = mm::alloc_kernel_stack(kIstStackPages);
-        if (!stacks[i].valid()) {
-            for (int j = 0; j < i; ++j) mm::free_kernel_stack(stacks[j]);
-            mm::kfree(pc);
-            return nullptr;
-        }
-        pc->tss.ist[i] = stacks[i].top;
-    }
-    return pc;
-}
-
 void percpu_register_online(PerCpu& pc) {
-    KASSERT(pc.index < MAX_CPUS);
+    KASSERT(pc.index < kMaxCpus);
     g_cpus[pc.index] = &pc;
-    pc.online = true;
     g_online.fetch_add(1, std::memory_order_release);
 }
 

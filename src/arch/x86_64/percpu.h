@@ -4,11 +4,12 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace sched { struct Task; }
+#include "lib/cpu_mask.h"
 
 namespace arch {
 
-constexpr uint32_t MAX_CPUS = 256;
+// IST stacks per CPU (TSS ist[0..2]): IST1 #DF, IST2 NMI, IST3 #MC.
+constexpr int kIstStacks = 3;
 
 struct CpuTopology {
     uint32_t package = 0, core = 0, thread = 0;
@@ -18,10 +19,7 @@ struct PerCpu {
     PerCpu* self;                 // must stay first: this_cpu() reads gs:0
     uint32_t index;               // dense 0..online-1, BSP is 0
     uint32_t apic_id;
-    sched::Task* current_task;
-    uint64_t kernel_stack_top;
     CpuTopology topology;
-    bool online;
     // counters
     uint64_t interrupts;
     uint64_t timer_ticks;
@@ -56,9 +54,6 @@ PerCpu* cpu_by_apic_id(uint32_t apic_id);
 void percpu_install(PerCpu& pc);
 // BSP only, first thing in kmain: a static block for CPU 0.
 PerCpu& bsp_percpu();
-// Allocates (zeroed) the block for a new CPU index, with its own guarded IST stacks;
-// nullptr when out of memory. Safe to call from any CPU after heap_init().
-PerCpu* percpu_alloc(uint32_t index, uint32_t apic_id);
 // Publishes a CPU that has finished percpu_install() on itself: cpu(index) and
 // cpu_by_apic_id() find it and cpu_count() includes it. The BSP registers itself in kmain.
 // Indices are expected to come online densely (0, 1, 2, ...).

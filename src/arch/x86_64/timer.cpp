@@ -87,7 +87,6 @@ void timer_interrupt(InterruptFrame& frame) {
 uint64_t lapic_hz() { return g_lapic_hz; }
 Mode mode() { return g_mode; }
 const char* mode_name() { return g_mode == Mode::tsc_deadline ? "TSC-deadline" : "LAPIC one-shot"; }
-bool calibrated_from_cpuid() { return g_from_cpuid; }
 
 TickCallback set_tick_callback(TickCallback cb) {
     return g_callback.exchange(cb, std::memory_order_acq_rel);  // release: pairs with timer_interrupt

@@ -39,7 +39,6 @@ void init_this_cpu();
 uint64_t lapic_hz();    // LAPIC timer counts per second (after the divider)
 Mode mode();            // one-shot mode used by oneshot_ns()
 const char* mode_name();
-bool calibrated_from_cpuid();
 
 // On the calling CPU. Arm replaces whatever was armed before.
 void oneshot_ns(uint64_t ns);

@@ -14,7 +14,6 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
-#include "boot/cmdline.h"
 #include "lib/log.h"
 #include "sched/kernel/kernel_glue.h"
 #include "sched/scheduler.h"
@@ -90,8 +89,8 @@ void swap_on_each_cpu(void* arg) {
 
 } // namespace
 
-ReadyQueues& ready_queues_for(boot::Options::Sched kind) {
-    if (kind == boot::Options::Sched::locked) return g_locked_queues;
+ReadyQueues& ready_queues_for(Backend kind) {
+    if (kind == Backend::locked) return g_locked_queues;
     return g_lock_free_queues;
 }
 
@@ -102,8 +101,8 @@ QueueLockCounts locked_queue_lock_counts() {
     return QueueLockCounts{s.taken, s.contended};
 }
 
-bool select_backend(boot::Options::Sched kind) {
-    const char* wanted = kind == boot::Options::Sched::locked ? "locked" : "lockfree";
+bool select_backend(Backend kind) {
+    const char* wanted = kind == Backend::locked ? "locked" : "lockfree";
     if (!started()) {
         log_warn("sched: select_backend(%s) refused: the scheduler is not started", wanted);
         return false;

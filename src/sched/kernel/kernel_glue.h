@@ -7,7 +7,7 @@
 struct InterruptFrame;
 
 #include "arch/x86_64/percpu.h"
-#include "boot/cmdline.h"
+#include "sched/config.h"
 #include "sched/model/cpu_sched.h"
 #include "sched/policy/run_loop.h"
 #include "sched/queues/ready_queues.h"
@@ -19,7 +19,7 @@ namespace sched {
 SchedShared& shared();
 
 // The ready-queue variant of sched= (backend.cpp, issue 5); start() installs it.
-ReadyQueues& ready_queues_for(boot::Options::Sched kind);
+ReadyQueues& ready_queues_for(Backend kind);
 
 // This CPU's run structures. Only meaningful with interrupts off (or pinned).
 inline CpuSched& this_cpu_sched() { return shared().cpu(arch::this_cpu()->index); }
@@ -43,6 +43,8 @@ void put_ref(Task* task);
 void arm_timer(CpuSched& me, uint64_t now);
 // How many sleepers on_tick() has woken on `cpu` (a busy CPU's path; tests read it).
 uint64_t tick_sleeper_wakeups(uint32_t cpu);
+// Config::on_cpu0_tick, if any (tick.cpp, on CPU 0).
+void run_cpu0_tick_hook();
 // The tick callback (arch::timer::set_tick_callback), installed by start().
 void on_tick(InterruptFrame& frame);
 

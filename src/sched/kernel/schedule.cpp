@@ -68,7 +68,6 @@ void dispatch_here(OwnerCpu& owner, Task* next, uint64_t now) {
     bool dispatched = dispatch(owner, next, now);
     SCHED_VERIFY(dispatched, "on_cpu_wait_ends");  // the kernel's wait never gives up
     warn_if_widened(next);
-    arch::this_cpu()->current_task = next;
     if (next->is_idle_task) {
         // The idle loop arms its own deadlines (backstop, sleepers) when it halts, which
         // overwrites ours: forget what we armed.

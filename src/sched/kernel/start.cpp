@@ -5,8 +5,6 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/timer.h"
-#include "boot/cmdline.h"
-#include "ktest/ktest.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "sched/kernel/kernel_glue.h"
@@ -18,8 +16,6 @@
 
 namespace sched {
 namespace {
-
-static_assert(kMaxCpus == arch::MAX_CPUS, "sched::CpuMask must cover every CPU index");
 
 constexpr uint64_t kBackstopNs = 20'000'000;   // plan §7
 constexpr uint64_t kApJoinTimeoutNs = 2'000'000'000;
@@ -61,7 +57,6 @@ Task* make_idle_task(uint32_t index) {
     idle->is_idle_task = true;
     idle->affinity_requested = CpuMask::single(index);
     idle->affinity = idle->affinity_requested;
-    idle->home_cpu = uint16_t(index);
     idle->last_cpu = uint16_t(index);
     // relaxed: the idle task is never queued; only its own CPU ever runs it.
     idle->state.store(TaskState::ready, std::memory_order_relaxed);
@@ -87,7 +82,6 @@ void build_victims(CpuSched& cpu, uint32_t count) {
     idle->state.store(TaskState::running, std::memory_order_relaxed);
     idle->slice_start_tsc = platform::now_tsc();
     cpu.current.store(idle, std::memory_order_relaxed);  // relaxed: read by dumps only
-    arch::this_cpu()->current_task = idle;
     boot.state.store(TaskState::running, std::memory_order_relaxed);
     // The boot context is on this CPU until the idle task's finish_switch() releases it.
     boot.on_cpu.store(true, std::memory_order_relaxed);
@@ -121,7 +115,11 @@ void wait_for_aps(SchedShared& s) {
     }
 }
 
-// The watchdog's state dump: what each CPU runs, then the counters.
+// Set once by the BSP in start(), with interrupts off, before the tick callback exists.
+void (*g_on_cpu0_tick)() = nullptr;
+
+} // namespace
+
 void dump_state() {
     SchedShared& s = g_shared_state;
     for (uint32_t i = 0; i < s.cpu_count; ++i) {
@@ -133,9 +131,11 @@ void dump_state() {
     dump_metrics();
 }
 
-} // namespace
-
 SchedShared& shared() { return g_shared_state; }
+
+void run_cpu0_tick_hook() {
+    if (g_on_cpu0_tick) g_on_cpu0_tick();
+}
 
 void join_scheduler(CpuSched& cpu) {
     // The id is free: never used (boot), or released by this CPU's own reset when it
@@ -152,19 +152,19 @@ void join_scheduler(CpuSched& cpu) {
 
 bool started() { return g_started.load(std::memory_order_relaxed); }
 
-void start(const boot::Options& options) {
+void start(const Config& config) {
     arch::InterruptGuard irq_off;
     if (started()) panic("sched::start called twice");
     SchedShared& s = g_shared_state;
-    s.config.timeslice_tsc = platform::tsc_from_ns(uint64_t(options.timeslice_us) * 1000);
+    s.config.timeslice_tsc = platform::tsc_from_ns(uint64_t(config.timeslice_us) * 1000);
     // Plan §6: 30 us by default (sched.spin_us=). Under TCG the TSC runs at host speed
     // while guest code runs several times slower, so the same window covers less work.
-    s.config.spin_tsc = platform::tsc_from_ns(uint64_t(options.spin_us) * 1000);
+    s.config.spin_tsc = platform::tsc_from_ns(uint64_t(config.spin_us) * 1000);
     s.config.backstop_tsc = platform::tsc_from_ns(kBackstopNs);
     uint32_t count = arch::cpu_count();
     s.config.max_spinners = count / 4 > 1 ? count / 4 : 1;
-    s.ready = &ready_queues_for(options.sched);
-    if (options.trace) trace::start_at_boot(count);  // before any AP enters: plan §14
+    s.ready = &ready_queues_for(config.backend);
+    if (config.trace) trace::start_at_boot(count);  // before any AP enters: plan §14
     for (uint32_t i = 0; i < count; ++i) {
         auto* cpu = new CpuSched(s, i);  // boot: out of memory here panics in operator new
         build_victims(*cpu, count);
@@ -187,13 +187,12 @@ void start(const boot::Options& options) {
     init.refs.store(2, std::memory_order_relaxed);
     init.slice_start_tsc = platform::now_tsc();
     bsp.current.store(&init, std::memory_order_relaxed);  // relaxed: read by dumps only
-    arch::this_cpu()->current_task = &init;
     bsp.slice_end_tsc = init.slice_start_tsc + s.config.timeslice_tsc;
     join_scheduler(bsp);
 
     smp::set_reschedule_hook(&on_reschedule_ipi);
+    g_on_cpu0_tick = config.on_cpu0_tick;
     arch::timer::set_tick_callback(&on_tick);
-    ktest::set_watchdog_dump(&dump_state);
     arm_timer(bsp, init.slice_start_tsc);
     g_started.store(true, std::memory_order_relaxed);
     smp::start_ap_main(&ap_main);
@@ -204,7 +203,7 @@ void start(const boot::Options& options) {
         wait_for_aps(s);
         arch::cli();
     }
-    log_info("sched: started on cpu 0 of %u, timeslice %u us", count, options.timeslice_us);
+    log_info("sched: started on cpu 0 of %u, timeslice %u us", count, config.timeslice_us);
     log_info("sched: %s ready queues", backend_name());
 }
 

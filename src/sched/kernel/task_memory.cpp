@@ -30,7 +30,7 @@ struct alignas(64) CpuCache {
     FreeStack* head = nullptr;
     uint32_t count = 0;
 };
-CpuCache g_cpu_cache[arch::MAX_CPUS];
+CpuCache g_cpu_cache[kMaxCpus];
 
 // The spill pool: rare (a CPU whose cache is full or empty), so a spinlock is fine here.
 Spinlock g_pool_lock;

@@ -130,7 +130,6 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     // is what keeps a task that spawns in a loop, never yielding, from stalling every
     // grace period.
     me.epoch->quiescent();
-    task->home_cpu = uint16_t(me.index);
     task->last_cpu = uint16_t(me.index);
     // relaxed: place() publishes the task (deque push / inbox exchange, both release).
     change_state(task, TaskState::created, TaskState::ready, std::memory_order_relaxed);

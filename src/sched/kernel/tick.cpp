@@ -6,7 +6,6 @@
 // which makes that sound.
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/timer.h"
-#include "ktest/ktest.h"
 #include "sched/kernel/kernel_glue.h"
 
 namespace sched {
@@ -37,7 +36,7 @@ void arm_timer(CpuSched& me, uint64_t now) {
 
 void on_tick(InterruptFrame&) {
     CpuSched& me = this_cpu_sched();
-    if (me.index == 0 && ktest::active()) ktest::watchdog_poll();
+    if (me.index == 0) run_cpu0_tick_hook();
     me.armed_deadline_tsc = 0;  // whatever was armed has fired
     // relaxed: our own CPU's field.
     Task* current = me.current.load(std::memory_order_relaxed);

@@ -67,7 +67,6 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     bool widened = false;
     bool widen_warned = false; // kernel glue: this widening's warning is logged (dispatch)
     uint16_t last_cpu = 0; // CPU it last ran on (placement prefers it for pinned tasks)
-    uint16_t home_cpu = 0; // CPU whose cache its memory returns to (plan §11)
 
     // ---- links (each owned by the structure the task is in)
     Task* run_next = nullptr;  // TaskList (owner lists of one CPU), RunList (locked queues)
@@ -126,6 +125,5 @@ inline void change_state(Task* task, TaskState from, TaskState to, std::memory_o
 }
 
 inline Task* task_from_timer(TimerNode* node) { return static_cast<Task*>(node); }
-inline Task* task_from_inbox(core::MpscNode* node) { return static_cast<Task*>(node); }
 
 } // namespace sched

@@ -1,4 +1,4 @@
-// Wait queues (plan §10): a spinlock and an intrusive FIFO of blocked tasks (through
+// Wait queues (plan §10): a spinlock (lib/spinlock.h) and an intrusive FIFO of blocked tasks (through
 // Task::wait_next). Header-only, so nothing is emitted (and no glue symbol is needed)
 // until something uses it.
 //
@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstddef>
 
+#include "lib/spinlock.h"
 #include "sched/queues/ready_queues.h"
 #include "sched/model/task.h"
 #include "sched_platform.h"
@@ -40,17 +41,16 @@ public:
     bool wait_if(ShouldWait&& should_wait)
     {
         [[maybe_unused]] platform::InterruptsOff interrupts_off;
-        lock();
-        if (!should_wait()) {
-            unlock();
-            return false;
+        {
+            SpinlockLocker guard(m_lock);
+            if (!should_wait())
+                return false;
+            Task* self = wait_current_task();
+            // relaxed: published by the unlock (release) to the waker's lock (acquire), and
+            // the waker's CAS reads it.
+            change_state(self, TaskState::running, TaskState::blocked, std::memory_order_relaxed);
+            append(self);
         }
-        Task* self = wait_current_task();
-        // relaxed: published by the unlock (release) to the waker's lock (acquire), and
-        // the waker's CAS reads it.
-        change_state(self, TaskState::running, TaskState::blocked, std::memory_order_relaxed);
-        append(self);
-        unlock();
         wait_block_current();
         return true;
     }
@@ -61,9 +61,8 @@ public:
         Task* task;
         {
             [[maybe_unused]] platform::InterruptsOff interrupts_off;
-            lock();
+            SpinlockLocker guard(m_lock);
             task = pop();
-            unlock();
         }
         if (task)
             wait_make_ready(task, hint);
@@ -76,10 +75,9 @@ public:
         Task* chain;
         {
             [[maybe_unused]] platform::InterruptsOff interrupts_off;
-            lock();
+            SpinlockLocker guard(m_lock);
             chain = m_head;
             m_head = m_tail = nullptr;
-            unlock();
         }
         size_t woken = 0;
         while (chain) {
@@ -98,10 +96,8 @@ public:
     auto with_lock(F&& f)
     {
         [[maybe_unused]] platform::InterruptsOff interrupts_off;
-        lock();
-        auto result = f();
-        unlock();
-        return result;
+        SpinlockLocker guard(m_lock);
+        return f();
     }
     Task* pop_locked() { return pop(); }
 
@@ -109,16 +105,6 @@ public:
     bool empty_approx() const { return m_head == nullptr; }
 
 private:
-    void lock()
-    {
-        // acquire: pairs with the release in unlock().
-        while (m_locked.exchange(true, std::memory_order_acquire)) {
-            while (m_locked.load(std::memory_order_relaxed)) // relaxed: spin on a shared line
-                platform::cpu_relax();
-        }
-    }
-    void unlock() { m_locked.store(false, std::memory_order_release); } // release: pairs with lock()
-
     void append(Task* task)
     {
         task->wait_next = nullptr;
@@ -140,8 +126,8 @@ private:
         return task;
     }
 
-    std::atomic<bool> m_locked { false };
-    Task* m_head = nullptr; // under m_locked
+    Spinlock m_lock;
+    Task* m_head = nullptr; // under m_lock
     Task* m_tail = nullptr;
 };
 

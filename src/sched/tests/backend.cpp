@@ -10,7 +10,7 @@
 
 namespace {
 
-using Sched = boot::Options::Sched;
+using Sched = sched::Backend;
 
 constexpr uint32_t kStormTasks = 3000;
 constexpr uint32_t kStormInFlight = 128;  // joined in a window: memory stays small (64 MiB case)

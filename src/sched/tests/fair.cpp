@@ -28,7 +28,7 @@ uint64_t us_from_tsc(uint64_t tsc) { return sched::platform::ns_from_tsc(tsc) / 
 uint64_t ticks_of(uint32_t cpu) { return __atomic_load_n(&arch::cpu(cpu).timer_ticks, __ATOMIC_RELAXED); }
 
 // ---------------------------------------------------------------- fairness
-constexpr uint32_t kMaxFairTasks = 2 * arch::MAX_CPUS + 1;
+constexpr uint32_t kMaxFairTasks = 2 * kMaxCpus + 1;
 constexpr uint64_t kFairWindowMs = 2000;
 constexpr uint32_t kFairTolerancePercent = 20;
 // The window holds 2 s of scheduling: at least 2 s, and at least the ticks 2 s give the
@@ -65,7 +65,7 @@ struct FairRun {
     uint64_t start_tsc = 0, min_end_tsc = 0, max_end_tsc = 0;
     uint64_t ticks_at_start = 0, ticks_needed = 0;
     uint64_t dispatches_at_start = 0, dispatches_needed = 0;
-    uint64_t cpu_ticks_at_start[arch::MAX_CPUS] = {};
+    uint64_t cpu_ticks_at_start[kMaxCpus] = {};
     // 0 until the first task sees the window's conditions met; then every task stops at
     // its first look at or after it. acq_rel/acquire: a plain agreement on one value.
     std::atomic<uint64_t> end_tsc{0};
@@ -293,7 +293,7 @@ WakeSamples g_wake;
 // are taken just before it, so every tick after them that the joiner's CPU counts falls
 // between the worker's exit and the joiner's resumption.
 std::atomic<uint64_t> g_exit_started_tsc{0};
-uint64_t g_exit_ticks[arch::MAX_CPUS];
+uint64_t g_exit_ticks[kMaxCpus];
 
 int64_t short_worker(void*) {
     uint64_t end = arch::rdtsc() + kWorkerSpinUs * arch::tsc_hz() / 1000000;
@@ -414,7 +414,7 @@ constexpr uint64_t kIdleIntervalMs = 500;
 KTEST_SCHED(sched_wake_idle_cpus_take_only_backstop_ticks) {
     sched::SchedShared& s = sched::shared();
     uint32_t cpus = s.cpu_count;
-    static uint64_t ticks_before[arch::MAX_CPUS], halted_before[arch::MAX_CPUS];
+    static uint64_t ticks_before[kMaxCpus], halted_before[kMaxCpus];
     uint64_t interval_tsc = kIdleIntervalMs * arch::tsc_hz() / 1000;
     // Let the CPUs settle into their halt first (the previous test's tasks just ended).
     uint64_t settle_end = arch::rdtsc() + s.config.backstop_tsc;

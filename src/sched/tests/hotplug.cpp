@@ -203,7 +203,7 @@ struct Load {
     // relaxed: the flag only needs to be seen eventually; join orders the rest.
     std::atomic<bool> stop{false};
     // Per-CPU run counters: every load task bumps the counter of the CPU it runs on.
-    std::atomic<uint64_t> runs[arch::MAX_CPUS] = {};
+    std::atomic<uint64_t> runs[kMaxCpus] = {};
     std::atomic<uint32_t> on_parked_cpu{0};
     std::atomic<uint32_t> child_ran[kChildren] = {};
     std::atomic<uint32_t> children_spawned{0};
@@ -211,7 +211,7 @@ struct Load {
     std::atomic<uint32_t> children_done{0};
     std::atomic<uint32_t> spawn_failures{0};
     std::atomic<uint32_t> pinned_children{0};
-    PinnedYielder pinned[arch::MAX_CPUS * kPinnedPerCpu];
+    PinnedYielder pinned[kMaxCpus * kPinnedPerCpu];
 };
 
 Load g_load;
@@ -292,7 +292,7 @@ int64_t pinned_yielder(void* arg) {
 
 struct LoadTasks {
     sched::TaskHandle spawners[4];
-    sched::TaskHandle yielders[arch::MAX_CPUS * kPinnedPerCpu];
+    sched::TaskHandle yielders[kMaxCpus * kPinnedPerCpu];
     uint32_t spawner_count = 0, yielder_count = 0;
 };
 

@@ -211,8 +211,8 @@ int64_t pinned_task_free(void*) {
 
 KTEST_SCHED(sched_pinned_tasks_never_run_elsewhere) {
     uint32_t cpus = arch::cpu_count();
-    static PinnedArg args[arch::MAX_CPUS * kPinnedPerCpu];
-    static sched::TaskHandle handles[arch::MAX_CPUS * kPinnedPerCpu];
+    static PinnedArg args[kMaxCpus * kPinnedPerCpu];
+    static sched::TaskHandle handles[kMaxCpus * kPinnedPerCpu];
     std::atomic<uint32_t> wrong{0};
     // Unpinned yielders too, so that idle CPUs have something to steal and the pinned
     // tasks' CPUs see thieves around them.

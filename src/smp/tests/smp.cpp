@@ -20,16 +20,10 @@ bool contains(const uint32_t* ids, uint32_t n, uint32_t id) {
     return false;
 }
 
-// One bit per CPU index; fetch_or from whichever CPU runs the call.
-struct AtomicCpuSet {
-    std::atomic<uint64_t> bits[4] = {};
-    // relaxed: the caller reads after call_on(wait=true), whose acquire on the completion
-    // counter orders every target's writes before the read.
-    void add(uint32_t i) { bits[i / 64].fetch_or(1ull << (i % 64), std::memory_order_relaxed); }
-    bool contains(uint32_t i) const { return bits[i / 64].load(std::memory_order_relaxed) >> (i % 64) & 1; }
-};
-
-void mark_this_cpu(void* arg) { static_cast<AtomicCpuSet*>(arg)->add(arch::this_cpu()->index); }
+// relaxed (the add here and the contains() reads): the caller reads after
+// call_on(wait=true), whose acquire on the completion counter orders every target's
+// writes before the read.
+void mark_this_cpu(void* arg) { static_cast<AtomicCpuMask*>(arg)->add(arch::this_cpu()->index, std::memory_order_relaxed); }
 
 } // namespace
 
@@ -64,31 +58,40 @@ KTEST(smp_every_expected_cpu_ran_its_own_code) {
 
 KTEST(smp_call_function_reaches_each_cpu_individually) {
     for (uint32_t i = 0; i < arch::cpu_count(); ++i) {
-        AtomicCpuSet seen;
-        smp::CpuSet target;
+        AtomicCpuMask seen;
+        CpuMask target;
         target.add(i);
         smp::call_on(target, mark_this_cpu, &seen, true);
         for (uint32_t j = 0; j < arch::cpu_count(); ++j)
-            KEXPECT(seen.contains(j) == (j == i), "call to cpu %u: cpu %u ran=%d", i, j, seen.contains(j));
+            KEXPECT(seen.contains(j, std::memory_order_relaxed) == (j == i), "call to cpu %u: cpu %u ran=%d", i, j, seen.contains(j, std::memory_order_relaxed));
     }
 }
 
 KTEST(smp_call_function_reaches_all_cpus_together) {
-    AtomicCpuSet seen;
+    AtomicCpuMask seen;
     smp::call_on_all(mark_this_cpu, &seen, true);
-    for (uint32_t i = 0; i < arch::cpu_count(); ++i) KEXPECT(seen.contains(i), "cpu %u did not run the call", i);
+    for (uint32_t i = 0; i < arch::cpu_count(); ++i) KEXPECT(seen.contains(i, std::memory_order_relaxed), "cpu %u did not run the call", i);
 }
 
 KTEST(smp_call_function_reaches_exactly_a_set) {
     // Every other CPU starting from the last one, so the BSP is in the set only sometimes.
-    smp::CpuSet set;
+    CpuMask set;
     uint32_t n = arch::cpu_count();
     for (uint32_t i = n; i-- > 0;)
         if ((n - 1 - i) % 2 == 0) set.add(i);
-    AtomicCpuSet seen;
+    AtomicCpuMask seen;
     smp::call_on(set, mark_this_cpu, &seen, true);
     for (uint32_t i = 0; i < n; ++i)
-        KEXPECT(seen.contains(i) == set.contains(i), "cpu %u: in set %d, ran %d", i, set.contains(i), seen.contains(i));
+        KEXPECT(seen.contains(i, std::memory_order_relaxed) == set.contains(i), "cpu %u: in set %d, ran %d", i, set.contains(i), seen.contains(i, std::memory_order_relaxed));
+}
+
+// CpuMask::count() must link in the freestanding kernel (no libgcc __popcountdi2).
+KTEST(smp_cpu_mask_counts_every_online_cpu) {
+    uint32_t n = arch::cpu_count();
+    CpuMask online = CpuMask::first(n);
+    KEXPECT(online.count() == n, "a mask of %u cpus counts %u", n, online.count());
+    online.remove(0);
+    KEXPECT(online.count() == n - 1, "without cpu 0: %u, expected %u", online.count(), n - 1);
 }
 
 namespace {
@@ -118,18 +121,18 @@ void call_everyone(void* arg) {
 
 KTEST(smp_nested_cross_calls_complete) {
     uint32_t n = arch::cpu_count();
-    smp::CpuSet aps;
+    CpuMask aps;
     for (uint32_t i = 1; i < n; ++i) aps.add(i);
-    AtomicCpuSet seen;
+    AtomicCpuMask seen;
     smp::call_on(aps, call_everyone, &seen, true);
     for (uint32_t i = 0; i < n; ++i)
-        KEXPECT(n == 1 || seen.contains(i), "cpu %u missed the nested calls", i);
+        KEXPECT(n == 1 || seen.contains(i, std::memory_order_relaxed), "cpu %u missed the nested calls", i);
 }
 
 KTEST(smp_reschedule_ipi_reaches_a_set) {
     uint32_t n = arch::cpu_count();
-    uint64_t before[arch::MAX_CPUS];
-    smp::CpuSet set;
+    uint64_t before[kMaxCpus];
+    CpuMask set;
     for (uint32_t i = 0; i < n; ++i) {
         before[i] = smp::detail::reschedule_count(i);
         if (i % 2 == 1 || n == 1) set.add(i);
@@ -144,8 +147,8 @@ KTEST(smp_reschedule_ipi_reaches_a_set) {
 }
 
 namespace {
-AtomicCpuSet g_ap_main_seen;
-void record_ap_main() { g_ap_main_seen.add(arch::this_cpu()->index); }
+AtomicCpuMask g_ap_main_seen;
+void record_ap_main() { g_ap_main_seen.add(arch::this_cpu()->index, std::memory_order_relaxed); }
 } // namespace
 
 KTEST(smp_ap_main_runs_once_on_every_ap) {
@@ -153,10 +156,10 @@ KTEST(smp_ap_main_runs_once_on_every_ap) {
     smp::start_ap_main(record_ap_main);
     uint64_t deadline = arch::ns_since_boot() + kWaitLimitNs;
     for (uint32_t i = 1; i < n; ++i) {
-        while (!g_ap_main_seen.contains(i) && arch::ns_since_boot() < deadline) arch::cpu_relax();
-        KEXPECT(g_ap_main_seen.contains(i), "cpu %u never ran the AP main", i);
+        while (!g_ap_main_seen.contains(i, std::memory_order_relaxed) && arch::ns_since_boot() < deadline) arch::cpu_relax();
+        KEXPECT(g_ap_main_seen.contains(i, std::memory_order_relaxed), "cpu %u never ran the AP main", i);
     }
-    KEXPECT(!g_ap_main_seen.contains(0), "the BSP ran the AP main");
+    KEXPECT(!g_ap_main_seen.contains(0, std::memory_order_relaxed), "the BSP ran the AP main");
     smp::start_ap_main(nullptr);  // back to plain idling for the tests that follow
 }
 
@@ -178,7 +181,7 @@ KTEST(smp_call_storm_from_all_cpus_loses_nothing) {
     uint32_t n = arch::cpu_count();
     g_storm_calls.store(0, std::memory_order_relaxed);
     g_storms_done.store(0, std::memory_order_relaxed);
-    smp::CpuSet aps;
+    CpuMask aps;
     for (uint32_t i = 1; i < n; ++i) aps.add(i);
     uint64_t start = arch::ns_since_boot();
     smp::call_on(aps, storm, nullptr, false);

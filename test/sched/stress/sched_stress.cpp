@@ -477,7 +477,7 @@ Task* make_idle_task(World& w, uint32_t index)
     idle->priority = Priority::idle;
     idle->is_idle_task = true;
     idle->affinity = idle->affinity_requested = CpuMask::single(index);
-    idle->last_cpu = idle->home_cpu = uint16_t(index);
+    idle->last_cpu = uint16_t(index);
     // relaxed: threads start after.
     idle->state.store(TaskState::ready, std::memory_order_relaxed);
     return idle;

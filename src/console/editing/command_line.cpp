@@ -1,4 +1,4 @@
-#include "console/command_line.h"
+#include "console/editing/command_line.h"
 
 namespace console {
 namespace {

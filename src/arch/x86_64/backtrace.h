@@ -16,4 +16,10 @@ void format(uint64_t address, char* buf, size_t size);
 // pointer (unmapped, misaligned, not moving up the stack) or after `max_frames`.
 void print_backtrace(uint64_t rbp, int max_frames = 64);
 
+// The page-table lookup the walk uses to read only mapped words: the physical address
+// of `virt`, ~0 when unmapped. Registered by mm (mm::fault_hooks_init); until then the
+// walk prints nothing.
+using VirtToPhys = uint64_t (*)(uint64_t virt);
+void set_address_probe(VirtToPhys virt_to_phys);
+
 } // namespace ksyms

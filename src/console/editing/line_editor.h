@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "console/key.h"
+#include "console/editing/key.h"
 
 namespace console {
 

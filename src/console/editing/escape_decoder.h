@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "console/key.h"
+#include "console/editing/key.h"
 
 namespace console {
 

@@ -1,4 +1,4 @@
-#include "console/escape_decoder.h"
+#include "console/editing/escape_decoder.h"
 
 namespace console {
 namespace {

@@ -1,10 +1,8 @@
 // Symbol lookup is a binary search over the sorted address table that gen_ksyms.sh emits;
 // the backtrace follows the saved-rbp chain: [rbp] = caller's rbp, [rbp + 8] = return address.
-#include "lib/backtrace.h"
+#include "arch/x86_64/backtrace.h"
 
 #include "lib/log.h"
-#include "mm/layout.h"
-#include "mm/paging.h"
 
 extern "C" const uint64_t ksyms_count;
 extern "C" const uint64_t ksyms_addrs[];
@@ -38,15 +36,21 @@ void format(uint64_t address, char* buf, size_t size) {
 }
 
 namespace {
+// Set once at boot (kmain, before any other CPU runs), read by the panic path.
+VirtToPhys g_virt_to_phys = nullptr;
+
 bool canonical(uint64_t address) {
     int64_t high = int64_t(address) >> 47;
     return high == 0 || high == -1;
 }
 
 bool readable(uint64_t address) {
-    return address % 8 == 0 && canonical(address) && canonical(address + 8) && mm::virt_to_phys(address) != ~0ull && mm::virt_to_phys(address + 8) != ~0ull;
+    return g_virt_to_phys != nullptr && address % 8 == 0 && canonical(address) && canonical(address + 8) &&
+           g_virt_to_phys(address) != ~0ull && g_virt_to_phys(address + 8) != ~0ull;
 }
 } // namespace
+
+void set_address_probe(VirtToPhys virt_to_phys) { g_virt_to_phys = virt_to_phys; }
 
 void print_backtrace(uint64_t rbp, int max_frames) {
     uint64_t previous = 0;

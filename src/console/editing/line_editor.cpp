@@ -1,4 +1,4 @@
-#include "console/line_editor.h"
+#include "console/editing/line_editor.h"
 
 namespace console {
 

@@ -1,4 +1,4 @@
-#include "console/scancode_decoder.h"
+#include "console/editing/scancode_decoder.h"
 
 namespace console {
 namespace {

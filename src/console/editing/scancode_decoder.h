@@ -6,7 +6,7 @@
 #pragma once
 #include <cstdint>
 
-#include "console/key.h"
+#include "console/editing/key.h"
 
 namespace console {
 
