@@ -87,6 +87,7 @@ TEST(DequeConcurrent, take_racing_back_to_back_steals_on_two_items_never_duplica
     auto items = std::make_unique<Item[]>(2 * pairs);
     core::EpochDomain domain(4);
     core::WorkStealingDeque<Item> deque(domain, 4);
+    core::DequeOwner<Item> owner = deque.owner();
     std::atomic<bool> done { false };
     std::atomic<uint64_t> duplicates { 0 }, counted { 0 };
     auto count = [&](Item* item) {
@@ -95,21 +96,21 @@ TEST(DequeConcurrent, take_racing_back_to_back_steals_on_two_items_never_duplica
             duplicates.fetch_add(1, std::memory_order_relaxed);
         counted.fetch_add(1, std::memory_order_relaxed);
     };
-    std::thread thief([&] {
+    std::thread thief([&, view = deque.stealer()] {
         core::EpochParticipant me(domain, 1);
         while (!done.load(std::memory_order_relaxed)) {
             core::EpochGuard guard(me);
             for (int i = 0; i < 64; ++i) {
-                auto r = deque.steal();
+                auto r = view.steal();
                 if (r.status == core::StealStatus::success)
                     count(r.item);
             }
         }
     });
     for (uint64_t i = 0; i < pairs; ++i) {
-        ASSERT_EQ(deque.push(&items[2 * i]), core::PushResult::ok);
-        ASSERT_EQ(deque.push(&items[2 * i + 1]), core::PushResult::ok);
-        while (Item* item = deque.take())
+        ASSERT_EQ(owner.push(&items[2 * i]), core::PushResult::ok);
+        ASSERT_EQ(owner.push(&items[2 * i + 1]), core::PushResult::ok);
+        while (Item* item = owner.take())
             count(item);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -140,6 +141,7 @@ TEST(DequeConcurrent, steal_batch_racing_owner_takes_never_duplicates)
     auto items = std::make_unique<Item[]>(total);
     core::EpochDomain domain(8);
     Deque victim(domain, 2);
+    core::DequeOwner<Item> victim_owner = victim.owner();
     std::atomic<bool> done { false };
     std::atomic<uint64_t> duplicates { 0 }, counted { 0 };
     auto count = [&](Item* item) {
@@ -150,13 +152,14 @@ TEST(DequeConcurrent, steal_batch_racing_owner_takes_never_duplicates)
     };
     std::vector<std::thread> thieves;
     for (unsigned i = 0; i < 3; ++i) {
-        thieves.emplace_back([&, i] {
+        thieves.emplace_back([&, i, view = victim.stealer()] {
             core::EpochParticipant me(domain, i + 1);
-            Deque mine(domain, 2);
+            Deque my_deque(domain, 2);
+            core::DequeOwner<Item> mine = my_deque.owner();
             while (!done.load(std::memory_order_relaxed)) {
                 {
                     core::EpochGuard guard(me);
-                    victim.steal_batch(mine, 16);
+                    view.steal_batch(mine, 16);
                 }
                 while (Item* item = mine.take())
                     count(item);
@@ -169,17 +172,17 @@ TEST(DequeConcurrent, steal_batch_racing_owner_takes_never_duplicates)
         uint64_t next = 0;
         for (uint64_t i = 0; i < iterations; ++i) {
             for (int k = 0; k < 16; ++k)
-                ASSERT_EQ(victim.push(&items[next++]), core::PushResult::ok);
+                ASSERT_EQ(victim_owner.push(&items[next++]), core::PushResult::ok);
             for (int k = 0; k < 12; ++k)
-                if (Item* item = victim.take())
+                if (Item* item = victim_owner.take())
                     count(item);
             if ((i & 255) == 255) {
-                while (Item* item = victim.take())
+                while (Item* item = victim_owner.take())
                     count(item);
                 owner.try_reclaim();
             }
         }
-        while (Item* item = victim.take())
+        while (Item* item = victim_owner.take())
             count(item);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -17,7 +17,7 @@ size_t LockFreeReadyQueues::evacuate(OwnerCpu& me)
         me->held_next = nullptr;
         move(held);
     }
-    while (Task* task = me->deque.take())
+    while (Task* task = me.deque().take())
         move(task);
     for (TaskList* list : { &me->realtime, &me->pinned, &me->background }) {
         while (Task* task = list->pop_front())

@@ -14,7 +14,7 @@ void LockFreeReadyQueues::push_local(OwnerCpu& me, Task* task, PushKind)
         // A deque cannot skip its middle, so a task that may not run everywhere never
         // enters one (DESIGN §3).
         me->pinned.push_back(task);
-    } else if (me->deque.push(task) != core::PushResult::ok) {
+    } else if (me.deque().push(task) != core::PushResult::ok) {
         // The deque could not grow: keep the task runnable here, unstealable, rather
         // than lose it. It still runs; only load balance suffers.
         me->pinned.push_back(task);
@@ -52,8 +52,8 @@ Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason)
 {
     // §4 (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
     if (fifo_pick_due(me, reason))
-        return me->deque.take_fifo();
-    return me->deque.take();
+        return me.deque().take_fifo();
+    return me.deque().take();
 }
 
 Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
@@ -67,7 +67,7 @@ Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
     if (Task* task = me->realtime.pop_front())
         return task;
     bool have_pinned = !me->pinned.empty();
-    if (have_pinned && (me->pick_pinned_first || me->deque.size_approx() == 0)) {
+    if (have_pinned && (me->pick_pinned_first || me.deque().size_approx() == 0)) {
         me->pick_pinned_first = false;
         return me->pinned.pop_front();
     }
@@ -99,16 +99,16 @@ bool LockFreeReadyQueues::steal_round(OwnerCpu& me)
     me->victims.for_each(me->rng, [&](uint32_t victim_index) {
         if (!online.contains(victim_index) || victim_index >= shared.cpu_count)
             return false;
-        CpuSched& victim = shared.cpu(victim_index);
-        int64_t size = victim.deque.size_approx(); // a hint: skip victims that look empty
+        core::DequeStealer<Task> victim = shared.cpu(victim_index).stealer();
+        int64_t size = victim.size_approx(); // a hint: skip victims that look empty
         if (size == 0)
             return false;
         ++me->stats.steals_tried;
         if (size >= int64_t(kBatchThreshold)) {
-            moved = victim.deque.steal_batch(me->deque, kBatchMax);
+            moved = victim.steal_batch(me.deque(), kBatchMax);
         } else {
             for (int attempt = 0; attempt < 2 && moved == 0; ++attempt) {
-                core::StealResult<Task> r = victim.deque.steal();
+                core::StealResult<Task> r = victim.steal();
                 if (r.status == core::StealStatus::success) {
                     push_local(me, r.item, PushKind::wake);
                     moved = 1;
@@ -138,7 +138,7 @@ bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
     // acquire: as in steal_round().
     CpuMask online = shared.online.load(std::memory_order_acquire);
     for (uint32_t c = online.next(0); c != kNoCpu && c < shared.cpu_count; c = online.next(c + 1)) {
-        if (shared.cpu(c).deque.size_approx() > 0)
+        if (shared.cpu(c).stealer().size_approx() > 0)
             return true;
     }
     return false;
@@ -157,7 +157,7 @@ bool LockFreeReadyQueues::has_work_for(CpuSched& cpu)
 bool LockFreeReadyQueues::has_local_work(CpuSched& cpu)
 {
     return cpu.held_next || !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty()
-        || !cpu.background.empty() || cpu.deque.size_approx() > 0;
+        || !cpu.background.empty() || cpu.stealer().size_approx() > 0;
 }
 
 bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
@@ -165,7 +165,7 @@ bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
     // Owner-side reads, apart from the inbox hint: an item that lands just after only
     // waits a slice.
     CpuSched& cpu = me.cpu();
-    return cpu.deque.size_approx() != 0 || !cpu.inbox.empty_approx() || !cpu.pinned.empty() || !cpu.realtime.empty();
+    return me.deque().size_approx() != 0 || !cpu.inbox.empty_approx() || !cpu.pinned.empty() || !cpu.realtime.empty();
 }
 
 } // namespace sched
