@@ -133,20 +133,49 @@ private:
     }
 
     // Takes from the bottom (LIFO). nullptr when empty or when a thief won the last item.
+    // The last item is claimed with one CAS; more items, without a CAS behind the fence.
     T* take()
     {
         Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
         int64_t b = m_bottom.load(std::memory_order_relaxed) - 1;  // relaxed: owner's own field
-        // Emptiness pre-check without the fence (an idle owner polling its empty deque
-        // executes no locked instruction). relaxed is enough because top only grows and
-        // only the owner writes bottom: any value we read is <= the current top, so
-        // "read top > b" proves "top > b now", i.e. empty. A stale smaller top only sends
-        // us down the full protocol below. Partner: none (no claim is made on this path).
-        if (m_top.load(std::memory_order_relaxed) > b)
+        // A look at top without the fence. relaxed: top only grows and only the owner writes
+        // bottom, so the value read is <= the current top; nothing is claimed on its
+        // strength alone. Partner: none.
+        int64_t seen_top = m_top.load(std::memory_order_relaxed);
+        // "read top > b" proves "top > b now": empty. An idle owner polling its empty deque
+        // thus executes no locked instruction.
+        if (seen_top > b)
             return nullptr;
-        // Reserve index b, then look at top. The full fence pairs with steal()'s seq_cst
-        // load of bottom: either the thief sees our smaller bottom, or we see the top
-        // written by its earlier CAS (Dekker; C++20 [atomics.order]/4.2-4.3).
+        if (seen_top == b) {
+            // One item left, index b: claim it as take_fifo() and the thieves do, with the
+            // CAS on top alone (no bottom store, no fence, no restore). This is take_fifo()
+            // on a one-item deque. Why that is enough:
+            // - Every claim of index b while we are here is a CAS moving top from b to b + 1
+            //   (steal, steal_batch, this one): the owner's claim without a CAS, below, is
+            //   not running. RMW atomicity lets exactly one CAS succeed.
+            // - Our CAS reads top no earlier in its modification order than seen_top
+            //   (coherence), so top >= b. And top <= bottom = b + 1: bottom is lowered only
+            //   inside take(), and a thief claims only indices below bottom. So a failed
+            //   CAS means top == b + 1: a thief has the item, and the deque is empty.
+            // - A thief between its loads and its CAS read top == b (it races this CAS) or
+            //   an older top (its CAS fails). Bottom does not change, so what it read of
+            //   bottom stays true.
+            // - A stale seen_top < b with one item really left goes down the full protocol
+            //   below, whose last-item CAS is this same claim.
+            // - Later takes keep their Dekker argument: this CAS is sequenced before their
+            //   fence, exactly as an earlier take_fifo() would be.
+            // Read before the CAS, as a thief does (DESIGN §3). relaxed: our own earlier store.
+            T* item = buffer->at(b).load(std::memory_order_relaxed);
+            // seq_cst: the thieves' claim, as in steal()/take_fifo(). Exclusivity comes from
+            // RMW atomicity; on x86 any CAS is one locked instruction.
+            if (m_top.compare_exchange_strong(seen_top, b + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+                return item;
+            return nullptr;
+        }
+        // Two or more items (or a stale top): reserve index b, then look at top. The full
+        // fence pairs with steal()'s seq_cst load of bottom: either the thief sees our
+        // smaller bottom, or we see the top written by its earlier CAS (Dekker; C++20
+        // [atomics.order]/4.2-4.3).
         // release: a thief that reads this bottom also sees the slots of earlier pushes
         // (a later plain store does not extend a release sequence in C++20).
         store_then_full_fence(m_bottom, b, std::memory_order_release);
