@@ -7,7 +7,9 @@ namespace bench {
 
 WorkStealingExecutor::Worker::Worker(core::EpochDomain& domain, std::uint32_t worker_index)
     : epoch(domain, worker_index)
-    , deque(domain, kDequeCapacity)
+    , storage(domain, kDequeCapacity)
+    , deque(storage.owner())
+    , stealer(storage.stealer())
     , index(worker_index)
     , random_state(0x9e3779b97f4a7c15ull * (worker_index + 1))
 {
@@ -66,7 +68,7 @@ Job* WorkStealingExecutor::steal_from_random_victim(Worker& self)
         ++victim; // never ourselves
     // Between jobs we hold no buffer of any deque: announce it, then steal in that section.
     self.epoch.quiescent();
-    return m_workers[victim]->deque.steal().item;
+    return m_workers[victim]->stealer.steal().item;
 }
 
 void WorkStealingExecutor::help_until_done(Worker& self, Job const& awaited)

@@ -63,7 +63,9 @@ private:
         // Online (QSBR) while a run is on: steals need a section, and quiescent() between
         // jobs is two plain loads. Offline while parked, so it never holds epochs back.
         core::EpochParticipant epoch;
-        core::WorkStealingDeque<Job> deque; // push/take: this worker's thread only
+        core::WorkStealingDeque<Job> storage;
+        core::DequeOwner<Job> deque; // the owner handle: this worker's thread only
+        core::DequeStealer<Job> stealer; // for the other workers
         std::uint32_t index;
         std::uint64_t random_state;
     };

@@ -6,9 +6,16 @@
 // with a CAS like a thief). Any number of thieves steal from the top. Indices are signed
 // 64-bit: on a fresh deque `bottom - 1` is -1, not 2^64 - 1.
 //
-// Who may call what
-//   owner only:  push, take, take_fifo, reserve, capacity
-//   any thread:  steal, steal_batch (the caller must own `into`), size_approx
+// Who may call what is carried by types, as crossbeam-deque's Worker/Stealer do:
+//   WorkStealingDeque<T>  the storage. Neither copyable nor movable; it has no operations
+//                         of its own. owner() hands out its one owner handle (a second
+//                         call is a contract violation); stealer() any number of views.
+//   DequeOwner<T>         push, take, take_fifo, reserve, capacity, size_approx, stealer.
+//                         Move-only: it can be handed to the owning thread/CPU once, never
+//                         copied to a second one.
+//   DequeStealer<T>       steal, steal_batch (into a DequeOwner: the caller must own the
+//                         destination), size_approx. Copyable; has no owner operations.
+// Both handles point at the storage, which must outlive them.
 // Thieves must be inside an epoch section (EpochGuard, or an online participant between
 // quiescent points) of the deque's EpochDomain while they steal: a buffer replaced by
 // growth is retired through that domain and freed only after every such section ended.
@@ -41,6 +48,11 @@ struct StealResult {
     T* item = nullptr;
     StealStatus status = StealStatus::empty;
 };
+
+template <typename T>
+class DequeOwner;
+template <typename T>
+class DequeStealer;
 
 template <typename T>
 class WorkStealingDeque {
@@ -78,8 +90,27 @@ public:
         if (buffer)
             m_domain.retire(&buffer->retire_node, &Buffer::destroy);
     }
+    // Handles point here: the storage never moves.
     WorkStealingDeque(const WorkStealingDeque&) = delete;
     WorkStealingDeque& operator=(const WorkStealingDeque&) = delete;
+
+    // The one owner handle; a second call is a contract violation.
+    DequeOwner<T> owner()
+    {
+        // relaxed: only the flag's own modification order matters (one winner); the handle
+        // reaches the owning thread through whatever hands it over (thread start, per-CPU
+        // structures filled before the CPU runs), which carries its own happens-before.
+        if (m_owner_handed_out.exchange(true, std::memory_order_relaxed))
+            platform::contract_violation("WorkStealingDeque::owner: the owner handle was already handed out");
+        return DequeOwner<T>(*this);
+    }
+
+    // A thief view. Any number, from any thread.
+    DequeStealer<T> stealer() { return DequeStealer<T>(*this); }
+
+private:
+    friend class DequeOwner<T>;
+    friend class DequeStealer<T>;
 
     // ------------------------------------------------------------------ owner side
 
@@ -102,20 +133,49 @@ public:
     }
 
     // Takes from the bottom (LIFO). nullptr when empty or when a thief won the last item.
+    // The last item is claimed with one CAS; more items, without a CAS behind the fence.
     T* take()
     {
         Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
         int64_t b = m_bottom.load(std::memory_order_relaxed) - 1;  // relaxed: owner's own field
-        // Emptiness pre-check without the fence (an idle owner polling its empty deque
-        // executes no locked instruction). relaxed is enough because top only grows and
-        // only the owner writes bottom: any value we read is <= the current top, so
-        // "read top > b" proves "top > b now", i.e. empty. A stale smaller top only sends
-        // us down the full protocol below. Partner: none (no claim is made on this path).
-        if (m_top.load(std::memory_order_relaxed) > b)
+        // A look at top without the fence. relaxed: top only grows and only the owner writes
+        // bottom, so the value read is <= the current top; nothing is claimed on its
+        // strength alone. Partner: none.
+        int64_t seen_top = m_top.load(std::memory_order_relaxed);
+        // "read top > b" proves "top > b now": empty. An idle owner polling its empty deque
+        // thus executes no locked instruction.
+        if (seen_top > b)
             return nullptr;
-        // Reserve index b, then look at top. The full fence pairs with steal()'s seq_cst
-        // load of bottom: either the thief sees our smaller bottom, or we see the top
-        // written by its earlier CAS (Dekker; C++20 [atomics.order]/4.2-4.3).
+        if (seen_top == b) {
+            // One item left, index b: claim it as take_fifo() and the thieves do, with the
+            // CAS on top alone (no bottom store, no fence, no restore). This is take_fifo()
+            // on a one-item deque. Why that is enough:
+            // - Every claim of index b while we are here is a CAS moving top from b to b + 1
+            //   (steal, steal_batch, this one): the owner's claim without a CAS, below, is
+            //   not running. RMW atomicity lets exactly one CAS succeed.
+            // - Our CAS reads top no earlier in its modification order than seen_top
+            //   (coherence), so top >= b. And top <= bottom = b + 1: bottom is lowered only
+            //   inside take(), and a thief claims only indices below bottom. So a failed
+            //   CAS means top == b + 1: a thief has the item, and the deque is empty.
+            // - A thief between its loads and its CAS read top == b (it races this CAS) or
+            //   an older top (its CAS fails). Bottom does not change, so what it read of
+            //   bottom stays true.
+            // - A stale seen_top < b with one item really left goes down the full protocol
+            //   below, whose last-item CAS is this same claim.
+            // - Later takes keep their Dekker argument: this CAS is sequenced before their
+            //   fence, exactly as an earlier take_fifo() would be.
+            // Read before the CAS, as a thief does (DESIGN §3). relaxed: our own earlier store.
+            T* item = buffer->at(b).load(std::memory_order_relaxed);
+            // seq_cst: the thieves' claim, as in steal()/take_fifo(). Exclusivity comes from
+            // RMW atomicity; on x86 any CAS is one locked instruction.
+            if (m_top.compare_exchange_strong(seen_top, b + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+                return item;
+            return nullptr;
+        }
+        // Two or more items (or a stale top): reserve index b, then look at top. The full
+        // fence pairs with steal()'s seq_cst load of bottom: either the thief sees our
+        // smaller bottom, or we see the top written by its earlier CAS (Dekker; C++20
+        // [atomics.order]/4.2-4.3).
         // release: a thief that reads this bottom also sees the slots of earlier pushes
         // (a later plain store does not extend a release sequence in C++20).
         store_then_full_fence(m_bottom, b, std::memory_order_release);
@@ -225,6 +285,7 @@ public:
     // claims indices above top without any CAS once it has seen top < bottom - 1, so while
     // the thief prepares its range the owner may already have taken t+1 .. t+n-1. Room in
     // `into` is reserved first, so every claimed item has a place. Returns the count moved.
+    // `into` is the deque of the caller's own DequeOwner (DequeStealer::steal_batch).
     size_t steal_batch(WorkStealingDeque& into, size_t max)
     {
         if (&into == this || max == 0)
@@ -259,7 +320,8 @@ public:
         return b > t ? b - t : 0;
     }
 
-private:
+    // ------------------------------------------------------------------ internals
+
     struct Buffer {
         RetireNode retire_node; // first member: destroy() casts back from it
         int64_t capacity;       // power of two
@@ -344,10 +406,76 @@ private:
     EpochDomain& m_domain;
     int64_t m_initial_capacity;
     std::atomic<Buffer*> m_buffer { nullptr };
+    std::atomic<bool> m_owner_handed_out { false }; // set by the first owner()
     alignas(64) std::atomic<int64_t> m_top;
     std::atomic<int64_t> m_bottom;
     // alignas(64) above also rounds the object size up to a line: nothing else shares
     // the index line.
+};
+
+// The owner's rights over one deque: push and take at the bottom, take at the top. Not
+// copyable, so no second thread or CPU can hold them; movable, so the one handle can be
+// handed to its thread. A moved-from handle may only be destroyed or assigned to.
+template <typename T>
+class DequeOwner {
+public:
+    DequeOwner(DequeOwner&& other) noexcept : m_deque(other.m_deque) { other.m_deque = nullptr; }
+    DequeOwner& operator=(DequeOwner&& other) noexcept
+    {
+        m_deque = other.m_deque;
+        other.m_deque = nullptr;
+        return *this;
+    }
+    DequeOwner(const DequeOwner&) = delete;
+    DequeOwner& operator=(const DequeOwner&) = delete;
+
+    // Pushes at the bottom, growing the buffer when full. On out_of_memory nothing changed:
+    // the caller still holds `item`.
+    [[nodiscard]] PushResult push(T* item) { return m_deque->push(item); }
+    // Takes from the bottom (LIFO). nullptr when empty or when a thief won the last item.
+    T* take() { return m_deque->take(); }
+    // Takes from the top (FIFO), racing the thieves with their CAS. nullptr when empty.
+    T* take_fifo() { return m_deque->take_fifo(); }
+    // Makes room so that the next `count` pushes cannot fail; returns how many are
+    // guaranteed (`count`, or the room there is when growing failed or cannot help).
+    [[nodiscard]] size_t reserve(size_t count) { return m_deque->reserve(count); }
+    // Current buffer capacity (0 before the first successful allocation).
+    int64_t capacity() const { return m_deque->capacity(); }
+    // bottom - top at some recent moment, never negative.
+    int64_t size_approx() const { return m_deque->size_approx(); }
+    // A thief view of this deque, for other threads.
+    DequeStealer<T> stealer() const { return DequeStealer<T>(*m_deque); }
+
+private:
+    friend class WorkStealingDeque<T>;
+    friend class DequeStealer<T>; // steal_batch() pushes into the caller's own deque
+
+    explicit DequeOwner(WorkStealingDeque<T>& deque) : m_deque(&deque) {}
+
+    WorkStealingDeque<T>* m_deque;
+};
+
+// A thief's view of one deque: steal from the top. Copyable; its operations are const (the
+// view does not change, the shared deque does) and none of them is an owner operation.
+// The caller is inside an epoch section of the deque's domain (see the top of this file).
+template <typename T>
+class DequeStealer {
+public:
+    // Steals the oldest item.
+    StealResult<T> steal() const { return m_deque->steal(); }
+    // Moves up to half of this deque (rounded up), at most `max`, into the caller's own
+    // deque, oldest first. Returns the count moved; 0 when `into` is this same deque.
+    size_t steal_batch(DequeOwner<T>& into, size_t max) const { return m_deque->steal_batch(*into.m_deque, max); }
+    // bottom - top at some recent moment, never negative. A hint.
+    int64_t size_approx() const { return m_deque->size_approx(); }
+
+private:
+    friend class WorkStealingDeque<T>;
+    friend class DequeOwner<T>;
+
+    explicit DequeStealer(WorkStealingDeque<T>& deque) : m_deque(&deque) {}
+
+    WorkStealingDeque<T>* m_deque;
 };
 
 } // namespace core

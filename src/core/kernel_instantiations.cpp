@@ -15,6 +15,8 @@ struct DummyTask : MpscNode {
 } // namespace core::kernel_check
 
 template class core::WorkStealingDeque<core::kernel_check::DummyTask>;
+template class core::DequeOwner<core::kernel_check::DummyTask>;
+template class core::DequeStealer<core::kernel_check::DummyTask>;
 template class core::MpscInbox<core::kernel_check::DummyTask>;
 
 namespace core::kernel_check {

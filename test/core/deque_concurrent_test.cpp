@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -87,6 +88,7 @@ TEST(DequeConcurrent, take_racing_back_to_back_steals_on_two_items_never_duplica
     auto items = std::make_unique<Item[]>(2 * pairs);
     core::EpochDomain domain(4);
     core::WorkStealingDeque<Item> deque(domain, 4);
+    core::DequeOwner<Item> owner = deque.owner();
     std::atomic<bool> done { false };
     std::atomic<uint64_t> duplicates { 0 }, counted { 0 };
     auto count = [&](Item* item) {
@@ -95,21 +97,21 @@ TEST(DequeConcurrent, take_racing_back_to_back_steals_on_two_items_never_duplica
             duplicates.fetch_add(1, std::memory_order_relaxed);
         counted.fetch_add(1, std::memory_order_relaxed);
     };
-    std::thread thief([&] {
+    std::thread thief([&, view = deque.stealer()] {
         core::EpochParticipant me(domain, 1);
         while (!done.load(std::memory_order_relaxed)) {
             core::EpochGuard guard(me);
             for (int i = 0; i < 64; ++i) {
-                auto r = deque.steal();
+                auto r = view.steal();
                 if (r.status == core::StealStatus::success)
                     count(r.item);
             }
         }
     });
     for (uint64_t i = 0; i < pairs; ++i) {
-        ASSERT_EQ(deque.push(&items[2 * i]), core::PushResult::ok);
-        ASSERT_EQ(deque.push(&items[2 * i + 1]), core::PushResult::ok);
-        while (Item* item = deque.take())
+        ASSERT_EQ(owner.push(&items[2 * i]), core::PushResult::ok);
+        ASSERT_EQ(owner.push(&items[2 * i + 1]), core::PushResult::ok);
+        while (Item* item = owner.take())
             count(item);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -122,6 +124,87 @@ TEST(DequeConcurrent, take_racing_back_to_back_steals_on_two_items_never_duplica
     for (uint64_t i = 0; i < 2 * pairs; ++i)
         lost += items[i].times_taken.load(std::memory_order_relaxed) == 0;
     EXPECT_EQ(lost, 0u);
+}
+
+// take() claims the last item with the CAS on top alone: no bottom store, no fence. The
+// owner pushes one item and takes it back while two thieves steal in a tight loop, so
+// nearly every take races steals for the same index; a short random pause between push and
+// take varies who arrives first (a thief between its loads and its CAS, a thief whose CAS
+// lands first, the owner first). Every item is counted: none lost, none taken twice.
+TEST(DequeConcurrent, take_of_the_last_item_racing_steals_claims_it_exactly_once)
+{
+    struct Item {
+        std::atomic<uint32_t> times_taken { 0 };
+    };
+    constexpr unsigned kThieves = 2;
+    const uint64_t total = core_stress::scaled(4'000'000, 20'000);
+    auto items = std::make_unique<Item[]>(total);
+    core::EpochDomain domain(kThieves + 1);
+    core::WorkStealingDeque<Item> deque(domain, 2);
+    core::DequeOwner<Item> owner = deque.owner();
+    std::atomic<bool> done { false };
+    std::atomic<unsigned> running { 0 };
+    std::atomic<uint64_t> duplicates { 0 }, counted { 0 }, stolen { 0 };
+    auto count = [&](Item* item) {
+        // relaxed: exactly-once is checked by the returned value.
+        if (item->times_taken.fetch_add(1, std::memory_order_relaxed) != 0)
+            duplicates.fetch_add(1, std::memory_order_relaxed);
+        counted.fetch_add(1, std::memory_order_relaxed);
+    };
+    std::vector<std::thread> thieves;
+    for (unsigned i = 0; i < kThieves; ++i) {
+        thieves.emplace_back([&, i, view = deque.stealer()] {
+            core::EpochParticipant me(domain, i + 1);
+            running.fetch_add(1, std::memory_order_relaxed); // relaxed: only a start signal
+            while (!done.load(std::memory_order_relaxed)) {
+                core::EpochGuard guard(me);
+                for (int k = 0; k < 64; ++k) {
+                    auto r = view.steal();
+                    if (r.status == core::StealStatus::success) {
+                        count(r.item);
+                        stolen.fetch_add(1, std::memory_order_relaxed);
+                    }
+                }
+            }
+        });
+    }
+    while (running.load(std::memory_order_relaxed) < kThieves)
+        std::this_thread::yield();
+    uint64_t owner_got = 0, owner_lost = 0;
+    uint32_t random = 12345;
+    for (uint64_t i = 0; i < total; ++i) {
+        if (owner.push(&items[i]) != core::PushResult::ok) {
+            ADD_FAILURE() << "push failed";
+            break;
+        }
+        random = random * 1664525u + 1013904223u; // LCG: 0..31 pauses
+        for (uint32_t pause = random >> 27; pause > 0; --pause)
+            core::platform::cpu_relax();
+        if (Item* item = owner.take()) {
+            count(item);
+            ++owner_got;
+        } else {
+            ++owner_lost;
+        }
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (counted.load(std::memory_order_relaxed) < total && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    done.store(true, std::memory_order_relaxed);
+    for (auto& t : thieves)
+        t.join();
+    EXPECT_EQ(duplicates.load(), 0u) << "the last item was taken by the owner and stolen as well";
+    uint64_t lost = 0;
+    for (uint64_t i = 0; i < total; ++i)
+        lost += items[i].times_taken.load(std::memory_order_relaxed) == 0;
+    EXPECT_EQ(lost, 0u) << "an item was neither taken nor stolen";
+    EXPECT_EQ(owner_got + stolen.load(), total);
+    // Both sides won some: the race really ran.
+    EXPECT_GT(owner_got, 0u);
+    EXPECT_GT(stolen.load(), 0u);
+    std::printf("  %llu items: owner took %llu, thieves stole %llu (owner's take came back empty %llu times)\n",
+        (unsigned long long)total, (unsigned long long)owner_got, (unsigned long long)stolen.load(),
+        (unsigned long long)owner_lost);
 }
 
 // steal_batch must claim one index at a time. The owner pushes 16 and takes 12 back
@@ -140,6 +223,7 @@ TEST(DequeConcurrent, steal_batch_racing_owner_takes_never_duplicates)
     auto items = std::make_unique<Item[]>(total);
     core::EpochDomain domain(8);
     Deque victim(domain, 2);
+    core::DequeOwner<Item> victim_owner = victim.owner();
     std::atomic<bool> done { false };
     std::atomic<uint64_t> duplicates { 0 }, counted { 0 };
     auto count = [&](Item* item) {
@@ -150,13 +234,14 @@ TEST(DequeConcurrent, steal_batch_racing_owner_takes_never_duplicates)
     };
     std::vector<std::thread> thieves;
     for (unsigned i = 0; i < 3; ++i) {
-        thieves.emplace_back([&, i] {
+        thieves.emplace_back([&, i, view = victim.stealer()] {
             core::EpochParticipant me(domain, i + 1);
-            Deque mine(domain, 2);
+            Deque my_deque(domain, 2);
+            core::DequeOwner<Item> mine = my_deque.owner();
             while (!done.load(std::memory_order_relaxed)) {
                 {
                     core::EpochGuard guard(me);
-                    victim.steal_batch(mine, 16);
+                    view.steal_batch(mine, 16);
                 }
                 while (Item* item = mine.take())
                     count(item);
@@ -169,17 +254,17 @@ TEST(DequeConcurrent, steal_batch_racing_owner_takes_never_duplicates)
         uint64_t next = 0;
         for (uint64_t i = 0; i < iterations; ++i) {
             for (int k = 0; k < 16; ++k)
-                ASSERT_EQ(victim.push(&items[next++]), core::PushResult::ok);
+                ASSERT_EQ(victim_owner.push(&items[next++]), core::PushResult::ok);
             for (int k = 0; k < 12; ++k)
-                if (Item* item = victim.take())
+                if (Item* item = victim_owner.take())
                     count(item);
             if ((i & 255) == 255) {
-                while (Item* item = victim.take())
+                while (Item* item = victim_owner.take())
                     count(item);
                 owner.try_reclaim();
             }
         }
-        while (Item* item = victim.take())
+        while (Item* item = victim_owner.take())
             count(item);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

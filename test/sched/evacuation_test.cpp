@@ -74,7 +74,7 @@ void evacuation_moves_every_task()
     EXPECT_FALSE(ready.has_local_work(*cpu[1]));
     EXPECT_TRUE(cpu[1]->sleepers.empty());
     if constexpr (std::is_same_v<Queues, LockFreeReadyQueues>) {
-        EXPECT_EQ(cpu[1]->deque.size_approx(), 0);
+        EXPECT_EQ(cpu[1]->stealer().size_approx(), 0);
         EXPECT_TRUE(cpu[1]->pinned.empty() && cpu[1]->realtime.empty() && cpu[1]->background.empty());
         EXPECT_TRUE(cpu[1]->inbox.empty_approx());
     }

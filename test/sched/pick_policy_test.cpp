@@ -64,7 +64,7 @@ TEST(PickPolicy, realtime_first_then_pinned_and_deque_alternate_then_background)
         s.push(&pinned[i]);
     }
     s.push(&rt);
-    EXPECT_EQ(s.cpu.deque.size_approx(), 3); // only the normal, unpinned tasks
+    EXPECT_EQ(s.cpu.stealer().size_approx(), 3); // only the normal, unpinned tasks
     std::vector<Task*> order;
     while (Task* t = s.ready.pick_local(s.me, PickReason::blocked))
         order.push_back(t);
@@ -91,7 +91,7 @@ TEST(PickPolicy, inbox_tasks_are_sorted_into_their_structures)
     s.ready.push_remote(s.cpu, &rt);
     EXPECT_TRUE(s.ready.has_work_for(s.cpu));
     EXPECT_EQ(s.ready.pick_local(s.me, PickReason::blocked), &rt);
-    EXPECT_EQ(s.cpu.deque.size_approx(), 1);
+    EXPECT_EQ(s.cpu.stealer().size_approx(), 1);
     EXPECT_EQ(s.cpu.pinned.size(), 1u);
 }
 

@@ -53,7 +53,7 @@ TEST(Rotation, a_lone_task_keeps_its_cpu)
     make_running(t);
     EXPECT_EQ(rotation_target(m.me(1), &t), kNoCpu);
     requeue_current(m.me(1), &t, PickReason::preempted);
-    EXPECT_EQ(m.cpu[1]->deque.size_approx(), 1);
+    EXPECT_EQ(m.cpu[1]->stealer().size_approx(), 1);
     EXPECT_EQ(m.cpu[1]->stats.rotations.get(), 0u);
     EXPECT_EQ(m.ready.pick_local(m.me(1), PickReason::preempted), &t);
 }
@@ -67,7 +67,7 @@ TEST(Rotation, preempted_task_moves_to_the_next_cpu_when_work_waits)
     EXPECT_EQ(rotation_target(m.me(1), &t), 2u);
     requeue_current(m.me(1), &t, PickReason::preempted);
     EXPECT_EQ(m.cpu[1]->stats.rotations.get(), 1u);
-    EXPECT_EQ(m.cpu[1]->deque.size_approx(), 1); // only `waiting`
+    EXPECT_EQ(m.cpu[1]->stealer().size_approx(), 1); // only `waiting`
     EXPECT_EQ(t.state.load(std::memory_order_relaxed), TaskState::ready);
     EXPECT_EQ(m.ready.pick_local(m.me(1), PickReason::preempted), &waiting);
     EXPECT_EQ(m.ready.pick_local(m.me(2), PickReason::idle), &t); // from CPU 2's inbox
@@ -118,7 +118,7 @@ TEST(Rotation, yields_and_restricted_tasks_never_rotate)
     EXPECT_EQ(rotation_target(m.me(0), &widened), kNoCpu);
     make_running(yielder);
     requeue_current(m.me(0), &yielder, PickReason::yielded);
-    EXPECT_EQ(m.cpu[0]->deque.size_approx(), 2);
+    EXPECT_EQ(m.cpu[0]->stealer().size_approx(), 2);
     EXPECT_EQ(m.cpu[0]->stats.rotations.get(), 0u);
 }
 

@@ -6,7 +6,9 @@
 // the own deque, the owner lists, sleepers, the epoch participant, stats) runs on its own
 // CPU with interrupts off, and takes an OwnerCpu&, which can only be built with proof of
 // that (kernel: an arch::InterruptGuard; host: once per CPU thread). An OwnerCpu is never
-// kept across a context switch: after sched_switch returns, build a new one.
+// kept across a context switch: after sched_switch returns, build a new one. For the deque
+// the rule is a type: its owner handle is reached only through OwnerCpu::deque(); other
+// CPUs get a thief view, CpuSched::stealer().
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -82,17 +84,26 @@ struct alignas(64) CpuSched {
     CpuSched(SchedShared& shared_state, uint32_t cpu_index, size_t deque_capacity = kDequeCapacity)
         : shared(shared_state)
         , index(cpu_index)
-        , deque(shared_state.epoch, deque_capacity)
+        , m_deque(shared_state.epoch, deque_capacity)
+        , m_deque_owner(m_deque.owner())
         , rng(0x9e3779b97f4a7c15ull * (cpu_index + 1))
     {
     }
     CpuSched(const CpuSched&) = delete;
     CpuSched& operator=(const CpuSched&) = delete;
 
+    // A thief's view of this CPU's deque, for any CPU (the owner's handle: OwnerCpu::deque()).
+    core::DequeStealer<Task> stealer() { return m_deque.stealer(); }
+
     SchedShared& shared;
     const uint32_t index;
 
-    core::WorkStealingDeque<Task> deque; // normal tasks with affinity == all, nothing else
+private:
+    friend class OwnerCpu;
+    core::WorkStealingDeque<Task> m_deque; // normal tasks with affinity == all, nothing else
+    core::DequeOwner<Task> m_deque_owner;  // its one owner handle
+
+public:
     core::MpscInbox<Task> inbox;         // placed here by other CPUs
     TaskList pinned, realtime, background; // owner only, never stolen
     TimerQueue sleepers;                 // owner only
@@ -133,6 +144,8 @@ public:
 
     CpuSched& cpu() const { return m_cpu; }
     CpuSched* operator->() const { return &m_cpu; }
+    // The own deque's owner handle: push, take, take_fifo, and the target of steal_batch.
+    core::DequeOwner<Task>& deque() const { return m_cpu.m_deque_owner; }
     SchedShared& shared() const { return m_cpu.shared; }
     uint32_t index() const { return m_cpu.index; }
 

@@ -15,7 +15,7 @@ void LockFreeReadyQueues::push_local(OwnerCpu& me, Task* task, PushKind)
         // A deque cannot skip its middle, so a task that may not run everywhere never
         // enters one (DESIGN §3).
         me->pinned.push_back(task);
-    } else if (me->deque.push(task) != core::PushResult::ok) {
+    } else if (me.deque().push(task) != core::PushResult::ok) {
         // The deque could not grow: keep the task runnable here, unstealable, rather
         // than lose it. It still runs; only load balance suffers.
         me->pinned.push_back(task);
@@ -53,8 +53,8 @@ Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason)
 {
     // §4 (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
     if (fifo_pick_due(me, reason))
-        return me->deque.take_fifo();
-    return me->deque.take();
+        return me.deque().take_fifo();
+    return me.deque().take();
 }
 
 Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
@@ -63,7 +63,7 @@ Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
     if (Task* task = me->realtime.pop_front())
         return task;
     bool have_pinned = !me->pinned.empty();
-    if (have_pinned && (me->pick_pinned_first || me->deque.size_approx() == 0)) {
+    if (have_pinned && (me->pick_pinned_first || me.deque().size_approx() == 0)) {
         me->pick_pinned_first = false;
         return me->pinned.pop_front();
     }
@@ -89,16 +89,16 @@ bool LockFreeReadyQueues::steal_round(OwnerCpu& me)
     me->victims.for_each(me->rng, [&](uint32_t victim_index) {
         if (!online.contains(victim_index) || victim_index >= shared.cpu_count)
             return false;
-        CpuSched& victim = shared.cpu(victim_index);
-        int64_t size = victim.deque.size_approx(); // a hint: skip victims that look empty
+        core::DequeStealer<Task> victim = shared.cpu(victim_index).stealer();
+        int64_t size = victim.size_approx(); // a hint: skip victims that look empty
         if (size == 0)
             return false;
         ++me->stats.steals_tried;
         if (size >= int64_t(kBatchThreshold)) {
-            moved = victim.deque.steal_batch(me->deque, kBatchMax);
+            moved = victim.steal_batch(me.deque(), kBatchMax);
         } else {
             for (int attempt = 0; attempt < 2 && moved == 0; ++attempt) {
-                core::StealResult<Task> r = victim.deque.steal();
+                core::StealResult<Task> r = victim.steal();
                 if (r.status == core::StealStatus::success) {
                     push_local(me, r.item, PushKind::wake);
                     moved = 1;
@@ -128,7 +128,7 @@ bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
     // acquire: as in steal_round().
     CpuMask online = shared.online.load(std::memory_order_acquire);
     for (uint32_t c = online.next(0); c != kNoCpu && c < shared.cpu_count; c = online.next(c + 1)) {
-        if (shared.cpu(c).deque.size_approx() > 0)
+        if (shared.cpu(c).stealer().size_approx() > 0)
             return true;
     }
     return false;
@@ -137,7 +137,7 @@ bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
 bool LockFreeReadyQueues::has_queued_work(CpuSched& cpu)
 {
     return !cpu.inbox.empty_approx() || !cpu.realtime.empty() || !cpu.pinned.empty() || !cpu.background.empty()
-        || cpu.deque.size_approx() > 0;
+        || cpu.stealer().size_approx() > 0;
 }
 
 bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
@@ -145,7 +145,7 @@ bool LockFreeReadyQueues::has_waiting_work(OwnerCpu& me)
     // Owner-side reads, apart from the inbox hint: an item that lands just after only
     // waits a slice.
     CpuSched& cpu = me.cpu();
-    return cpu.deque.size_approx() != 0 || !cpu.inbox.empty_approx() || !cpu.pinned.empty() || !cpu.realtime.empty();
+    return me.deque().size_approx() != 0 || !cpu.inbox.empty_approx() || !cpu.pinned.empty() || !cpu.realtime.empty();
 }
 
 size_t LockFreeReadyQueues::evacuate_queued(OwnerCpu& me)
@@ -155,7 +155,7 @@ size_t LockFreeReadyQueues::evacuate_queued(OwnerCpu& me)
         place_remote(me, task);
         ++moved;
     };
-    while (Task* task = me->deque.take())
+    while (Task* task = me.deque().take())
         move(task);
     for (TaskList* list : { &me->realtime, &me->pinned, &me->background }) {
         while (Task* task = list->pop_front())

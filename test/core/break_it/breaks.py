@@ -6,6 +6,12 @@ BREAKS = {
             // top is now""",
   """            m_top.store(t + 1, std::memory_order_relaxed);
             // top is now"""),
+ "take_last_item_store_instead_of_cas": ("deque.h",
+  """            if (m_top.compare_exchange_strong(seen_top, b + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+                return item;
+            return nullptr;""",
+  """            m_top.store(b + 1, std::memory_order_relaxed);
+            return item;"""),
  "take_no_full_fence": ("deque.h",
   """        store_then_full_fence(m_bottom, b, std::memory_order_release);
         int64_t t = load_after_full_fence(m_top, std::memory_order_relaxed);""",

@@ -23,6 +23,8 @@ struct Item {
 uint64_t payload_of(uint64_t index) { return index * 0x9e3779b97f4a7c15ull + 7; }
 
 using Deque = core::WorkStealingDeque<Item>;
+using DequeOwner = core::DequeOwner<Item>;
+using DequeStealer = core::DequeStealer<Item>;
 
 // Counters shared by the threads of a run; relaxed everywhere: read after join().
 struct Counters {
@@ -42,17 +44,20 @@ public:
         , m_item_array(new Item[items])
         , m_victim(domain, config.initial_capacity, config.first_index)
     {
-        for (unsigned i = 0; i < config.thieves; ++i)
+        for (unsigned i = 0; i < config.thieves; ++i) {
             m_thief_deques.emplace_back(std::make_unique<Deque>(domain, config.initial_capacity, config.first_index));
+            m_thief_views.push_back(m_thief_deques.back()->stealer());
+        }
     }
 
     // Runs the round; false when it stalled (then the lost items are counted by the caller).
     bool run(const std::function<void()>& tick)
     {
         std::vector<std::thread> threads;
-        threads.emplace_back([this] { owner(); });
+        // Each deque's one owner handle moves into the thread that owns it.
+        threads.emplace_back([this, handle = m_victim.owner()]() mutable { owner(handle); });
         for (unsigned i = 0; i < m_config.thieves; ++i)
-            threads.emplace_back([this, i] { thief(i); });
+            threads.emplace_back([this, i, handle = m_thief_deques[i]->owner()]() mutable { thief(i, handle); });
 
         uint64_t last_consumed = 0;
         auto last_progress = Clock::now();
@@ -102,7 +107,7 @@ private:
         m_consumed.fetch_add(1, std::memory_order_relaxed);
     }
 
-    void owner()
+    void owner(DequeOwner& victim)
     {
         core::EpochParticipant me(m_domain, 0);
         Rng rng(mix_seed(m_config.seed, m_round * 1000));
@@ -113,7 +118,7 @@ private:
                 uint32_t burst = 1 + rng.below(32);
                 for (uint32_t i = 0; i < burst && next < m_items; ++i) {
                     m_item_array[next].payload = payload_of(next);
-                    if (m_victim.push(&m_item_array[next]) != core::PushResult::ok) {
+                    if (victim.push(&m_item_array[next]) != core::PushResult::ok) {
                         m_counters.push_failures.fetch_add(1, std::memory_order_relaxed);
                         break;
                     }
@@ -121,10 +126,10 @@ private:
                     m_counters.pushed.fetch_add(1, std::memory_order_relaxed);
                 }
             } else if (choice < 82) {
-                if (Item* item = m_victim.take())
+                if (Item* item = victim.take())
                     consume(item, m_counters.taken_lifo);
             } else {
-                if (Item* item = m_victim.take_fifo())
+                if (Item* item = victim.take_fifo())
                     consume(item, m_counters.taken_fifo);
             }
             if ((op & 63) == 0)
@@ -132,15 +137,15 @@ private:
         }
         // Drain our deque, then help by stealing from the thieves until all are counted.
         while (!finished()) {
-            if (Item* item = m_victim.take()) {
+            if (Item* item = victim.take()) {
                 consume(item, m_counters.taken_lifo);
                 continue;
             }
             bool got = false;
             {
                 core::EpochGuard guard(me);
-                for (auto& deque : m_thief_deques) {
-                    auto r = deque->steal();
+                for (const DequeStealer& thief : m_thief_views) {
+                    auto r = thief.steal();
                     if (r.status == core::StealStatus::success) {
                         consume(r.item, m_counters.stolen);
                         got = true;
@@ -155,10 +160,10 @@ private:
         (void)me.barrier(1000);
     }
 
-    void thief(unsigned index)
+    void thief(unsigned index, DequeOwner& mine)
     {
         core::EpochParticipant me(m_domain, index + 1);
-        Deque& mine = *m_thief_deques[index];
+        const DequeStealer victim = m_victim.stealer();
         Rng rng(mix_seed(m_config.seed, m_round * 1000 + index + 1));
         unsigned idle_rounds = 0;
         for (uint64_t iteration = 0; !finished(); ++iteration) {
@@ -167,14 +172,18 @@ private:
                 core::EpochGuard guard(me);
                 uint32_t choice = rng.below(8);
                 if (choice < 2) {
-                    size_t moved = m_victim.steal_batch(mine, 1 + rng.below(16));
+                    size_t moved = victim.steal_batch(mine, 1 + rng.below(16));
                     m_counters.batch_moved.fetch_add(moved, std::memory_order_relaxed);
                     progress = moved > 0;
                 } else {
-                    Deque* from = &m_victim;
-                    if (choice == 2 && m_config.thieves > 1)
-                        from = m_thief_deques[rng.below(m_config.thieves)].get();
-                    if (from != &mine) {
+                    const DequeStealer* from = &victim;
+                    bool ourselves = false;
+                    if (choice == 2 && m_config.thieves > 1) {
+                        unsigned other = rng.below(m_config.thieves);
+                        from = &m_thief_views[other];
+                        ourselves = other == index;
+                    }
+                    if (!ourselves) {
                         auto r = from->steal();
                         if (r.status == core::StealStatus::success) {
                             consume(r.item, m_counters.stolen);
@@ -215,6 +224,7 @@ private:
     std::unique_ptr<Item[]> m_item_array;
     Deque m_victim;
     std::vector<std::unique_ptr<Deque>> m_thief_deques;
+    std::vector<DequeStealer> m_thief_views; // m_thief_views[i] looks at m_thief_deques[i]
     std::atomic<uint64_t> m_consumed { 0 };
     std::atomic<bool> m_abort { false };
 };

@@ -370,7 +370,7 @@ std::string describe_queues(World& w)
             text += format(" [cpu%u queued=%u halted=%u]", cpu->index, w.locked.queued_approx(cpu->index),
                 cpu->latch.in_halt.load(std::memory_order_relaxed));
         else
-            text += format(" [cpu%u deque=%" PRId64 " inbox=%s halted=%u]", cpu->index, cpu->deque.size_approx(),
+            text += format(" [cpu%u deque=%" PRId64 " inbox=%s halted=%u]", cpu->index, cpu->stealer().size_approx(),
                 cpu->inbox.empty_approx() ? "empty" : "WORK", cpu->latch.in_halt.load(std::memory_order_relaxed));
     }
     // Where the unfinished tasks are: the wait pool, and each one's state (atomics only;
