@@ -9,6 +9,7 @@
 # Environment:
 #   QEMU_ONLY=regex   run only the cases whose names match (bash =~), e.g.
 #                     QEMU_ONLY='^(smp2-q35-max|badcmdline-smp2)$' make qemu-tests
+#   QEMU_JOBS=n       boots at once (default 2)
 #   QEMU_TIMEOUT=s    per-boot limit in seconds for up to 8 CPUs (default 180); a boot
 #                     with more CPUs gets it scaled by CPUs/8 (TCG runs every vCPU on
 #                     the host's cores). A last resort: a test that stops making progress
@@ -24,12 +25,13 @@
 #                     <result name>=fn:<function>   run <function> <log>; it prints one
 #                                                   detail line and returns 0 for a pass
 QEMU_CASES=(
+  # First: the longest boot, so the others run beside it.
+  "smp32-q35-max        |32 |test=all |-machine q35 -cpu max -smp 32 -m 1G |"
   "smp1-q35-max         |1  |test=all |-machine q35 -cpu max -smp 1 -m 256M |"
   "smp2-q35-max         |2  |test=all |-machine q35 -cpu max -smp 2 -m 256M |"
   "smp3-pc-max          |3  |test=all |-machine pc -cpu max -smp 3 -m 256M |"
   "smp4-q35-max         |4  |test=all |-machine q35 -cpu max -smp 4 -m 256M |"
   "smp8-q35-max         |8  |test=all |-machine q35 -cpu max -smp 8 -m 512M |"
-  "smp32-q35-max        |32 |test=all |-machine q35 -cpu max -smp 32 -m 1G |"
   "smp4-pc-xapic        |4  |test=all |-machine pc -cpu qemu64,-x2apic -smp 4 -m 256M |"
   "smp6-holes-2x3       |6  |test=all |-machine q35 -cpu max -smp 6,sockets=2,cores=3 -m 256M |"
   "smp2-mem64M          |2  |test=all |-machine pc -cpu qemu64,-x2apic -smp 2 -m 64M |"
@@ -90,12 +92,20 @@ run_qemu() {
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "${args[@]}" \
     < /dev/null > "$BUILD/qemu/$name.stdout" 2>&1
   BOOT_RC=$? BOOT_SECS=$((SECONDS - start))
+  echo "$BOOT_RC $BOOT_SECS $BOOT_LIMIT" > "$BUILD/qemu/$name.result"
 }
 
-# boot_case <name> <expected cpus> <iso> <qemu args...>: exit 33 and the smp summary.
+# load_boot <name>: the BOOT_* values of a boot that ran (in the background) before.
+load_boot() {
+  BOOT_LOG=$BUILD/qemu/$1.log
+  read -r BOOT_RC BOOT_SECS BOOT_LIMIT < "$BUILD/qemu/$1.result" || { BOOT_RC=255 BOOT_SECS=0 BOOT_LIMIT=0; }
+}
+
+# boot_case <name> <expected cpus>: the verdict on a boot that ran: exit 33 and the smp
+# summary.
 boot_case() {
-  local name=$1 expect=$2 iso=$3; shift 3
-  run_qemu "$name" "$iso" "$@"
+  local name=$1 expect=$2
+  load_boot "$name"
   local log=$BOOT_LOG rc=$BOOT_RC secs=$BOOT_SECS
   local summary
   summary=$(grep -ao 'smp: [0-9]*/[0-9]* cpus online' "$log" | head -1)
@@ -116,11 +126,11 @@ boot_case() {
   record "qemu/$name" 0 "$detail"
 }
 
-# panic_case <name> <invariant> <iso> <qemu args...>: a boot that must end in the panic
+# panic_case <name> <invariant>: the verdict on a boot that must have ended in the panic
 # report naming the scheduler invariant <invariant> (SCHED_VERIFY), with the failure status.
 panic_case() {
-  local name=$1 invariant=$2 iso=$3; shift 3
-  run_qemu "$name" "$iso" "$@"
+  local name=$1 invariant=$2
+  load_boot "$name"
   local report
   report=$(grep -ao "panic: sched invariant violated: $invariant .*" "$BOOT_LOG" | head -1)
   if [[ $BOOT_RC == 35 && -n $report ]]; then
@@ -172,14 +182,17 @@ qemu_matrix() {
   if ! make -s kernel BUILD="$BUILD" -j"$JOBS" > "$BUILD/qemu/make.log" 2>&1; then
     record "qemu/kernel-build" 1 "see $BUILD/qemu/make.log"; tail -20 "$BUILD/qemu/make.log"; return
   fi
-  # One ISO per distinct command line, built when the first case that needs it runs.
+  # One ISO per distinct command line. The boots run QEMU_JOBS at a time (default 2: a
+  # boot spends much of its time in guest waits, halted), and the verdicts follow in the
+  # table's order once every boot has ended.
   local -A iso_for=()
-  local entry name expect cmdline args check iso ran=0
+  local entry name expect cmdline args check iso ran=0 cases=()
   for entry in "${QEMU_CASES[@]}"; do
     IFS='|' read -r name expect cmdline args check <<< "$entry"
-    name=$(trim "$name"); expect=$(trim "$expect"); cmdline=$(trim "$cmdline"); check=$(trim "$check")
+    name=$(trim "$name"); cmdline=$(trim "$cmdline")
     if [[ -n ${QEMU_ONLY:-} && ! $name =~ $QEMU_ONLY ]]; then continue; fi
     ran=$((ran + 1))
+    rm -f "$BUILD/qemu/$name.result"
     iso=${iso_for[$cmdline]:-}
     if [[ -z $iso ]]; then
       iso=$BUILD/qemu/$name.iso
@@ -188,11 +201,19 @@ qemu_matrix() {
       fi
       iso_for[$cmdline]=$iso
     fi
+    while (($(jobs -rp | wc -l) >= ${QEMU_JOBS:-2})); do wait -n; done
     # shellcheck disable=SC2086  # the QEMU arguments are words
+    run_qemu "$name" "$iso" $args &
+    cases+=("$entry")
+  done
+  wait
+  for entry in "${cases[@]}"; do
+    IFS='|' read -r name expect cmdline args check <<< "$entry"
+    name=$(trim "$name"); expect=$(trim "$expect"); check=$(trim "$check")
     if [[ $expect == panic:* ]]; then
-      panic_case "$name" "${expect#panic:}" "$iso" $args
+      panic_case "$name" "${expect#panic:}"
     else
-      boot_case "$name" "$expect" "$iso" $args
+      boot_case "$name" "$expect"
     fi
     [[ -z $check ]] || run_case_check "$check" "$BOOT_LOG"
   done

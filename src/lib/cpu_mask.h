@@ -1,7 +1,7 @@
 // The kernel's one set of CPU indices (dense, 0 .. kMaxCpus-1), and its one CPU limit.
 // CpuMask is a plain value (affinities, IPI and call-function targets, snapshots);
 // AtomicCpuMask is the shared form of the same set (the scheduler's online set, the halted
-// set of §7). Portable (host tests use it as is) and free of libgcc calls, so it links in
+// set of "The idle/wakeup protocol"). Portable (host tests use it as is) and free of libgcc calls, so it links in
 // the freestanding kernel.
 #pragma once
 #include <array>
@@ -118,7 +118,7 @@ private:
 };
 
 // Shared CPU set. Every operation names its ordering, because the halted set is one side
-// of the §7 Dekker pair: callers pass the order their protocol needs.
+// of the "The idle/wakeup protocol" Dekker pair: callers pass the order their protocol needs.
 class AtomicCpuMask {
 public:
     // Returns whether the bit was set before.
@@ -127,7 +127,7 @@ public:
         return (word(cpu).fetch_or(bit(cpu), order) & bit(cpu)) != 0;
     }
     // Returns whether the bit was set before: true means this caller cleared it (the
-    // claim of §7: exactly one fetch_and sees the bit).
+    // claim of "The idle/wakeup protocol": exactly one fetch_and sees the bit).
     bool remove(uint32_t cpu, std::memory_order order)
     {
         return (word(cpu).fetch_and(~bit(cpu), order) & bit(cpu)) != 0;

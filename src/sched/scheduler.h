@@ -1,4 +1,4 @@
-// The scheduler's public API (plan §2): kernel tasks with their own guarded stacks, run by
+// The scheduler's public API ("Tasks and their states"): kernel tasks with their own guarded stacks, run by
 // per-CPU work-stealing ready structures. Kernel only; the portable queueing logic behind
 // it is in ready_queues.h.
 //
@@ -27,7 +27,7 @@ struct SpawnOptions {
 enum class SpawnError : uint8_t { none, out_of_memory, empty_affinity, affinity_offline };
 const char* to_string(SpawnError error);
 
-// Owns one reference to a task (plan §11): the task's memory outlives every handle.
+// Owns one reference to a task ("Exit, join and reclamation"): the task's memory outlives every handle.
 // Move-only; dropping it without join() detaches the task.
 class TaskHandle {
 public:
@@ -63,10 +63,10 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options = {});
 // Waits until the task has exited and returns its code; consumes the handle.
 int64_t join(TaskHandle& handle);
 void yield();
-// Sleeps at least `ns` nanoseconds (never less; 0 is yield()). Plan §9.
+// Sleeps at least `ns` nanoseconds (never less; 0 is yield()). "Preemption, timers and sleep".
 void sleep_for(uint64_t ns);
 
-// CPU hotplug (plan §12). Offline: CPU n stops taking work, everything queued on it moves
+// CPU hotplug ("CPU hotplug"). Offline: CPU n stops taking work, everything queued on it moves
 // to online CPUs, it leaves the epoch set and parks. Online brings a parked CPU back. A
 // task pinned only to offline CPUs is widened to the online ones with a logged warning
 // and returns to its own set when one of them is back.

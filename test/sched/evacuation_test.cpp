@@ -1,4 +1,4 @@
-// Hotplug evacuation (plan §12) on the real LockFreeReadyQueues and LockedReadyQueues
+// Hotplug evacuation ("CPU hotplug") on the real LockFreeReadyQueues and LockedReadyQueues
 // (issue 5), one thread playing each CPU in turn.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Litmus for the §7 protocol: one idler against one or two wakers, in lock step. Each
+// Litmus for the "The idle/wakeup protocol" protocol: one idler against one or two wakers, in lock step. Each
 // round a waker hands the idler one task (targeted: into its inbox; stealable: into the
 // waker's own deque, which the waker then leaves alone) and waits until the idler ran it.
 // Nothing else ever kicks the idler (no backstop, no spinning, no other traffic), so a

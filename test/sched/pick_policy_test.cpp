@@ -1,4 +1,4 @@
-// One-CPU simulation of the pick policy (plan §4) on the real LockFreeReadyQueues.
+// One-CPU simulation of the pick policy ("The pick policy and fairness") on the real LockFreeReadyQueues.
 #include <gtest/gtest.h>
 
 #include <chrono>

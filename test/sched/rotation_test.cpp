@@ -1,4 +1,4 @@
-// The fairness rotation (plan §4): a task preempted at the end of its slice moves on to the
+// The fairness rotation ("The pick policy and fairness"): a task preempted at the end of its slice moves on to the
 // next CPU when something else waits where it ran. One thread plays every CPU in turn, on
 // the real LockFreeReadyQueues.
 #include <gtest/gtest.h>
@@ -123,7 +123,7 @@ TEST(Rotation, yields_and_restricted_tasks_never_rotate)
 }
 
 // N CPU-bound tasks on M CPUs whose ticks come at fixed, random phases: the schedule()
-// of plan §5 (requeue, pick) at every tick, run time credited to the current task. With
+// of "The run loop" (requeue, pick) at every tick, run time credited to the current task. With
 // rotation every task gets within ±20% of total/N (without it, N = M + 1 gives 50%/100%).
 void simulate_shares(uint32_t cpus, uint32_t tasks, uint32_t seed, uint64_t slow_cpu_factor = 1)
 {

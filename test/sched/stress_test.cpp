@@ -1,4 +1,4 @@
-// The host scheduler stress as CTest cases (plan §17): 2 to 8 "CPUs", no backstop.
+// The host scheduler stress as CTest cases ("Testing and debugging"): 2 to 8 "CPUs", no backstop.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -72,7 +72,7 @@ TEST(SchedStress, stress_many_short_runs_end_idle_with_nothing_left)
 }
 
 // The locked variant (issue 5) under the same model: placement by load, stealing under the
-// victim's lock, the same §7 protocol. No task lost or run twice, no wakeup missed.
+// victim's lock, the same "The idle/wakeup protocol" protocol. No task lost or run twice, no wakeup missed.
 TEST(SchedStress, locked_queues_stress_2_cpus_no_task_lost_no_wakeup_missed) { run_and_check(2, 30, 0, 10, 3, 0, true); }
 TEST(SchedStress, locked_queues_stress_8_cpus_no_task_lost_no_wakeup_missed) { run_and_check(8, 30, 0, 10, 3, 0, true); }
 TEST(SchedStress, locked_queues_stress_4_cpus_never_spinning_no_wakeup_missed) { run_and_check(4, 0, 0, 10, 3, 0, true); }

@@ -1,4 +1,4 @@
-// The two ready-queue variants (plan §14) and switching between them: sched= at boot, and
+// The two ready-queue variants ("Ready-queue variants and trace hooks") and switching between them: sched= at boot, and
 // select_backend() within one boot while the system is quiescent (bench=all runs every
 // benchmark under both).
 //
@@ -8,7 +8,7 @@
 // Every CPU announces its arrival and then waits; the last to arrive checks quiescence on
 // a stopped system and, if it holds, stores the new pointer; then all leave. Merely
 // storing the pointer and waiting for call_on_all() would not do: a CPU still inside an
-// operation of the old variant (an idle re-check, §7) could miss work the first placers
+// operation of the old variant (an idle re-check, "The idle/wakeup protocol") could miss work the first placers
 // put into the new one, and the plain pointer would be read while written.
 #include <atomic>
 

@@ -1,4 +1,4 @@
-// CPU hotplug (plan §12): cpu_offline(n) takes CPU n out of the scheduler, moving every
+// CPU hotplug ("CPU hotplug"): cpu_offline(n) takes CPU n out of the scheduler, moving every
 // task queued on it to the online CPUs, and parks it; cpu_online(n) brings it back.
 //
 // The caller (a task) and CPU n split the work. The caller removes n from `online`, waits
@@ -21,7 +21,7 @@
 namespace sched {
 namespace {
 
-// One operation at a time (§12), claimed by CAS.
+// One operation at a time ("CPU hotplug"), claimed by CAS.
 std::atomic<bool> g_busy{false};
 
 // A grace period from a task: an object retired now is freed only after every CPU that
@@ -38,7 +38,7 @@ void grace_passed(core::RetireNode* node) {
     reinterpret_cast<GraceWaiter*>(node)->passed.store(true, std::memory_order_release);
 }
 
-// §12 step 2. Placers work inside QSBR sections (IF=0 between quiescent points), so once
+// "CPU hotplug" step 2. Placers work inside QSBR sections (IF=0 between quiescent points), so once
 // the grace period is over, every placer that read the mask from before our removal has
 // finished its push. Yields rather than EpochParticipant::barrier(): a task may migrate
 // away from the participant barrier() would spin on.

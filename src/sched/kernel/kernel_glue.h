@@ -24,20 +24,20 @@ ReadyQueues& ready_queues_for(Backend kind);
 // This CPU's run structures. Only meaningful with interrupts off (or pinned).
 inline CpuSched& this_cpu_sched() { return shared().cpu(arch::this_cpu()->index); }
 
-// Plan §5: switches away from the current task (the decisions: decide_next(), run_loop.h). Interrupts must be off; they are off on
+// "The run loop": switches away from the current task (the decisions: decide_next(), run_loop.h). Interrupts must be off; they are off on
 // return too, possibly on another CPU, and possibly much later. For `preempted` and
 // `yielded` the current task is requeued first; for the others it must already be
 // wherever it waits (or dead).
 void schedule(PickReason reason);
 
-// Plan §5 step 7, on the CPU that just switched away from `last`.
+// "The run loop" step 7, on the CPU that just switched away from `last`.
 void finish_switch(Task* last);
 
-// Drops one reference (plan §11); the last one retires the task through the epochs.
+// Drops one reference ("Exit, join and reclamation"); the last one retires the task through the epochs.
 // Interrupts must be off.
 void put_ref(Task* task);
 
-// The one-shot for min(end of the current slice, next sleeper) (tick.cpp, plan §9);
+// The one-shot for min(end of the current slice, next sleeper) (tick.cpp, "Preemption, timers and sleep");
 // interrupts off, a non-idle current task. Lazy: no LAPIC write when what is armed fires
 // early enough and has not passed.
 void arm_timer(CpuSched& me, uint64_t now);
@@ -49,9 +49,9 @@ void run_cpu0_tick_hook();
 void on_tick(InterruptFrame& frame);
 
 // On CPU `cpu.index` itself, interrupts off: joins the epoch set and the online mask
-// (start.cpp; at boot and when a parked CPU comes back, §12).
+// (start.cpp; at boot and when a parked CPU comes back, "CPU hotplug").
 void join_scheduler(CpuSched& cpu);
-// The idle loop's hotplug step (hotplug.cpp, §12), on the CPU asked to go offline:
+// The idle loop's hotplug step (hotplug.cpp, "CPU hotplug"), on the CPU asked to go offline:
 // evacuates, leaves, parks until cpu_online(), rejoins. Interrupts off.
 void handle_hotplug(OwnerCpu& me);
 // Reschedule-IPI work beyond the wakeup itself: preempts a running task when this CPU is

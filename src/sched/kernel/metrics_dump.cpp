@@ -1,4 +1,4 @@
-// The console dump of the scheduler counters (plan §13): one row per CPU, the totals, and
+// The console dump of the scheduler counters ("Metrics"): one row per CPU, the totals, and
 // the epoch statistics. Racy by design: every counter is a single-writer relaxed atomic.
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"

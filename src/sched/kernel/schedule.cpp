@@ -1,4 +1,4 @@
-// The run loop (plan §5): pick the next task, switch to it, and clean up after the switch.
+// The run loop ("The run loop"): pick the next task, switch to it, and clean up after the switch.
 // What to run next is decided by the portable run loop (policy/run_loop.cpp); this file
 // keeps the switch, the CPU's own pointers and the timer.
 #include <atomic>
@@ -43,7 +43,7 @@ void free_retired_task(core::RetireNode* node) {
     free_task_memory(reinterpret_cast<Task*>(reinterpret_cast<char*>(node) - kRetireNodeOffset));
 }
 
-// §12: one line per widening, when the task first runs outside its own set ("now
+// "CPU hotplug": one line per widening, when the task first runs outside its own set ("now
 // offline": placement widens only when no CPU of the requested set is online).
 void warn_if_widened(Task* task) {
     if (task->widened == task->widen_warned) return;
@@ -118,7 +118,7 @@ void put_ref(Task* task) {
     // other holders' last uses visible to whoever frees it.
     if (task->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     // No reference is left, but other CPUs may still read the pointer (dumps, a picker
-    // that saw it in `current`): free it only after a grace period (plan §11).
+    // that saw it in `current`): free it only after a grace period ("Exit, join and reclamation").
     CpuSched& me = this_cpu_sched();
     me.epoch->retire(&task->retire_node, &free_retired_task);
     if (++me.retired_since_reclaim >= kReclaimEveryRetires) reclaim_here_now(me);

@@ -1,4 +1,4 @@
-// Starting the scheduler (plan §16.2): the shared state, each CPU's run structures and
+// Starting the scheduler ("Starting the scheduler"): the shared state, each CPU's run structures and
 // idle task, and the boot context turned into the "init" task.
 #include <atomic>
 
@@ -17,7 +17,7 @@
 namespace sched {
 namespace {
 
-constexpr uint64_t kBackstopNs = 20'000'000;   // plan §7
+constexpr uint64_t kBackstopNs = 20'000'000;   // "The idle/wakeup protocol"
 constexpr uint64_t kApJoinTimeoutNs = 2'000'000'000;
 
 // Built by the global constructors (none of these allocates); start() fills them in.
@@ -29,7 +29,7 @@ std::atomic<bool> g_started{false};
 
 void on_reschedule_ipi() {
     // A wakeup's work is done by interrupting hlt; the idle loop re-checks on its own. A
-    // hotplug request also needs the running task off this CPU (§9, §12).
+    // hotplug request also needs the running task off this CPU ("Preemption, timers and sleep", "CPU hotplug").
     CpuSched& me = this_cpu_sched();
     trace::hook(me.index, trace::Event::ipi_recv, 0u, 0);
     me.stats.wake_ipis_received.add();
@@ -139,7 +139,7 @@ void run_cpu0_tick_hook() {
 
 void join_scheduler(CpuSched& cpu) {
     // The id is free: never used (boot), or released by this CPU's own reset when it
-    // parked (§12; the claim's acquire pairs with that release).
+    // parked ("CPU hotplug"; the claim's acquire pairs with that release).
     core::RegisterStatus joined = core::EpochParticipant::try_register(cpu.epoch, cpu.shared.epoch, cpu.index);
     if (joined != core::RegisterStatus::ok)
         panic("sched: epoch id %u is %s", cpu.index, joined == core::RegisterStatus::id_taken ? "taken" : "out of range");
@@ -157,14 +157,14 @@ void start(const Config& config) {
     if (started()) panic("sched::start called twice");
     SchedShared& s = g_shared_state;
     s.config.timeslice_tsc = platform::tsc_from_ns(uint64_t(config.timeslice_us) * 1000);
-    // Plan §6: 30 us by default (sched.spin_us=). Under TCG the TSC runs at host speed
+    // "Stealing and spinning": 30 us by default (sched.spin_us=). Under TCG the TSC runs at host speed
     // while guest code runs several times slower, so the same window covers less work.
     s.config.spin_tsc = platform::tsc_from_ns(uint64_t(config.spin_us) * 1000);
     s.config.backstop_tsc = platform::tsc_from_ns(kBackstopNs);
     uint32_t count = arch::cpu_count();
     s.config.max_spinners = count / 4 > 1 ? count / 4 : 1;
     s.ready = &ready_queues_for(config.backend);
-    if (config.trace) trace::start_at_boot(count);  // before any AP enters: plan §14
+    if (config.trace) trace::start_at_boot(count);  // before any AP enters: "Ready-queue variants and trace hooks"
     for (uint32_t i = 0; i < count; ++i) {
         auto* cpu = new CpuSched(s, i);  // boot: out of memory here panics in operator new
         build_victims(*cpu, count);

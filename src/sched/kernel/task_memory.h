@@ -1,4 +1,4 @@
-// Memory of a task (plan §11): one guarded kernel stack, with the Task control block at its
+// Memory of a task ("Exit, join and reclamation"): one guarded kernel stack, with the Task control block at its
 // top, so spawning never touches the heap and an overflow hits the guard page, not the Task.
 // Kernel only.
 //
@@ -21,7 +21,7 @@ constexpr size_t kTaskStackPages = 4;  // 16 KiB, guard page below
 // in; nullptr when out of memory (frames or stack slots). Any context, any IF.
 Task* allocate_task_memory();
 // Destroys the Task and caches its memory. The caller guarantees no CPU can touch the
-// task again (its grace period has passed, plan §11). Any context, any IF.
+// task again (its grace period has passed, "Exit, join and reclamation"). Any context, any IF.
 void free_task_memory(Task* task);
 // The highest address the task's stack may use: just below the Task itself.
 inline uint64_t task_stack_top(const Task* task) { return reinterpret_cast<uint64_t>(task); }
@@ -31,7 +31,7 @@ inline uint64_t task_stack_top(const Task* task) { return reinterpret_cast<uint6
 // reused before the flush could still meet a stale translation elsewhere. Returns the
 // number of stacks released.
 size_t trim_task_memory();
-// Hands this CPU's cache to the shared pool (hotplug, §12: a parked CPU strands nothing;
+// Hands this CPU's cache to the shared pool (hotplug, "CPU hotplug": a parked CPU strands nothing;
 // trim_task_memory() releases the pool). Interrupts off, on the CPU itself.
 void spill_this_cpu_task_memory();
 // Stacks cached now (all CPUs and the pool); racy, for tests and dumps.

@@ -1,4 +1,4 @@
-// The task API (plan §2): spawn, exit, join, yield, and task handles.
+// The task API ("Tasks and their states"): spawn, exit, join, yield, and task handles.
 #include <atomic>
 
 #include "arch/x86_64/cpu.h"
@@ -177,7 +177,7 @@ void sleep_for(uint64_t ns) {
         // relaxed: our own CPU's field.
         Task* self = owner->current.load(std::memory_order_relaxed);
         // tsc_from_ns() truncates, so +1 is the ceiling and +1 more keeps the deadline
-        // strictly after now + ns: a sleeper is never woken early (plan §9).
+        // strictly after now + ns: a sleeper is never woken early ("Preemption, timers and sleep").
         self->deadline_tsc = platform::now_tsc() + platform::tsc_from_ns(ns) + 2;
         // relaxed: only this CPU expires its sleepers (IF=0 until the switch); a hotplug
         // evacuation would publish the state with the inbox exchange (release/acquire).

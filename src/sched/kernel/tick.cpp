@@ -1,4 +1,4 @@
-// The scheduler's tick (plan §9): the LAPIC one-shot ends a task's timeslice and wakes
+// The scheduler's tick ("Preemption, timers and sleep"): the LAPIC one-shot ends a task's timeslice and wakes
 // sleepers on a busy CPU. The timer interrupt sends EOI before calling us, so we may
 // switch tasks from here: the interrupted task is switched away on its own stack, and
 // returns through iretq (with its own interrupt flag) whenever some CPU picks it again.
@@ -42,7 +42,7 @@ void on_tick(InterruptFrame&) {
     Task* current = me.current.load(std::memory_order_relaxed);
     // The idle task runs its own loop (its halt armed the next sleeper or the backstop)
     // and expires sleepers itself, after go_online(): placement must run inside a QSBR
-    // section, and a halted CPU's participant is offline (plan §9).
+    // section, and a halted CPU's participant is offline ("Preemption, timers and sleep").
     if (current == nullptr || current->is_idle_task) return;
     uint64_t now = platform::now_tsc();
     {

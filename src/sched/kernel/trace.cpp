@@ -1,4 +1,4 @@
-// The scheduler timeline, kernel half (plan §14; the ring and the hooks are in trace.h):
+// The scheduler timeline, kernel half ("Ready-queue variants and trace hooks"; the ring and the hooks are in trace.h):
 // allocating the rings, starting and stopping every CPU's recording, and the serial dump.
 #include "sched/trace/trace.h"
 

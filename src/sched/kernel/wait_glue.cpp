@@ -1,4 +1,4 @@
-// The kernel's half of wait_queue.h (plan §10, "As built (S-P)"): the three functions the
+// The kernel's half of wait_queue.h ("Wait queues, Mutex, Semaphore, Event"): the three functions the
 // header-only WaitQueue, Mutex, Semaphore and Event call into.
 #include <atomic>
 

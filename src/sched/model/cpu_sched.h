@@ -1,4 +1,4 @@
-// Per-CPU run structures (plan §3) and the state the CPUs share.
+// Per-CPU run structures ("Per-CPU run structures") and the state the CPUs share.
 //
 // API changes (S-K reads this): additions only so far. Renames are announced here.
 //
@@ -30,7 +30,7 @@ namespace sched {
 
 class ReadyQueues;
 
-// Plan §13. Single writer (the owner CPU); anyone may read.
+// "Metrics". Single writer (the owner CPU); anyone may read.
 struct SchedStats {
     Counter context_switches, tasks_run, tasks_started, preemptions, yields;
     Counter steals_tried, steals_succeeded, steals_lost_race;
@@ -41,7 +41,7 @@ struct SchedStats {
     Counter idle_detours; // picks of a task still on another CPU, taken through the idle task
     Counter realtime_preemptions; // a running lower-class task preempted for a realtime one
     Counter reclaimed, tasks_spawned, tasks_exited, affinity_widened;
-    Counter rotations; // preempted tasks sent to the next CPU for fairness (§4)
+    Counter rotations; // preempted tasks sent to the next CPU for fairness ("The pick policy and fairness")
 };
 
 enum class HotplugState : uint8_t { running, evacuate_requested, parked, online_requested };
@@ -67,8 +67,8 @@ struct SchedShared {
 
     core::EpochDomain epoch;   // deque buffers, retired tasks
     AtomicCpuMask online;      // the scheduler's view: placement and stealing use only these
-    AtomicCpuMask halted;      // §7: claimable idle CPUs (a waker's fetch_and claims one)
-    std::atomic<uint32_t> spinners { 0 }; // CPUs in spin_for_work (§6)
+    AtomicCpuMask halted;      // "The idle/wakeup protocol": claimable idle CPUs (a waker's fetch_and claims one)
+    std::atomic<uint32_t> spinners { 0 }; // CPUs in spin_for_work ("Stealing and spinning")
     Config config;
     ReadyQueues* ready = nullptr;
     // Filled before any CPU runs (happens-before every CPU's start), never changed after.
@@ -111,16 +111,16 @@ public:
     Task* idle_task = nullptr;
     // relaxed everywhere: others read it only for dumps and watchdogs.
     std::atomic<Task*> current { nullptr };
-    std::optional<core::EpochParticipant> epoch; // id == index; empty while parked (§12)
+    std::optional<core::EpochParticipant> epoch; // id == index; empty while parked ("CPU hotplug")
     std::atomic<HotplugState> hotplug { HotplugState::running };
     // Set by a placer that queued a realtime task here while a lower-class task may be
     // running; the reschedule IPI that follows preempts it (kernel: on_reschedule_ipi).
     std::atomic<bool> preempt_for_realtime { false };
 
     bool spinning = false;          // holds a g_spinners slot
-    bool pick_pinned_first = false; // alternation of §4 step 3
+    bool pick_pinned_first = false; // alternation of "The pick policy and fairness" step 3
     uint64_t slice_end_tsc = 0;
-    uint64_t fifo_due_tsc = 0;      // §4: a FIFO pick is forced at or after this
+    uint64_t fifo_due_tsc = 0;      // "The pick policy and fairness": a FIFO pick is forced at or after this
     uint32_t retired_since_reclaim = 0; // put_ref(): tasks retired here since the last try_reclaim
     uint64_t armed_deadline_tsc = 0;
     // A task this CPU picked while another CPU was still switching away from it (on_cpu

@@ -1,7 +1,7 @@
 // A doubly linked FIFO of tasks through Task::run_next / run_prev: the lists of the locked
 // ready queues (issue 5). Not synchronized: its owner (LockedReadyQueues) holds the CPU's
 // queue lock around every call. Both ends are O(1), so the owner can take the newest task
-// (the §4 LIFO pick) while thieves take the oldest one they may run.
+// (the "The pick policy and fairness" LIFO pick) while thieves take the oldest one they may run.
 #pragma once
 #include <cstddef>
 

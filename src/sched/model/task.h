@@ -6,7 +6,7 @@
 //
 // A task is in exactly one place at a time: current on one CPU, an owner list
 // (TaskList via run_next), a deque, an inbox (MpscNode base), a timer queue (TimerNode
-// base), a wait queue (wait_next), or nowhere (in transit, dead). See the plan §2.
+// base), a wait queue (wait_next), or nowhere (in transit, dead). See "Tasks and their states".
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -51,7 +51,7 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     bool is_idle_task = false;
 
     // ---- scheduling
-    // Transitions per plan §2. blocked -> ready is a CAS by the waker (make_ready).
+    // Transitions per "Tasks and their states". blocked -> ready is a CAS by the waker (make_ready).
     std::atomic<TaskState> state { TaskState::created };
     // True from dispatch until the CPU is off this task's stack. A picker spins while it
     // is set (acquire), release_on_cpu() (finish_switch) clears it (release), once per
@@ -63,7 +63,7 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     // task; the pushes and picks that hand it on publish it (release/acquire).
     bool queued = false;
     CpuMask affinity_requested = CpuMask::all(); // what spawn asked for
-    CpuMask affinity = CpuMask::all();           // what placement uses (widened, plan §12)
+    CpuMask affinity = CpuMask::all();           // what placement uses (widened, "CPU hotplug")
     bool widened = false;
     bool widen_warned = false; // kernel glue: this widening's warning is logged (dispatch)
     uint16_t last_cpu = 0; // CPU it last ran on (placement prefers it for pinned tasks)
@@ -93,7 +93,7 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     bool stealable() const { return priority == Priority::normal && affinity.is_all(); }
 };
 
-// Plan §2's edges, for the state changes the task's owner makes (the waker's CAS, blocked
+// The edges of "Tasks and their states", for the state changes the task's owner makes (the waker's CAS, blocked
 // or sleeping -> ready, is checked in make_ready()).
 constexpr bool is_state_edge(TaskState from, TaskState to)
 {

@@ -1,4 +1,4 @@
-// Steal victim order of one CPU (plan §6): level 0 its SMT siblings (same package and
+// Steal victim order of one CPU ("Stealing and spinning"): level 0 its SMT siblings (same package and
 // core), level 1 the rest of its package, level 2 every other CPU. A round starts each
 // level at a random position and walks it cyclically, so thieves spread within a level.
 #pragma once

@@ -1,4 +1,4 @@
-// Hotplug evacuation (plan §12): the CPU going offline hands every task queued on it to
+// Hotplug evacuation ("CPU hotplug"): the CPU going offline hands every task queued on it to
 // the online CPUs. Only this CPU may run owner operations on its structures, so it does
 // the work itself; thieves may still steal from its deque meanwhile (harmless: a stolen
 // task is simply not ours to move any more). The variants walk their own structures

@@ -1,4 +1,4 @@
-// The idle/wakeup protocol (plan §7) and the bounded spin (§6).
+// The idle/wakeup protocol ("The idle/wakeup protocol") and the bounded spin ("Stealing and spinning").
 //
 // The Dekker pair, once (sched/ordering.h has the TSan variant):
 //   idler C:  halted |= C (RMW)      ; FENCE Fc ; re-check every queue ; halt
@@ -22,13 +22,13 @@ void kick_cpu(OwnerCpu& me, CpuSched& target)
 CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed)
 {
     SchedShared& shared = me.shared();
-    // Read the halted words the candidates live in. Callers that need the §7 argument
+    // Read the halted words the candidates live in. Callers that need the "The idle/wakeup protocol" argument
     // have fenced before (pair_full_fence); pair_fenced_read is the matching read.
     CpuMask halted;
     uint32_t words = (shared.cpu_count + 63) / 64;
     for (uint32_t w = 0; w < words; ++w)
         halted.set_word(w, pair_fenced_read(shared.halted.word(w * 64)));
-    // acquire: as in steal_round(). A parked CPU has cleared its bit anyway (§12).
+    // acquire: as in steal_round(). A parked CPU has cleared its bit anyway ("CPU hotplug").
     CpuMask candidates = halted & allowed & shared.online.load(std::memory_order_acquire);
     if (candidates.empty())
         return nullptr;
@@ -50,7 +50,7 @@ void notify_stealable(OwnerCpu& me)
     SchedShared& shared = me.shared();
     pair_full_fence(); // Fw: the push (release store of bottom) is published before it
     if (pair_fenced_read(shared.spinners) > 0) {
-        // A spinner will find it, or hand off when it stops (§7 proof case 4).
+        // A spinner will find it, or hand off when it stops ("The idle/wakeup protocol" proof case 4).
         ++me->stats.ipis_skipped_polling;
         return;
     }
@@ -145,7 +145,7 @@ void idle_halt(OwnerCpu& me)
     if (cpu.epoch)
         me->stats.reclaimed.add(cpu.epoch->try_reclaim());
 
-    // §7 step 2: publish that we are idle, then the fence Fc.
+    // "The idle/wakeup protocol" step 2: publish that we are idle, then the fence Fc.
     // kPairRmwOrder: the idle side of the pair (see the file comment).
     shared.halted.add(cpu.index, kPairRmwOrder);
     if (cpu.spinning) {

@@ -1,4 +1,4 @@
-// The two shapes of the §7 idle/wakeup Dekker pair, with their ThreadSanitizer variants
+// The two shapes of the "The idle/wakeup protocol" idle/wakeup Dekker pair, with their ThreadSanitizer variants
 // chosen once (as core/ordering.h does for the deque and the epochs).
 //
 // Idle side:  RMW on its halted word (and on g_spinners), FULL FENCE, re-check queues.

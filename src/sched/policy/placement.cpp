@@ -1,4 +1,4 @@
-// Placement (plan §8): where a task that becomes runnable goes, and who gets woken.
+// Placement ("Placement"): where a task that becomes runnable goes, and who gets woken.
 // Whenever a task goes to a CPU other than the caller's, it goes through that CPU's inbox.
 #include "sched/queues/ready_queues.h"
 #include "sched/trace/trace.h"
@@ -20,7 +20,7 @@ uint32_t nearest_allowed(OwnerCpu& me, const CpuMask& allowed)
     return found;
 }
 
-// Sends `task` to `target`'s inbox and wakes it if it sleeps (targeted wake of §7).
+// Sends `task` to `target`'s inbox and wakes it if it sleeps (targeted wake of "The idle/wakeup protocol").
 void send_to(OwnerCpu& me, CpuSched& target, Task* task)
 {
     ++me->stats.tasks_migrated_out;
@@ -30,7 +30,7 @@ void send_to(OwnerCpu& me, CpuSched& target, Task* task)
 }
 
 // Claims a halted CPU among `allowed` and hands it `task` through its inbox, with the
-// kick (§7 waker side; the IPI write is ordered after the push). False when none is idle.
+// kick ("The idle/wakeup protocol" waker side; the IPI write is ordered after the push). False when none is idle.
 bool hand_to_idle_cpu(OwnerCpu& me, Task* task, const CpuMask& allowed)
 {
     CpuSched* idle = claim_idle_cpu(me, allowed);
@@ -76,11 +76,11 @@ void request_realtime_preempt(OwnerCpu& me, CpuSched& target)
 }
 
 // The online CPUs `task` may run on now: its own affinity restored once a requested CPU
-// is back, or widened to every online CPU when none is (§12).
+// is back, or widened to every online CPU when none is ("CPU hotplug").
 CpuMask allowed_now(OwnerCpu& me, Task* task)
 {
     // acquire: as in steal_round(). A CPU removed after this load is drained by its own
-    // evacuation, which runs after every placer that read the old mask finished (§12).
+    // evacuation, which runs after every placer that read the old mask finished ("CPU hotplug").
     CpuMask online = me.shared().online.load(std::memory_order_acquire);
     if (task->widened && !(task->affinity_requested & online).empty()) {
         // A requested CPU is back: restore the task's own affinity.
@@ -89,7 +89,7 @@ CpuMask allowed_now(OwnerCpu& me, Task* task)
     }
     CpuMask allowed = task->affinity & online;
     if (allowed.empty()) {
-        // §12: widen and warn (the kernel glue logs it), never refuse or lose the task.
+        // "CPU hotplug": widen and warn (the kernel glue logs it), never refuse or lose the task.
         task->affinity = online;
         task->widened = true;
         ++me->stats.affinity_widened;
@@ -98,7 +98,7 @@ CpuMask allowed_now(OwnerCpu& me, Task* task)
     return allowed;
 }
 
-// place() for a normal task that may run anywhere (§8).
+// place() for a normal task that may run anywhere ("Placement").
 void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind kind, WakeHint hint)
 {
     SchedShared& shared = me.shared();
@@ -121,7 +121,7 @@ void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind 
     notify_stealable(me);
 }
 
-// place() after the entry check: chooses the CPU (§8) and wakes one if needed.
+// place() after the entry check: chooses the CPU ("Placement") and wakes one if needed.
 void route(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint)
 {
     CpuMask allowed = allowed_now(me, task);
@@ -165,7 +165,7 @@ void place_remote(OwnerCpu& me, Task* task)
     online.remove(me.index()); // we are leaving, whatever the mask says
     CpuMask allowed = task->affinity_requested & online;
     if (allowed.empty()) {
-        task->affinity = online; // §12: widen and warn (the kernel glue logs it)
+        task->affinity = online; // "CPU hotplug": widen and warn (the kernel glue logs it)
         task->widened = true;
         ++me->stats.affinity_widened;
         allowed = online;
@@ -228,7 +228,7 @@ void requeue_current(OwnerCpu& me, Task* task, PickReason reason)
         return;
     }
     if (reason == PickReason::preempted) {
-        // §4 fairness: a preempted task that would wait behind others here waits on the
+        // "The pick policy and fairness" fairness: a preempted task that would wait behind others here waits on the
         // next CPU instead. A yield stays local: it asks for round robin, not a move.
         uint32_t target = rotation_target(me, task);
         if (target != kNoCpu) {

@@ -8,8 +8,8 @@ namespace sched {
 
 namespace {
 
-// §5 step 2: after a yield or a preemption, prev goes back to the ready structures (or on
-// to the next CPU, §4) while this CPU is still on it.
+// "The run loop" step 2: after a yield or a preemption, prev goes back to the ready structures (or on
+// to the next CPU, "The pick policy and fairness") while this CPU is still on it.
 void requeue_prev(OwnerCpu& me, Task* prev, PickReason reason)
 {
     if ((reason != PickReason::preempted && reason != PickReason::yielded) || prev->is_idle_task)
@@ -21,10 +21,10 @@ void requeue_prev(OwnerCpu& me, Task* prev, PickReason reason)
     requeue_current(me, prev, reason);
 }
 
-// §5 step 4. The idle task when nothing is runnable here.
+// "The run loop" step 4. The idle task when nothing is runnable here.
 Task* pick_next(OwnerCpu& me, PickReason reason)
 {
-    // §12: a CPU asked to go offline starts nothing new; its idle task evacuates
+    // "CPU hotplug": a CPU asked to go offline starts nothing new; its idle task evacuates
     // everything queued here (prev included, requeued above).
     // acquire: pairs with the release store of the request in cpu_offline().
     if (me->hotplug.load(std::memory_order_acquire) != HotplugState::running)
@@ -92,7 +92,7 @@ Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now)
     // Step 3, the QSBR point: nothing read from the shared structures before this line
     // is still held, apart from prev and this CPU's own structures.
     me->epoch->quiescent();
-    // Due sleepers first (plan §9), so the pick sees them: this covers the idle task
+    // Due sleepers first ("Preemption, timers and sleep"), so the pick sees them: this covers the idle task
     // too (its has_work_for() counts due sleepers), which gets here after go_online().
     // prev itself may be among them (a sleep that was already over).
     expire_sleepers(me, now);

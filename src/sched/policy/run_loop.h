@@ -1,4 +1,4 @@
-// The run loop's decisions (plan §5, §7, §9), one copy for the kernel and the host. The
+// The run loop's decisions ("The run loop", "The idle/wakeup protocol", "Preemption, timers and sleep"), one copy for the kernel and the host. The
 // kernel's schedule() and idle task call them and keep only what touches the hardware (the
 // stack switch, the per-CPU current pointer, the one-shot timer, the hotplug park); the
 // host stress (test/sched/stress) runs this very code on CPU threads.
@@ -22,27 +22,27 @@ struct Decision {
     bool same = false;    // next == prev: no switch; prev runs on, its slice restarted
 };
 
-// §5 steps 1-4 on the CPU leaving `prev` (its current task, still on it): requeue prev
+// "The run loop" steps 1-4 on the CPU leaving `prev` (its current task, still on it): requeue prev
 // after a yield or preemption, pass the quiescent point, make due sleepers ready, pick
 // (only the idle task once hotplug asked this CPU to go), and take the idle detour for a
 // task still on another CPU. `now` is the platform's clock (now_tsc()).
 Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now);
 
-// §5 step 5, all but the hardware: waits until the CPU that ran `next` last is off its
+// "The run loop" step 5, all but the hardware: waits until the CPU that ran `next` last is off its
 // stack, then makes it this CPU's current task (on_cpu, state, counters, slice). False
 // only when the platform gave up the wait (the host harness's watchdog); the kernel's
 // wait never gives up.
 [[nodiscard]] bool dispatch(OwnerCpu& me, Task* next, uint64_t now);
 
-// §5 step 7, on the CPU that just left `last`'s stack: releases it to the next picker.
+// "The run loop" step 7, on the CPU that just left `last`'s stack: releases it to the next picker.
 // Returns whether `last` was dead (its alive reference may go now).
 bool release_on_cpu(Task* last);
 
-// Plan §9: makes every sleeper due at `now` ready. Returns how many.
+// "Preemption, timers and sleep": makes every sleeper due at `now` ready. Returns how many.
 size_t expire_sleepers(OwnerCpu& me, uint64_t now);
 
-// One pass of the idle task (§5, §6, §7): true when there is work to pick (schedule from
-// the idle task with PickReason::idle); otherwise it halted through the §7 protocol and
+// One pass of the idle task ("The run loop", "Stealing and spinning", "The idle/wakeup protocol"): true when there is work to pick (schedule from
+// the idle task with PickReason::idle); otherwise it halted through the "The idle/wakeup protocol" protocol and
 // returns false after the wakeup.
 bool idle_step(OwnerCpu& me);
 

@@ -1,11 +1,11 @@
 // The locked ready queues (issue 5): one spinlock-protected queue per CPU, Linux-style
 // least-loaded placement, and stealing from the busiest CPU under its lock. Placement's
-// wakeup protocol (§7), the pick policy (§4), tasks, switching, timers and hotplug are
+// wakeup protocol ("The idle/wakeup protocol"), the pick policy ("The pick policy and fairness"), tasks, switching, timers and hotplug are
 // shared with the lock-free variant; only the queueing differs.
 //
 // Ordering, once: every list and count changes under the queue's lock, whose acquire
 // lock() / release unlock() order all of it between holders. The relaxed counts are also
-// read without the lock, as hints (victim and load choice) and by the §7 re-check: a placer
+// read without the lock, as hints (victim and load choice) and by the "The idle/wakeup protocol" re-check: a placer
 // stores the count under the lock, then runs pair_full_fence() in notify_cpu() or
 // notify_stealable(); the idler's re-check loads it after its own fence, so one of the two
 // sees the other (fence-fence rule, as for the deque's bottom in the lock-free variant).
@@ -131,7 +131,7 @@ Task* LockedReadyQueues::pick_own(OwnerCpu& me, PickReason reason)
         return task;
     if (q.normal.empty())
         return nullptr;
-    // §4, as the lock-free owner: newest first, oldest after a yield/preemption and once
+    // "The pick policy and fairness", as the lock-free owner: newest first, oldest after a yield/preemption and once
     // per slice. Every task here may run on this CPU (placement chose it from its affinity).
     Task* task = fifo_pick_due(me, reason) ? q.normal.pop_front() : q.normal.pop_back();
     return take_locked(q, q.normal, task);
@@ -190,7 +190,7 @@ bool LockedReadyQueues::steal_round(OwnerCpu& me)
 
 bool LockedReadyQueues::has_stealable_work(SchedShared& shared)
 {
-    // Called after a full fence (§7); the count loads are ordered by it.
+    // Called after a full fence ("The idle/wakeup protocol"); the count loads are ordered by it.
     // acquire: as in steal_round().
     CpuMask online = shared.online.load(std::memory_order_acquire);
     for (uint32_t c = online.next(0); c != kNoCpu && c < shared.cpu_count; c = online.next(c + 1)) {
@@ -217,7 +217,7 @@ bool LockedReadyQueues::has_waiting_work(OwnerCpu& me)
 uint32_t LockedReadyQueues::stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind, WakeHint hint)
 {
     uint32_t self = me.index();
-    // A sync wake keeps the task here (the waker is about to block or exit), as in §8.
+    // A sync wake keeps the task here (the waker is about to block or exit), as in "Placement".
     if (hint == WakeHint::sync && allowed.contains(self))
         return self;
     SchedShared& shared = me.shared();

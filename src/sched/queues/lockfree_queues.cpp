@@ -1,5 +1,5 @@
-// The lock-free ready queues: pick policy (plan §4), stealing (§6), and the walk of an
-// evacuation (§12).
+// The lock-free ready queues: pick policy ("The pick policy and fairness"), stealing ("Stealing and spinning"), and the walk of an
+// evacuation ("CPU hotplug").
 #include "sched/queues/ready_queues.h"
 #include "sched/trace/trace.h"
 
@@ -51,7 +51,7 @@ void LockFreeReadyQueues::drain_inbox(OwnerCpu& me)
 
 Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason)
 {
-    // §4 (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
+    // "The pick policy and fairness" (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
     if (fifo_pick_due(me, reason))
         return me.deque().take_fifo();
     return me.deque().take();
@@ -123,7 +123,7 @@ bool LockFreeReadyQueues::steal_round(OwnerCpu& me)
 
 bool LockFreeReadyQueues::has_stealable_work(SchedShared& shared)
 {
-    // Called after a full fence (§7): the hint loads of size_approx() are ordered by it
+    // Called after a full fence ("The idle/wakeup protocol"): the hint loads of size_approx() are ordered by it
     // (TSan: by the RMW that synchronized with the publisher).
     // acquire: as in steal_round().
     CpuMask online = shared.online.load(std::memory_order_acquire);

@@ -1,5 +1,5 @@
 // What both ready-queue variants share (issue 12): the held-next hand-off, the order of
-// the local pick (§4), and the idle re-check (§7 step 3); the frame of an evacuation is in
+// the local pick ("The pick policy and fairness"), and the idle re-check ("The idle/wakeup protocol" step 3); the frame of an evacuation is in
 // policy/evacuate.cpp. The variants differ only in their structures, reached through the
 // protected hooks of ReadyQueues.
 #include "sched/queues/ready_queues.h"
@@ -41,7 +41,7 @@ bool ReadyQueues::has_work_for(CpuSched& cpu)
 {
     if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc())
         return true;
-    // acquire: pairs with the release store of the request (§12).
+    // acquire: pairs with the release store of the request ("CPU hotplug").
     if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running)
         return true;
     return has_stealable_work(cpu.shared);

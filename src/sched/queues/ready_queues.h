@@ -1,9 +1,9 @@
-// The ready-queue interface (plan §14) and the lock-free implementation (§4, §6), plus
-// the portable entry points of placement (§8) and the idle/wakeup protocol (§7).
+// The ready-queue interface ("Ready-queue variants and trace hooks") and the lock-free implementation ("The pick policy and fairness", "Stealing and spinning"), plus
+// the portable entry points of placement ("Placement") and the idle/wakeup protocol ("The idle/wakeup protocol").
 //
 // API changes (S-K reads this): additions only: evacuate() (interface), place_remote(),
 // rotation_target(); for issue 5, stealable_target(), has_local_work(), has_waiting_work()
-// (interface), fifo_pick_due() and LockedReadyQueues. requeue_current() takes the PickReason (fairness rotation, §4).
+// (interface), fifo_pick_due() and LockedReadyQueues. requeue_current() takes the PickReason (fairness rotation, "The pick policy and fairness").
 // has_stealable_work() takes the SchedShared& (since the first version S-K saw). Issue 12:
 // pick_local(), has_work_for(), has_local_work() and evacuate() are no longer virtual (one
 // body for both variants, ready_queues.cpp); the variants implement the protected hooks.
@@ -54,19 +54,19 @@ public:
     virtual void push_local(OwnerCpu& me, Task* task, PushKind kind) = 0;
     // Puts `task` into `target`'s inbox (any CPU may call it). No wakeup.
     virtual void push_remote(CpuSched& target, Task* task) = 0;
-    // The next task to run on this CPU, or nullptr (run the idle task). §4 steps 1-5: the
+    // The next task to run on this CPU, or nullptr (run the idle task). "The pick policy and fairness" steps 1-5: the
     // held-next task, the own structures, one steal round when nothing is local, then the
     // background class.
     Task* pick_local(OwnerCpu& me, PickReason reason);
     // One pass over the victims; stolen tasks land in the own deque. True if any.
     virtual bool steal_round(OwnerCpu& me) = 0;
     // Whether `cpu` has anything it could run: inbox, own lists, due sleepers, a hotplug
-    // request, or any online deque. Called by `cpu`'s owner after the idle fence (§7 step
+    // request, or any online deque. Called by `cpu`'s owner after the idle fence ("The idle/wakeup protocol" step
     // 3); the loads are ordered by that fence.
     bool has_work_for(CpuSched& cpu);
     // Whether any online CPU's deque looks non-empty (the last-spinner hand-off).
     virtual bool has_stealable_work(SchedShared& shared) = 0;
-    // Hotplug (§12), on the CPU going away, after it left `online` and every placer that
+    // Hotplug ("CPU hotplug"), on the CPU going away, after it left `online` and every placer that
     // read the old mask finished: moves every task queued here (held next, deque, owner
     // lists, inbox, sleepers, which stay sleeping) to online CPUs, each with a targeted
     // wake. The current task is the caller's (place_remote() it). Returns how many moved.
@@ -75,20 +75,20 @@ public:
     // Issue 5 seams, so placement and the idle loop stay shared between the variants.
     // Where place() sends a new or woken stealable task (normal, may run anywhere) among
     // `allowed` (non-empty, online): a CPU index (me.index(): the own queue), or kNoCpu for
-    // the lock-free policy of §8 (the own deque, or a claimed idle CPU for a wakeup).
+    // the lock-free policy of "Placement" (the own deque, or a claimed idle CPU for a wakeup).
     virtual uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) = 0;
     // Whether `cpu`'s own structures hold anything it could run (no stealing, no timers):
-    // the bounded spin's poll (§6). Loads are hints, ordered by the callers' fences.
+    // the bounded spin's poll ("Stealing and spinning"). Loads are hints, ordered by the callers' fences.
     bool has_local_work(CpuSched& cpu);
     // Owner side: whether runnable non-background work waits here besides the current
-    // task (§4 rotation: a preempted task moves on only then).
+    // task ("The pick policy and fairness" rotation: a preempted task moves on only then).
     virtual bool has_waiting_work(OwnerCpu& me) = 0;
 
 protected:
     ~ReadyQueues() = default; // never deleted through the interface (no operator delete in the kernel)
 
     // The variant's own structures, for pick_local(): realtime first, then the normal
-    // class by §4 (after taking in what other CPUs sent: inbox, evacuated sleepers).
+    // class by "The pick policy and fairness" (after taking in what other CPUs sent: inbox, evacuated sleepers).
     virtual Task* pick_own(OwnerCpu& me, PickReason reason) = 0;
     // The background (idle-class) task next in line, or nullptr.
     virtual Task* pick_background(OwnerCpu& me) = 0;
@@ -111,7 +111,7 @@ public:
     uint32_t stealable_target(OwnerCpu&, const CpuMask&, PushKind, WakeHint) override { return kNoCpu; }
     bool has_waiting_work(OwnerCpu& me) override;
 
-    // Moves up to kInboxDrainMax inbox tasks into the owner structures (§4 step 1).
+    // Moves up to kInboxDrainMax inbox tasks into the owner structures ("The pick policy and fairness" step 1).
     void drain_inbox(OwnerCpu& me);
 
     ~LockFreeReadyQueues() = default;
@@ -129,7 +129,7 @@ private:
 // background lists; a normal task of any affinity goes to the normal list) with relaxed
 // counts beside it. push_remote locks the target's queue; a thief locks the busiest CPU
 // with stealable work and takes its oldest task it may run; new and woken stealable tasks
-// go to the least-loaded allowed CPU. The owner's pick follows §4 (LIFO, FIFO after a
+// go to the least-loaded allowed CPU. The owner's pick follows "The pick policy and fairness" (LIFO, FIFO after a
 // yield or preemption and once per slice), so only the queueing differs. Locks are never
 // nested: a thief moves a task from the victim's queue to its own in two steps.
 class LockedReadyQueues final : public ReadyQueues {
@@ -156,11 +156,11 @@ private:
     struct alignas(64) Queue {
         platform::QueueLock lock;
         RunList realtime, normal, background; // under `lock`
-        // Sleeping tasks sent here by an evacuation (§12): the owner files them into its
+        // Sleeping tasks sent here by an evacuation ("CPU hotplug"): the owner files them into its
         // timer queue at its next pick. Under `lock`, linked through run_next/run_prev.
         RunList sleepers_in;
         // Written under `lock`, read without it. relaxed: hints for the load and victim
-        // choices, and the §7 re-check, whose loads the idle fence orders against the
+        // choices, and the "The idle/wakeup protocol" re-check, whose loads the idle fence orders against the
         // placer's fence (a placer stores before its pair_full_fence()).
         std::atomic<uint32_t> length { 0 };      // realtime + normal + background
         std::atomic<uint32_t> stealable { 0 };   // normal tasks with affinity == all
@@ -194,7 +194,7 @@ inline Task* take_held_next(OwnerCpu& me)
     return held;
 }
 
-// §4: whether the owner's next pick from its stealable work is FIFO (the oldest): after a
+// "The pick policy and fairness": whether the owner's next pick from its stealable work is FIFO (the oldest): after a
 // yield or a preemption (round robin), and at least once per timeslice, so a LIFO chain
 // cannot starve the oldest task. Otherwise LIFO (Cilk's work-first order bounds fork-join's
 // live tasks). Restarts the per-slice clock when it says FIFO. Both variants use it.
@@ -208,7 +208,7 @@ inline bool fifo_pick_due(OwnerCpu& me, PickReason reason)
     return false;
 }
 
-// ---- placement (placement.cpp, §8)
+// ---- placement (placement.cpp, "Placement")
 
 // Makes a created/ready task runnable somewhere, choosing the CPU and waking one if
 // needed. `task->state` must already be ready, and the task not queued anywhere yet.
@@ -230,16 +230,16 @@ bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint);
 // that CPU's inbox: an idle one if one can be claimed (kicked), else the last CPU it ran
 // on or the nearest (targeted wake). For evacuation; the state is left as it is.
 void place_remote(OwnerCpu& me, Task* task);
-// §5 step 2: the CPU's own current task after a yield or preemption (state -> ready).
-// A preempted task that would wait behind other local work moves on instead (§4
+// "The run loop" step 2: the CPU's own current task after a yield or preemption (state -> ready).
+// A preempted task that would wait behind other local work moves on instead ("The pick policy and fairness"
 // fairness, rotation_target()), through the next CPU's inbox with a targeted wake.
 void requeue_current(OwnerCpu& me, Task* task, PickReason reason);
-// §4 fairness: where a task preempted at the end of its slice should wait. The next
+// "The pick policy and fairness" fairness: where a task preempted at the end of its slice should wait. The next
 // online CPU after this one when the task may run anywhere and other runnable work waits
 // here; kNoCpu (stay) otherwise.
 uint32_t rotation_target(OwnerCpu& me, const Task* task);
 
-// ---- idle and wakeup protocol (idle.cpp, §7)
+// ---- idle and wakeup protocol (idle.cpp, "The idle/wakeup protocol")
 
 // Waker side, after pushing to the own deque: wake one idle CPU (or none, if some CPU is
 // spinning). At most one kick.
@@ -249,9 +249,9 @@ void notify_cpu(OwnerCpu& me, CpuSched& target);
 // Claims one halted CPU allowed by `allowed` (victim order from `me`), clearing its bit.
 // The caller must hand it work and kick it. nullptr when none.
 CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed);
-// Bounded spin for work (§6). True if work was found (local or stolen).
+// Bounded spin for work ("Stealing and spinning"). True if work was found (local or stolen).
 bool spin_for_work(OwnerCpu& me);
-// §7 idle side: publish, fence, re-check, halt. Returns after a wakeup, or at once if the
+// "The idle/wakeup protocol" idle side: publish, fence, re-check, halt. Returns after a wakeup, or at once if the
 // re-check found work. Takes the participant offline across the halt.
 void idle_halt(OwnerCpu& me);
 

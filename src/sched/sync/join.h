@@ -1,4 +1,4 @@
-// Joining (plan §10-11) without a wait queue in the Task: joiners wait in a small table of
+// Joining ("Exit, join and reclamation") without a wait queue in the Task: joiners wait in a small table of
 // buckets hashed by the task they wait for, each node living on the joiner's own stack.
 // Kernel only; used by exit() and join() in tasks.cpp.
 #pragma once

@@ -1,4 +1,4 @@
-// Wait queues (plan §10): a spinlock (lib/spinlock.h) and an intrusive FIFO of blocked tasks (through
+// Wait queues ("Wait queues, Mutex, Semaphore, Event"): a spinlock (lib/spinlock.h) and an intrusive FIFO of blocked tasks (through
 // Task::wait_next). Header-only, so nothing is emitted (and no glue symbol is needed)
 // until something uses it.
 //

@@ -1,4 +1,4 @@
-// Kernel tests of issue 4 (plan §4, §8, §9): no normal task starves, a woken task runs
+// Kernel tests of issue 4 ("The pick policy and fairness", "Placement", "Preemption, timers and sleep"): no normal task starves, a woken task runs
 // soon when a CPU is free, and idle CPUs stay tickless. They run as the init task (pinned
 // to CPU 0), after sched::start().
 //
@@ -408,7 +408,7 @@ namespace {
 constexpr uint64_t kIdleIntervalMs = 500;
 }  // namespace
 
-// Plan §9: an idle CPU takes no periodic tick, only its backstop (and the deadlines of its
+// "Preemption, timers and sleep": an idle CPU takes no periodic tick, only its backstop (and the deadlines of its
 // sleepers; there are none here). init spins on CPU 0 for the interval while every other
 // CPU has nothing to do. CPU 0, running init alone, takes one tick per timeslice.
 KTEST_SCHED(sched_wake_idle_cpus_take_only_backstop_ticks) {

@@ -1,4 +1,4 @@
-// Kernel tests of CPU hotplug (plan §12), run as the init task (pinned to CPU 0, which
+// Kernel tests of CPU hotplug ("CPU hotplug"), run as the init task (pinned to CPU 0, which
 // never goes offline). At -smp 1 there is no CPU that may go offline: only the refusal
 // tests apply there, and the others report "skip", not "ok".
 #include <atomic>

@@ -1,4 +1,4 @@
-// Realtime before normal (issue 4, plan §8/§9): a realtime task queued on a CPU that runs
+// Realtime before normal (issue 4, "Placement"/"Preemption, timers and sleep"): a realtime task queued on a CPU that runs
 // a normal task preempts it at once, through a reschedule IPI, instead of waiting for the
 // end of the normal task's timeslice.
 #include <atomic>

@@ -1,4 +1,4 @@
-// Kernel tests of the scheduler on the BSP (plan §17, build step 4). They run as the init
+// Kernel tests of the scheduler on the BSP ("Testing and debugging"). They run as the init
 // task, after sched::start().
 #include <atomic>
 #include <cstdint>
@@ -347,7 +347,7 @@ KTEST_SCHED(sched_fork_join_fib20_is_6765) {
     KEXPECT(result == 6765, "fib(20) = %lld", (long long)result);
     KEXPECT(g_fib_spawn_failures.load(std::memory_order_relaxed) == 0, "%u spawns failed (computed inline)",
             g_fib_spawn_failures.load(std::memory_order_relaxed));
-    // Plan §4: LIFO owner pops keep live tasks to O(P x depth^2), far below the ~11k
+    // "The pick policy and fairness": LIFO owner pops keep live tasks to O(P x depth^2), far below the ~11k
     // spawns of fib(20). 400 per CPU is the plan's bound.
     uint32_t peak = g_fib_peak_live.load(std::memory_order_relaxed);
     KEXPECT(peak <= 400 * arch::cpu_count(), "peak live fib tasks %u over the bound %u", peak,
@@ -418,7 +418,7 @@ SchedStatsSnapshot snapshot_ipis() {
 // init (pinned to CPU 0) spawns a task pinned to the last CPU and joins it, kCrossRounds
 // times: each round is a placement into the last CPU's inbox and, at exit, a wake of init
 // through CPU 0's inbox, both targeted wakes that may need an IPI. At most one IPI per
-// wake event (plan §7).
+// wake event ("The idle/wakeup protocol").
 KTEST_SCHED(sched_cross_cpu_wake_ping_pong_completes) {
     uint32_t last = arch::cpu_count() - 1;
     SchedStatsSnapshot before = snapshot_ipis();

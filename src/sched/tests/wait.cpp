@@ -1,5 +1,5 @@
-// Kernel tests of sleep_for (plan §9) and of the wait-queue primitives on the kernel glue
-// (plan §10): WaitQueue, Mutex, Semaphore, Event. They run as the init task (pinned to
+// Kernel tests of sleep_for ("Preemption, timers and sleep") and of the wait-queue primitives on the kernel glue
+// ("Wait queues, Mutex, Semaphore, Event"): WaitQueue, Mutex, Semaphore, Event. They run as the init task (pinned to
 // CPU 0), after sched::start().
 //
 // Timing under TCG: vCPUs share 2 host cores, so only "never early" is a hard property;

@@ -1,4 +1,4 @@
-// The scheduler timeline (issue 5, plan §14): with `trace=on` every CPU records what its
+// The scheduler timeline (issue 5, "Ready-queue variants and trace hooks"): with `trace=on` every CPU records what its
 // scheduler does into its own ring of 16-byte records with TSC timestamps, and the rings
 // are dumped over serial at the end of the run (docs/tracing.md; bench/trace2perfetto.py
 // turns the dump into Perfetto JSON and a PNG).
@@ -41,9 +41,9 @@ enum class Event : uint8_t {
     switch_to,  // task = the task switched to; arg = kSwitchToIdle | the reason prev left
     steal,      // task = tasks moved (0: the attempt failed); arg = victim cpu
     wake,       // task = woken task; arg = the state it left (TaskState: blocked, sleeping)
-    ipi_send,   // arg = target cpu (a wakeup IPI of the §7 protocol)
+    ipi_send,   // arg = target cpu (a wakeup IPI of the "The idle/wakeup protocol" protocol)
     ipi_recv,   // a reschedule IPI arrived (wakeup, hotplug or realtime preemption)
-    idle_enter, // the CPU halts (§7 step 5)
+    idle_enter, // the CPU halts ("The idle/wakeup protocol" step 5)
     idle_exit,  // and is awake again
     migrate,    // task = task sent to another CPU's inbox; arg = that cpu
     spawn,      // task = new task; arg = index of its name in this CPU's name table
@@ -70,7 +70,7 @@ struct Record {
     Event event;
     uint8_t cpu;
 };
-static_assert(sizeof(Record) == 16, "plan §14: a 16-byte record");
+static_assert(sizeof(Record) == 16, "Ready-queue variants and trace hooks: a 16-byte record");
 static_assert(kMaxCpus <= 256, "Record::cpu is 8 bits");
 
 // One CPU's ring. Owner-only (see the file comment): plain fields.

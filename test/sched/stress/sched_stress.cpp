@@ -250,7 +250,7 @@ PickReason run_task(World& w, OwnerCpu& me, ModelTask* task, Rng& rng)
             w.sleeps.fetch_add(1, std::memory_order_relaxed);
             reason = PickReason::sleeping;
         } else if (action < 85) {
-            // A timeslice end: decide_next() may send the task on to the next CPU (§4).
+            // A timeslice end: decide_next() may send the task on to the next CPU ("The pick policy and fairness").
             reason = PickReason::preempted;
         }
     }

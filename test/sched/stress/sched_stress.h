@@ -6,7 +6,7 @@
 // spawned task completes), none run twice (a per-task in-flight counter, and a dead or
 // non-ready task is never picked), pinned tasks run only where allowed, and no wakeup is
 // missed: a watchdog fails the run if a CPU stays halted while its inbox or any deque
-// holds work for longer than `stall_ms`. With `backstop_ms == 0` nothing but the §7
+// holds work for longer than `stall_ms`. With `backstop_ms == 0` nothing but the "The idle/wakeup protocol"
 // protocol can end a halt (sleep deadlines aside), so a lost wakeup is a hang the
 // watchdog names.
 #pragma once
@@ -31,7 +31,7 @@ struct Config {
     // targeted wakes, and nobody else can run them: a wakeup lost there is a hang.
     uint32_t pinned_percent = 10;
     // The ready-queue variant under test (issue 5): false = LockFreeReadyQueues, true =
-    // LockedReadyQueues. Everything else (placement, §7, the model) is the same code.
+    // LockedReadyQueues. Everything else (placement, "The idle/wakeup protocol", the model) is the same code.
     bool locked_queues = false;
 };
 
