@@ -66,9 +66,15 @@ fuzz() {  # fuzz <seconds> <target>
   build "$target"
   rm -rf "$work" "$seeds" && mkdir -p "$work" "$seeds" "$artifacts" "$OUT/logs"
   cp "$corpus"/* "$work"/
-  local status=0
-  nice -n 19 "$OUT/bin/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
-    -artifact_prefix="$artifacts" $(options_of "$target") "$work" > "$log" 2>&1 || status=$?
+  # The time limit is wall-clock; on a shared machine the CPU time the fuzzer got (user +
+  # sys, from the subshell's `times`) says how much fuzzing that really was.
+  local report status cpu
+  report=$(nice -n 19 "$OUT/bin/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
+             -artifact_prefix="$artifacts" $(options_of "$target") "$work" > "$log" 2>&1
+           echo "exit $?"; times)
+  status=$(sed -n 's/^exit //p' <<< "$report")
+  cpu=$(tail -1 <<< "$report" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
+                                       printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
 
   # Minimise: the curated seeds stay; of everything else (old finds and new) only what
   # adds coverage over them is merged back, under libFuzzer's content-hash names.
@@ -81,7 +87,8 @@ fuzz() {  # fuzz <seconds> <target>
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   edges=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   local line
-  line="$target: ${seconds}s, ${execs:-?} execs, ${edges:-?} edges, corpus $(ls "$corpus" | wc -l) files"
+  line="$target: ${seconds}s (${cpu}s CPU), ${execs:-?} execs, ${edges:-?} edges,"
+  line+=" corpus $(ls "$corpus" | wc -l) files"
   if ((status != 0)); then
     line+=", CRASH (exit $status): $(ls "$artifacts" | tr '\n' ' ')see $log"
   fi
