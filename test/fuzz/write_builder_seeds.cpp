@@ -74,6 +74,9 @@ void acpi_seeds()
     MadtBuilder placeholders;
     placeholders.local_apic(0, 0).local_apic(1, 0xFF).local_apic(2, 1, 0).local_apic(3, 1).x2apic(1, 4);
     write("madt", "placeholders-and-broadcast-id", placeholders.finish());
+    MadtBuilder hotplug;  // online-capable (ACPI 6.3 flag bit 1) but not enabled, then listed again
+    hotplug.local_apic(0, 0).local_apic(1, 1, 2).x2apic(1, 1).local_apic(2, 2, 2).local_apic(3, 2, 0);
+    write("madt", "online-capable-listed-twice", hotplug.finish());
     MadtBuilder full_lists;
     for (uint8_t i = 0; i < 9; ++i)
         full_lists.io_apic(i, 0xFEC00000 + i * 0x1000, i * 24u);
