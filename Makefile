@@ -2,7 +2,9 @@
 #   make / make kernel  build/kernel.elf
 #   make iso            build/kernel.iso (hybrid BIOS + UEFI), CMDLINE="..." baked in
 #   make run            boot the ISO in QEMU (TCG): SMP=n MEM=size CMDLINE="..." UEFI=1
-#   make test           host tests (+ ASan/UBSan, TSan) and the QEMU boot matrix
+#   make test           host tests (+ ASan/UBSan, TSan), fuzz corpus replay, QEMU boot matrix
+#   make fuzz           libFuzzer on each parser for SECONDS=n (default 60) each, new
+#                       coverage merged into test/fuzz/corpus/ (FUZZ_TARGETS="madt ..." picks)
 #   make stress         long-running lock-free stress (ARGS="--seconds 60 ...")
 #   make bench          host benchmarks against real baselines
 #   make trace          a traced fork-join boot -> build/trace/{serial.log,trace.json,timeline.png}
@@ -36,12 +38,15 @@ DEPS_KERNEL := g++ make binutils grub-pc-bin grub-efi-amd64-bin grub-common xorr
 DEPS_HOST   := g++ make cmake pkg-config python3 libgtest-dev libgmock-dev libbenchmark-dev \
                liburcu-dev libxenium-dev libck-dev libtbb-dev
 DEPS_BENCH  := gnuplot-nox python3 cargo rustc librust-crossbeam-deque-dev
+# -fsanitize=fuzzer: clang-14's libclang_rt.fuzzer*.a ship in libclang-rt-14-dev.
+DEPS_FUZZ   := clang-14 libclang-rt-14-dev
 
-.PHONY: deps deps-kernel deps-host deps-bench
-deps: deps-kernel deps-host
+.PHONY: deps deps-kernel deps-host deps-bench deps-fuzz
+deps: deps-kernel deps-host deps-fuzz
 deps-kernel: ; @bash test/deps.sh $(DEPS_KERNEL)
 deps-host:   ; @bash test/deps.sh $(DEPS_HOST)
 deps-bench:  ; @bash test/deps.sh $(DEPS_BENCH)
+deps-fuzz:   ; @bash test/deps.sh $(DEPS_FUZZ)
 
 # ---------------------------------------------------------------- kernel
 # In-kernel tests live in src/<subsystem>/tests/; KTESTS=0 leaves them out of the kernel.
@@ -123,10 +128,10 @@ deps-kernel-stamp: deps-kernel
 -include $(shell find $(BUILD)/kobj -name '*.d' 2>/dev/null)
 
 # ---------------------------------------------------------------- host
-.PHONY: test stress bench host-tests qemu-tests
-test: deps-kernel deps-host
+.PHONY: test stress bench host-tests qemu-tests fuzz
+test: deps-kernel deps-host deps-fuzz
 	@bash test/run_all.sh
-host-tests: deps-host
+host-tests: deps-host deps-fuzz
 	@bash test/run_all.sh --host-only
 qemu-tests: deps-kernel
 	@bash test/run_all.sh --qemu-only
@@ -134,6 +139,10 @@ stress: deps-host
 	@bash test/run_stress.sh $(ARGS)
 bench: deps-kernel deps-host deps-bench
 	@bash bench/run_bench.sh
+SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps-fuzz
+	@BUILD=$(BUILD) bash test/fuzz/run_fuzz.sh --fuzz $(SECONDS) $(FUZZ_TARGETS)
 
 # The scheduler timeline (docs/tracing.md): the boot demo with trace=on at -smp 4, its
 # serial log, Perfetto JSON and a PNG. The ISO is build/trace/kernel.iso, so the default

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: host tests (plain, ASan+UBSan, TSan) under CTest, then the QEMU boot
-# matrix. Prints one line per step or case and ends with "N passed, N failed".
+# `make test`: host tests (plain, ASan+UBSan, TSan) under CTest, the fuzz corpus replay,
+# then the QEMU boot matrix. Prints one line per step or case and ends with
+# "N passed, N failed".
 #   --host-only / --qemu-only   run one half
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +80,21 @@ if [[ $mode != qemu ]]; then
   ctest_tree host "$BUILD/host"
   ctest_tree host-asan "$BUILD/host-asan" -DSANITIZE=address
   ctest_tree host-tsan "$BUILD/host-tsan" -DSANITIZE=thread
+fi
+
+if [[ $mode != qemu ]]; then
+  # Each fuzz target over its corpus once (seeds, finds, regression inputs): a crash or a
+  # broken invariant fails its target. Fuzzing itself is `make fuzz`.
+  echo "== fuzz corpus replay (libFuzzer, ASan+UBSan)"
+  mkdir -p "$BUILD/logs/fuzz"
+  for target in $(bash test/fuzz/run_fuzz.sh --list); do
+    log=$BUILD/logs/fuzz/$target.log
+    if BUILD=$BUILD bash test/fuzz/run_fuzz.sh --replay "$target" > "$log" 2>&1; then
+      record "fuzz/$target" 0 "$(ls "test/fuzz/corpus/$target" | wc -l) inputs"
+    else
+      record "fuzz/$target" 1 "see $log"; grep -m5 -E 'invariant broken|ERROR|error' "$log"
+    fi
+  done
 fi
 
 if [[ $mode != host ]]; then

@@ -119,7 +119,9 @@ private:
             ++m_out.malformed_tags;
             return;
         }
+        // The last cmdline tag wins; its flag must describe it, not an earlier one.
         m_out.cmdline = text;
+        m_out.cmdline_unterminated = false;
     }
 
     void parse_bootloader_name(std::span<const uint8_t> tag)
@@ -250,6 +252,8 @@ void reset_parsed_fields(BootInfo& out)
     out.memory_count = 0;
     out.memory_truncated = false;
     out.module_count = 0;
+    for (uint8_t& byte : out.rsdp)
+        byte = 0;
     out.rsdp_size = 0;
     out.framebuffer = Framebuffer {};
     out.efi_boot = false;

@@ -284,6 +284,20 @@ TEST(Multiboot2, an_unterminated_cmdline_reads_as_empty_and_is_flagged)
     EXPECT_TRUE(q.info->cmdline_unterminated);
 }
 
+// Found by the libFuzzer target (corpus/multiboot2/regress-unterminated-then-good-cmdline):
+// the flag of an earlier bad cmdline tag stayed set beside the later good cmdline.
+TEST(Multiboot2, the_unterminated_flag_describes_the_cmdline_that_won)
+{
+    Parsed p(MultibootBuilder().cmdline("nosmp", false).cmdline("log=debug").end().build());
+    EXPECT_STREQ(p.info->cmdline, "log=debug");
+    EXPECT_FALSE(p.info->cmdline_unterminated);
+    EXPECT_EQ(p.info->malformed_tags, 1u);
+
+    Parsed q(MultibootBuilder().cmdline("log=debug").cmdline("nosmp", false).end().build());
+    EXPECT_STREQ(q.info->cmdline, "");
+    EXPECT_TRUE(q.info->cmdline_unterminated);
+}
+
 TEST(Multiboot2, an_unterminated_bootloader_name_reads_as_empty)
 {
     Parsed p(MultibootBuilder().string_tag(2, "GRUB", false).end().build());
@@ -397,6 +411,20 @@ TEST(Multiboot2, info_phys_belongs_to_the_caller_and_stale_results_are_cleared)
     EXPECT_EQ(info.memory_count, 0u);
     EXPECT_EQ(info.unknown_tags, 0u);
     EXPECT_STREQ(info.cmdline, "");
+}
+
+// Found by the libFuzzer target (test/fuzz/corpus/multiboot2/regress-stale-rsdp): a block
+// without an RSDP tag left the previous parse's RSDP bytes behind a zero rsdp_size.
+TEST(Multiboot2, reparsing_without_an_rsdp_tag_leaves_no_stale_rsdp_bytes)
+{
+    BootInfo info;
+    const Bytes with_rsdp = MultibootBuilder().rsdp_tag(kTagAcpiNew, make_rsdp_v2(1, 2)).end().build();
+    boot::parse_multiboot2(with_rsdp, info);
+    ASSERT_EQ(info.rsdp_size, 36u);
+    const Bytes without_rsdp = MultibootBuilder().cmdline("x").end().build();
+    boot::parse_multiboot2(without_rsdp, info);
+    EXPECT_EQ(info.rsdp_size, 0u);
+    EXPECT_EQ(Bytes(info.rsdp, info.rsdp + sizeof info.rsdp), Bytes(sizeof info.rsdp, 0));
 }
 
 TEST(Multiboot2, every_error_has_a_readable_name)
