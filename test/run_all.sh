@@ -69,6 +69,13 @@ if [[ $mode != qemu ]]; then
   ctest_tree host-tsan "$BUILD/host-tsan" -DSANITIZE=thread
 fi
 
+if [[ $mode != qemu ]]; then
+  echo "== protocol models (spin)"  # test/model: every model and its break twin, small bounds
+  while IFS=$'\t' read -r verdict name detail; do
+    record "model/$name" "$([[ $verdict == PASS ]] && echo 0 || echo 1)" "$detail"
+  done < <(MODEL_BUILD="$BUILD/model" bash test/model/run_models.sh --small --tsv)
+fi
+
 if [[ $mode != host ]]; then
   echo "== QEMU boot matrix"
   source test/qemu_matrix.sh
