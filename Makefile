@@ -2,9 +2,11 @@
 #   make / make kernel  build/kernel.elf
 #   make iso            build/kernel.iso (hybrid BIOS + UEFI), CMDLINE="..." baked in
 #   make run            boot the ISO in QEMU (TCG): SMP=n MEM=size CMDLINE="..." UEFI=1
-#   make test           host tests (+ ASan/UBSan, TSan), fuzz corpus replay, QEMU boot matrix
+#   make test           host tests (+ ASan/UBSan, TSan), fuzz corpus replay, the spin models
+#                       (small bounds) and the QEMU boot matrix
 #   make fuzz           libFuzzer on each parser for SECONDS=n (default 60) each, new
 #                       coverage merged into test/fuzz/corpus/ (FUZZ_TARGETS="madt ..." picks)
+#   make verify         the spin models at their large bounds (docs/verification.md)
 #   make stress         long-running lock-free stress (ARGS="--seconds 60 ...")
 #   make bench          host benchmarks against real baselines
 #   make trace          a traced fork-join boot -> build/trace/{serial.log,trace.json,timeline.png}
@@ -36,7 +38,7 @@ SCHED_TRACE ?=
 DEPS_KERNEL := g++ make binutils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
                qemu-system-x86 ovmf python3
 DEPS_HOST   := g++ make cmake pkg-config python3 libgtest-dev libgmock-dev libbenchmark-dev \
-               liburcu-dev libxenium-dev libck-dev libtbb-dev
+               liburcu-dev libxenium-dev libck-dev libtbb-dev spin gcc
 DEPS_BENCH  := gnuplot-nox python3 cargo rustc librust-crossbeam-deque-dev
 # -fsanitize=fuzzer: clang-14's libclang_rt.fuzzer*.a ship in libclang-rt-14-dev.
 DEPS_FUZZ   := clang-14 libclang-rt-14-dev
@@ -128,13 +130,17 @@ deps-kernel-stamp: deps-kernel
 -include $(shell find $(BUILD)/kobj -name '*.d' 2>/dev/null)
 
 # ---------------------------------------------------------------- host
-.PHONY: test stress bench host-tests qemu-tests fuzz
+.PHONY: test stress bench host-tests qemu-tests fuzz verify
 test: deps-kernel deps-host deps-fuzz
 	@bash test/run_all.sh
 host-tests: deps-host deps-fuzz
 	@bash test/run_all.sh --host-only
 qemu-tests: deps-kernel
 	@bash test/run_all.sh --qemu-only
+# The Promela models of test/model at their large bounds (minutes each; `make test` runs
+# the small ones).
+verify: deps-host
+	@bash test/model/run_models.sh --large
 stress: deps-host
 	@bash test/run_stress.sh $(ARGS)
 bench: deps-kernel deps-host deps-bench

@@ -95,6 +95,11 @@ if [[ $mode != qemu ]]; then
       record "fuzz/$target" 1 "see $log"; grep -m5 -E 'invariant broken|ERROR|error' "$log"
     fi
   done
+
+  echo "== protocol models (spin)"  # test/model: every model and its break twin, small bounds
+  while IFS=$'\t' read -r verdict name detail; do
+    record "model/$name" "$([[ $verdict == PASS ]] && echo 0 || echo 1)" "$detail"
+  done < <(MODEL_BUILD="$BUILD/model" bash test/model/run_models.sh --small --tsv)
 fi
 
 if [[ $mode != host ]]; then

@@ -1,0 +1,241 @@
+/* Epoch-based reclamation (src/core/epoch.h: EpochDomain, EpochParticipant) under x86-TSO.
+ *
+ * PARTS participants (2 or 3), one process each with its own store buffer. Each registers
+ * (the constructor's CAS-max of m_scan_end), then runs any sequence of: go_online /
+ * go_offline (QSBR), enter / exit (EBR sections, nestable with the online state),
+ * quiescent, reading the shared pointer, try_reclaim (try_advance, then free what is due),
+ * and leaving and re-joining the domain (the hotplug offline path: go_offline, the
+ * destructor's unpin, then a new EpochParticipant and go_online, as handle_hotplug() and
+ * join_scheduler() do). Participant 0 is also the writer: it unlinks the object the
+ * shared pointer names (a release store, i.e. a plain mov) and retires it, OBJS - 1 times
+ * (roles: see CAN_READ / CAN_RECLAIM).
+ *
+ * Checked: at every free, no participant holds the object. A participant holds every
+ * object it read while pinned, until the API lets it go: its next quiescent() while
+ * online outside a section, or the moment it stops being pinned (outermost exit() while
+ * offline, go_offline() outside a section, leaving the domain).
+ *
+ * Bound: the global epoch starts at kFirstEpoch = 2 and try_advance() gives up at EMAX
+ * (the model's only cut; two advances past the last stamp are enough to free it).
+ *
+ * Twin: -DBREAK_FREE_EARLY frees at stamp + 1 instead of stamp + kGracePeriods (2).
+ */
+
+#ifndef PARTS
+#define PARTS 2
+#endif
+#ifndef OBJS
+#define OBJS 3
+#endif
+#ifndef EMAX
+#define EMAX 6
+#endif
+
+/* Roles, to keep the state space small: participant 0 writes and reclaims but does not
+ * read the pointer, participant 1 reads but does not reclaim, participant 2 (if any)
+ * does both. Every participant pins, unpins, goes on and offline and re-joins. */
+#define CAN_READ(p) ((p) != 0)
+#define CAN_RECLAIM(p) ((p) != 1)
+
+#ifdef BREAK_FREE_EARLY
+#define GRACE 1
+#else
+#define GRACE 2 /* EpochDomain::kGracePeriods */
+#endif
+
+/* Memory words: m_global, m_scan_end, the shared pointer, then each slot's state
+ * (0 = not pinned, e << 1 | 1 = pinned at e). */
+#define GLOBAL 0
+#define SCAN_END 1
+#define POINTER 2
+#define STATE(id) (3 + (id))
+
+#define TSO_CPUS PARTS
+#define TSO_MEM (3 + PARTS)
+#define TSO_SB 3
+#include "tso.pml"
+
+/* Ghost state. */
+byte held[PARTS];      /* bit o: participant holds object o */
+bool retired[OBJS + 1];
+bool freed[OBJS + 1];
+byte stamp[OBJS + 1];
+
+/* EpochParticipant::pin(): g = G; loop { state = g|1; fence; now = G; if now == g break; g = now } */
+inline pin(p) {
+    tso_load(p, GLOBAL, g); /* acquire: mov */
+    do
+    :: tso_store(p, STATE(p), (g << 1) | 1); /* store_then_full_fence(state, g|1, release) */
+       tso_fence(p);
+       tso_load(p, GLOBAL, now); /* load_after_full_fence(m_global, acquire) */
+       if
+       :: now == g -> announced = g; break
+       :: else -> g = now
+       fi
+    od;
+    g = 0; now = 0
+}
+
+/* EpochParticipant::unpin(): release store of 0 (a mov; no fence). The participant's
+ * uses of what it read come before the store in program order (and x86 keeps a load
+ * before a later store), so it lets go of them first. */
+inline unpin(p) {
+    held[p] = 0;
+    tso_store(p, STATE(p), 0)
+}
+
+/* EpochDomain::try_advance(), then try_reclaim()'s frees: the participant's own list and
+ * the shared list both free at stamp + kGracePeriods <= epoch(); the model lets any
+ * participant free any retired object (a superset of who frees what in the code). */
+inline try_reclaim(p) {
+    /* load_then_full_fence(m_global, acquire): mov + lock orq */
+    tso_load(p, GLOBAL, g);
+    tso_fence(p);
+    tso_load(p, SCAN_END, end); /* load_after_full_fence(m_scan_end, relaxed) */
+    ok = (g < EMAX);            /* the model's bound on the epoch */
+    i = 0;
+    do
+    :: ok && i < end ->
+        tso_load(p, STATE(i), s); /* acquire: mov */
+        if
+        :: (s & 1) && (s >> 1) != g -> ok = 0
+        :: else -> skip
+        fi;
+        i++
+    :: else -> break
+    od;
+    if
+    :: ok -> d_step { /* lock cmpxchg G: g -> g + 1 */
+           tso_drain_body(p);
+           if
+           :: mem[GLOBAL] == g -> mem[GLOBAL] = g + 1
+           :: else -> skip
+           fi
+       }
+    :: else -> skip
+    fi;
+    /* epoch() (acquire), then free every retired object whose grace period is over. One
+     * step: G only grows, and nobody can newly reach an object unlinked before its stamp,
+     * so freeing later than this load (as the code does) frees nothing the load would not. */
+    d_step {
+        tso_load_body(p, GLOBAL, g);
+        i = 1;
+        do
+        :: i <= OBJS ->
+            if
+            :: retired[i] && !freed[i] && stamp[i] + GRACE <= g ->
+                freed[i] = 1;
+                tso_i = 0;
+                do /* the property: nobody holds what is freed */
+                :: tso_i < PARTS -> assert((held[tso_i] & (1 << i)) == 0); tso_i++
+                :: else -> break
+                od;
+                tso_i = 0
+            :: else -> skip
+            fi;
+            i++
+        :: else -> break
+        od;
+        i = 0; g = 0; end = 0; s = 0; ok = 0
+    }
+}
+
+/* Participant 0 only: the caller unlinks the object (store of the new pointer), then
+ * retire() stamps it with EpochDomain::stamp() = full_fence_then_load(m_global). */
+inline unlink_and_retire(p) {
+    current++;
+    tso_store(p, POINTER, current); /* release: mov */
+    tso_fence(p);                   /* stamp(): lock orq, then mov */
+    tso_load(p, GLOBAL, g);
+    d_step { stamp[current - 1] = g; retired[current - 1] = 1; g = 0 }
+}
+
+proctype participant(byte p) {
+    byte depth = 0;     /* m_depth: 2 per open section, 1 while online */
+    byte announced = 0; /* m_announced */
+    byte g, now, end, s, i, o;
+    bool ok;
+    bool registered = 0;
+    byte current = 1;   /* participant 0: the object the pointer names now */
+    byte joins = 0;
+
+    /* The constructor: seq_cst CAS-max of m_scan_end (lock cmpxchg). */
+register:
+    skip;
+    d_step {
+        tso_drain_body(p);
+        if
+        :: mem[SCAN_END] < p + 1 -> mem[SCAN_END] = p + 1
+        :: else -> skip
+        fi;
+        registered = 1
+    };
+    do
+    /* go_online() */
+    :: registered && !(depth & 1) ->
+        if
+        :: depth == 0 -> depth = 1; pin(p)
+        :: else -> depth++
+        fi
+    /* go_offline() (inside a section it takes effect at the outermost exit) */
+    :: (depth & 1) ->
+        depth--;
+        if
+        :: depth == 0 -> unpin(p)
+        :: else -> skip
+        fi
+    /* enter(): nestable, one level modelled */
+    :: registered && depth < 2 ->
+        if
+        :: depth == 0 -> depth = 2; pin(p)
+        :: else -> depth = depth + 2
+        fi
+    /* exit() */
+    :: depth >= 2 ->
+        depth = depth - 2;
+        if
+        :: depth == 0 -> unpin(p)
+        :: else -> skip
+        fi
+    /* quiescent(): only online outside sections; the caller holds nothing from before */
+    :: depth == 1 ->
+        held[p] = 0;
+        tso_load(p, GLOBAL, g); /* relaxed */
+        if
+        :: g != announced -> pin(p)
+        :: else -> g = 0
+        fi
+    /* read the shared pointer while pinned, and hold what it names */
+    :: CAN_READ(p) && depth > 0 ->
+        tso_load(p, POINTER, o);
+        held[p] = held[p] | (1 << o);
+        o = 0
+    :: CAN_RECLAIM(p) && registered -> try_reclaim(p)
+    :: p == 0 && current < OBJS -> unlink_and_retire(p)
+    /* hotplug: handle_hotplug() goes offline and resets the participant (its destructor
+     * unpins and hands pending garbage to the shared list), join_scheduler() makes a new
+     * one with the same id (registration again) and goes online. Idle task: no section. */
+    :: depth <= 1 && registered && joins < 1 ->
+        if
+        :: depth == 1 -> depth = 0; unpin(p)
+        :: else -> skip
+        fi;
+        tso_store(p, STATE(p), 0); /* ~EpochParticipant: unpin() */
+        registered = 0;
+        joins++;
+        goto register
+    :: break
+    od
+}
+
+init {
+    byte k = 0;
+    atomic {
+        mem[GLOBAL] = 2; /* kFirstEpoch */
+        mem[POINTER] = 1;
+        do
+        :: k < PARTS -> run participant(k); run tso_flusher(k); k++
+        :: else -> break
+        od
+    }
+}
