@@ -51,15 +51,35 @@ constexpr size_t kMaxIoApics = 8;
 constexpr size_t kMaxOverrides = 16;
 constexpr size_t kMaxNmis = 16;
 
-struct MadtCpu { uint32_t apic_id; uint32_t acpi_uid; bool enabled; bool online_capable; bool x2apic_entry; };
-struct MadtIoApic { uint8_t id; uint32_t address; uint32_t gsi_base; };
-struct MadtOverride { uint8_t bus; uint8_t source_irq; uint32_t gsi; uint16_t flags; };
-struct MadtNmi { uint32_t acpi_uid; uint16_t flags; uint8_t lint; bool all_cpus; };
+struct MadtCpu {
+    uint32_t apic_id;
+    uint32_t acpi_uid;
+    bool enabled;
+    bool online_capable;
+    bool x2apic_entry;
+};
+struct MadtIoApic {
+    uint8_t id;
+    uint32_t address;
+    uint32_t gsi_base;
+};
+struct MadtOverride {
+    uint8_t bus;
+    uint8_t source_irq;
+    uint32_t gsi;
+    uint16_t flags;
+};
+struct MadtNmi {
+    uint32_t acpi_uid;
+    uint16_t flags;
+    uint8_t lint;
+    bool all_cpus;
+};
 
 struct Madt {
     uint32_t lapic_address = 0;
     uint64_t lapic_address_override = 0;  // from a type-5 entry, 0 when none
-    bool has_8259 = false;                // PCAT_COMPAT
+    bool has_8259 = false;  // PCAT_COMPAT
     MadtCpu cpus[kMaxMadtCpus];
     size_t cpu_count = 0;
     bool cpus_truncated = false;
@@ -83,8 +103,8 @@ struct Platform {
     bool has_madt = false;
     uint64_t fadt_phys = 0;
     uint16_t pm1a_control_port = 0;  // for ACPI shutdown, from the FADT (0 when unknown)
-    uint16_t slp_typa_s5 = 0;        // SLP_TYPa for S5, if found in the DSDT
+    uint16_t slp_typa_s5 = 0;  // SLP_TYPa for S5, if found in the DSDT
     bool has_s5 = false;
 };
 
-} // namespace acpi
+}  // namespace acpi

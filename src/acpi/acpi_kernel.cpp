@@ -16,9 +16,9 @@ namespace {
 
 Platform g_platform;
 
-constexpr uint64_t kMaxPhys = 1ull << 46;            // the direct map spans 64 TiB
-constexpr uint32_t kMaxRootLength = 36 + 8 * 4096;   // far more entries than we keep
-constexpr uint32_t kMaxTableLength = 1u << 20;       // MADT/FADT
+constexpr uint64_t kMaxPhys = 1ull << 46;  // the direct map spans 64 TiB
+constexpr uint32_t kMaxRootLength = 36 + 8 * 4096;  // far more entries than we keep
+constexpr uint32_t kMaxTableLength = 1u << 20;  // MADT/FADT
 constexpr uint32_t kMaxDsdtLength = 4u << 20;
 
 // Direct-map view of [phys, phys+len). The kernel's direct map may leave firmware regions
@@ -33,7 +33,8 @@ const uint8_t* map_phys(uint64_t phys, size_t len) {
     return mm::phys_to_ptr<const uint8_t>(phys);
 }
 
-template <typename T> T read_at(const uint8_t* p) {
+template <typename T>
+T read_at(const uint8_t* p) {
     T v;
     memcpy(&v, p, sizeof v);
     return v;
@@ -101,16 +102,22 @@ bool find_s5(std::span<const uint8_t> dsdt, uint16_t& slp_typa) {
         ++j;
         if (j >= n) return false;
         j += 1 + (p[j] >> 6);  // PkgLength: lead byte bits 6-7 count the extra bytes
-        ++j;                   // NumElements
+        ++j;  // NumElements
         if (j >= n) return false;
-        if (p[j] == 0x0a && j + 1 < n) { slp_typa = p[j + 1]; return true; }
-        if (p[j] == 0x00 || p[j] == 0x01) { slp_typa = p[j]; return true; }
+        if (p[j] == 0x0a && j + 1 < n) {
+            slp_typa = p[j + 1];
+            return true;
+        }
+        if (p[j] == 0x00 || p[j] == 0x01) {
+            slp_typa = p[j];
+            return true;
+        }
         return false;
     }
     return false;
 }
 
-} // namespace
+}  // namespace
 
 const Platform& platform() { return g_platform; }
 
@@ -125,8 +132,10 @@ bool discover(std::span<const uint8_t> loader_rsdp) {
     Error e = Error::not_found;
     if (rsdp.xsdt_phys) {
         e = map_table(rsdp.xsdt_phys, "XSDT", kMaxRootLength, root);
-        if (e == Error::none) is_xsdt = true;
-        else log_warn("acpi: XSDT at 0x%lx unusable (%s); trying the RSDT", (unsigned long)rsdp.xsdt_phys, to_string(e));
+        if (e == Error::none)
+            is_xsdt = true;
+        else
+            log_warn("acpi: XSDT at 0x%lx unusable (%s); trying the RSDT", (unsigned long)rsdp.xsdt_phys, to_string(e));
     }
     if (!is_xsdt) {
         e = rsdp.rsdt_phys ? map_table(rsdp.rsdt_phys, "RSDT", kMaxRootLength, root) : Error::not_found;
@@ -139,7 +148,8 @@ bool discover(std::span<const uint8_t> loader_rsdp) {
     e = parse_root_table(root, is_xsdt, entries);
     if (e == Error::truncated_entry && entries.count > 0) {
         // The parser kept every whole entry before the fault; use them.
-        log_warn("acpi: %s has a truncated last entry; using the %zu whole ones", is_xsdt ? "XSDT" : "RSDT", entries.count);
+        log_warn("acpi: %s has a truncated last entry; using the %zu whole ones", is_xsdt ? "XSDT" : "RSDT",
+                 entries.count);
     } else if (e != Error::none) {
         log_warn("acpi: %s entries unreadable (%s); booting one CPU", is_xsdt ? "XSDT" : "RSDT", to_string(e));
         return false;
@@ -160,7 +170,8 @@ bool discover(std::span<const uint8_t> loader_rsdp) {
             if (e == Error::none) e = parse_madt(table, g_platform.madt);
             if (e == Error::truncated_entry && g_platform.madt.cpu_count > 0) {
                 // Entries before the malformed one were parsed; boot with those CPUs.
-                log_warn("acpi: MADT has a malformed entry (%s); using the %zu CPUs listed before it", to_string(e), g_platform.madt.cpu_count);
+                log_warn("acpi: MADT has a malformed entry (%s); using the %zu CPUs listed before it", to_string(e),
+                         g_platform.madt.cpu_count);
                 g_platform.has_madt = true;
             } else if (e != Error::none) {
                 log_warn("acpi: MADT unusable (%s); booting one CPU", to_string(e));
@@ -180,17 +191,18 @@ bool discover(std::span<const uint8_t> loader_rsdp) {
     if (dsdt_phys) {
         std::span<const uint8_t> dsdt;
         e = map_table(dsdt_phys, "DSDT", kMaxDsdtLength, dsdt);
-        if (e == Error::none) g_platform.has_s5 = find_s5(dsdt, g_platform.slp_typa_s5);
-        else log_warn("acpi: DSDT unusable (%s)", to_string(e));
+        if (e == Error::none)
+            g_platform.has_s5 = find_s5(dsdt, g_platform.slp_typa_s5);
+        else
+            log_warn("acpi: DSDT unusable (%s)", to_string(e));
     }
     const Madt& m = g_platform.madt;
     if (g_platform.has_madt) {
         size_t enabled = 0;
         for (size_t i = 0; i < m.cpu_count; ++i) enabled += m.cpus[i].enabled;
         log_info("acpi: MADT: %zu CPUs (%zu enabled)%s, %zu IOAPICs, %zu overrides, %zu NMI entries, LAPIC 0x%lx%s",
-                 m.cpu_count, enabled, m.cpus_truncated ? " (list truncated)" : "", m.ioapic_count,
-                 m.override_count, m.nmi_count,
-                 (unsigned long)(m.lapic_address_override ? m.lapic_address_override : m.lapic_address),
+                 m.cpu_count, enabled, m.cpus_truncated ? " (list truncated)" : "", m.ioapic_count, m.override_count,
+                 m.nmi_count, (unsigned long)(m.lapic_address_override ? m.lapic_address_override : m.lapic_address),
                  m.has_8259 ? ", 8259 present" : "");
     } else {
         log_warn("acpi: no usable MADT; booting one CPU");
@@ -207,4 +219,4 @@ void power_off() {
     arch::outw(g_platform.pm1a_control_port, uint16_t((g_platform.slp_typa_s5 & 7) << 10 | 1u << 13));
 }
 
-} // namespace acpi
+}  // namespace acpi

@@ -18,4 +18,4 @@ const Platform& platform();
 // that was impossible or did not work.
 void power_off();
 
-} // namespace acpi
+}  // namespace acpi

@@ -28,46 +28,45 @@ enum MadtEntryType : uint8_t {
 };
 
 // Smallest length each interpreted entry type needs for the fields read below.
-constexpr size_t minimum_entry_length(uint8_t type)
-{
+constexpr size_t minimum_entry_length(uint8_t type) {
     switch (type) {
-    case entry_local_apic: return 8;
-    case entry_io_apic: return 12;
-    case entry_interrupt_override: return 10;
-    case entry_local_apic_nmi: return 6;
-    case entry_local_apic_address_override: return 12;
-    case entry_local_x2apic: return 16;
-    case entry_local_x2apic_nmi: return 12;
-    default: return 2;
+        case entry_local_apic:
+            return 8;
+        case entry_io_apic:
+            return 12;
+        case entry_interrupt_override:
+            return 10;
+        case entry_local_apic_nmi:
+            return 6;
+        case entry_local_apic_address_override:
+            return 12;
+        case entry_local_x2apic:
+            return 16;
+        case entry_local_x2apic_nmi:
+            return 12;
+        default:
+            return 2;
     }
 }
 
-bool has_signature(std::span<const uint8_t> bytes, const char* signature, size_t length)
-{
+bool has_signature(std::span<const uint8_t> bytes, const char* signature, size_t length) {
     for (size_t i = 0; i < length; ++i) {
         // A shorter expected signature ends at its NUL, which no table byte may match.
-        if (signature[i] == '\0' || bytes[i] != static_cast<uint8_t>(signature[i]))
-            return false;
+        if (signature[i] == '\0' || bytes[i] != static_cast<uint8_t>(signature[i])) return false;
     }
     return true;
 }
 
-bool usable(const MadtCpu& cpu)
-{
-    return cpu.enabled || cpu.online_capable;
-}
+bool usable(const MadtCpu& cpu) { return cpu.enabled || cpu.online_capable; }
 
 // One entry per APIC ID. Firmware may list a CPU twice (an xAPIC and an x2APIC entry)
 // or list unpopulated sockets as disabled placeholders sharing an ID; starting a CPU
 // twice would be far worse than missing a placeholder, so a usable listing wins and
 // later duplicates are dropped.
-void add_cpu(Madt& out, const MadtCpu& cpu)
-{
+void add_cpu(Madt& out, const MadtCpu& cpu) {
     for (size_t i = 0; i < out.cpu_count; ++i) {
-        if (out.cpus[i].apic_id != cpu.apic_id)
-            continue;
-        if (!usable(out.cpus[i]) && usable(cpu))
-            out.cpus[i] = cpu;
+        if (out.cpus[i].apic_id != cpu.apic_id) continue;
+        if (!usable(out.cpus[i]) && usable(cpu)) out.cpus[i] = cpu;
         return;
     }
     if (out.cpu_count == kMaxMadtCpus) {
@@ -77,9 +76,8 @@ void add_cpu(Madt& out, const MadtCpu& cpu)
     out.cpus[out.cpu_count++] = cpu;
 }
 
-template<typename T, size_t N>
-void append(T (&array)[N], size_t& count, const T& value, bool& truncated)
-{
+template <typename T, size_t N>
+void append(T (&array)[N], size_t& count, const T& value, bool& truncated) {
     if (count == N) {
         truncated = true;
         return;
@@ -87,9 +85,8 @@ void append(T (&array)[N], size_t& count, const T& value, bool& truncated)
     array[count++] = value;
 }
 
-MadtCpu cpu_from_flags(uint32_t apic_id, uint32_t acpi_uid, uint32_t flags, bool x2apic_entry)
-{
-    return MadtCpu {
+MadtCpu cpu_from_flags(uint32_t apic_id, uint32_t acpi_uid, uint32_t flags, bool x2apic_entry) {
+    return MadtCpu{
         .apic_id = apic_id,
         .acpi_uid = acpi_uid,
         .enabled = (flags & kCpuEnabled) != 0,
@@ -100,54 +97,53 @@ MadtCpu cpu_from_flags(uint32_t apic_id, uint32_t acpi_uid, uint32_t flags, bool
 }
 
 // `entry` spans exactly the entry's length, which is at least minimum_entry_length(type).
-void parse_madt_entry(std::span<const uint8_t> entry, Madt& out)
-{
+void parse_madt_entry(std::span<const uint8_t> entry, Madt& out) {
     const uint8_t* p = entry.data();
     switch (p[0]) {
-    case entry_local_apic: {
-        // 0xFF is the xAPIC broadcast ID, used by some firmware for empty sockets; an
-        // IPI to it would reach every CPU, so such an entry is never usable.
-        const uint32_t flags = p[3] == kXapicBroadcastId ? 0 : lib::load_le32(p + 4);
-        add_cpu(out, cpu_from_flags(p[3], p[2], flags, false));
-        return;
-    }
-    case entry_local_x2apic:
-        add_cpu(out, cpu_from_flags(lib::load_le32(p + 4), lib::load_le32(p + 12), lib::load_le32(p + 8), true));
-        return;
-    case entry_io_apic:
-        append(out.ioapics, out.ioapic_count,
-            MadtIoApic { .id = p[2], .address = lib::load_le32(p + 4), .gsi_base = lib::load_le32(p + 8) },
-            out.lists_truncated);
-        return;
-    case entry_interrupt_override:
-        append(out.overrides, out.override_count,
-            MadtOverride {
-                .bus = p[2], .source_irq = p[3], .gsi = lib::load_le32(p + 4), .flags = lib::load_le16(p + 8) },
-            out.lists_truncated);
-        return;
-    case entry_local_apic_nmi:
-        append(out.nmis, out.nmi_count,
-            MadtNmi { .acpi_uid = p[2], .flags = lib::load_le16(p + 3), .lint = p[5], .all_cpus = p[2] == 0xFF },
-            out.lists_truncated);
-        return;
-    case entry_local_x2apic_nmi: {
-        const uint32_t uid = lib::load_le32(p + 4);
-        append(out.nmis, out.nmi_count,
-            MadtNmi { .acpi_uid = uid, .flags = lib::load_le16(p + 2), .lint = p[8], .all_cpus = uid == 0xFFFFFFFF },
-            out.lists_truncated);
-        return;
-    }
-    case entry_local_apic_address_override:
-        out.lapic_address_override = lib::load_le64(p + 4);
-        return;
-    default:
-        ++out.unknown_entries;
-        return;
+        case entry_local_apic: {
+            // 0xFF is the xAPIC broadcast ID, used by some firmware for empty sockets; an
+            // IPI to it would reach every CPU, so such an entry is never usable.
+            const uint32_t flags = p[3] == kXapicBroadcastId ? 0 : lib::load_le32(p + 4);
+            add_cpu(out, cpu_from_flags(p[3], p[2], flags, false));
+            return;
+        }
+        case entry_local_x2apic:
+            add_cpu(out, cpu_from_flags(lib::load_le32(p + 4), lib::load_le32(p + 12), lib::load_le32(p + 8), true));
+            return;
+        case entry_io_apic:
+            append(out.ioapics, out.ioapic_count,
+                   MadtIoApic{.id = p[2], .address = lib::load_le32(p + 4), .gsi_base = lib::load_le32(p + 8)},
+                   out.lists_truncated);
+            return;
+        case entry_interrupt_override:
+            append(out.overrides, out.override_count,
+                   MadtOverride{
+                       .bus = p[2], .source_irq = p[3], .gsi = lib::load_le32(p + 4), .flags = lib::load_le16(p + 8)},
+                   out.lists_truncated);
+            return;
+        case entry_local_apic_nmi:
+            append(out.nmis, out.nmi_count,
+                   MadtNmi{.acpi_uid = p[2], .flags = lib::load_le16(p + 3), .lint = p[5], .all_cpus = p[2] == 0xFF},
+                   out.lists_truncated);
+            return;
+        case entry_local_x2apic_nmi: {
+            const uint32_t uid = lib::load_le32(p + 4);
+            append(
+                out.nmis, out.nmi_count,
+                MadtNmi{.acpi_uid = uid, .flags = lib::load_le16(p + 2), .lint = p[8], .all_cpus = uid == 0xFFFFFFFF},
+                out.lists_truncated);
+            return;
+        }
+        case entry_local_apic_address_override:
+            out.lapic_address_override = lib::load_le64(p + 4);
+            return;
+        default:
+            ++out.unknown_entries;
+            return;
     }
 }
 
-void reset(Madt& out)
-{
+void reset(Madt& out) {
     out.lapic_address = 0;
     out.lapic_address_override = 0;
     out.has_8259 = false;
@@ -160,40 +156,41 @@ void reset(Madt& out)
     out.lists_truncated = false;
 }
 
-} // namespace
+}  // namespace
 
-const char* to_string(Error e)
-{
+const char* to_string(Error e) {
     switch (e) {
-    case Error::none: return "ok";
-    case Error::too_short: return "shorter than its fixed header";
-    case Error::bad_signature: return "bad signature";
-    case Error::bad_checksum: return "bad checksum";
-    case Error::bad_length: return "length field too small or past the mapped bytes";
-    case Error::bad_revision: return "unsupported revision";
-    case Error::not_found: return "not found";
-    case Error::truncated_entry: return "an entry is truncated or malformed";
+        case Error::none:
+            return "ok";
+        case Error::too_short:
+            return "shorter than its fixed header";
+        case Error::bad_signature:
+            return "bad signature";
+        case Error::bad_checksum:
+            return "bad checksum";
+        case Error::bad_length:
+            return "length field too small or past the mapped bytes";
+        case Error::bad_revision:
+            return "unsupported revision";
+        case Error::not_found:
+            return "not found";
+        case Error::truncated_entry:
+            return "an entry is truncated or malformed";
     }
     return "unknown error";
 }
 
-bool checksum_ok(std::span<const uint8_t> bytes)
-{
+bool checksum_ok(std::span<const uint8_t> bytes) {
     uint8_t sum = 0;
-    for (uint8_t byte : bytes)
-        sum = static_cast<uint8_t>(sum + byte);
+    for (uint8_t byte : bytes) sum = static_cast<uint8_t>(sum + byte);
     return sum == 0;
 }
 
-Error parse_rsdp(std::span<const uint8_t> bytes, Rsdp& out)
-{
-    out = Rsdp {};
-    if (bytes.size() < kRsdpV1Size)
-        return Error::too_short;
-    if (!has_signature(bytes, "RSD PTR ", 8))
-        return Error::bad_signature;
-    if (!checksum_ok(bytes.first(kRsdpV1Size)))
-        return Error::bad_checksum;
+Error parse_rsdp(std::span<const uint8_t> bytes, Rsdp& out) {
+    out = Rsdp{};
+    if (bytes.size() < kRsdpV1Size) return Error::too_short;
+    if (!has_signature(bytes, "RSD PTR ", 8)) return Error::bad_signature;
+    if (!checksum_ok(bytes.first(kRsdpV1Size))) return Error::bad_checksum;
     const uint8_t revision = bytes[15];
     const uint32_t rsdt_phys = lib::load_le32(bytes.data() + 16);
 
@@ -202,10 +199,8 @@ Error parse_rsdp(std::span<const uint8_t> bytes, Rsdp& out)
     // first checksum. Only the XSDT address is unknown.
     if (revision >= 2 && bytes.size() >= kRsdpV2Size) {
         const uint32_t length = lib::load_le32(bytes.data() + 20);
-        if (length < kRsdpV2Size || length > bytes.size())
-            return Error::bad_length;
-        if (!checksum_ok(bytes.first(length)))
-            return Error::bad_checksum;
+        if (length < kRsdpV2Size || length > bytes.size()) return Error::bad_length;
+        if (!checksum_ok(bytes.first(length))) return Error::bad_checksum;
         out.xsdt_phys = lib::load_le64(bytes.data() + 24);
     }
     out.revision = revision;
@@ -213,26 +208,19 @@ Error parse_rsdp(std::span<const uint8_t> bytes, Rsdp& out)
     return Error::none;
 }
 
-Error validate_table(std::span<const uint8_t> bytes, const char* signature)
-{
-    if (bytes.size() < kSdtHeaderSize)
-        return Error::too_short;
-    if (signature && !has_signature(bytes, signature, 4))
-        return Error::bad_signature;
+Error validate_table(std::span<const uint8_t> bytes, const char* signature) {
+    if (bytes.size() < kSdtHeaderSize) return Error::too_short;
+    if (signature && !has_signature(bytes, signature, 4)) return Error::bad_signature;
     const uint32_t length = lib::load_le32(bytes.data() + 4);
-    if (length < kSdtHeaderSize || length > bytes.size())
-        return Error::bad_length;
-    if (!checksum_ok(bytes.first(length)))
-        return Error::bad_checksum;
+    if (length < kSdtHeaderSize || length > bytes.size()) return Error::bad_length;
+    if (!checksum_ok(bytes.first(length))) return Error::bad_checksum;
     return Error::none;
 }
 
-Error parse_root_table(std::span<const uint8_t> bytes, bool is_xsdt, RootTable& out)
-{
+Error parse_root_table(std::span<const uint8_t> bytes, bool is_xsdt, RootTable& out) {
     out.count = 0;
     out.truncated = false;
-    if (const Error error = validate_table(bytes, is_xsdt ? "XSDT" : "RSDT"); error != Error::none)
-        return error;
+    if (const Error error = validate_table(bytes, is_xsdt ? "XSDT" : "RSDT"); error != Error::none) return error;
     const size_t entry_size = is_xsdt ? 8 : 4;
     const auto entries = bytes.first(lib::load_le32(bytes.data() + 4)).subspan(kSdtHeaderSize);
     for (size_t offset = 0; entries.size() - offset >= entry_size; offset += entry_size) {
@@ -246,14 +234,11 @@ Error parse_root_table(std::span<const uint8_t> bytes, bool is_xsdt, RootTable& 
     return entries.size() % entry_size == 0 ? Error::none : Error::truncated_entry;
 }
 
-Error parse_madt(std::span<const uint8_t> bytes, Madt& out)
-{
+Error parse_madt(std::span<const uint8_t> bytes, Madt& out) {
     reset(out);
-    if (const Error error = validate_table(bytes, "APIC"); error != Error::none)
-        return error;
+    if (const Error error = validate_table(bytes, "APIC"); error != Error::none) return error;
     const auto table = bytes.first(lib::load_le32(bytes.data() + 4));
-    if (table.size() < kMadtEntriesOffset)
-        return Error::bad_length;
+    if (table.size() < kMadtEntriesOffset) return Error::bad_length;
     out.lapic_address = lib::load_le32(table.data() + kSdtHeaderSize);
     out.has_8259 = (lib::load_le32(table.data() + kSdtHeaderSize + 4) & kMadtPcatCompat) != 0;
 
@@ -262,8 +247,7 @@ Error parse_madt(std::span<const uint8_t> bytes, Madt& out)
     // both end the walk, keeping what came before.
     size_t offset = kMadtEntriesOffset;
     while (offset < table.size()) {
-        if (table.size() - offset < 2)
-            return Error::truncated_entry;
+        if (table.size() - offset < 2) return Error::truncated_entry;
         const uint8_t type = table[offset];
         const uint8_t length = table[offset + 1];
         if (length < 2 || length < minimum_entry_length(type) || length > table.size() - offset)
@@ -274,4 +258,4 @@ Error parse_madt(std::span<const uint8_t> bytes, Madt& out)
     return Error::none;
 }
 
-} // namespace acpi
+}  // namespace acpi

@@ -16,46 +16,37 @@ constexpr size_t kMaxQuotedChars = 48;  // longer user text is cut, with "..."
 // warning must never fail or overflow because the input was hostile.
 class Message {
 public:
-    Message& text(std::string_view s)
-    {
-        for (char c : s)
-            put(c);
+    Message& text(std::string_view s) {
+        for (char c : s) put(c);
         return *this;
     }
 
     // User-supplied text between quotes; bytes that could upset a terminal become '?'.
-    Message& quoted(std::string_view s)
-    {
+    Message& quoted(std::string_view s) {
         put('"');
         const bool cut = s.size() > kMaxQuotedChars;
-        for (char c : cut ? std::string_view(s.data(), kMaxQuotedChars) : s)
-            put(c >= 0x20 && c < 0x7f ? c : '?');
-        if (cut)
-            text("...");
+        for (char c : cut ? std::string_view(s.data(), kMaxQuotedChars) : s) put(c >= 0x20 && c < 0x7f ? c : '?');
+        if (cut) text("...");
         put('"');
         return *this;
     }
 
-    Message& number(uint64_t value)
-    {
+    Message& number(uint64_t value) {
         char digits[20];
         size_t count = 0;
         do {
             digits[count++] = static_cast<char>('0' + value % 10);
             value /= 10;
         } while (value != 0);
-        while (count > 0)
-            put(digits[--count]);
+        while (count > 0) put(digits[--count]);
         return *this;
     }
 
     const char* c_str() const { return m_buffer; }
 
 private:
-    void put(char c)
-    {
-        if (m_length + 1 >= sizeof(m_buffer))
-            return;
+    void put(char c) {
+        if (m_length + 1 >= sizeof(m_buffer)) return;
         m_buffer[m_length++] = c;
         m_buffer[m_length] = '\0';
     }
@@ -66,109 +57,77 @@ private:
 
 // std::string_view's own comparison and substr would pull memcmp and a throwing bounds
 // check into the freestanding kernel; these loops need neither.
-constexpr bool same(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
+constexpr bool same(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i) {
-        if (a[i] != b[i])
-            return false;
+        if (a[i] != b[i]) return false;
     }
     return true;
 }
 
-constexpr bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+constexpr bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Decimal digits only: no sign, no hex, no suffix. Empty or overflowing input -> nullopt.
-std::optional<uint64_t> parse_decimal(std::string_view s)
-{
-    if (s.empty())
-        return std::nullopt;
+std::optional<uint64_t> parse_decimal(std::string_view s) {
+    if (s.empty()) return std::nullopt;
     uint64_t value = 0;
     for (char c : s) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
+        if (c < '0' || c > '9') return std::nullopt;
         const uint64_t digit = static_cast<uint64_t>(c - '0');
-        if (value > (UINT64_MAX - digit) / 10)
-            return std::nullopt;
+        if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
         value = value * 10 + digit;
     }
     return value;
 }
 
-template<size_t N>
-std::string_view bounded_view(const char (&field)[N])
-{
+template <size_t N>
+std::string_view bounded_view(const char (&field)[N]) {
     size_t length = 0;
-    while (length < N && field[length] != '\0')
-        ++length;
+    while (length < N && field[length] != '\0') ++length;
     return std::string_view(field, length);
 }
 
-template<typename T>
+template <typename T>
 struct Choice {
     std::string_view name;
     T value;
 };
 
-constexpr Choice<bool> kOnOff[] = { { "on", true }, { "off", false } };
+constexpr Choice<bool> kOnOff[] = {{"on", true}, {"off", false}};
 constexpr Choice<LogLevel> kLogLevels[] = {
-    { "debug", LogLevel::debug },
-    { "info", LogLevel::info },
-    { "warn", LogLevel::warn },
-    { "error", LogLevel::error },
+    {"debug", LogLevel::debug},
+    {"info", LogLevel::info},
+    {"warn", LogLevel::warn},
+    {"error", LogLevel::error},
 };
 constexpr Choice<Options::Sched> kSchedulers[] = {
-    { "lockfree", Options::Sched::lockfree },
-    { "locked", Options::Sched::locked },
+    {"lockfree", Options::Sched::lockfree},
+    {"locked", Options::Sched::locked},
 };
 
 class Parser {
 public:
-    Parser(Options& out, WarnFn warn, void* ctx)
-        : m_out(out)
-        , m_warn(warn)
-        , m_ctx(ctx)
-    {
-    }
+    Parser(Options& out, WarnFn warn, void* ctx) : m_out(out), m_warn(warn), m_ctx(ctx) {}
 
     size_t warnings() const { return m_warnings; }
 
     // `value` is empty for a bare word, present (maybe "") after an '='.
-    void apply(std::string_view key, std::optional<std::string_view> value)
-    {
-        if (same(key, "test"))
-            return set_string(key, value, m_out.test);
-        if (same(key, "bench"))
-            return set_string(key, value, m_out.bench);
-        if (same(key, "log"))
-            return set_choice(key, value, kLogLevels, m_out.log);
-        if (same(key, "timeslice_us"))
-            return set_number(key, value, 100, 1000000, m_out.timeslice_us);
-        if (same(key, "sched.spin_us"))
-            return set_number(key, value, 0, 100000, m_out.spin_us);
-        if (same(key, "x2apic"))
-            return set_choice(key, value, kOnOff, m_out.x2apic);
-        if (same(key, "smp.max_cpus"))
-            return set_number(key, value, 1, 256, m_out.max_cpus);
-        if (same(key, "smp.ap_timeout_ms"))
-            return set_number(key, value, 1, 10000, m_out.ap_timeout_ms);
-        if (same(key, "demo"))
-            return set_choice(key, value, kOnOff, m_out.demo);
-        if (same(key, "sched"))
-            return set_choice(key, value, kSchedulers, m_out.sched);
-        if (same(key, "trace"))
-            return set_choice(key, value, kOnOff, m_out.trace);
-        if (same(key, "console"))
-            return set_choice(key, value, kOnOff, m_out.console);
-        if (same(key, "expect_ap_failure"))
-            return set_choice(key, value, kOnOff, m_out.expect_ap_failure);
+    void apply(std::string_view key, std::optional<std::string_view> value) {
+        if (same(key, "test")) return set_string(key, value, m_out.test);
+        if (same(key, "bench")) return set_string(key, value, m_out.bench);
+        if (same(key, "log")) return set_choice(key, value, kLogLevels, m_out.log);
+        if (same(key, "timeslice_us")) return set_number(key, value, 100, 1000000, m_out.timeslice_us);
+        if (same(key, "sched.spin_us")) return set_number(key, value, 0, 100000, m_out.spin_us);
+        if (same(key, "x2apic")) return set_choice(key, value, kOnOff, m_out.x2apic);
+        if (same(key, "smp.max_cpus")) return set_number(key, value, 1, 256, m_out.max_cpus);
+        if (same(key, "smp.ap_timeout_ms")) return set_number(key, value, 1, 10000, m_out.ap_timeout_ms);
+        if (same(key, "demo")) return set_choice(key, value, kOnOff, m_out.demo);
+        if (same(key, "sched")) return set_choice(key, value, kSchedulers, m_out.sched);
+        if (same(key, "trace")) return set_choice(key, value, kOnOff, m_out.trace);
+        if (same(key, "console")) return set_choice(key, value, kOnOff, m_out.console);
+        if (same(key, "expect_ap_failure")) return set_choice(key, value, kOnOff, m_out.expect_ap_failure);
         if (same(key, "nosmp")) {
-            if (value)
-                return emit(Message().text("cmdline: option ").quoted(key).text(" takes no value, ignored"));
+            if (value) return emit(Message().text("cmdline: option ").quoted(key).text(" takes no value, ignored"));
             m_out.max_cpus = 1;
             return;
         }
@@ -176,17 +135,14 @@ public:
     }
 
 private:
-    void emit(const Message& message)
-    {
+    void emit(const Message& message) {
         ++m_warnings;
-        if (m_warn)
-            m_warn(m_ctx, message.c_str());
+        if (m_warn) m_warn(m_ctx, message.c_str());
     }
 
     // "cmdline: bad value "x" for key (expected ...), using " / "missing value for key".
     // The caller appends what stays in effect.
-    static Message& begin_bad_value(Message& m, std::string_view key, std::optional<std::string_view> value)
-    {
+    static Message& begin_bad_value(Message& m, std::string_view key, std::optional<std::string_view> value) {
         m.text("cmdline: ");
         if (value)
             m.text("bad value ").quoted(*value).text(" for ");
@@ -195,9 +151,8 @@ private:
         return m.text(key).text(" (expected ");
     }
 
-    template<size_t N>
-    void set_string(std::string_view key, std::optional<std::string_view> value, char (&field)[N])
-    {
+    template <size_t N>
+    void set_string(std::string_view key, std::optional<std::string_view> value, char (&field)[N]) {
         if (!value || value->size() >= N) {
             Message m;
             begin_bad_value(m, key, value).text("at most ").number(N - 1).text(" characters), using ");
@@ -205,15 +160,12 @@ private:
             return;
         }
         size_t i = 0;
-        for (; i < value->size(); ++i)
-            field[i] = (*value)[i];
-        for (; i < N; ++i)
-            field[i] = '\0';
+        for (; i < value->size(); ++i) field[i] = (*value)[i];
+        for (; i < N; ++i) field[i] = '\0';
     }
 
     void set_number(std::string_view key, std::optional<std::string_view> value, uint32_t min, uint32_t max,
-        uint32_t& field)
-    {
+                    uint32_t& field) {
         const auto parsed = value ? parse_decimal(*value) : std::nullopt;
         if (parsed && *parsed >= min && *parsed <= max) {
             field = static_cast<uint32_t>(*parsed);
@@ -225,10 +177,9 @@ private:
     }
 
     // A bare on/off key means "on", as for most kernels' boolean flags.
-    template<typename T, size_t N>
+    template <typename T, size_t N>
     void set_choice(std::string_view key, std::optional<std::string_view> value, const Choice<T> (&choices)[N],
-        T& field)
-    {
+                    T& field) {
         if constexpr (std::is_same_v<T, bool>) {
             if (!value) {
                 field = true;
@@ -248,8 +199,7 @@ private:
         std::string_view current = "?";
         for (size_t i = 0; i < N; ++i) {
             m.text(i == 0 ? "" : "|").text(choices[i].name);
-            if (choices[i].value == field)
-                current = choices[i].name;
+            if (choices[i].value == field) current = choices[i].name;
         }
         emit(m.text("), using ").text(current));
     }
@@ -260,10 +210,9 @@ private:
     size_t m_warnings = 0;
 };
 
-} // namespace
+}  // namespace
 
-size_t parse_cmdline(std::string_view cmdline, Options& out, WarnFn warn, void* ctx)
-{
+size_t parse_cmdline(std::string_view cmdline, Options& out, WarnFn warn, void* ctx) {
     Parser parser(out, warn, ctx);
     size_t position = 0;
     while (position < cmdline.size()) {
@@ -274,8 +223,7 @@ size_t parse_cmdline(std::string_view cmdline, Options& out, WarnFn warn, void* 
         const size_t start = position;
         std::optional<size_t> equals;  // position of the token's first '='
         while (position < cmdline.size() && !is_blank(cmdline[position])) {
-            if (cmdline[position] == '=' && !equals)
-                equals = position;
+            if (cmdline[position] == '=' && !equals) equals = position;
             ++position;
         }
         const char* text = cmdline.data();
@@ -283,9 +231,9 @@ size_t parse_cmdline(std::string_view cmdline, Options& out, WarnFn warn, void* 
             parser.apply(std::string_view(text + start, position - start), std::nullopt);
         else
             parser.apply(std::string_view(text + start, *equals - start),
-                std::string_view(text + *equals + 1, position - *equals - 1));
+                         std::string_view(text + *equals + 1, position - *equals - 1));
     }
     return parser.warnings();
 }
 
-} // namespace boot
+}  // namespace boot

@@ -13,20 +13,20 @@ namespace boot {
 enum class LogLevel : uint8_t { debug, info, warn, error };
 
 struct Options {
-    char test[64] = {};        // test=all | test=<prefix>; empty: no tests
-    char bench[64] = {};       // bench=<name> | all
-    LogLevel log = LogLevel::info;   // log=debug|info|warn|error
-    uint32_t timeslice_us = 4000;    // timeslice_us=100..1000000
-    uint32_t spin_us = 30;           // sched.spin_us=0..100000: idle spin before halting
-    bool x2apic = true;        // x2apic=on|off (off forces xAPIC even if supported)
-    uint32_t max_cpus = 256;   // smp.max_cpus=1..256 (also nosmp = 1)
-    uint32_t ap_timeout_ms = 200;    // smp.ap_timeout_ms=1..10000
-    bool demo = true;          // demo=on|off: the boot demo after bring-up
+    char test[64] = {};  // test=all | test=<prefix>; empty: no tests
+    char bench[64] = {};  // bench=<name> | all
+    LogLevel log = LogLevel::info;  // log=debug|info|warn|error
+    uint32_t timeslice_us = 4000;  // timeslice_us=100..1000000
+    uint32_t spin_us = 30;  // sched.spin_us=0..100000: idle spin before halting
+    bool x2apic = true;  // x2apic=on|off (off forces xAPIC even if supported)
+    uint32_t max_cpus = 256;  // smp.max_cpus=1..256 (also nosmp = 1)
+    uint32_t ap_timeout_ms = 200;  // smp.ap_timeout_ms=1..10000
+    bool demo = true;  // demo=on|off: the boot demo after bring-up
     bool expect_ap_failure = false;  // testing only
     using Sched = ::sched::Backend;  // sched=lockfree|locked
     Sched sched = Sched::lockfree;
-    bool trace = false;        // trace=on|off
-    bool console = true;       // console=on|off: the interactive console after boot (docs/console.md)
+    bool trace = false;  // trace=on|off
+    bool console = true;  // console=on|off: the interactive console after boot (docs/console.md)
 };
 
 using WarnFn = void (*)(void* ctx, const char* message);
@@ -35,4 +35,4 @@ using WarnFn = void (*)(void* ctx, const char* message);
 // of warnings issued.
 size_t parse_cmdline(std::string_view cmdline, Options& out, WarnFn warn, void* ctx);
 
-} // namespace boot
+}  // namespace boot

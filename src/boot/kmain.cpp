@@ -64,10 +64,14 @@ void cmdline_warning(void*, const char* message) { log_warn("%s", message); }
 
 klog::Level to_log_level(boot::LogLevel level) {
     switch (level) {
-    case boot::LogLevel::debug: return klog::Level::debug;
-    case boot::LogLevel::warn: return klog::Level::warn;
-    case boot::LogLevel::error: return klog::Level::error;
-    default: return klog::Level::info;
+        case boot::LogLevel::debug:
+            return klog::Level::debug;
+        case boot::LogLevel::warn:
+            return klog::Level::warn;
+        case boot::LogLevel::error:
+            return klog::Level::error;
+        default:
+            return klog::Level::info;
     }
 }
 
@@ -110,7 +114,7 @@ uint64_t usable_memory_bytes(const boot::BootInfo& info) {
     return total;
 }
 
-} // namespace
+}  // namespace
 
 extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
     arch::tsc_mark_boot();

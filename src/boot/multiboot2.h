@@ -30,9 +30,9 @@ enum class ParseError { none, too_short, bad_total_size, tag_overruns, misaligne
 
 struct BootInfo {
     ParseError error = ParseError::none;
-    uint64_t info_phys = 0;     // where the info block itself lives (reserved by frames_init)
+    uint64_t info_phys = 0;  // where the info block itself lives (reserved by frames_init)
     uint32_t total_size = 0;
-    const char* cmdline = "";   // points into the info block (NUL-terminated, checked)
+    const char* cmdline = "";  // points into the info block (NUL-terminated, checked)
     const char* bootloader_name = "";
     MemoryRegion memory[kMaxMemoryRegions];
     size_t memory_count = 0;
@@ -41,15 +41,15 @@ struct BootInfo {
     size_t module_count = 0;
     // ACPI RSDP copied out of the tag: new (v2, XSDP) preferred over old (v1).
     uint8_t rsdp[36] = {};
-    size_t rsdp_size = 0;       // 0: no RSDP tag; 20: v1; 36: v2
+    size_t rsdp_size = 0;  // 0: no RSDP tag; 20: v1; 36: v2
     Framebuffer framebuffer;
-    bool efi_boot = false;      // EFI system table tag or EFI boot services tag seen
+    bool efi_boot = false;  // EFI system table tag or EFI boot services tag seen
     uint32_t unknown_tags = 0;
     // Known tags whose payload was unusable (too short for its fixed fields, an
     // unterminated string, mmap entry_size < 24); each was skipped or read as empty.
     uint32_t malformed_tags = 0;
     bool cmdline_unterminated = false;  // the cmdline tag had no NUL: cmdline is "" instead
-    bool modules_truncated = false;     // more modules than kMaxModules
+    bool modules_truncated = false;  // more modules than kMaxModules
 };
 
 // `bytes` is the whole info block (its first u32 is total_size). Returns the parsed
@@ -57,4 +57,4 @@ struct BootInfo {
 void parse_multiboot2(std::span<const uint8_t> bytes, BootInfo& out);
 const char* to_string(ParseError e);
 
-} // namespace boot
+}  // namespace boot

@@ -5,7 +5,9 @@
 
 #include "console/editing/command_line.h"
 
-namespace boot { struct Options; }
+namespace boot {
+struct Options;
+}
 
 namespace console {
 
@@ -50,4 +52,4 @@ void list_workloads();
 // (an escape sequence). True when a key came. For `top`.
 bool wait_for_key_ms(uint64_t ms);
 
-} // namespace console
+}  // namespace console

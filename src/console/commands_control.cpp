@@ -26,15 +26,15 @@ void hotplug(const ParsedCommand& command, HotplugOp op, const char* done) {
     const sched::HotplugError error = op(uint32_t(*cpu));
     const uint64_t us = (arch::ns_since_boot() - start_ns) / 1000;
     if (error != sched::HotplugError::none) {
-        out("%s %u: %s\n", command.spec->name == "offline" ? "offline" : "online",
-            unsigned(*cpu), sched::to_string(error));
+        out("%s %u: %s\n", command.spec->name == "offline" ? "offline" : "online", unsigned(*cpu),
+            sched::to_string(error));
         return;
     }
     out("cpu %u %s in %llu.%03llu ms\n", unsigned(*cpu), done, (unsigned long long)(us / 1000),
         (unsigned long long)(us % 1000));
 }
 
-} // namespace
+}  // namespace
 
 void cmd_offline(const ParsedCommand& command) { hotplug(command, &sched::cpu_offline, "offline"); }
 void cmd_online(const ParsedCommand& command) { hotplug(command, &sched::cpu_online, "online"); }
@@ -45,18 +45,22 @@ void cmd_sched(const ParsedCommand& command) {
         return;
     }
     sched::Backend kind;
-    if (command.argument(0) == "lockfree") kind = sched::Backend::lockfree;
-    else if (command.argument(0) == "locked") kind = sched::Backend::locked;
+    if (command.argument(0) == "lockfree")
+        kind = sched::Backend::lockfree;
+    else if (command.argument(0) == "locked")
+        kind = sched::Backend::locked;
     else {
         usage_error(command, "sched: unknown variant");
         return;
     }
     // select_backend logs the reason of a refusal in one line of its own.
-    if (sched::select_backend(kind)) out("sched: %s ready queues\n", sched::backend_name());
-    else out("sched: cannot switch now (stop the workloads first: load stop); still %s\n", sched::backend_name());
+    if (sched::select_backend(kind))
+        out("sched: %s ready queues\n", sched::backend_name());
+    else
+        out("sched: cannot switch now (stop the workloads first: load stop); still %s\n", sched::backend_name());
 }
 
 void cmd_poweroff(const ParsedCommand&) { power_off(); }
 void cmd_reboot(const ParsedCommand&) { reboot(); }
 
-} // namespace console
+}  // namespace console

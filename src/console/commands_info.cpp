@@ -14,14 +14,12 @@
 namespace console {
 namespace {
 BootFacts g_facts;
-} // namespace
+}  // namespace
 
 void set_boot_facts(const BootFacts& facts) { g_facts = facts; }
 const BootFacts& boot_facts() { return g_facts; }
 
-void usage_error(const ParsedCommand& command, const char* what) {
-    out("%s; usage: %s\n", what, command.spec->usage);
-}
+void usage_error(const ParsedCommand& command, const char* what) { out("%s; usage: %s\n", what, command.spec->usage); }
 
 void cmd_help(const ParsedCommand& command) {
     if (command.argument_count() == 1) {
@@ -51,7 +49,10 @@ void cmd_cpus(const ParsedCommand&) {
         const arch::PerCpu& cpu = arch::cpu(i);
         online += view.online;
         out("cpu %-3u apic %-3u package %u core %u thread %u  %s\n", i, cpu.apic_id, cpu.topology.package,
-            cpu.topology.core, cpu.topology.thread, view.online ? "online" : view.parked ? "offline" : "changing");
+            cpu.topology.core, cpu.topology.thread,
+            view.online   ? "online"
+            : view.parked ? "offline"
+                          : "changing");
     }
     out("%u cpus, %u online\n", count, online);
 }
@@ -79,9 +80,8 @@ void cmd_mem(const ParsedCommand&) {
 void cmd_uptime(const ParsedCommand&) {
     const uint64_t ns = arch::ns_since_boot();
     const uint64_t s = ns / 1000000000;
-    out("up %llu:%02llu:%02llu (%llu.%03llu s)\n", (unsigned long long)(s / 3600),
-        (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60), (unsigned long long)s,
-        (unsigned long long)(ns / 1000000 % 1000));
+    out("up %llu:%02llu:%02llu (%llu.%03llu s)\n", (unsigned long long)(s / 3600), (unsigned long long)(s / 60 % 60),
+        (unsigned long long)(s % 60), (unsigned long long)s, (unsigned long long)(ns / 1000000 % 1000));
 }
 
 void cmd_version(const ParsedCommand&) {
@@ -92,7 +92,9 @@ void cmd_log(const ParsedCommand& command) {
     static constexpr struct {
         const char* name;
         klog::Level level;
-    } kLevels[] = {{"debug", klog::Level::debug}, {"info", klog::Level::info}, {"warn", klog::Level::warn},
+    } kLevels[] = {{"debug", klog::Level::debug},
+                   {"info", klog::Level::info},
+                   {"warn", klog::Level::warn},
                    {"error", klog::Level::error}};
     for (const auto& choice : kLevels) {
         if (std::string_view(choice.name) == command.argument(0)) {
@@ -106,4 +108,4 @@ void cmd_log(const ParsedCommand& command) {
 
 void cmd_clear(const ParsedCommand&) { clear_screens(); }
 
-} // namespace console
+}  // namespace console

@@ -3,7 +3,6 @@
 #pragma once
 #include <cstdint>
 
-
 namespace console {
 
 // From the init task (CPU 0) once the scheduler runs: sets up input (the COM1 receive hook,
@@ -11,4 +10,4 @@ namespace console {
 // a log line) when it could not start.
 bool start(uint64_t usable_memory_bytes);
 
-} // namespace console
+}  // namespace console

@@ -48,7 +48,7 @@ void push_keyboard_text(const char* text) {
     for (; *text; ++text) push(Source::keyboard, uint8_t(*text));
 }
 
-} // namespace
+}  // namespace
 
 void init() {
     arch::set_serial_receive_hook(&push_serial);
@@ -61,19 +61,44 @@ void push_serial(uint8_t byte) { push(Source::serial, byte); }
 void push_scancode(uint8_t byte) {
     const Key key = g_scancodes.feed(byte);
     switch (key.code) {
-    case KeyCode::none: return;
-    case KeyCode::character: push(Source::keyboard, uint8_t(key.ch)); return;
-    case KeyCode::ctrl: push(Source::keyboard, uint8_t(key.ch - 'a' + 1)); return;
-    case KeyCode::enter: push(Source::keyboard, '\r'); return;
-    case KeyCode::backspace: push(Source::keyboard, 0x7f); return;
-    case KeyCode::tab: push(Source::keyboard, '\t'); return;
-    case KeyCode::del: push_keyboard_text("\x1b[3~"); return;
-    case KeyCode::up: push_keyboard_text("\x1b[A"); return;
-    case KeyCode::down: push_keyboard_text("\x1b[B"); return;
-    case KeyCode::right: push_keyboard_text("\x1b[C"); return;
-    case KeyCode::left: push_keyboard_text("\x1b[D"); return;
-    case KeyCode::home: push_keyboard_text("\x1b[H"); return;
-    case KeyCode::end: push_keyboard_text("\x1b[F"); return;
+        case KeyCode::none:
+            return;
+        case KeyCode::character:
+            push(Source::keyboard, uint8_t(key.ch));
+            return;
+        case KeyCode::ctrl:
+            push(Source::keyboard, uint8_t(key.ch - 'a' + 1));
+            return;
+        case KeyCode::enter:
+            push(Source::keyboard, '\r');
+            return;
+        case KeyCode::backspace:
+            push(Source::keyboard, 0x7f);
+            return;
+        case KeyCode::tab:
+            push(Source::keyboard, '\t');
+            return;
+        case KeyCode::del:
+            push_keyboard_text("\x1b[3~");
+            return;
+        case KeyCode::up:
+            push_keyboard_text("\x1b[A");
+            return;
+        case KeyCode::down:
+            push_keyboard_text("\x1b[B");
+            return;
+        case KeyCode::right:
+            push_keyboard_text("\x1b[C");
+            return;
+        case KeyCode::left:
+            push_keyboard_text("\x1b[D");
+            return;
+        case KeyCode::home:
+            push_keyboard_text("\x1b[H");
+            return;
+        case KeyCode::end:
+            push_keyboard_text("\x1b[F");
+            return;
     }
 }
 
@@ -88,7 +113,7 @@ Byte take() {
     g_tail.store(tail + 1, std::memory_order_release);
     return Byte{slot & 0x100 ? Source::keyboard : Source::serial, uint8_t(slot)};
 }
-} // namespace
+}  // namespace
 
 Byte pop() {
     g_available.down();
@@ -105,4 +130,4 @@ void clear_interrupt() { g_interrupt.store(false, std::memory_order_relaxed); }
 uint64_t dropped() { return g_dropped.load(std::memory_order_relaxed); }
 bool keyboard_present() { return g_keyboard; }
 
-} // namespace console::input
+}  // namespace console::input

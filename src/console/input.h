@@ -24,7 +24,7 @@ void push_serial(uint8_t byte);
 void push_scancode(uint8_t byte);
 
 // Task context, the console task only (single consumer).
-Byte pop();                     // blocks until a byte arrives
+Byte pop();  // blocks until a byte arrives
 std::optional<Byte> try_pop();
 
 // Ctrl-C (from either source) sets this as it is queued, so a command that does not read
@@ -35,4 +35,4 @@ void clear_interrupt();
 uint64_t dropped();  // bytes lost to a full ring
 bool keyboard_present();
 
-} // namespace console::input
+}  // namespace console::input

@@ -47,9 +47,10 @@ void out_screen(std::string_view text) { console::write_screen(text.data(), text
 void clear_screens() {
     out_serial("\x1b[2J\x1b[H");
     // The screen drivers know no escape sequences; 64 blank lines scroll anything away.
-    static const char kBlank[] = "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
-                                 "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
+    static const char kBlank[] =
+        "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+        "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
     out_screen(std::string_view(kBlank, sizeof kBlank - 1));
 }
 
-} // namespace console
+}  // namespace console

@@ -7,11 +7,11 @@
 namespace console {
 
 void out(const char* fmt, ...) __attribute__((format(printf, 1, 2)));  // both sinks
-void out_text(std::string_view text);                                  // both sinks
+void out_text(std::string_view text);  // both sinks
 void out_serial(std::string_view text);
 void out_screen(std::string_view text);
 
 // Clears both: ANSI "erase display, home" on serial, a screenful of blank lines on screen.
 void clear_screens();
 
-} // namespace console
+}  // namespace console

@@ -65,7 +65,7 @@ bool acpi_reset() {
     for (;;) arch::halt();
 }
 
-} // namespace
+}  // namespace
 
 void power_off() {
     const acpi::Platform& platform = acpi::platform();
@@ -95,4 +95,4 @@ void reboot() {
     triple_fault();
 }
 
-} // namespace console
+}  // namespace console

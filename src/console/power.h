@@ -5,4 +5,4 @@
 namespace console {
 void power_off();
 void reboot();
-} // namespace console
+}  // namespace console

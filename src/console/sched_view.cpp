@@ -49,4 +49,4 @@ uint64_t sched_live_tasks() {
     return alive > 0 ? uint64_t(alive) : 0;
 }
 
-} // namespace console
+}  // namespace console

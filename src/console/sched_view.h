@@ -8,12 +8,12 @@
 namespace console {
 
 struct CpuView {
-    bool online = false;       // in the scheduler's online set
-    bool parked = false;       // offline (hotplug)
+    bool online = false;  // in the scheduler's online set
+    bool parked = false;  // offline (hotplug)
     uint64_t switches = 0, steals = 0, steal_tries = 0, halts = 0;
     uint64_t idle_cycles = 0;  // spinning + halted
     uint64_t spawned = 0, exited = 0;
-    char current[24] = {};     // name of the task running now ("idle", ...), best effort
+    char current[24] = {};  // name of the task running now ("idle", ...), best effort
     uint64_t current_id = 0;
 };
 
@@ -21,4 +21,4 @@ uint32_t sched_cpu_count();  // CPUs the scheduler knows (online or parked)
 bool sched_cpu_view(uint32_t cpu, CpuView& out);
 uint64_t sched_live_tasks();  // spawned - exited over all CPUs
 
-} // namespace console
+}  // namespace console

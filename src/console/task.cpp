@@ -25,10 +25,12 @@ struct Dispatch {
     CommandHandler handler;
 };
 constexpr Dispatch kHandlers[] = {
-    {"help", cmd_help},       {"cpus", cmd_cpus},       {"ps", cmd_ps},         {"mem", cmd_mem},
-    {"uptime", cmd_uptime},   {"version", cmd_version}, {"log", cmd_log},       {"offline", cmd_offline},
-    {"online", cmd_online},   {"sched", cmd_sched},     {"run", cmd_run},       {"load", cmd_load},
-    {"top", cmd_top},         {"clear", cmd_clear},     {"poweroff", cmd_poweroff}, {"reboot", cmd_reboot},
+    {"help", cmd_help},     {"cpus", cmd_cpus},       {"ps", cmd_ps},
+    {"mem", cmd_mem},       {"uptime", cmd_uptime},   {"version", cmd_version},
+    {"log", cmd_log},       {"offline", cmd_offline}, {"online", cmd_online},
+    {"sched", cmd_sched},   {"run", cmd_run},         {"load", cmd_load},
+    {"top", cmd_top},       {"clear", cmd_clear},     {"poweroff", cmd_poweroff},
+    {"reboot", cmd_reboot},
 };
 
 // Only the console task uses these (they are large for a 16 KiB task stack).
@@ -49,9 +51,10 @@ void prompt() {
 void redraw() {
     const LineEditor::View view = g_editor.view(kLineColumns);
     const std::string_view visible(g_editor.line().data() + view.first, view.length);
-    const bool appended = visible.size() == g_shown.length + 1 && view.cursor_column == visible.size() &&
-                          g_shown.cursor == g_shown.length &&
-                          std::string_view(visible.data(), g_shown.length) == std::string_view(g_shown.text, g_shown.length);
+    const bool appended =
+        visible.size() == g_shown.length + 1 && view.cursor_column == visible.size() &&
+        g_shown.cursor == g_shown.length &&
+        std::string_view(visible.data(), g_shown.length) == std::string_view(g_shown.text, g_shown.length);
     if (appended) {
         out_text(std::string_view(visible.data() + g_shown.length, 1));
     } else {
@@ -98,8 +101,7 @@ void run_line(std::string_view line) {
     // A Ctrl-C that stopped the command is also queued as a byte: drop what was typed
     // while the command ran, so it does not abort the next line too.
     if (input::interrupted()) {
-        while (input::try_pop()) {
-        }
+        while (input::try_pop()) {}
         input::clear_interrupt();
     }
 }
@@ -108,8 +110,8 @@ void banner() {
     CpuView view;
     uint32_t online = 0;
     for (uint32_t i = 0; i < sched_cpu_count(); ++i) online += sched_cpu_view(i, view) && view.online;
-    out("\nlfkernel console: %u cpus online, %llu MiB memory, %s scheduler, input: serial%s. Type help.\n",
-        online, (unsigned long long)(boot_facts().usable_memory_bytes >> 20), sched::backend_name(),
+    out("\nlfkernel console: %u cpus online, %llu MiB memory, %s scheduler, input: serial%s. Type help.\n", online,
+        (unsigned long long)(boot_facts().usable_memory_bytes >> 20), sched::backend_name(),
         input::keyboard_present() ? " + PS/2 keyboard" : "");
 }
 
@@ -121,31 +123,34 @@ int64_t console_main(void*) {
         const Key key = g_decoders[size_t(byte.source)].feed(byte.value);
         if (key.code == KeyCode::none) continue;
         switch (g_editor.feed(key)) {
-        case LineEditor::Action::none: break;
-        case LineEditor::Action::changed: redraw(); break;
-        case LineEditor::Action::submit:
-            out_text("\n");
-            run_line(g_editor.line());
-            g_editor.clear();
-            prompt();
-            break;
-        case LineEditor::Action::abort:
-            out_text("^C\n");
-            g_editor.clear();
-            input::clear_interrupt();
-            prompt();
-            break;
-        case LineEditor::Action::clear_screen:
-            clear_screens();
-            prompt();
-            g_shown = Shown{};
-            redraw();
-            break;
+            case LineEditor::Action::none:
+                break;
+            case LineEditor::Action::changed:
+                redraw();
+                break;
+            case LineEditor::Action::submit:
+                out_text("\n");
+                run_line(g_editor.line());
+                g_editor.clear();
+                prompt();
+                break;
+            case LineEditor::Action::abort:
+                out_text("^C\n");
+                g_editor.clear();
+                input::clear_interrupt();
+                prompt();
+                break;
+            case LineEditor::Action::clear_screen:
+                clear_screens();
+                prompt();
+                g_shown = Shown{};
+                redraw();
+                break;
         }
     }
 }
 
-} // namespace
+}  // namespace
 
 CommandHandler handler_for(const CommandSpec& spec) {
     for (const Dispatch& d : kHandlers)
@@ -166,4 +171,4 @@ bool start(uint64_t usable_memory_bytes) {
     return true;
 }
 
-} // namespace console
+}  // namespace console

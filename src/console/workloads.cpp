@@ -17,7 +17,7 @@ namespace console {
 namespace {
 
 constexpr uint64_t kMaxRunFib = 32;
-constexpr uint64_t kLoadFib = 18;     // one round of a fib workload task
+constexpr uint64_t kLoadFib = 18;  // one round of a fib workload task
 constexpr size_t kMaxWorkloads = 8;
 constexpr uint64_t kMaxLoadTasks = 64;
 
@@ -96,8 +96,7 @@ void stop_workload(Workload& w) {
     for (size_t i = 0; i < w.count; ++i) w.tasks[i].~TaskHandle();
     mm::kfree(w.tasks);
     delete w.job;
-    out("load %u (%s) stopped: %zu tasks joined, %llu rounds\n", w.id, w.kind, w.count,
-        (unsigned long long)rounds);
+    out("load %u (%s) stopped: %zu tasks joined, %llu rounds\n", w.id, w.kind, w.count, (unsigned long long)rounds);
     w = Workload{};
 }
 
@@ -119,7 +118,10 @@ void start_workload(const ParsedCommand& command) {
     }
     Workload* slot = nullptr;
     for (Workload& w : g_workloads)
-        if (w.id == 0) { slot = &w; break; }
+        if (w.id == 0) {
+            slot = &w;
+            break;
+        }
     if (!slot) {
         out("load: %zu workloads already run; stop one first (load stop ID)\n", kMaxWorkloads);
         return;
@@ -136,7 +138,8 @@ void start_workload(const ParsedCommand& command) {
     *slot = Workload{g_next_workload_id++, is_fib ? "fib" : "spin", job, tasks, count, arch::ns_since_boot()};
     size_t started = 0;
     for (size_t i = 0; i < count; ++i) {
-        auto r = sched::spawn(is_fib ? fib_load_task : spin_load_task, job, {.name = is_fib ? "load-fib" : "load-spin"});
+        auto r =
+            sched::spawn(is_fib ? fib_load_task : spin_load_task, job, {.name = is_fib ? "load-fib" : "load-spin"});
         if (!r.ok()) {
             out("load: spawn failed after %zu tasks: %s\n", started, sched::to_string(r.error));
             break;
@@ -161,7 +164,7 @@ void print_steals(const uint64_t* before, uint32_t cpus) {
     out("\n");
 }
 
-} // namespace
+}  // namespace
 
 void list_workloads() {
     for (const Workload& w : g_workloads) {
@@ -232,10 +235,12 @@ void cmd_run(const ParsedCommand& command) {
     }
     const int64_t result = sched::join(r.handle);
     const uint64_t us = (arch::ns_since_boot() - start_ns) / 1000;
-    if (stopping(job)) out("run: fib(%llu) interrupted after %llu ms; every task joined\n", (unsigned long long)*n,
-                           (unsigned long long)(us / 1000));
-    else out("fib(%llu) = %lld in %llu.%03llu ms on %u cpus\n", (unsigned long long)*n, (long long)result,
-             (unsigned long long)(us / 1000), (unsigned long long)(us % 1000), cpus);
+    if (stopping(job))
+        out("run: fib(%llu) interrupted after %llu ms; every task joined\n", (unsigned long long)*n,
+            (unsigned long long)(us / 1000));
+    else
+        out("fib(%llu) = %lld in %llu.%03llu ms on %u cpus\n", (unsigned long long)*n, (long long)result,
+            (unsigned long long)(us / 1000), (unsigned long long)(us % 1000), cpus);
     print_steals(steals_before, cpus);
 }
 
@@ -245,8 +250,7 @@ bool wait_for_key_ms(uint64_t ms) {
         if (input::try_pop()) {
             // The rest of an escape sequence arrives with it; swallow it too.
             sched::sleep_for(20000000);
-            while (input::try_pop()) {
-            }
+            while (input::try_pop()) {}
             return true;
         }
         const uint64_t now = arch::ns_since_boot();
@@ -289,4 +293,4 @@ void cmd_top(const ParsedCommand&) {
     out("top: done\n");
 }
 
-} // namespace console
+}  // namespace console

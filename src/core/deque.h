@@ -34,13 +34,13 @@ namespace core {
 
 enum class PushResult {
     ok,
-    out_of_memory, // the deque needed to grow and could not; the item was not pushed
+    out_of_memory,  // the deque needed to grow and could not; the item was not pushed
 };
 
 enum class StealStatus {
     success,
-    empty,     // nothing to steal at the time of the look
-    lost_race, // there was an item, but another thief (or the owner) claimed it first
+    empty,  // nothing to steal at the time of the look
+    lost_race,  // there was an item, but another thief (or the owner) claimed it first
 };
 
 template <typename T>
@@ -71,11 +71,10 @@ public:
     // violation. If the first buffer cannot be allocated, the deque starts empty-handed and
     // the first push() retries the allocation.
     WorkStealingDeque(EpochDomain& domain, size_t initial_capacity = 64, int64_t first_index = 0)
-        : m_domain(domain)
-        , m_initial_capacity(round_capacity(initial_capacity))
-        , m_top(first_index)
-        , m_bottom(first_index)
-    {
+        : m_domain(domain),
+          m_initial_capacity(round_capacity(initial_capacity)),
+          m_top(first_index),
+          m_bottom(first_index) {
         if (first_index < kMinFirstIndex || first_index > kMaxFirstIndex)
             platform::contract_violation("WorkStealingDeque: first_index outside [kMinFirstIndex, kMaxFirstIndex]");
         // relaxed: no other thread can know this deque yet.
@@ -84,19 +83,16 @@ public:
 
     // Precondition: no push/take runs any more. Thieves still inside a section may hold
     // the buffer, so it goes through the epoch domain (which must outlive the deque).
-    ~WorkStealingDeque()
-    {
-        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
-        if (buffer)
-            m_domain.retire(&buffer->retire_node, &Buffer::destroy);
+    ~WorkStealingDeque() {
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);  // relaxed: owner's own field
+        if (buffer) m_domain.retire(&buffer->retire_node, &Buffer::destroy);
     }
     // Handles point here: the storage never moves.
     WorkStealingDeque(const WorkStealingDeque&) = delete;
     WorkStealingDeque& operator=(const WorkStealingDeque&) = delete;
 
     // The one owner handle; a second call is a contract violation.
-    DequeOwner<T> owner()
-    {
+    DequeOwner<T> owner() {
         // relaxed: only the flag's own modification order matters (one winner); the handle
         // reaches the owning thread through whatever hands it over (thread start, per-CPU
         // structures filled before the CPU runs), which carries its own happens-before.
@@ -116,17 +112,15 @@ private:
 
     // Pushes at the bottom, growing the buffer when full. On allocation failure nothing
     // changes and out_of_memory is returned: the caller still holds `item`.
-    PushResult push(T* item)
-    {
-        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: only the owner writes bottom
+    PushResult push(T* item) {
+        int64_t b = m_bottom.load(std::memory_order_relaxed);  // relaxed: only the owner writes bottom
         // acquire: pairs with the seq_cst CAS in steal()/take_fifo(): a thief's read of
         // slot t happens-before we reuse that slot for index t + capacity.
         int64_t t = m_top.load(std::memory_order_acquire);
-        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: only the owner writes it
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);  // relaxed: only the owner writes it
         if (!buffer || b - t >= buffer->capacity) {
             buffer = grow(buffer, t, b, b - t + 1);
-            if (!buffer)
-                return PushResult::out_of_memory;
+            if (!buffer) return PushResult::out_of_memory;
         }
         publish(buffer, b, item);
         return PushResult::ok;
@@ -134,9 +128,8 @@ private:
 
     // Takes from the bottom (LIFO). nullptr when empty or when a thief won the last item.
     // The last item is claimed with one CAS; more items, without a CAS behind the fence.
-    T* take()
-    {
-        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+    T* take() {
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);  // relaxed: owner's own field
         int64_t b = m_bottom.load(std::memory_order_relaxed) - 1;  // relaxed: owner's own field
         // A look at top without the fence. relaxed: top only grows and only the owner writes
         // bottom, so the value read is <= the current top; nothing is claimed on its
@@ -144,8 +137,7 @@ private:
         int64_t seen_top = m_top.load(std::memory_order_relaxed);
         // "read top > b" proves "top > b now": empty. An idle owner polling its empty deque
         // thus executes no locked instruction.
-        if (seen_top > b)
-            return nullptr;
+        if (seen_top > b) return nullptr;
         if (seen_top == b) {
             // One item left, index b: claim it as take_fifo() and the thieves do, with the
             // CAS on top alone (no bottom store, no fence, no restore). This is take_fifo()
@@ -187,7 +179,7 @@ private:
         }
         // Read before the CAS, as a thief does: once top moves past b the index belongs
         // to whoever moved it.
-        T* item = buffer->at(b).load(std::memory_order_relaxed); // relaxed: our own earlier store
+        T* item = buffer->at(b).load(std::memory_order_relaxed);  // relaxed: our own earlier store
         if (t == b) {
             // Last item: thieves may be claiming the same index through top.
             // seq_cst: races the thieves' seq_cst CAS for index t; RMW atomicity lets exactly
@@ -202,12 +194,11 @@ private:
 
     // Takes from the top (FIFO), racing the thieves with the same CAS they use. Retries
     // after losing a race while items remain. nullptr when empty.
-    T* take_fifo()
-    {
-        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: owner's own field
+    T* take_fifo() {
+        int64_t b = m_bottom.load(std::memory_order_relaxed);  // relaxed: owner's own field
         // relaxed: the CAS below validates t; a stale t only makes the CAS fail.
         int64_t t = m_top.load(std::memory_order_relaxed);
-        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);  // relaxed: owner's own field
         while (t < b) {
             // Slot t of our current buffer holds index t: the owner does not overwrite it
             // before top has passed t (push checks b - top < capacity).
@@ -223,36 +214,31 @@ private:
     // Makes room so that the next `count` pushes cannot fail (thieves only free room).
     // Returns how many pushes are guaranteed: `count`, or, when growing failed or no
     // buffer (at most kMaxCapacity) could hold `count` more, the room there is now.
-    [[nodiscard]] size_t reserve(size_t count)
-    {
-        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: owner's own field
-        int64_t t = m_top.load(std::memory_order_acquire);    // acquire: as in push()
-        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+    [[nodiscard]] size_t reserve(size_t count) {
+        int64_t b = m_bottom.load(std::memory_order_relaxed);  // relaxed: owner's own field
+        int64_t t = m_top.load(std::memory_order_acquire);  // acquire: as in push()
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);  // relaxed: owner's own field
         // 0 <= used <= capacity <= kMaxCapacity: top never passes bottom at rest, and push
         // keeps b - top within the buffer. So every comparison below is in range; `count`
         // itself is compared unsigned, never converted to int64_t (2^63 and up would go
         // negative and look satisfied).
         int64_t used = b - t;
         int64_t room = buffer ? buffer->capacity - used : 0;
-        if (count <= uint64_t(room))
-            return count;
-        if (count <= uint64_t(kMaxCapacity - used) && grow(buffer, t, b, used + int64_t(count)))
-            return count;
+        if (count <= uint64_t(room)) return count;
+        if (count <= uint64_t(kMaxCapacity - used) && grow(buffer, t, b, used + int64_t(count))) return count;
         return size_t(room);
     }
 
     // Current buffer capacity (0 before the first successful allocation). Owner only.
-    int64_t capacity() const
-    {
-        Buffer* buffer = m_buffer.load(std::memory_order_relaxed); // relaxed: owner's own field
+    int64_t capacity() const {
+        Buffer* buffer = m_buffer.load(std::memory_order_relaxed);  // relaxed: owner's own field
         return buffer ? buffer->capacity : 0;
     }
 
     // ------------------------------------------------------------------ thief side
 
     // Steals the oldest item. Caller is inside an epoch section of the deque's domain.
-    StealResult<T> steal()
-    {
+    StealResult<T> steal() {
         // seq_cst (acquire part): pairs with the CAS of the previous thief so its claim is
         // complete. Read before bottom (a seq_cst load is not reordered with the next one).
         int64_t t = m_top.load(std::memory_order_seq_cst);
@@ -264,8 +250,7 @@ private:
         // pairs with the release store of bottom in push(): slot t is written.
         // On x86 both loads are plain movs: an empty steal costs two loads, no locked op.
         int64_t b = m_bottom.load(std::memory_order_seq_cst);
-        if (t >= b)
-            return { nullptr, StealStatus::empty };
+        if (t >= b) return {nullptr, StealStatus::empty};
         // acquire: pairs with the release store in grow(): a new buffer's slots are
         // copied before we can see it. An older buffer is fine too: it still holds every
         // index in [top, bottom) as of its replacement, and it is not freed while we are
@@ -275,8 +260,8 @@ private:
         T* item = buffer->at(t).load(std::memory_order_relaxed);
         // seq_cst: the claim, ordered against take()'s CAS on the last item.
         if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
-            return { nullptr, StealStatus::lost_race };
-        return { item, StealStatus::success };
+            return {nullptr, StealStatus::lost_race};
+        return {item, StealStatus::success};
     }
 
     // Steals up to half of this deque (rounded up), at most `max`, into `into`, which the
@@ -286,23 +271,18 @@ private:
     // the thief prepares its range the owner may already have taken t+1 .. t+n-1. Room in
     // `into` is reserved first, so every claimed item has a place. Returns the count moved.
     // `into` is the deque of the caller's own DequeOwner (DequeStealer::steal_batch).
-    size_t steal_batch(WorkStealingDeque& into, size_t max)
-    {
-        if (&into == this || max == 0)
-            return 0;
+    size_t steal_batch(WorkStealingDeque& into, size_t max) {
+        if (&into == this || max == 0) return 0;
         // relaxed: only sizes the batch; each claim below re-reads both with the protocol.
         int64_t available = size_approx();
-        if (available <= 0)
-            return 0;
+        if (available <= 0) return 0;
         size_t want = size_t((available + 1) / 2);
-        if (want > max)
-            want = max;
+        if (want > max) want = max;
         want = into.reserve(want);
         size_t moved = 0;
         for (size_t attempts = 0; moved < want && attempts < 2 * want; ++attempts) {
             StealResult<T> r = steal();
-            if (r.status == StealStatus::empty)
-                break;
+            if (r.status == StealStatus::empty) break;
             if (r.status == StealStatus::success) {
                 into.push_reserved(r.item);
                 ++moved;
@@ -312,8 +292,7 @@ private:
     }
 
     // bottom - top at some recent moment, never negative.
-    int64_t size_approx() const
-    {
+    int64_t size_approx() const {
         // relaxed: a hint; nothing is read on its strength.
         int64_t b = m_bottom.load(std::memory_order_relaxed);
         int64_t t = m_top.load(std::memory_order_relaxed);
@@ -323,43 +302,36 @@ private:
     // ------------------------------------------------------------------ internals
 
     struct Buffer {
-        RetireNode retire_node; // first member: destroy() casts back from it
-        int64_t capacity;       // power of two
+        RetireNode retire_node;  // first member: destroy() casts back from it
+        int64_t capacity;  // power of two
 
         std::atomic<T*>* slots() { return reinterpret_cast<std::atomic<T*>*>(this + 1); }
         std::atomic<T*>& at(int64_t index) { return slots()[uint64_t(index) & uint64_t(capacity - 1)]; }
 
-        static Buffer* create(int64_t capacity)
-        {
+        static Buffer* create(int64_t capacity) {
             size_t bytes = sizeof(Buffer) + size_t(capacity) * sizeof(std::atomic<T*>);
             void* memory = platform::alloc(bytes, 64);
-            if (!memory)
-                return nullptr;
-            Buffer* buffer = new (memory) Buffer { RetireNode {}, capacity };
-            for (int64_t i = 0; i < capacity; ++i)
-                new (&buffer->slots()[i]) std::atomic<T*>(nullptr);
+            if (!memory) return nullptr;
+            Buffer* buffer = new (memory) Buffer{RetireNode{}, capacity};
+            for (int64_t i = 0; i < capacity; ++i) new (&buffer->slots()[i]) std::atomic<T*>(nullptr);
             return buffer;
         }
-        static void destroy(RetireNode* node)
-        {
+        static void destroy(RetireNode* node) {
             // std::atomic<T*> and Buffer are trivially destructible: just free.
             platform::free(reinterpret_cast<Buffer*>(node));
         }
     };
     static_assert(sizeof(std::atomic<T*>) == sizeof(T*) && std::atomic<T*>::is_always_lock_free);
 
-    static int64_t round_capacity(size_t requested)
-    {
+    static int64_t round_capacity(size_t requested) {
         int64_t capacity = kMinCapacity;
-        while (capacity < kMaxCapacity && size_t(capacity) < requested)
-            capacity *= 2;
+        while (capacity < kMaxCapacity && size_t(capacity) < requested) capacity *= 2;
         return capacity;
     }
 
     // Owner: writes `item` at index b of `buffer` (which has room) and publishes it.
-    void publish(Buffer* buffer, int64_t b, T* item)
-    {
-        buffer->at(b).store(item, std::memory_order_relaxed); // relaxed: published by the release below
+    void publish(Buffer* buffer, int64_t b, T* item) {
+        buffer->at(b).store(item, std::memory_order_relaxed);  // relaxed: published by the release below
         // release: pairs with the acquire load of bottom in steal(); the slot store above
         // is visible to any thief that sees b + 1. (Le et al. write a release fence and
         // a relaxed store; a release store is the same guarantee and visible to TSan.)
@@ -367,24 +339,19 @@ private:
     }
 
     // Owner: push after reserve(); cannot fail.
-    void push_reserved(T* item)
-    {
-        int64_t b = m_bottom.load(std::memory_order_relaxed); // relaxed: owner's own field
+    void push_reserved(T* item) {
+        int64_t b = m_bottom.load(std::memory_order_relaxed);  // relaxed: owner's own field
         publish(m_buffer.load(std::memory_order_relaxed), b, item);
     }
 
     // Owner: replaces `old` (may be null) by a buffer holding at least `needed` items with
     // indices [t, b) copied over, and retires `old`. nullptr (nothing changed) on failure.
-    Buffer* grow(Buffer* old, int64_t t, int64_t b, int64_t needed)
-    {
+    Buffer* grow(Buffer* old, int64_t t, int64_t b, int64_t needed) {
         int64_t capacity = old ? old->capacity : m_initial_capacity;
-        while (capacity < needed && capacity < kMaxCapacity)
-            capacity *= 2;
-        if (capacity < needed)
-            return nullptr;
+        while (capacity < needed && capacity < kMaxCapacity) capacity *= 2;
+        if (capacity < needed) return nullptr;
         Buffer* fresh = Buffer::create(capacity);
-        if (!fresh)
-            return nullptr;
+        if (!fresh) return nullptr;
         // relaxed: the slots are published by the release store of m_buffer below.
         // Indices below a concurrent thief's top are copied too; harmless, never read.
         for (int64_t i = t; old && i < b; ++i)
@@ -393,8 +360,7 @@ private:
         m_buffer.store(fresh, std::memory_order_release);
         // A thief that loaded `old` may still read it: free it only after a grace period
         // (crossbeam-deque's CVE-2021-32810 came from a buffer swap racing a steal).
-        if (old)
-            m_domain.retire(&old->retire_node, &Buffer::destroy);
+        if (old) m_domain.retire(&old->retire_node, &Buffer::destroy);
         return fresh;
     }
 
@@ -405,8 +371,8 @@ private:
     // only read, so the thieves' CAS on top does not evict them.
     EpochDomain& m_domain;
     int64_t m_initial_capacity;
-    std::atomic<Buffer*> m_buffer { nullptr };
-    std::atomic<bool> m_owner_handed_out { false }; // set by the first owner()
+    std::atomic<Buffer*> m_buffer{nullptr};
+    std::atomic<bool> m_owner_handed_out{false};  // set by the first owner()
     alignas(64) std::atomic<int64_t> m_top;
     std::atomic<int64_t> m_bottom;
     // alignas(64) above also rounds the object size up to a line: nothing else shares
@@ -420,8 +386,7 @@ template <typename T>
 class DequeOwner {
 public:
     DequeOwner(DequeOwner&& other) noexcept : m_deque(other.m_deque) { other.m_deque = nullptr; }
-    DequeOwner& operator=(DequeOwner&& other) noexcept
-    {
+    DequeOwner& operator=(DequeOwner&& other) noexcept {
         m_deque = other.m_deque;
         other.m_deque = nullptr;
         return *this;
@@ -448,7 +413,7 @@ public:
 
 private:
     friend class WorkStealingDeque<T>;
-    friend class DequeStealer<T>; // steal_batch() pushes into the caller's own deque
+    friend class DequeStealer<T>;  // steal_batch() pushes into the caller's own deque
 
     explicit DequeOwner(WorkStealingDeque<T>& deque) : m_deque(&deque) {}
 
@@ -478,4 +443,4 @@ private:
     WorkStealingDeque<T>* m_deque;
 };
 
-} // namespace core
+}  // namespace core

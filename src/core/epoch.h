@@ -56,16 +56,16 @@ struct RetireNode {
 // Outcome of EpochParticipant::try_register().
 enum class RegisterStatus {
     ok,
-    id_out_of_range, // id >= the domain's capacity()
-    id_taken,        // another participant holds this id
+    id_out_of_range,  // id >= the domain's capacity()
+    id_taken,  // another participant holds this id
 };
 
 // Outcome of EpochParticipant::barrier().
 enum class BarrierStatus {
     completed,  // everything the participant retired before the call has been freed
     timed_out,  // max_rounds rounds passed with some of it still waiting: another participant
-                // is online and not calling quiescent(), or inside a long section
-    in_section, // refused at once: the caller is inside its own section (it would wait for itself)
+    // is online and not calling quiescent(), or inside a long section
+    in_section,  // refused at once: the caller is inside its own section (it would wait for itself)
 };
 
 struct EpochStats {
@@ -87,15 +87,12 @@ public:
     // `max_participants` bounds the ids accepted and the scan of try_advance();
     // out-of-range values are clamped to [1, kMaxParticipants].
     explicit EpochDomain(uint32_t max_participants = kMaxParticipants)
-        : m_limit(max_participants == 0 ? 1
+        : m_limit(max_participants == 0                 ? 1
                   : max_participants > kMaxParticipants ? kMaxParticipants
-                                                        : max_participants)
-    {
-    }
+                                                        : max_participants) {}
     // Precondition: no participant is registered any more (no reader can exist). Frees
     // whatever garbage is still waiting on the shared list.
-    ~EpochDomain()
-    {
+    ~EpochDomain() {
         // acquire: pairs with the release CAS in push_shared_chain().
         RetireNode* node = m_shared.exchange(nullptr, std::memory_order_acquire);
         while (node) {
@@ -117,8 +114,7 @@ public:
 
     // Advances G by one if every pinned participant has announced the current epoch.
     // Returns true when G is past the value this call started from (by us or another).
-    bool try_advance()
-    {
+    bool try_advance() {
         // acquire + fence: the fence pairs with the fence in EpochParticipant::pin(); see
         // the header comment. acquire pairs with the CAS that wrote g.
         uint64_t g = load_then_full_fence(m_global, std::memory_order_acquire);
@@ -132,8 +128,7 @@ public:
             // acquire: pairs with the release stores in pin()/unpin(), so everything a
             // participant did before announcing happens-before our CAS below.
             uint64_t s = load_after_full_fence(m_slots[i].state, std::memory_order_acquire);
-            if ((s & 1) && (s >> 1) != g)
-                return false;
+            if ((s & 1) && (s >> 1) != g) return false;
         }
         // acq_rel: release publishes the scan to whoever reads g + 1 (epoch(), reclaim);
         // acquire keeps the chain of earlier advances.
@@ -147,8 +142,7 @@ public:
     // Retires an object that no particular participant owns (e.g. a deque buffer replaced
     // by its owner). Callable from any thread, no participant needed, never allocates.
     // Freed by any participant's try_reclaim()/barrier(), or by ~EpochDomain.
-    void retire(RetireNode* node, void (*free_fn)(RetireNode*))
-    {
+    void retire(RetireNode* node, void (*free_fn)(RetireNode*)) {
         node->free_fn = free_fn;
         node->epoch = stamp();
         node->next = nullptr;
@@ -158,11 +152,9 @@ public:
     }
 
     // Frees the shared garbage whose grace period is over. Returns the number freed.
-    size_t reclaim_shared()
-    {
+    size_t reclaim_shared() {
         // relaxed: only a hint to skip the exchange; the exchange below is the real read.
-        if (!m_shared.load(std::memory_order_relaxed))
-            return 0;
+        if (!m_shared.load(std::memory_order_relaxed)) return 0;
         // acquire: pairs with the release CAS in push_shared_chain(), so the node fields
         // written by the retiring thread are visible.
         RetireNode* node = m_shared.exchange(nullptr, std::memory_order_acquire);
@@ -178,22 +170,18 @@ public:
             } else {
                 node->next = keep_head;
                 keep_head = node;
-                if (!keep_tail)
-                    keep_tail = node;
+                if (!keep_tail) keep_tail = node;
             }
             node = next;
         }
-        if (keep_head)
-            push_shared_chain(keep_head, keep_tail);
-        if (freed)
-            m_shared_freed.fetch_add(freed, std::memory_order_relaxed); // relaxed: a statistic.
+        if (keep_head) push_shared_chain(keep_head, keep_tail);
+        if (freed) m_shared_freed.fetch_add(freed, std::memory_order_relaxed);  // relaxed: a statistic.
         return freed;
     }
 
     // Totals over every participant (past and present) and the shared list. Approximate
     // while others run.
-    EpochStats stats() const
-    {
+    EpochStats stats() const {
         EpochStats st;
         for (uint32_t i = 0; i < m_limit; ++i) {
             // relaxed: statistics only.
@@ -211,23 +199,20 @@ private:
     friend class EpochParticipant;
 
     // Claims id `id` for a new participant and makes the scanners cover it.
-    RegisterStatus claim(uint32_t id)
-    {
-        if (id >= m_limit)
-            return RegisterStatus::id_out_of_range;
+    RegisterStatus claim(uint32_t id) {
+        if (id >= m_limit) return RegisterStatus::id_out_of_range;
         bool expected = false;
         // acquire: pairs with the release store of `claimed = false` in the previous
         // owner's destructor, so its final state (0) and counters are visible to us.
         if (!m_slots[id].claimed.compare_exchange_strong(expected, true, std::memory_order_acquire,
-                std::memory_order_relaxed))
+                                                         std::memory_order_relaxed))
             return RegisterStatus::id_taken;
         // seq_cst CAS-max: partner of the load of m_scan_end in try_advance(); it happens
         // before the participant's first pin, which is what the argument there needs
         // (seq_cst so the same holds under TSan through S).
-        uint32_t end = m_scan_end.load(std::memory_order_relaxed); // relaxed: the CAS re-reads
-        while (end < id + 1
-            && !m_scan_end.compare_exchange_weak(end, id + 1, std::memory_order_seq_cst,
-                std::memory_order_relaxed)) { }
+        uint32_t end = m_scan_end.load(std::memory_order_relaxed);  // relaxed: the CAS re-reads
+        while (end < id + 1 &&
+               !m_scan_end.compare_exchange_weak(end, id + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) {}
         return RegisterStatus::ok;
     }
 
@@ -237,8 +222,7 @@ private:
     uint64_t stamp() { return full_fence_then_load(m_global, std::memory_order_acquire); }
 
     // Pushes the chain first..last (already linked) on the shared Treiber stack.
-    void push_shared_chain(RetireNode* first, RetireNode* last)
-    {
+    void push_shared_chain(RetireNode* first, RetireNode* last) {
         // relaxed: the CAS below re-reads it.
         RetireNode* head = m_shared.load(std::memory_order_relaxed);
         do {
@@ -251,22 +235,22 @@ private:
     // One cache line per participant: the state is written by its owner on every pin and
     // read by every scanner.
     struct alignas(64) Slot {
-        std::atomic<uint64_t> state { 0 };      // 0 or (epoch << 1 | 1)
-        std::atomic<bool> claimed { false };    // id in use
-        std::atomic<uint64_t> retired { 0 };    // cumulative, written by the owner only
-        std::atomic<uint64_t> freed { 0 };      // cumulative, written by the owner only
+        std::atomic<uint64_t> state{0};  // 0 or (epoch << 1 | 1)
+        std::atomic<bool> claimed{false};  // id in use
+        std::atomic<uint64_t> retired{0};  // cumulative, written by the owner only
+        std::atomic<uint64_t> freed{0};  // cumulative, written by the owner only
     };
 
     Slot m_slots[kMaxParticipants];
     uint32_t m_limit;
     // One past the highest id ever claimed (only grows): try_advance() scans [0, end), so
     // a scan costs O(registered ids), not O(max_participants).
-    std::atomic<uint32_t> m_scan_end { 0 };
-    alignas(64) std::atomic<uint64_t> m_global { kFirstEpoch };
-    std::atomic<uint64_t> m_advances { 0 };
-    alignas(64) std::atomic<RetireNode*> m_shared { nullptr };
-    std::atomic<uint64_t> m_shared_retired { 0 };
-    std::atomic<uint64_t> m_shared_freed { 0 };
+    std::atomic<uint32_t> m_scan_end{0};
+    alignas(64) std::atomic<uint64_t> m_global{kFirstEpoch};
+    std::atomic<uint64_t> m_advances{0};
+    alignas(64) std::atomic<RetireNode*> m_shared{nullptr};
+    std::atomic<uint64_t> m_shared_retired{0};
+    std::atomic<uint64_t> m_shared_freed{0};
 };
 
 // One per CPU/thread, used only by its owner (not copyable, not movable). Every
@@ -278,11 +262,7 @@ public:
     // one, so the constructor that takes it cannot be used to skip the claim.
     class ClaimedId {
         friend class EpochParticipant;
-        ClaimedId(EpochDomain& domain, uint32_t id)
-            : domain(domain)
-            , id(id)
-        {
-        }
+        ClaimedId(EpochDomain& domain, uint32_t id) : domain(domain), id(id) {}
         EpochDomain& domain;
         uint32_t id;
     };
@@ -295,36 +275,26 @@ public:
     // Registers id `id`, which the caller owns (a CPU's index, a worker's number). An id
     // out of range or already taken is a contract violation; use try_register() when the
     // id may legitimately be unavailable.
-    EpochParticipant(EpochDomain& domain, uint32_t id)
-        : EpochParticipant(claim_or_violate(domain, id))
-    {
-    }
+    EpochParticipant(EpochDomain& domain, uint32_t id) : EpochParticipant(claim_or_violate(domain, id)) {}
     // Only reachable with a ClaimedId, i.e. from the constructor above and from
     // try_register() (through std::optional::emplace, which needs it public).
     explicit EpochParticipant(ClaimedId claimed)
-        : m_domain(claimed.domain)
-        , m_slot(&claimed.domain.m_slots[claimed.id])
-        , m_id(claimed.id)
-    {
-    }
+        : m_domain(claimed.domain), m_slot(&claimed.domain.m_slots[claimed.id]), m_id(claimed.id) {}
 
     // Registers id `id` into `into`, which must be empty (else a contract violation).
     // Constructs the participant only on RegisterStatus::ok; otherwise `into` stays empty.
     [[nodiscard]] static RegisterStatus try_register(std::optional<EpochParticipant>& into, EpochDomain& domain,
-        uint32_t id)
-    {
+                                                     uint32_t id) {
         if (into)
             platform::contract_violation("EpochParticipant::try_register: the optional already holds a participant");
         RegisterStatus status = domain.claim(id);
-        if (status == RegisterStatus::ok)
-            into.emplace(ClaimedId(domain, id));
+        if (status == RegisterStatus::ok) into.emplace(ClaimedId(domain, id));
         return status;
     }
 
     // Leaves the domain: unpins, and hands garbage still waiting to the domain's shared
     // list (freed later by the other participants or by ~EpochDomain).
-    ~EpochParticipant()
-    {
+    ~EpochParticipant() {
         unpin();
         if (m_head) {
             // Counted as retired in our slot, counted as freed by the shared list later.
@@ -345,60 +315,48 @@ public:
 
     // Critical section: shared pointers read between enter() and the matching exit() stay
     // valid until that exit(). Nestable.
-    void enter()
-    {
+    void enter() {
         uint32_t depth = m_depth;
         m_depth = depth + kSectionRef;
-        if (depth == 0) // offline and outermost
+        if (depth == 0)  // offline and outermost
             pin();
     }
-    void exit()
-    {
+    void exit() {
         uint32_t depth = m_depth;
-        if (depth < kSectionRef)
-            return; // unbalanced exit: ignore rather than unpin someone else's section
+        if (depth < kSectionRef) return;  // unbalanced exit: ignore rather than unpin someone else's section
         depth -= kSectionRef;
         m_depth = depth;
-        if (depth == 0) // offline and outermost
+        if (depth == 0)  // offline and outermost
             unpin();
     }
 
     // Online (QSBR) participants call this between sections: "I hold no references from
     // before this point". No effect inside a section or while offline.
-    void quiescent()
-    {
-        if (m_depth != kOnlineRef) // offline, or inside a section
+    void quiescent() {
+        if (m_depth != kOnlineRef)  // offline, or inside a section
             return;
         // relaxed: a stale value only delays the re-announce to the next call; pin() reads
         // G again with the full protocol. m_announced is our private copy of our state.
-        if (m_domain.m_global.load(std::memory_order_relaxed) != m_announced)
-            pin();
+        if (m_domain.m_global.load(std::memory_order_relaxed) != m_announced) pin();
     }
 
     // While offline the participant is invisible to reclamation except inside enter()/
     // exit() sections. go_offline() inside a section takes effect at the outermost exit().
-    void go_online()
-    {
-        if (online())
-            return;
+    void go_online() {
+        if (online()) return;
         uint32_t depth = m_depth;
         m_depth = depth + kOnlineRef;
-        if (depth == 0)
-            pin();
+        if (depth == 0) pin();
     }
-    void go_offline()
-    {
-        if (!online())
-            return;
+    void go_offline() {
+        if (!online()) return;
         m_depth -= kOnlineRef;
-        if (m_depth == 0)
-            unpin();
+        if (m_depth == 0) unpin();
     }
 
     // Queues `node` to be freed with free_fn(node) once no reader can hold it. The caller
     // has already unlinked the object. Never allocates, never frees synchronously.
-    void retire(RetireNode* node, void (*free_fn)(RetireNode*))
-    {
+    void retire(RetireNode* node, void (*free_fn)(RetireNode*)) {
         node->free_fn = free_fn;
         node->epoch = m_domain.stamp();
         node->next = nullptr;
@@ -416,8 +374,7 @@ public:
 
     // Tries to advance the epoch, then frees this participant's garbage whose grace period
     // is over, and the domain's shared garbage. Returns the number of objects freed.
-    size_t try_reclaim()
-    {
+    size_t try_reclaim() {
         m_domain.try_advance();
         uint64_t g = m_domain.epoch();
         size_t freed = 0;
@@ -426,8 +383,7 @@ public:
             // re-queueing its object for another grace period).
             RetireNode* node = m_head;
             m_head = node->next;
-            if (!m_head)
-                m_tail = nullptr;
+            if (!m_head) m_tail = nullptr;
             --m_pending;
             add_freed(1);
             node->free_fn(node);
@@ -442,23 +398,18 @@ public:
     // hence the bound: after `max_rounds` unsuccessful rounds it gives up with timed_out
     // (pass UINT64_MAX to wait as long as it takes). in_section without waiting when
     // called inside a section.
-    [[nodiscard]] BarrierStatus barrier(uint64_t max_rounds = kDefaultBarrierRounds)
-    {
-        if (in_section())
-            return BarrierStatus::in_section;
+    [[nodiscard]] BarrierStatus barrier(uint64_t max_rounds = kDefaultBarrierRounds) {
+        if (in_section()) return BarrierStatus::in_section;
         for (uint64_t round = 0; m_pending > 0; ++round) {
-            if (round >= max_rounds)
-                return BarrierStatus::timed_out;
+            if (round >= max_rounds) return BarrierStatus::timed_out;
             uint64_t before = m_domain.epoch();
             quiescent();
             try_reclaim();
-            if (m_pending == 0)
-                break;
+            if (m_pending == 0) break;
             // The epoch moved: the next advance may already be possible (an online caller's
             // own stale announcement is what blocks it, and quiescent() fixes that), so go
             // round again at once. Bounded: two advances past our newest stamp finish.
-            if (m_domain.epoch() != before)
-                continue;
+            if (m_domain.epoch() != before) continue;
             // Someone else is holding the epoch: spin first (a grace period is normally a
             // few microseconds), hand the CPU away only for long waits.
             if (round < kBarrierSpinRounds)
@@ -469,10 +420,9 @@ public:
         return BarrierStatus::completed;
     }
 
-    EpochStats stats() const
-    {
+    EpochStats stats() const {
         EpochStats st;
-        st.retired = m_slot->retired.load(std::memory_order_relaxed); // relaxed: statistic
+        st.retired = m_slot->retired.load(std::memory_order_relaxed);  // relaxed: statistic
         st.freed = m_slot->freed.load(std::memory_order_relaxed);
         st.pending = m_pending;
         st.epoch_advances = m_domain.m_advances.load(std::memory_order_relaxed);
@@ -481,8 +431,7 @@ public:
     uint64_t pending() const { return m_pending; }
 
 private:
-    static ClaimedId claim_or_violate(EpochDomain& domain, uint32_t id)
-    {
+    static ClaimedId claim_or_violate(EpochDomain& domain, uint32_t id) {
         RegisterStatus status = domain.claim(id);
         if (status == RegisterStatus::id_out_of_range)
             platform::contract_violation("EpochParticipant: id out of the domain's range (try_register reports it)");
@@ -491,8 +440,7 @@ private:
         return ClaimedId(domain, id);
     }
 
-    void pin()
-    {
+    void pin() {
         // acquire: pairs with the CAS that wrote g (see EpochDomain::epoch()).
         uint64_t g = m_domain.m_global.load(std::memory_order_acquire);
         for (;;) {
@@ -510,24 +458,21 @@ private:
             g = now;
         }
     }
-    void unpin()
-    {
+    void unpin() {
         // m_announced is left stale on purpose: quiescent() reads it only while online and
         // outside sections, i.e. only while pinned, and every pin() rewrites it first.
         // release: our reads inside the section happen-before the scanner's acquire load
         // of this 0, hence before any free that follows its advance.
         m_slot->state.store(0, std::memory_order_release);
     }
-    void add_freed(uint64_t n)
-    {
-        if (n == 0)
-            return;
+    void add_freed(uint64_t n) {
+        if (n == 0) return;
         // relaxed: single-writer statistic.
         m_slot->freed.store(m_slot->freed.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
 
     EpochDomain& m_domain;
-    EpochDomain::Slot* m_slot; // ours, claimed: never null
+    EpochDomain::Slot* m_slot;  // ours, claimed: never null
     // Pin references, owner-only: kSectionRef per open section plus kOnlineRef while
     // online. The participant is pinned exactly while this is non-zero, so enter()/exit()
     // and quiescent() test one word (the QSBR read path is a load, an add and a store).
@@ -538,7 +483,7 @@ private:
 
     uint32_t m_id;
     uint32_t m_depth = 0;
-    uint64_t m_announced = 0; // epoch of our current pin (meaningful only while pinned)
+    uint64_t m_announced = 0;  // epoch of our current pin (meaningful only while pinned)
     RetireNode* m_head = nullptr;
     RetireNode* m_tail = nullptr;
     uint64_t m_pending = 0;
@@ -547,11 +492,7 @@ private:
 // RAII critical section.
 class EpochGuard {
 public:
-    explicit EpochGuard(EpochParticipant& participant)
-        : m_participant(participant)
-    {
-        m_participant.enter();
-    }
+    explicit EpochGuard(EpochParticipant& participant) : m_participant(participant) { m_participant.enter(); }
     ~EpochGuard() { m_participant.exit(); }
     EpochGuard(const EpochGuard&) = delete;
     EpochGuard& operator=(const EpochGuard&) = delete;
@@ -560,4 +501,4 @@ private:
     EpochParticipant& m_participant;
 };
 
-} // namespace core
+}  // namespace core

@@ -19,11 +19,11 @@ namespace core {
 
 // Embed by deriving from it: struct Task : MpscNode, ... { };
 struct MpscNode {
-    std::atomic<MpscNode*> m_next_in_inbox { nullptr };
+    std::atomic<MpscNode*> m_next_in_inbox{nullptr};
 };
 
 template <typename T>
-    requires std::derived_from<T, MpscNode>
+requires std::derived_from<T, MpscNode>
 class MpscInbox {
 public:
     MpscInbox() = default;
@@ -34,8 +34,7 @@ public:
     void push(T* item) { push_node(static_cast<MpscNode*>(item)); }
 
     // Consumer only. Oldest item, or nullptr when empty (or a producer is mid-push).
-    T* pop()
-    {
+    T* pop() {
         // relaxed: m_tail is the consumer's own; it is atomic only so that watchdogs on
         // other threads may read it through empty_approx().
         MpscNode* tail = m_tail.load(std::memory_order_relaxed);
@@ -43,27 +42,25 @@ public:
         // contents written before push() are visible.
         MpscNode* next = tail->m_next_in_inbox.load(std::memory_order_acquire);
         if (tail == &m_stub) {
-            if (!next)
-                return nullptr;
-            m_tail.store(next, std::memory_order_relaxed); // relaxed: consumer-only
+            if (!next) return nullptr;
+            m_tail.store(next, std::memory_order_relaxed);  // relaxed: consumer-only
             tail = next;
-            next = next->m_next_in_inbox.load(std::memory_order_acquire); // acquire: as above
+            next = next->m_next_in_inbox.load(std::memory_order_acquire);  // acquire: as above
         }
         if (next) {
-            m_tail.store(next, std::memory_order_relaxed); // relaxed: consumer-only
+            m_tail.store(next, std::memory_order_relaxed);  // relaxed: consumer-only
             return static_cast<T*>(tail);
         }
         // tail is the last linked node. If it is not the head, a producer has exchanged
         // the head but not linked yet: come back later.
         // acquire: pairs with the acq_rel exchange in push_node().
-        if (tail != m_head.load(std::memory_order_acquire))
-            return nullptr;
+        if (tail != m_head.load(std::memory_order_acquire)) return nullptr;
         // Re-insert the stub behind tail so tail can be handed out without leaving the
         // queue without a node.
         push_node(&m_stub);
-        next = tail->m_next_in_inbox.load(std::memory_order_acquire); // acquire: as above
+        next = tail->m_next_in_inbox.load(std::memory_order_acquire);  // acquire: as above
         if (next) {
-            m_tail.store(next, std::memory_order_relaxed); // relaxed: consumer-only
+            m_tail.store(next, std::memory_order_relaxed);  // relaxed: consumer-only
             return static_cast<T*>(tail);
         }
         // A producer exchanged the head between our check and the stub's insertion and
@@ -80,17 +77,15 @@ public:
     // while a producer raced it (head == stub, stub unlinked, two nodes still queued
     // before it); that once let a CPU halt on a non-empty inbox (test: Inbox.
     // empty_approx_never_hides_a_finished_push).
-    bool empty_approx() const
-    {
+    bool empty_approx() const {
         // relaxed (all): a hint, ordered by the caller's fence where it matters.
-        return m_tail.load(std::memory_order_relaxed) == &m_stub
-            && !m_stub.m_next_in_inbox.load(std::memory_order_relaxed)
-            && m_head.load(std::memory_order_relaxed) == &m_stub;
+        return m_tail.load(std::memory_order_relaxed) == &m_stub &&
+               !m_stub.m_next_in_inbox.load(std::memory_order_relaxed) &&
+               m_head.load(std::memory_order_relaxed) == &m_stub;
     }
 
 private:
-    void push_node(MpscNode* node)
-    {
+    void push_node(MpscNode* node) {
         // relaxed: published by the release store below (the consumer reads it only
         // through the predecessor's link).
         node->m_next_in_inbox.store(nullptr, std::memory_order_relaxed);
@@ -103,9 +98,9 @@ private:
         previous->m_next_in_inbox.store(node, std::memory_order_release);
     }
 
-    alignas(64) std::atomic<MpscNode*> m_head { &m_stub }; // producers
-    alignas(64) std::atomic<MpscNode*> m_tail { &m_stub }; // written by the consumer only
+    alignas(64) std::atomic<MpscNode*> m_head{&m_stub};  // producers
+    alignas(64) std::atomic<MpscNode*> m_tail{&m_stub};  // written by the consumer only
     MpscNode m_stub;
 };
 
-} // namespace core
+}  // namespace core

@@ -12,7 +12,7 @@ struct DummyTask : MpscNode {
     int payload = 0;
 };
 
-} // namespace core::kernel_check
+}  // namespace core::kernel_check
 
 template class core::WorkStealingDeque<core::kernel_check::DummyTask>;
 template class core::DequeOwner<core::kernel_check::DummyTask>;
@@ -23,14 +23,11 @@ namespace core::kernel_check {
 
 // Never called: makes the compiler generate code for every inline member of the
 // non-template epoch classes too.
-[[gnu::used]] static void compile_epoch_api(EpochDomain& domain, RetireNode* node)
-{
+[[gnu::used]] static void compile_epoch_api(EpochDomain& domain, RetireNode* node) {
     EpochParticipant participant(domain, 0);
     std::optional<EpochParticipant> probed;
     (void)EpochParticipant::try_register(probed, domain, 1);
-    {
-        EpochGuard guard(participant);
-    }
+    { EpochGuard guard(participant); }
     participant.go_online();
     participant.quiescent();
     participant.go_offline();
@@ -41,4 +38,4 @@ namespace core::kernel_check {
     (void)domain.stats();
 }
 
-} // namespace core::kernel_check
+}  // namespace core::kernel_check

@@ -23,8 +23,7 @@ inline constexpr bool kTsanMode = false;
 // load of this thread. Used where a thread announces itself and then looks at the other
 // side (deque take(): bottom, then top; epoch pin: own state, then the global epoch).
 template <typename V>
-inline void store_then_full_fence(std::atomic<V>& a, V value, std::memory_order store_order)
-{
+inline void store_then_full_fence(std::atomic<V>& a, V value, std::memory_order store_order) {
     if constexpr (kTsanMode) {
         (void)store_order;
         a.exchange(value, std::memory_order_seq_cst);
@@ -39,8 +38,7 @@ inline void store_then_full_fence(std::atomic<V>& a, V value, std::memory_order 
 // back the same value (fetch_add(0)), so it reads the latest value in modification order
 // and is part of S.
 template <typename V>
-inline V load_then_full_fence(std::atomic<V>& a, std::memory_order load_order)
-{
+inline V load_then_full_fence(std::atomic<V>& a, std::memory_order load_order) {
     if constexpr (kTsanMode) {
         (void)load_order;
         return a.fetch_add(0, std::memory_order_seq_cst);
@@ -54,8 +52,7 @@ inline V load_then_full_fence(std::atomic<V>& a, std::memory_order load_order)
 // "a full fence, then load from `a`": the mirror image, used where a thread has just
 // unlinked something and now reads the global epoch to stamp it (EpochDomain::stamp()).
 template <typename V>
-inline V full_fence_then_load(std::atomic<V>& a, std::memory_order load_order)
-{
+inline V full_fence_then_load(std::atomic<V>& a, std::memory_order load_order) {
     if constexpr (kTsanMode) {
         (void)load_order;
         return a.fetch_add(0, std::memory_order_seq_cst);
@@ -69,9 +66,8 @@ inline V full_fence_then_load(std::atomic<V>& a, std::memory_order load_order)
 // Production: the fence orders it, `order` is enough. TSan: seq_cst, so the pair is
 // ordered by S instead of by the (invisible) fence.
 template <typename V>
-inline V load_after_full_fence(const std::atomic<V>& a, std::memory_order order)
-{
+inline V load_after_full_fence(const std::atomic<V>& a, std::memory_order order) {
     return a.load(kTsanMode ? std::memory_order_seq_cst : order);
 }
 
-} // namespace core
+}  // namespace core

@@ -36,11 +36,13 @@ char g_screen_description[64];
 void emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
     if (to_serial) serial::write(s, n);
     if (!to_screen) return;
-    if (g_screen == Screen::vga_text) vga_text::write(s, n);
-    else if (g_screen == Screen::framebuffer) fbcon::write(s, n);
+    if (g_screen == Screen::vga_text)
+        vga_text::write(s, n);
+    else if (g_screen == Screen::framebuffer)
+        fbcon::write(s, n);
 }
 
-} // namespace
+}  // namespace
 
 void init_serial() {
     serial::init();
@@ -60,8 +62,8 @@ const char* init_screen(const fbcon::FramebufferInfo& fb, bool efi_boot) {
         const char* why = "";
         if (fbcon::init(fb, &why)) {
             g_screen = Screen::framebuffer;
-            ksnprintf(g_screen_description, sizeof g_screen_description, "framebuffer %ux%ux%u at 0x%llx",
-                      fb.width, fb.height, unsigned(fb.bpp), (unsigned long long)fb.phys_addr);
+            ksnprintf(g_screen_description, sizeof g_screen_description, "framebuffer %ux%ux%u at 0x%llx", fb.width,
+                      fb.height, unsigned(fb.bpp), (unsigned long long)fb.phys_addr);
         } else {
             ksnprintf(g_screen_description, sizeof g_screen_description, "none (framebuffer %s)", why);
         }
@@ -97,7 +99,7 @@ void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true)
     }
 }
 
-} // namespace
+}  // namespace
 
 void write(const char* s, size_t n) { locked_emit(s, n, true); }
 
@@ -107,4 +109,4 @@ void write_screen(const char* s, size_t n) { locked_emit(s, n, true, false); }
 
 void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }
 
-} // namespace console
+}  // namespace console

@@ -30,4 +30,4 @@ void write_screen(const char* s, size_t n);
 // for only briefly.
 void enter_panic_mode();
 
-} // namespace console
+}  // namespace console

@@ -33,13 +33,17 @@ uint32_t rgb(const FramebufferInfo& fb, uint8_t r, uint8_t g, uint8_t b) {
 
 void put_pixel(uint8_t* p, uint32_t value) {
     switch (g_screen.bytes_per_pixel) {
-    case 4: *reinterpret_cast<volatile uint32_t*>(p) = value; break;
-    case 3:
-        p[0] = uint8_t(value);
-        p[1] = uint8_t(value >> 8);
-        p[2] = uint8_t(value >> 16);
-        break;
-    case 2: *reinterpret_cast<volatile uint16_t*>(p) = uint16_t(value); break;
+        case 4:
+            *reinterpret_cast<volatile uint32_t*>(p) = value;
+            break;
+        case 3:
+            p[0] = uint8_t(value);
+            p[1] = uint8_t(value >> 8);
+            p[2] = uint8_t(value >> 16);
+            break;
+        case 2:
+            *reinterpret_cast<volatile uint16_t*>(p) = uint16_t(value);
+            break;
     }
 }
 
@@ -73,12 +77,18 @@ void newline() {
     g_screen.row = g_screen.rows - 1;
 }
 
-} // namespace
+}  // namespace
 
 bool init(const FramebufferInfo& fb, const char** why) {
     *why = "";
-    if (!fb.present || fb.type != 1) { *why = "not a direct-colour framebuffer"; return false; }
-    if (fb.bpp != 16 && fb.bpp != 24 && fb.bpp != 32) { *why = "unsupported bits per pixel"; return false; }
+    if (!fb.present || fb.type != 1) {
+        *why = "not a direct-colour framebuffer";
+        return false;
+    }
+    if (fb.bpp != 16 && fb.bpp != 24 && fb.bpp != 32) {
+        *why = "unsupported bits per pixel";
+        return false;
+    }
     uint32_t bytes_per_pixel = fb.bpp / 8;
     if (fb.width < kFontWidth || fb.height < kFontHeight || fb.width > 16384 || fb.height > 16384 ||
         uint64_t(fb.width) * bytes_per_pixel > fb.pitch) {
@@ -86,11 +96,20 @@ bool init(const FramebufferInfo& fb, const char** why) {
         return false;
     }
     uint64_t size = uint64_t(fb.pitch) * fb.height;
-    if (fb.phys_addr == 0 || fb.phys_addr + size < fb.phys_addr) { *why = "bad address"; return false; }
+    if (fb.phys_addr == 0 || fb.phys_addr + size < fb.phys_addr) {
+        *why = "bad address";
+        return false;
+    }
     // Until paging_init() the boot tables map only the low 4 GiB.
-    if (fb.phys_addr + size > (4ull << 30)) { *why = "above 4 GiB"; return false; }
+    if (fb.phys_addr + size > (4ull << 30)) {
+        *why = "above 4 GiB";
+        return false;
+    }
     void* base = mm::map_mmio(fb.phys_addr, size);
-    if (base == nullptr) { *why = "cannot map it"; return false; }
+    if (base == nullptr) {
+        *why = "cannot map it";
+        return false;
+    }
 
     g_screen.base = static_cast<uint8_t*>(base);
     g_screen.pitch = fb.pitch;
@@ -121,4 +140,4 @@ void write(const char* s, size_t n) {
     }
 }
 
-} // namespace fbcon
+}  // namespace fbcon

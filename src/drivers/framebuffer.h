@@ -10,7 +10,7 @@ namespace fbcon {
 
 constexpr int kFontWidth = 8;
 constexpr int kFontHeight = 16;
-constexpr int kFontFirst = 0x20;   // glyphs cover printable ASCII 0x20..0x7e
+constexpr int kFontFirst = 0x20;  // glyphs cover printable ASCII 0x20..0x7e
 constexpr int kFontGlyphs = 0x7f - kFontFirst;
 extern const uint8_t g_font8x16[kFontGlyphs][kFontHeight];
 
@@ -18,4 +18,4 @@ extern const uint8_t g_font8x16[kFontGlyphs][kFontHeight];
 bool init(const FramebufferInfo& fb, const char** why);
 void write(const char* s, size_t n);
 
-} // namespace fbcon
+}  // namespace fbcon

@@ -14,4 +14,4 @@ struct FramebufferInfo {
     uint8_t red_pos = 0, red_size = 0, green_pos = 0, green_size = 0, blue_pos = 0, blue_size = 0;
 };
 
-} // namespace fbcon
+}  // namespace fbcon

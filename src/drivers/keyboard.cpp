@@ -16,11 +16,10 @@ namespace {
 
 constexpr uint16_t kData = 0x60, kStatusCommand = 0x64;
 constexpr uint8_t kStatusOutputFull = 1 << 0, kStatusInputFull = 1 << 1, kStatusFromMouse = 1 << 5;
-constexpr uint8_t kCmdReadConfig = 0x20, kCmdWriteConfig = 0x60, kCmdDisablePort2 = 0xa7,
-                  kCmdSelfTest = 0xaa, kCmdEnablePort1 = 0xae, kCmdDisablePort1 = 0xad, kCmdPulseReset = 0xfe;
+constexpr uint8_t kCmdReadConfig = 0x20, kCmdWriteConfig = 0x60, kCmdDisablePort2 = 0xa7, kCmdSelfTest = 0xaa,
+                  kCmdEnablePort1 = 0xae, kCmdDisablePort1 = 0xad, kCmdPulseReset = 0xfe;
 constexpr uint8_t kSelfTestPassed = 0x55;
-constexpr uint8_t kConfigIrq1 = 1 << 0, kConfigIrq12 = 1 << 1, kConfigPort1ClockOff = 1 << 4,
-                  kConfigTranslate = 1 << 6;
+constexpr uint8_t kConfigIrq1 = 1 << 0, kConfigIrq12 = 1 << 1, kConfigPort1ClockOff = 1 << 4, kConfigTranslate = 1 << 6;
 constexpr uint8_t kKeyboardIrq = 1;
 constexpr uint64_t kWaitNs = 20'000'000;  // per controller handshake; real ones answer in microseconds
 
@@ -98,7 +97,7 @@ bool program_controller(const char** why) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 bool init(const acpi::Madt* madt, uint32_t dest_apic_id, ScancodeSink sink) {
     const char* why = "";
@@ -121,4 +120,4 @@ void pulse_reset_line() {
     if (send_command(kCmdPulseReset)) arch::delay_us(100000);
 }
 
-} // namespace keyboard
+}  // namespace keyboard

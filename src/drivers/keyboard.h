@@ -4,7 +4,9 @@
 #pragma once
 #include <cstdint>
 
-namespace acpi { struct Madt; }
+namespace acpi {
+struct Madt;
+}
 
 namespace keyboard {
 
@@ -20,4 +22,4 @@ bool init(const acpi::Madt* madt, uint32_t dest_apic_id, ScancodeSink sink);
 // Pulses the CPU reset line through the 8042 (command 0xFE). Returns if nothing happened.
 void pulse_reset_line();
 
-} // namespace keyboard
+}  // namespace keyboard

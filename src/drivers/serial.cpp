@@ -11,8 +11,8 @@ namespace {
 
 constexpr uint16_t kCom1 = 0x3f8;
 // Register offsets from the base port.
-constexpr uint16_t kData = 0, kInterruptEnable = 1, kFifoControl = 2, kLineControl = 3,
-                   kModemControl = 4, kLineStatus = 5;
+constexpr uint16_t kData = 0, kInterruptEnable = 1, kFifoControl = 2, kLineControl = 3, kModemControl = 4,
+                   kLineStatus = 5;
 constexpr uint8_t kLineStatusTxEmpty = 1 << 5;
 // A wedged or absent UART must not hang the kernel: give up on a byte after this many polls.
 constexpr int kMaxTxPolls = 100000;
@@ -27,20 +27,20 @@ void put_byte(uint8_t c) {
     arch::outb(kCom1 + kData, c);
 }
 
-} // namespace
+}  // namespace
 
 void init() {
     arch::outb(kCom1 + kInterruptEnable, 0x00);
-    arch::outb(kCom1 + kLineControl, 0x80);     // DLAB on: the next two bytes are the divisor
-    arch::outb(kCom1 + kData, 1);               // 115200 / 1
+    arch::outb(kCom1 + kLineControl, 0x80);  // DLAB on: the next two bytes are the divisor
+    arch::outb(kCom1 + kData, 1);  // 115200 / 1
     arch::outb(kCom1 + kInterruptEnable, 0);
-    arch::outb(kCom1 + kLineControl, 0x03);     // 8 data bits, no parity, 1 stop bit
-    arch::outb(kCom1 + kFifoControl, 0xc7);     // FIFO on, cleared, 14-byte threshold
+    arch::outb(kCom1 + kLineControl, 0x03);  // 8 data bits, no parity, 1 stop bit
+    arch::outb(kCom1 + kFifoControl, 0xc7);  // FIFO on, cleared, 14-byte threshold
     // Loopback self-test: a missing UART reads back 0xff.
     arch::outb(kCom1 + kModemControl, 0x1e);
     arch::outb(kCom1 + kData, 0xae);
     g_present = arch::inb(kCom1 + kData) == 0xae;
-    arch::outb(kCom1 + kModemControl, 0x0f);    // normal mode, DTR/RTS/OUT1/OUT2
+    arch::outb(kCom1 + kModemControl, 0x0f);  // normal mode, DTR/RTS/OUT1/OUT2
 }
 
 bool present() { return g_present; }
@@ -53,4 +53,4 @@ void write(const char* s, size_t n) {
     }
 }
 
-} // namespace serial
+}  // namespace serial

@@ -8,4 +8,4 @@ void init();
 bool present();
 // Writes bytes, turning "\n" into "\r\n". Not locked: the console serializes callers.
 void write(const char* s, size_t n);
-} // namespace serial
+}  // namespace serial

@@ -38,7 +38,7 @@ void move_cursor() {
     arch::outb(0x3d5, uint8_t(pos >> 8));
 }
 
-} // namespace
+}  // namespace
 
 void init(uint64_t phys, uint32_t columns, uint32_t rows) {
     if (columns == 0 || rows == 0 || columns > 256 || rows > 256) return;
@@ -67,4 +67,4 @@ void write(const char* s, size_t n) {
     move_cursor();
 }
 
-} // namespace vga_text
+}  // namespace vga_text

@@ -77,7 +77,7 @@ struct UtsRow {
     uint64_t cycles = 0;
     uint64_t nodes = 0;
     uint64_t peak_stacks = 0;  // most task stacks allocated at once (mm::kernel_stack_stats)
-    uint64_t inlined = 0;      // children run inline because spawn ran out of memory
+    uint64_t inlined = 0;  // children run inline because spawn ran out of memory
 };
 
 // Messaging: kMsgGroups groups of kMsgPerSide senders and as many receivers; every sender
@@ -112,9 +112,9 @@ struct WakeRow {
 
 // The benchmarks bench= can name; "sched" and "all" name every one.
 enum Bench : uint32_t {
-    kBenchSpawn = 1u << 0,      // spawn+exit
-    kBenchFib = 1u << 1,        // fib(24) and the compute ceiling
-    kBenchUts = 1u << 2,        // UTS T1 and T3
+    kBenchSpawn = 1u << 0,  // spawn+exit
+    kBenchFib = 1u << 1,  // fib(24) and the compute ceiling
+    kBenchUts = 1u << 2,  // UTS T1 and T3
     kBenchMessaging = 1u << 3,  // hackbench-style groups
     kBenchYield = 1u << 4,
     kBenchWake = 1u << 5,
@@ -150,10 +150,10 @@ struct Results {
 // memory the kernel has mapped by then, host load) falls on both alike: run one variant's
 // whole set first and the second set ran 5-25% faster at 1 CPU for that reason alone.
 struct Variants {
-    Results* res;             // one Results per variant
+    Results* res;  // one Results per variant
     sched::Backend kind[2];
     uint32_t count = 0;
-    uint32_t turn = 0;        // benchmarks run so far: the order flips each time
+    uint32_t turn = 0;  // benchmarks run so far: the order flips each time
     bool ok = true;
 
     // Runs fn(Results&) under every variant. A refused switch (its log line says why)
@@ -189,13 +189,13 @@ struct Level {
 
 // Each runs its benchmark under every variant and stores the rows; a wrong result is
 // logged and clears vs.ok.
-void run_spawn(Variants& vs, const Level& level);      // spawn.cpp
-void run_fib(Variants& vs, const Level& level);        // forkjoin.cpp, with the compute ceiling
-void run_uts(Variants& vs, const Level& level);        // uts.cpp
+void run_spawn(Variants& vs, const Level& level);  // spawn.cpp
+void run_fib(Variants& vs, const Level& level);  // forkjoin.cpp, with the compute ceiling
+void run_uts(Variants& vs, const Level& level);  // uts.cpp
 void run_messaging(Variants& vs, const Level& level);  // messaging.cpp
-void run_scaling(Variants& vs, uint32_t which);        // scaling.cpp: those of `which` at N..1 CPUs
-void run_yield(Variants& vs);                          // yield.cpp
-void run_wake(Variants& vs);                           // wake.cpp
+void run_scaling(Variants& vs, uint32_t which);  // scaling.cpp: those of `which` at N..1 CPUs
+void run_yield(Variants& vs);  // yield.cpp
+void run_wake(Variants& vs);  // wake.cpp
 
 // ---------------------------------------------------------------- the reports
 
@@ -205,4 +205,4 @@ void print_reports(const Results* res, uint32_t count);
 void print_table(const Results& res, const char* accel);
 void print_json(const Results& res, const char* accel);
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

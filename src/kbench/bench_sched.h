@@ -14,4 +14,4 @@ namespace sched {
 // False when nothing ran or a benchmark could not complete (its line says why).
 bool run_benchmarks(const char* name);
 
-} // namespace sched
+}  // namespace sched

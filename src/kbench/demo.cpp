@@ -24,7 +24,7 @@ int64_t demo_fib(int64_t n) {
 
 int64_t demo_fib_task(void* arg) { return demo_fib(int64_t(reinterpret_cast<uintptr_t>(arg))); }
 
-} // namespace
+}  // namespace
 
 void run_demo() {
     uint64_t start = arch::rdtsc();
@@ -40,4 +40,4 @@ void run_demo() {
     dump_metrics();
 }
 
-} // namespace sched
+}  // namespace sched

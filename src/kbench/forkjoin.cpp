@@ -58,7 +58,7 @@ uint64_t bench_compute(CpuMask online) {
     return arch::rdtsc() - start;
 }
 
-} // namespace
+}  // namespace
 
 void run_fib(Variants& vs, const Level& level) {
     const uint32_t l = level.index;
@@ -77,4 +77,4 @@ void run_fib(Variants& vs, const Level& level) {
     for (uint32_t v = 0; v < vs.count; ++v) vs.res[v].fib[l].compute_cycles = compute;
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

@@ -23,11 +23,12 @@ void print_spawn(const Results& res) {
     klog::print(" \"spawn_exit\": [");
     for (uint32_t n = levels_of(res, kBenchSpawn), i = n; i-- > 0;) {
         const SpawnResultRow& s = res.spawn[i];
-        klog::print("%s{\"cpus\": %u, \"tasks\": %u, \"failed\": %u, \"cycles\": %llu, \"steals\": %llu, "
-                    "\"halts\": %llu, \"ipis\": %llu, \"stacks_before\": %llu, \"peak_stacks\": %llu}",
-                    separator(i, n), s.cpus, s.tasks, s.failed, (unsigned long long)s.cycles,
-                    (unsigned long long)s.steals, (unsigned long long)s.halts, (unsigned long long)s.ipis,
-                    (unsigned long long)s.stacks_before, (unsigned long long)s.peak_stacks);
+        klog::print(
+            "%s{\"cpus\": %u, \"tasks\": %u, \"failed\": %u, \"cycles\": %llu, \"steals\": %llu, "
+            "\"halts\": %llu, \"ipis\": %llu, \"stacks_before\": %llu, \"peak_stacks\": %llu}",
+            separator(i, n), s.cpus, s.tasks, s.failed, (unsigned long long)s.cycles, (unsigned long long)s.steals,
+            (unsigned long long)s.halts, (unsigned long long)s.ipis, (unsigned long long)s.stacks_before,
+            (unsigned long long)s.peak_stacks);
     }
     klog::print("],\n");
 }
@@ -36,10 +37,11 @@ void print_fib(const Results& res) {
     klog::print(" \"fib\": {\"n\": %lld, \"expected\": %lld, \"runs\": [", (long long)kFibN, (long long)kFibExpected);
     for (uint32_t n = levels_of(res, kBenchFib), i = n; i-- > 0;) {
         const FibRow& f = res.fib[i];
-        klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"result\": %lld, \"steals\": %llu, "
-                    "\"compute_cycles\": %llu}",
-                    separator(i, n), f.cpus, (unsigned long long)f.cycles, (long long)f.result,
-                    (unsigned long long)f.steals, (unsigned long long)f.compute_cycles);
+        klog::print(
+            "%s{\"cpus\": %u, \"cycles\": %llu, \"result\": %lld, \"steals\": %llu, "
+            "\"compute_cycles\": %llu}",
+            separator(i, n), f.cpus, (unsigned long long)f.cycles, (long long)f.result, (unsigned long long)f.steals,
+            (unsigned long long)f.compute_cycles);
     }
     klog::print("]},\n");
 }
@@ -53,8 +55,7 @@ void print_uts(const Results& res) {
             const UtsRow& u = res.uts[t][i];
             klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"nodes\": %llu, \"peak_stacks\": %llu, \"inlined\": %llu}",
                         separator(i, res.levels), res.spawn[i].cpus, (unsigned long long)u.cycles,
-                        (unsigned long long)u.nodes, (unsigned long long)u.peak_stacks,
-                        (unsigned long long)u.inlined);
+                        (unsigned long long)u.nodes, (unsigned long long)u.peak_stacks, (unsigned long long)u.inlined);
         }
         klog::print("]}");
     }
@@ -66,8 +67,8 @@ void print_messaging(const Results& res) {
                 kMsgGroups, kMsgPerSide, kMsgPerSide, kMsgLoops);
     for (uint32_t n = levels_of(res, kBenchMessaging), i = n; i-- > 0;) {
         klog::print("%s{\"cpus\": %u, \"cycles\": %llu, \"messages\": %llu, \"checksum_ok\": %s}", separator(i, n),
-                    res.spawn[i].cpus, (unsigned long long)res.msg[i].cycles,
-                    (unsigned long long)res.msg[i].messages, res.msg[i].checksum_ok ? "true" : "false");
+                    res.spawn[i].cpus, (unsigned long long)res.msg[i].cycles, (unsigned long long)res.msg[i].messages,
+                    res.msg[i].checksum_ok ? "true" : "false");
     }
     klog::print("]},\n");
 }
@@ -106,11 +107,11 @@ void print_wake(const Results& res) {
     bool first = true;
     for (const WakeRow& w : res.wake) {
         if (!w.ran) continue;
-        klog::print("%s{\"target\": \"%s\", \"samples\": %u, \"not_blocked\": %u, \"p50\": %llu, \"p99\": %llu, "
-                    "\"p999\": %llu, \"max\": %llu, \"ipis\": %llu, \"hist_log2\": [",
-                    first ? "" : ", ", w.mode, w.samples, w.no_block, (unsigned long long)w.p50,
-                    (unsigned long long)w.p99, (unsigned long long)w.p999, (unsigned long long)w.max,
-                    (unsigned long long)w.ipis);
+        klog::print(
+            "%s{\"target\": \"%s\", \"samples\": %u, \"not_blocked\": %u, \"p50\": %llu, \"p99\": %llu, "
+            "\"p999\": %llu, \"max\": %llu, \"ipis\": %llu, \"hist_log2\": [",
+            first ? "" : ", ", w.mode, w.samples, w.no_block, (unsigned long long)w.p50, (unsigned long long)w.p99,
+            (unsigned long long)w.p999, (unsigned long long)w.max, (unsigned long long)w.ipis);
         // Samples per log2 bucket of cycles: bucket i counts [2^i, 2^(i+1)).
         for (uint32_t b = 0; b < kHistBuckets; ++b) klog::print("%s%u", b ? ", " : "", w.hist[b]);
         klog::print("]}");
@@ -119,15 +120,16 @@ void print_wake(const Results& res) {
     klog::print("]}\n");
 }
 
-} // namespace
+}  // namespace
 
 void print_json(const Results& res, const char* accel) {
     klog::print("BENCH-JSON-BEGIN sched\n");
-    klog::print("{\"bench\": \"sched\", \"variant\": \"%s\", \"accelerator\": \"%s\", \"cpus\": %u, \"tsc_hz\": %llu, "
-                "\"timeslice_us\": %llu, \"spin_us\": %llu,\n",
-                res.variant, accel, shared().cpu_count, (unsigned long long)arch::tsc_hz(),
-                (unsigned long long)(ns_from_tsc(shared().config.timeslice_tsc) / 1000),
-                (unsigned long long)(ns_from_tsc(shared().config.spin_tsc) / 1000));
+    klog::print(
+        "{\"bench\": \"sched\", \"variant\": \"%s\", \"accelerator\": \"%s\", \"cpus\": %u, \"tsc_hz\": %llu, "
+        "\"timeslice_us\": %llu, \"spin_us\": %llu,\n",
+        res.variant, accel, shared().cpu_count, (unsigned long long)arch::tsc_hz(),
+        (unsigned long long)(ns_from_tsc(shared().config.timeslice_tsc) / 1000),
+        (unsigned long long)(ns_from_tsc(shared().config.spin_tsc) / 1000));
     print_spawn(res);
     print_fib(res);
     print_uts(res);
@@ -138,4 +140,4 @@ void print_json(const Results& res, const char* accel) {
     klog::print("BENCH-JSON-END\n");
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

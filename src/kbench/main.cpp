@@ -19,7 +19,7 @@ struct BenchName {
     uint32_t bits;
 };
 constexpr BenchName kBenchNames[] = {
-    {"spawn", kBenchSpawn}, {"fib", kBenchFib},     {"uts", kBenchUts},
+    {"spawn", kBenchSpawn},         {"fib", kBenchFib},     {"uts", kBenchUts},
     {"messaging", kBenchMessaging}, {"yield", kBenchYield}, {"wake", kBenchWake},
 };
 
@@ -51,9 +51,10 @@ uint32_t parse_bench_list(const char* list, bool& both) {
         size_t len = size_t(end - p);
         uint32_t found = bench_bits(p, len);
         if (!found) {
-            log_warn("bench: unknown benchmark \"%.*s\" in bench=%s (known: sched, all, spawn, fib, uts, "
-                     "messaging, yield, wake, or a comma list of the last six); none run",
-                     int(len), p, list);
+            log_warn(
+                "bench: unknown benchmark \"%.*s\" in bench=%s (known: sched, all, spawn, fib, uts, "
+                "messaging, yield, wake, or a comma list of the last six); none run",
+                int(len), p, list);
             return 0;
         }
         bits |= found;
@@ -95,8 +96,8 @@ bool run_set(Variants& vs, uint32_t which) {
     return vs.ok;
 }
 
-} // namespace
-} // namespace kbench
+}  // namespace
+}  // namespace kbench
 
 bool run_benchmarks(const char* name) {
     using namespace kbench;
@@ -123,4 +124,4 @@ bool run_benchmarks(const char* name) {
     return ok;
 }
 
-} // namespace sched
+}  // namespace sched

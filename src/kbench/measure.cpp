@@ -17,7 +17,7 @@ uint64_t stat_total(Counter SchedStats::*counter) {
     return n;
 }
 
-} // namespace
+}  // namespace
 
 // No libgcc in the kernel: 64-bit arithmetic only (cycles * 1000 fits for runs of days).
 uint64_t ns_from_tsc(uint64_t cycles) {
@@ -58,4 +58,4 @@ uint32_t run_pinned_on_each(CpuMask online, TaskFn fn, void* const* args, const 
     return count;
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

@@ -49,7 +49,7 @@ struct Channel {
 struct MsgGroup {
     Channel channels[kMsgPerSide];
     uint32_t group = 0;
-    uint64_t received[kMsgPerSide] = {};   // per receiver, read after join
+    uint64_t received[kMsgPerSide] = {};  // per receiver, read after join
     uint64_t checksum[kMsgPerSide] = {};
 };
 
@@ -168,7 +168,7 @@ MsgRow bench_messaging() {
     return row;
 }
 
-} // namespace
+}  // namespace
 
 void run_messaging(Variants& vs, const Level& level) {
     vs.each(level.index, kLockMsg, [&](Results& res) {
@@ -187,4 +187,4 @@ void run_messaging(Variants& vs, const Level& level) {
     });
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

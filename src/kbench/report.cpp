@@ -89,11 +89,12 @@ void print_yield_and_wake_lines(const Results& res) {
     }
     for (const WakeRow& w : res.wake) {
         if (!w.ran) continue;
-        klog::print("  wake %-7s: %u rounds, cycles p50 %llu p99 %llu p99.9 %llu max %llu (p50 %llu us, p99 %llu us); "
-                    "%llu ipis sent, %u rounds not blocked yet\n",
-                    w.mode, w.samples, (unsigned long long)w.p50, (unsigned long long)w.p99,
-                    (unsigned long long)w.p999, (unsigned long long)w.max, (unsigned long long)(ns_from_tsc(w.p50) / 1000),
-                    (unsigned long long)(ns_from_tsc(w.p99) / 1000), (unsigned long long)w.ipis, w.no_block);
+        klog::print(
+            "  wake %-7s: %u rounds, cycles p50 %llu p99 %llu p99.9 %llu max %llu (p50 %llu us, p99 %llu us); "
+            "%llu ipis sent, %u rounds not blocked yet\n",
+            w.mode, w.samples, (unsigned long long)w.p50, (unsigned long long)w.p99, (unsigned long long)w.p999,
+            (unsigned long long)w.max, (unsigned long long)(ns_from_tsc(w.p50) / 1000),
+            (unsigned long long)(ns_from_tsc(w.p99) / 1000), (unsigned long long)w.ipis, w.no_block);
     }
 }
 
@@ -133,7 +134,8 @@ struct WakePercentile {
     const char* label;
     uint64_t WakeRow::*cycles;
 };
-constexpr WakePercentile kWakePercentiles[] = {{"p50", &WakeRow::p50}, {"p99", &WakeRow::p99}, {"p99.9", &WakeRow::p999}};
+constexpr WakePercentile kWakePercentiles[] = {
+    {"p50", &WakeRow::p50}, {"p99", &WakeRow::p99}, {"p99.9", &WakeRow::p999}};
 
 void print_wake_ratios(const WakeRow& lf, const WakeRow& lk) {
     if (!lf.ran || !lk.ran) return;
@@ -156,7 +158,7 @@ void print_ratios(const Results& lf, const Results& lk) {
     for (uint32_t w = 0; w < 2; ++w) print_wake_ratios(lf.wake[w], lk.wake[w]);
 }
 
-} // namespace
+}  // namespace
 
 void print_table(const Results& res, const char* accel) {
     klog::print("bench sched (%s): accelerator %s, %u cpus, tsc %llu MHz\n", res.variant, accel, shared().cpu_count,
@@ -176,4 +178,4 @@ void print_reports(const Results* res, uint32_t count) {
     if (count == 2 && res[0].levels && res[1].levels) print_ratios(res[0], res[1]);
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

@@ -39,7 +39,7 @@ uint32_t offline_highest_ap(CpuMask& online, uint32_t cpus) {
     return top;
 }
 
-} // namespace
+}  // namespace
 
 void run_scaling(Variants& vs, uint32_t which) {
     CpuMask online = shared().online.load(std::memory_order_acquire);  // acquire: as hotplug publishes it
@@ -64,4 +64,4 @@ void run_scaling(Variants& vs, uint32_t which) {
     }
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

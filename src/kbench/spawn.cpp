@@ -19,8 +19,8 @@ constexpr uint32_t kSpawnBatch = 32;
 int64_t nop_task(void*) { return 0; }
 
 struct SpawnDriver {
-    uint32_t tasks = 0;     // to spawn
-    uint32_t failed = 0;    // spawns refused (out of memory): counted, not retried
+    uint32_t tasks = 0;  // to spawn
+    uint32_t failed = 0;  // spawns refused (out of memory): counted, not retried
 };
 
 int64_t spawn_driver(void* arg) {
@@ -88,7 +88,7 @@ SpawnResultRow bench_spawn_exit(CpuMask online) {
     return row;
 }
 
-} // namespace
+}  // namespace
 
 void run_spawn(Variants& vs, const Level& level) {
     vs.each(level.index, kLockSpawn, [&](Results& res) {
@@ -97,4 +97,4 @@ void run_spawn(Variants& vs, const Level& level) {
     });
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

@@ -37,7 +37,8 @@ int64_t uts_subtree(const lib::UtsTree& tree, const lib::UtsNode& node) {
         for (uint32_t i = 0; i < n; ++i) {
             args[i] = UtsArg{&tree, lib::uts_child(node, first + i)};
             auto r = spawn(uts_task, &args[i], {.name = "uts"});
-            if (r.ok()) handles[i] = static_cast<TaskHandle&&>(r.handle);
+            if (r.ok())
+                handles[i] = static_cast<TaskHandle&&>(r.handle);
             else {
                 g_uts_inlined.fetch_add(1, std::memory_order_relaxed);  // relaxed: see above
                 nodes += uts_subtree(tree, args[i].node);  // out of memory: inline
@@ -95,7 +96,7 @@ UtsRow bench_uts(const lib::UtsTree& tree) {
     return row;
 }
 
-} // namespace
+}  // namespace
 
 void run_uts(Variants& vs, const Level& level) {
     for (uint32_t t = 0; t < kUtsTrees; ++t) {
@@ -114,4 +115,4 @@ void run_uts(Variants& vs, const Level& level) {
     }
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

@@ -125,7 +125,7 @@ bool bench_wake(bool halted, WakeRow& row) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 void run_wake(Variants& vs) {
     if (shared().cpu_count < 2) {
@@ -141,4 +141,4 @@ void run_wake(Variants& vs) {
     }
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

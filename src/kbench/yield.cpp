@@ -39,7 +39,7 @@ bool bench_yield(YieldRow& row) {
     if (!a.ok() || !b.ok()) {
         log_warn("bench: yield: spawn failed: %s", to_string(a.ok() ? b.error : a.error));
         if (a.ok()) join(a.handle);  // each finishes once the other arrives; alone, it never
-        return false;                // would, so this path only runs when a is the failure
+        return false;  // would, so this path only runs when a is the failure
     }
     join(a.handle);
     join(b.handle);
@@ -49,7 +49,7 @@ bool bench_yield(YieldRow& row) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 void run_yield(Variants& vs) {
     vs.each(0, kLockYield, [&](Results& res) {
@@ -59,4 +59,4 @@ void run_yield(Variants& vs) {
     });
 }
 
-} // namespace sched::kbench
+}  // namespace sched::kbench

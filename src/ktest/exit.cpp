@@ -16,7 +16,7 @@ void exit_qemu(bool success) {
     auto settle = [] {
         for (int i = 0; i < 20'000'000; ++i) arch::cpu_relax();
     };
-    arch::outw(0x604, 0x2000);   // QEMU q35 (ICH9 PM1a_CNT)
+    arch::outw(0x604, 0x2000);  // QEMU q35 (ICH9 PM1a_CNT)
     settle();
     arch::outw(0xb004, 0x2000);  // QEMU pc (PIIX4) / Bochs
     settle();
@@ -26,4 +26,4 @@ void exit_qemu(bool success) {
     for (;;) arch::halt();
 }
 
-} // namespace ktest
+}  // namespace ktest

@@ -67,25 +67,25 @@ void on_cleanup(void (*fn)(void*), void* arg);
 // Exits QEMU with the verdict (isa-debug-exit, else ACPI/port shutdown); never returns.
 [[noreturn]] void exit_qemu(bool success);
 
-} // namespace ktest
+}  // namespace ktest
 
-#define KTEST(name)                                                                     \
-    static void ktest_fn_##name(::ktest::Context& ktest_ctx);                          \
-    [[gnu::used, gnu::section(".ktests")]] static const ::ktest::TestCase              \
-        ktest_case_##name = {#name, ktest_fn_##name};                                  \
+#define KTEST(name)                                                                                              \
+    static void ktest_fn_##name(::ktest::Context& ktest_ctx);                                                    \
+    [[gnu::used, gnu::section(".ktests")]] static const ::ktest::TestCase ktest_case_##name = {#name,            \
+                                                                                               ktest_fn_##name}; \
     static void ktest_fn_##name([[maybe_unused]] ::ktest::Context& ktest_ctx)
 
-#define KTEST_SCHED(name)                                                               \
-    static void ktest_fn_##name(::ktest::Context& ktest_ctx);                          \
-    [[gnu::used, gnu::section(".ktests_sched")]] static const ::ktest::TestCase        \
-        ktest_case_##name = {#name, ktest_fn_##name};                                  \
+#define KTEST_SCHED(name)                                                                                              \
+    static void ktest_fn_##name(::ktest::Context& ktest_ctx);                                                          \
+    [[gnu::used, gnu::section(".ktests_sched")]] static const ::ktest::TestCase ktest_case_##name = {#name,            \
+                                                                                                     ktest_fn_##name}; \
     static void ktest_fn_##name([[maybe_unused]] ::ktest::Context& ktest_ctx)
 
 // Records a failure and returns from the test.
-#define KEXPECT(cond, ...)                                                              \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            ktest_ctx.fail(__VA_ARGS__);                                                \
-            return;                                                                     \
-        }                                                                               \
+#define KEXPECT(cond, ...)               \
+    do {                                 \
+        if (!(cond)) {                   \
+            ktest_ctx.fail(__VA_ARGS__); \
+            return;                      \
+        }                                \
     } while (0)

@@ -67,7 +67,7 @@ bool matches(const char* name, const char* filter) {
     return false;
 }
 
-} // namespace
+}  // namespace
 
 void Context::fail(const char* fmt, ...) {
     failed = true;
@@ -174,4 +174,4 @@ void watchdog_poll() {
     exit_qemu(false);
 }
 
-} // namespace ktest
+}  // namespace ktest

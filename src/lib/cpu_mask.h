@@ -15,8 +15,7 @@ inline constexpr uint32_t kNoCpu = ~uint32_t(0);
 
 // Bits set in `w`. std::popcount compiles to a call to libgcc's __popcountdi2 unless the
 // target has POPCNT (-mpopcnt), and the kernel links no libgcc: the SWAR sum instead.
-constexpr uint32_t popcount64(uint64_t w)
-{
+constexpr uint32_t popcount64(uint64_t w) {
     w = w - ((w >> 1) & 0x5555555555555555ull);
     w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
     w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
@@ -28,84 +27,62 @@ public:
     static constexpr uint32_t kWords = kMaxCpus / 64;
 
     constexpr CpuMask() = default;
-    static constexpr CpuMask all()
-    {
+    static constexpr CpuMask all() {
         CpuMask m;
-        for (auto& w : m.m_words)
-            w = ~uint64_t(0);
+        for (auto& w : m.m_words) w = ~uint64_t(0);
         return m;
     }
-    static constexpr CpuMask single(uint32_t cpu)
-    {
+    static constexpr CpuMask single(uint32_t cpu) {
         CpuMask m;
         m.add(cpu);
         return m;
     }
     // CPUs 0 .. count-1.
-    static constexpr CpuMask first(uint32_t count)
-    {
+    static constexpr CpuMask first(uint32_t count) {
         CpuMask m;
-        for (uint32_t i = 0; i < count && i < kMaxCpus; ++i)
-            m.add(i);
+        for (uint32_t i = 0; i < count && i < kMaxCpus; ++i) m.add(i);
         return m;
     }
 
-    constexpr void add(uint32_t cpu)
-    {
-        if (cpu < kMaxCpus)
-            m_words[cpu / 64] |= bit(cpu);
+    constexpr void add(uint32_t cpu) {
+        if (cpu < kMaxCpus) m_words[cpu / 64] |= bit(cpu);
     }
-    constexpr void remove(uint32_t cpu)
-    {
-        if (cpu < kMaxCpus)
-            m_words[cpu / 64] &= ~bit(cpu);
+    constexpr void remove(uint32_t cpu) {
+        if (cpu < kMaxCpus) m_words[cpu / 64] &= ~bit(cpu);
     }
     constexpr bool contains(uint32_t cpu) const { return cpu < kMaxCpus && (m_words[cpu / 64] & bit(cpu)) != 0; }
-    constexpr bool empty() const
-    {
+    constexpr bool empty() const {
         for (auto w : m_words)
-            if (w)
-                return false;
+            if (w) return false;
         return true;
     }
-    constexpr bool is_all() const
-    {
+    constexpr bool is_all() const {
         for (auto w : m_words)
-            if (w != ~uint64_t(0))
-                return false;
+            if (w != ~uint64_t(0)) return false;
         return true;
     }
-    constexpr uint32_t count() const
-    {
+    constexpr uint32_t count() const {
         uint32_t n = 0;
-        for (auto w : m_words)
-            n += popcount64(w);
+        for (auto w : m_words) n += popcount64(w);
         return n;
     }
     // Smallest member >= from, or kNoCpu. Iterate: for (c = m.next(0); c != kNoCpu; c = m.next(c + 1)).
-    constexpr uint32_t next(uint32_t from) const
-    {
+    constexpr uint32_t next(uint32_t from) const {
         for (uint32_t word = from / 64; from < kMaxCpus && word < kWords; ++word) {
             uint64_t w = m_words[word];
-            if (word == from / 64)
-                w &= ~uint64_t(0) << (from % 64);
-            if (w)
-                return word * 64 + uint32_t(std::countr_zero(w));
+            if (word == from / 64) w &= ~uint64_t(0) << (from % 64);
+            if (w) return word * 64 + uint32_t(std::countr_zero(w));
         }
         return kNoCpu;
     }
-    constexpr CpuMask operator&(const CpuMask& o) const
-    {
+    constexpr CpuMask operator&(const CpuMask& o) const {
         CpuMask m;
-        for (uint32_t i = 0; i < kWords; ++i)
-            m.m_words[i] = m_words[i] & o.m_words[i];
+        for (uint32_t i = 0; i < kWords; ++i) m.m_words[i] = m_words[i] & o.m_words[i];
         return m;
     }
-    constexpr CpuMask operator|(const CpuMask& o) const
-    {
+    constexpr CpuMask operator|(const CpuMask& o) const {
         CpuMask m;
-        for (uint32_t i = 0; i < kWords; ++i)
-            m.m_words[i] = m_words[i] | o.m_words[i];
+        for (uint32_t i = 0; i < kWords; ++i) m.m_words[i] = m_words[i] | o.m_words[i];
         return m;
     }
     constexpr bool operator==(const CpuMask&) const = default;
@@ -114,7 +91,7 @@ public:
 
 private:
     static constexpr uint64_t bit(uint32_t cpu) { return uint64_t(1) << (cpu % 64); }
-    std::array<uint64_t, kWords> m_words {};
+    std::array<uint64_t, kWords> m_words{};
 };
 
 // Shared CPU set. Every operation names its ordering, because the halted set is one side
@@ -122,37 +99,28 @@ private:
 class AtomicCpuMask {
 public:
     // Returns whether the bit was set before.
-    bool add(uint32_t cpu, std::memory_order order)
-    {
-        return (word(cpu).fetch_or(bit(cpu), order) & bit(cpu)) != 0;
-    }
+    bool add(uint32_t cpu, std::memory_order order) { return (word(cpu).fetch_or(bit(cpu), order) & bit(cpu)) != 0; }
     // Returns whether the bit was set before: true means this caller cleared it (the
     // claim of "The idle/wakeup protocol": exactly one fetch_and sees the bit).
-    bool remove(uint32_t cpu, std::memory_order order)
-    {
+    bool remove(uint32_t cpu, std::memory_order order) {
         return (word(cpu).fetch_and(~bit(cpu), order) & bit(cpu)) != 0;
     }
-    bool contains(uint32_t cpu, std::memory_order order) const
-    {
+    bool contains(uint32_t cpu, std::memory_order order) const {
         return cpu < kMaxCpus && (m_words[cpu / 64].load(order) & bit(cpu)) != 0;
     }
     // Word-by-word snapshot (not atomic as a whole; each word is).
-    CpuMask load(std::memory_order order) const
-    {
+    CpuMask load(std::memory_order order) const {
         CpuMask m;
-        for (uint32_t i = 0; i < CpuMask::kWords; ++i)
-            m.set_word(i, m_words[i].load(order));
+        for (uint32_t i = 0; i < CpuMask::kWords; ++i) m.set_word(i, m_words[i].load(order));
         return m;
     }
-    void store(const CpuMask& m, std::memory_order order)
-    {
-        for (uint32_t i = 0; i < CpuMask::kWords; ++i)
-            m_words[i].store(m.word(i), order);
+    void store(const CpuMask& m, std::memory_order order) {
+        for (uint32_t i = 0; i < CpuMask::kWords; ++i) m_words[i].store(m.word(i), order);
     }
     std::atomic<uint64_t>& word(uint32_t cpu) { return m_words[(cpu % kMaxCpus) / 64]; }
     const std::atomic<uint64_t>& word(uint32_t cpu) const { return m_words[(cpu % kMaxCpus) / 64]; }
     static constexpr uint64_t bit(uint32_t cpu) { return uint64_t(1) << (cpu % 64); }
 
 private:
-    std::array<std::atomic<uint64_t>, CpuMask::kWords> m_words {};
+    std::array<std::atomic<uint64_t>, CpuMask::kWords> m_words{};
 };

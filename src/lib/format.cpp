@@ -19,12 +19,15 @@ public:
         if (m_len + 1 < m_size) m_buf[m_len] = c;
         ++m_len;
     }
-    void repeat(char c, int n) { while (n-- > 0) put(c); }
+    void repeat(char c, int n) {
+        while (n-- > 0) put(c);
+    }
     void finish() {
         if (m_size == 0) return;
         m_buf[m_len < m_size ? m_len : m_size - 1] = '\0';
     }
     size_t length() const { return m_len; }
+
 private:
     char* m_buf;
     size_t m_size;
@@ -76,7 +79,7 @@ void emit_string(Sink& out, const Spec& spec, const char* s) {
     if (spec.left) out.repeat(' ', pad);
 }
 
-} // namespace
+}  // namespace
 
 int kvsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
     Sink out(buf, size);
@@ -88,13 +91,19 @@ int kvsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
         ++p;
         Spec spec;
         for (;; ++p) {
-            if (*p == '-') spec.left = true;
-            else if (*p == '0') spec.zero = true;
-            else break;
+            if (*p == '-')
+                spec.left = true;
+            else if (*p == '0')
+                spec.zero = true;
+            else
+                break;
         }
         if (*p == '*') {
             spec.width = va_arg(ap, int);
-            if (spec.width < 0) { spec.left = true; spec.width = -spec.width; }
+            if (spec.width < 0) {
+                spec.left = true;
+                spec.width = -spec.width;
+            }
             ++p;
         } else {
             while (*p >= '0' && *p <= '9') spec.width = spec.width * 10 + (*p++ - '0');
@@ -116,44 +125,44 @@ int kvsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
             ++p;
         }
         switch (*p) {
-        case 'd':
-        case 'i': {
-            int64_t v = longness ? va_arg(ap, int64_t) : va_arg(ap, int);
-            uint64_t magnitude = v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v);
-            emit_unsigned(out, spec, magnitude, 10, false, v < 0 ? "-" : "");
-            break;
-        }
-        case 'u':
-            emit_unsigned(out, spec, longness ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, false, "");
-            break;
-        case 'x':
-        case 'X':
-            emit_unsigned(out, spec, longness ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, *p == 'X', "");
-            break;
-        case 'p': {
-            Spec ptr_spec = spec;
-            if (ptr_spec.precision < 0) ptr_spec.precision = 16;
-            emit_unsigned(out, ptr_spec, reinterpret_cast<uintptr_t>(va_arg(ap, void*)), 16, false, "0x");
-            break;
-        }
-        case 's':
-            emit_string(out, spec, va_arg(ap, const char*));
-            break;
-        case 'c':
-            out.repeat(' ', spec.left ? 0 : spec.width - 1);
-            out.put(char(va_arg(ap, int)));
-            if (spec.left) out.repeat(' ', spec.width - 1);
-            break;
-        case '%':
-            out.put('%');
-            break;
-        case '\0':
-            --p;  // a lone '%' at the end: stop at the terminator
-            break;
-        default:  // unknown conversion: print it verbatim so the mistake is visible
-            out.put('%');
-            out.put(*p);
-            break;
+            case 'd':
+            case 'i': {
+                int64_t v = longness ? va_arg(ap, int64_t) : va_arg(ap, int);
+                uint64_t magnitude = v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v);
+                emit_unsigned(out, spec, magnitude, 10, false, v < 0 ? "-" : "");
+                break;
+            }
+            case 'u':
+                emit_unsigned(out, spec, longness ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, false, "");
+                break;
+            case 'x':
+            case 'X':
+                emit_unsigned(out, spec, longness ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, *p == 'X', "");
+                break;
+            case 'p': {
+                Spec ptr_spec = spec;
+                if (ptr_spec.precision < 0) ptr_spec.precision = 16;
+                emit_unsigned(out, ptr_spec, reinterpret_cast<uintptr_t>(va_arg(ap, void*)), 16, false, "0x");
+                break;
+            }
+            case 's':
+                emit_string(out, spec, va_arg(ap, const char*));
+                break;
+            case 'c':
+                out.repeat(' ', spec.left ? 0 : spec.width - 1);
+                out.put(char(va_arg(ap, int)));
+                if (spec.left) out.repeat(' ', spec.width - 1);
+                break;
+            case '%':
+                out.put('%');
+                break;
+            case '\0':
+                --p;  // a lone '%' at the end: stop at the terminator
+                break;
+            default:  // unknown conversion: print it verbatim so the mistake is visible
+                out.put('%');
+                out.put(*p);
+                break;
         }
     }
     out.finish();

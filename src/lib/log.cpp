@@ -21,9 +21,12 @@ void emit(const char* text, size_t length) {
 
 const char* level_tag(Level level) {
     switch (level) {
-    case Level::warn: return "warning: ";
-    case Level::error: return "error: ";
-    default: return "";
+        case Level::warn:
+            return "warning: ";
+        case Level::error:
+            return "error: ";
+        default:
+            return "";
     }
 }
 
@@ -38,7 +41,7 @@ void finish_line(char* line, size_t len) {
     emit(line, len + 1);
 }
 
-} // namespace
+}  // namespace
 
 void set_level(Level min) { g_min_level.store(min, std::memory_order_relaxed); }
 void set_sink(Sink sink) { g_sink = sink; }
@@ -49,9 +52,8 @@ void vlog(Level level, const char* fmt, va_list ap) {
     char line[kLineMax];
     Stamp stamp = g_stamp ? g_stamp() : Stamp{0, 0};
     uint64_t ns = stamp.ns_since_boot;
-    int n = ksnprintf(line, kLineMax, "[cpu %-2u %llu.%06llu] %s", stamp.cpu,
-                      (unsigned long long)(ns / 1'000'000'000), (unsigned long long)(ns / 1000 % 1'000'000),
-                      level_tag(level));
+    int n = ksnprintf(line, kLineMax, "[cpu %-2u %llu.%06llu] %s", stamp.cpu, (unsigned long long)(ns / 1'000'000'000),
+                      (unsigned long long)(ns / 1000 % 1'000'000), level_tag(level));
     size_t len = size_t(n) < kLineMax ? size_t(n) : kLineMax - 1;
     int m = kvsnprintf(line + len, kLineMax - len, fmt, ap);
     len += size_t(m);
@@ -74,4 +76,4 @@ void print(const char* fmt, ...) {
     emit(buf, size_t(n) < sizeof buf ? size_t(n) : sizeof buf - 1);
 }
 
-} // namespace klog
+}  // namespace klog

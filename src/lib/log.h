@@ -28,7 +28,7 @@ void log(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3))
 void vlog(Level level, const char* fmt, va_list ap);
 // Raw output without the prefix (continuation of tables, the test protocol lines).
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-} // namespace klog
+}  // namespace klog
 
 #define log_debug(...) ::klog::log(::klog::Level::debug, __VA_ARGS__)
 #define log_info(...) ::klog::log(::klog::Level::info, __VA_ARGS__)

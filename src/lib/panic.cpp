@@ -9,7 +9,7 @@
 namespace {
 // Set once, first thing in kmain, before any other CPU runs.
 PanicReporter g_reporter = nullptr;
-} // namespace
+}  // namespace
 
 void set_panic_reporter(PanicReporter reporter) { g_reporter = reporter; }
 

@@ -14,4 +14,4 @@ inline void insertion_sort(uint64_t* v, uint32_t n) {
     }
 }
 
-} // namespace lib
+}  // namespace lib

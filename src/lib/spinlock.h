@@ -26,8 +26,7 @@ public:
     }
     bool try_lock() {
         // acquire: as in lock().
-        return !m_locked.load(std::memory_order_relaxed) &&
-               !m_locked.exchange(true, std::memory_order_acquire);
+        return !m_locked.load(std::memory_order_relaxed) && !m_locked.exchange(true, std::memory_order_acquire);
     }
     void unlock() {
         // release: publishes the critical section to the next lock() (acquire exchange).
@@ -53,6 +52,7 @@ public:
     ~SpinlockLocker() { m_lock.unlock(); }
     SpinlockLocker(const SpinlockLocker&) = delete;
     SpinlockLocker& operator=(const SpinlockLocker&) = delete;
+
 private:
     Spinlock& m_lock;
 };

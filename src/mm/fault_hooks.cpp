@@ -14,11 +14,14 @@ namespace mm {
 
 void describe_fault_address(uint64_t address, char* buf, size_t size) {
     uint64_t boot_guard = reinterpret_cast<uint64_t>(boot_stack_guard);
-    if (is_guard_page(address)) ksnprintf(buf, size, "guard page hit (kernel stack overflow?)");
+    if (is_guard_page(address))
+        ksnprintf(buf, size, "guard page hit (kernel stack overflow?)");
     else if (address >= boot_guard && address < boot_guard + kPageSize)
         ksnprintf(buf, size, "guard page hit (boot stack overflow)");
-    else if (address < kPageSize) ksnprintf(buf, size, "null pointer dereference");
-    else if (buf && size) buf[0] = '\0';
+    else if (address < kPageSize)
+        ksnprintf(buf, size, "null pointer dereference");
+    else if (buf && size)
+        buf[0] = '\0';
 }
 
 void fault_hooks_init() {
@@ -26,4 +29,4 @@ void fault_hooks_init() {
     arch::set_fault_address_describer(&describe_fault_address);
 }
 
-} // namespace mm
+}  // namespace mm

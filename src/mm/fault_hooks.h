@@ -14,4 +14,4 @@ void fault_hooks_init();
 // dereference", or "" into `buf`.
 void describe_fault_address(uint64_t address, char* buf, size_t size);
 
-} // namespace mm
+}  // namespace mm

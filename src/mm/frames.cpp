@@ -22,9 +22,9 @@ namespace mm {
 namespace {
 
 constexpr uint64_t kLowMemoryEnd = 1ull << 20;
-constexpr uint64_t kLowFrames = kLowMemoryEnd / kPageSize;          // 256
-constexpr uint64_t kMaxPhysical = 1ull << 40;                       // 1 TiB: ignore anything above
-constexpr uint64_t kBootMapEnd = 4ull << 30;                        // boot tables map the low 4 GiB
+constexpr uint64_t kLowFrames = kLowMemoryEnd / kPageSize;  // 256
+constexpr uint64_t kMaxPhysical = 1ull << 40;  // 1 TiB: ignore anything above
+constexpr uint64_t kBootMapEnd = 4ull << 30;  // boot tables map the low 4 GiB
 constexpr size_t kMaxReserved = 7 + kMaxLoaderRanges;  // + the kernel image, the bitmap, spare
 
 struct Range {
@@ -32,11 +32,11 @@ struct Range {
 };
 
 Spinlock g_lock;  // guards everything below after frames_init
-uint64_t* g_bitmap = nullptr;   // through the direct map
-size_t g_frame_limit = 0;       // frames covered by the bitmap
+uint64_t* g_bitmap = nullptr;  // through the direct map
+size_t g_frame_limit = 0;  // frames covered by the bitmap
 size_t g_free = 0;
-size_t g_total = 0;             // free frames after frames_init (the console's `mem`)
-size_t g_search_hint = 0;       // no free frame below this index
+size_t g_total = 0;  // free frames after frames_init (the console's `mem`)
+size_t g_search_hint = 0;  // no free frame below this index
 uint64_t g_low_free[kLowFrames / 64];  // 1 = free usable page below 1 MiB
 uint64_t g_memory_end = 0;
 
@@ -65,11 +65,15 @@ void mark(uint64_t base, uint64_t end, bool used) {
     uint64_t last = (used ? align_up(end, kPageSize) : align_down(end, kPageSize)) / kPageSize;
     for (uint64_t f = first; f < last; ++f) {
         if (f < kLowFrames) {
-            if (used) g_low_free[f / 64] &= ~(1ull << (f % 64));
-            else if (f != 0) g_low_free[f / 64] |= 1ull << (f % 64);  // page 0 stays unused
+            if (used)
+                g_low_free[f / 64] &= ~(1ull << (f % 64));
+            else if (f != 0)
+                g_low_free[f / 64] |= 1ull << (f % 64);  // page 0 stays unused
         } else if (f < g_frame_limit) {
-            if (used) set_bit(f);
-            else clear_bit(f);
+            if (used)
+                set_bit(f);
+            else
+                clear_bit(f);
         } else {
             break;
         }
@@ -109,8 +113,10 @@ std::optional<size_t> find_free_run(size_t from, size_t limit, size_t count) {
             i += 63;
             continue;
         }
-        if (test_bit(i)) run = 0;
-        else if (++run == count) return i + 1 - count;
+        if (test_bit(i))
+            run = 0;
+        else if (++run == count)
+            return i + 1 - count;
     }
     return std::nullopt;
 }
@@ -132,7 +138,7 @@ std::optional<uint64_t> allocate(size_t count, uint64_t limit) {
     return phys;
 }
 
-} // namespace
+}  // namespace
 
 void frames_init(std::span<const MemoryRegion> map, std::span<const PhysRange> in_use) {
     // Reserved ranges that live inside usable memory.
@@ -188,7 +194,8 @@ void free_frame(uint64_t phys) {
     IrqSaveLocker guard(g_lock);
     if (index < kLowFrames) {
         uint64_t bit = 1ull << (index % 64);
-        if (g_low_free[index / 64] & bit) panic("free_frame: double free of low frame 0x%llx", (unsigned long long)phys);
+        if (g_low_free[index / 64] & bit)
+            panic("free_frame: double free of low frame 0x%llx", (unsigned long long)phys);
         g_low_free[index / 64] |= bit;
         return;
     }
@@ -228,5 +235,4 @@ size_t free_frame_count() {
     return g_free;
 }
 
-
-} // namespace mm
+}  // namespace mm

@@ -17,8 +17,8 @@ constexpr size_t kMaxLoaderRanges = 9;
 // handed out by alloc_low_frame()).
 void frames_init(std::span<const MemoryRegion> map, std::span<const PhysRange> in_use);
 
-std::optional<uint64_t> alloc_frame();                 // zeroed, physical address
-std::optional<uint64_t> alloc_frames(size_t count);    // physically contiguous, zeroed
+std::optional<uint64_t> alloc_frame();  // zeroed, physical address
+std::optional<uint64_t> alloc_frames(size_t count);  // physically contiguous, zeroed
 void free_frame(uint64_t phys);
 void free_frames(uint64_t phys, size_t count);
 // A free usable page below 1 MiB taken from the memory map (for the SMP trampoline).
@@ -34,4 +34,4 @@ uint64_t physical_memory_end();
 size_t free_frame_count();
 size_t total_frame_count();  // the frames free when the allocator started
 
-} // namespace mm
+}  // namespace mm

@@ -28,16 +28,16 @@ namespace {
 
 constexpr uint32_t kSmallMagic = 0x534d4c4c;  // "SMLL"
 constexpr uint32_t kLargeMagic = 0x4c524745;  // "LRGE"
-constexpr size_t kMinClassShift = 4;          // 16 bytes
-constexpr size_t kMaxClassShift = 10;         // 1 KiB
+constexpr size_t kMinClassShift = 4;  // 16 bytes
+constexpr size_t kMaxClassShift = 10;  // 1 KiB
 constexpr size_t kClassCount = kMaxClassShift - kMinClassShift + 1;
 constexpr size_t kLargeOffsetMin = 64;
 constexpr uint8_t kPoison = 0xdf;
 
 struct PageHeader {
     uint32_t magic;
-    uint32_t class_shift;   // small pages
-    uint64_t run_phys;      // large blocks: the frames to return on kfree
+    uint32_t class_shift;  // small pages
+    uint64_t run_phys;  // large blocks: the frames to return on kfree
     uint64_t frame_count;
 };
 static_assert(sizeof(PageHeader) <= kLargeOffsetMin);
@@ -104,7 +104,7 @@ void* alloc_large(size_t size, size_t align) {
     return reinterpret_cast<void*>(block);
 }
 
-} // namespace
+}  // namespace
 
 void heap_init() {
     g_ready = true;
@@ -148,4 +148,4 @@ void kfree(void* p) {
     panic("kfree: %p has no heap header (double free or wild pointer)", p);
 }
 
-} // namespace mm
+}  // namespace mm

@@ -6,4 +6,4 @@ namespace mm {
 void heap_init();
 void* kmalloc(size_t size, size_t align = 16);
 void kfree(void* p);
-} // namespace mm
+}  // namespace mm

@@ -67,7 +67,7 @@ void release(uint64_t bottom, uint64_t top, size_t slot) {
     if (slot < g_next_hint) g_next_hint = slot;
 }
 
-} // namespace
+}  // namespace
 
 KernelStack alloc_kernel_stack(size_t pages) {
     if (pages == 0 || pages > kMaxStackPages) return {};
@@ -112,4 +112,4 @@ bool is_guard_page(uint64_t virt) {
     return pages != 0 && virt < stack_top(slot) - pages * kPageSize;
 }
 
-} // namespace mm
+}  // namespace mm

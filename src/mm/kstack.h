@@ -6,12 +6,12 @@
 namespace mm {
 struct KernelStack {
     uint64_t bottom = 0;  // lowest mapped address (guard page is just below)
-    uint64_t top = 0;     // initial stack pointer (exclusive end)
+    uint64_t top = 0;  // initial stack pointer (exclusive end)
     bool valid() const { return top != 0; }
 };
 KernelStack alloc_kernel_stack(size_t pages = 4);  // !valid() on out of memory
-void free_kernel_stack(const KernelStack& s);      // frames go back to the allocator
-bool is_guard_page(uint64_t virt);                 // for fault reports
+void free_kernel_stack(const KernelStack& s);  // frames go back to the allocator
+bool is_guard_page(uint64_t virt);  // for fault reports
 
 // Slots in use now and the most in use at once since the last reset (task stacks, so
 // roughly the live tasks plus the task-memory caches): how much memory a workload's
@@ -22,4 +22,4 @@ struct KernelStackStats {
 };
 KernelStackStats kernel_stack_stats();
 void reset_kernel_stack_peak();  // peak := in_use
-} // namespace mm
+}  // namespace mm

@@ -20,4 +20,4 @@ struct PhysRange {
     uint64_t end;
 };
 
-} // namespace mm
+}  // namespace mm

@@ -14,7 +14,7 @@ void* checked_alloc(size_t size, size_t align) {
     if (p == nullptr) panic("operator new: out of memory (%zu bytes, align %zu)", size, align);
     return p;
 }
-} // namespace
+}  // namespace
 
 void* operator new(size_t size) { return checked_alloc(size, 16); }
 void* operator new[](size_t size) { return checked_alloc(size, 16); }

@@ -30,11 +30,11 @@ constexpr uint64_t kGiB = 1ull << 30, k2MiB = 1ull << 21;
 constexpr size_t kMaxEarlyMmio = 8;
 constexpr uint64_t kMaxPhysicalForMmio = 1ull << 46;  // the direct map window is 64 TiB
 
-Spinlock g_lock;              // serializes changes to the page tables
+Spinlock g_lock;  // serializes changes to the page tables
 uint64_t g_pml4_phys = 0;
-uint64_t g_nx_mask = 0;       // kPageNoExecute when the CPU has NX, else 0 (the bit would be reserved)
+uint64_t g_nx_mask = 0;  // kPageNoExecute when the CPU has NX, else 0 (the bit would be reserved)
 bool g_gib_pages = false;
-bool g_ready = false;         // paging_init() has switched to our tables
+bool g_ready = false;  // paging_init() has switched to our tables
 
 struct MmioRange {
     uint64_t phys, size;
@@ -112,7 +112,7 @@ void map_uncached(uint64_t pml4, uint64_t phys, uint64_t size) {
               kPageWrite | kPageNoExecute | kPageNoCache | kPageWriteThrough, 1);
 }
 
-} // namespace
+}  // namespace
 
 void paging_init() {
     arch::CpuidRegs ext = arch::cpuid(0x80000001);
@@ -146,9 +146,8 @@ void paging_init() {
         g_pml4_phys = pml4;
         g_ready = true;
     }
-    log_info("paging: direct map 0..0x%llx with %s pages, kernel W^X, NX %s, PML4 at 0x%llx",
-             (unsigned long long)end, g_gib_pages ? "1 GiB" : "2 MiB", g_nx_mask ? "on" : "unsupported",
-             (unsigned long long)pml4);
+    log_info("paging: direct map 0..0x%llx with %s pages, kernel W^X, NX %s, PML4 at 0x%llx", (unsigned long long)end,
+             g_gib_pages ? "1 GiB" : "2 MiB", g_nx_mask ? "on" : "unsupported", (unsigned long long)pml4);
 }
 
 uint64_t kernel_cr3() { return g_pml4_phys; }
@@ -175,8 +174,8 @@ void unmap_page(uint64_t virt) {
             arch::invlpg(virt);
             return;
         }
-        if ((*entry & kHuge) && !split(entry, l)) panic("paging: out of memory splitting a page to unmap 0x%llx",
-                                                        (unsigned long long)virt);
+        if ((*entry & kHuge) && !split(entry, l))
+            panic("paging: out of memory splitting a page to unmap 0x%llx", (unsigned long long)virt);
         table = table_at(*entry & kAddressMask);
     }
 }
@@ -212,4 +211,4 @@ uint64_t virt_to_phys(uint64_t virt) {
     return ~0ull;
 }
 
-} // namespace mm
+}  // namespace mm

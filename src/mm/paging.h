@@ -13,7 +13,7 @@ enum PageFlags : uint64_t {
     kPageNoExecute = 1ull << 63,
 };
 
-void paging_init();   // builds and loads the final kernel page tables (after frames_init)
+void paging_init();  // builds and loads the final kernel page tables (after frames_init)
 uint64_t kernel_cr3();  // physical address of the kernel PML4 (APs load it)
 
 // Maps one 4 KiB page; returns false when a page-table frame cannot be allocated.
@@ -24,4 +24,4 @@ void* map_mmio(uint64_t phys, size_t size);
 // Physical address a virtual address maps to, or ~0 when unmapped.
 uint64_t virt_to_phys(uint64_t virt);
 
-} // namespace mm
+}  // namespace mm

@@ -13,10 +13,10 @@ struct Config {
     uint32_t timeslice_us = 4000;
     uint32_t spin_us = 30;  // idle spin before halting ("Stealing and spinning")
     Backend backend = Backend::lockfree;
-    bool trace = false;     // record from boot on ("Ready-queue variants and trace hooks")
+    bool trace = false;  // record from boot on ("Ready-queue variants and trace hooks")
     // Called on CPU 0 at every scheduler tick, interrupts off: the test watchdog's poll
     // in test mode, nothing otherwise.
     void (*on_cpu0_tick)() = nullptr;
 };
 
-} // namespace sched
+}  // namespace sched

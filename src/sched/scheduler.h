@@ -104,4 +104,4 @@ void dump_metrics();
 // What each CPU runs, then dump_metrics(): the test watchdog's dump.
 void dump_state();
 
-} // namespace sched
+}  // namespace sched

@@ -28,7 +28,7 @@ namespace smp {
 namespace detail {
 BringupReport g_report;
 const BringupReport& bringup_report() { return g_report; }
-} // namespace detail
+}  // namespace detail
 
 namespace {
 
@@ -46,7 +46,7 @@ struct TrampolineData {
 constexpr uint64_t kPagePresent = 1, kPageWritable = 2, kPageLarge = 1ull << 7;
 constexpr uint64_t kEferLme = 1ull << 8, kEferLma = 1ull << 10;
 constexpr uint32_t kInitWaitUs = 10000;  // INIT, then 10 ms (SDM 8.4.4.1)
-constexpr uint32_t kSipiWaitUs = 200;    // each SIPI, then 200 us
+constexpr uint32_t kSipiWaitUs = 200;  // each SIPI, then 200 us
 constexpr size_t kApStackPages = 4;
 constexpr size_t kIstStackPages = 2;
 
@@ -73,8 +73,16 @@ std::atomic<arch::PerCpu*> g_arrived{nullptr};
 enum StartClaim : uint32_t { kClaimOpen, kClaimTaken, kClaimRevoked };
 std::atomic<uint32_t> g_claim{kClaimOpen};
 
-uint64_t read_cr0() { uint64_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-uint64_t read_cr4() { uint64_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+uint64_t read_cr0() {
+    uint64_t v;
+    asm volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+uint64_t read_cr4() {
+    uint64_t v;
+    asm volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
 
 // Page-table frames must be below 4 GiB: the AP loads CR3 while still in 32-bit mode.
 std::optional<uint64_t> alloc_table_frame() {
@@ -260,11 +268,11 @@ bool contains(const uint32_t* ids, uint32_t n, uint32_t id) {
     return false;
 }
 
-} // namespace
+}  // namespace
 
 void start_ap_main(ApMain fn) {
     g_ap_main.store(fn, std::memory_order_release);  // pairs with ap_idle_loop()
-    send_ipi_all_but_self(Ipi::reschedule);           // wake the halted APs to look
+    send_ipi_all_but_self(Ipi::reschedule);  // wake the halted APs to look
 }
 
 namespace detail {
@@ -284,7 +292,10 @@ void bring_up_aps(const acpi::Madt* madt, const Config& config) {
     for (size_t i = 0; madt && i < madt->cpu_count; ++i) {
         const acpi::MadtCpu& c = madt->cpus[i];
         if (!c.enabled) continue;
-        if (c.apic_id == bsp_id) { bsp_listed = true; continue; }
+        if (c.apic_id == bsp_id) {
+            bsp_listed = true;
+            continue;
+        }
         if (contains(candidates, candidate_count, c.apic_id)) {
             log_warn("smp: MADT lists APIC ID %u twice; ignoring the repeat", c.apic_id);
             continue;
@@ -323,20 +334,20 @@ void bring_up_aps(const acpi::Madt* madt, const Config& config) {
         g_report.expected[g_report.expected_count++] = apic_id;
         bool simulate = config.expect_ap_failure && i == candidate_count - 1;
         switch (start_ap(apic_id, next_index, config.ap_timeout_ms, simulate)) {
-        case StartResult::online:
-            ++next_index;
-            break;
-        case StartResult::timed_out:
-            log_warn("smp: AP with APIC ID %u did not report within %u ms; left out", apic_id,
-                     config.ap_timeout_ms);
-            g_report.missing[g_report.missing_count++] = apic_id;
-            break;
-        case StartResult::no_memory:
-            g_report.missing[g_report.missing_count++] = apic_id;
-            break;
+            case StartResult::online:
+                ++next_index;
+                break;
+            case StartResult::timed_out:
+                log_warn("smp: AP with APIC ID %u did not report within %u ms; left out", apic_id,
+                         config.ap_timeout_ms);
+                g_report.missing[g_report.missing_count++] = apic_id;
+                break;
+            case StartResult::no_memory:
+                g_report.missing[g_report.missing_count++] = apic_id;
+                break;
         }
     }
 }
 
-} // namespace detail
-} // namespace smp
+}  // namespace detail
+}  // namespace smp

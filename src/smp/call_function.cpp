@@ -52,8 +52,8 @@ void push(uint32_t target, CallSlot* slot) {
         // release: the slot's fields (and `next`) happen-before the owner's acquire
         // exchange in call_function_drain(); the CAS chain is one release sequence, so a
         // drain that takes a later push also sees this one.
-    } while (!g_inbox[target].head.compare_exchange_weak(old, slot, std::memory_order_release,
-                                                          std::memory_order_relaxed));
+    } while (
+        !g_inbox[target].head.compare_exchange_weak(old, slot, std::memory_order_release, std::memory_order_relaxed));
 }
 
 // Waits until the target is done with the previous request in this slot.
@@ -66,7 +66,7 @@ void claim_slot(CallSlot& slot, uint32_t self) {
     }
 }
 
-} // namespace
+}  // namespace
 
 namespace detail {
 
@@ -109,7 +109,7 @@ void call_function_drain(uint32_t self) {
     }
 }
 
-} // namespace detail
+}  // namespace detail
 
 void call_on(const CpuMask& set, CallFn fn, void* arg, bool wait) {
     // Interrupts stay off for the whole call: this CPU's slots and inbox then have a
@@ -162,4 +162,4 @@ void call_on_all(CallFn fn, void* arg, bool wait) {
     call_on(all, fn, arg, wait);
 }
 
-} // namespace smp
+}  // namespace smp

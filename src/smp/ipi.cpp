@@ -25,9 +25,12 @@ std::atomic<bool> g_stop_requested{false};
 
 uint8_t vector_of(Ipi kind) {
     switch (kind) {
-    case Ipi::reschedule: return arch::kVectorIpiReschedule;
-    case Ipi::call_function: return arch::kVectorIpiCallFunction;
-    case Ipi::halt: return arch::kVectorIpiHalt;
+        case Ipi::reschedule:
+            return arch::kVectorIpiReschedule;
+        case Ipi::call_function:
+            return arch::kVectorIpiCallFunction;
+        case Ipi::halt:
+            return arch::kVectorIpiHalt;
     }
     return arch::kVectorIpiReschedule;
 }
@@ -70,7 +73,7 @@ bool targetable(uint32_t cpu_index) {
     return arch::lapic::ready() && cpu_index < arch::cpu_count() && cpu_index != arch::this_cpu()->index;
 }
 
-} // namespace
+}  // namespace
 
 namespace detail {
 
@@ -85,7 +88,7 @@ uint64_t reschedule_count(uint32_t cpu_index) {
     return cpu_index < kMaxCpus ? g_reschedules[cpu_index].load(std::memory_order_relaxed) : 0;
 }
 
-} // namespace detail
+}  // namespace detail
 
 ReschedHook set_reschedule_hook(ReschedHook hook) {
     return g_resched_hook.exchange(hook, std::memory_order_acq_rel);  // release: pairs with the handler
@@ -125,4 +128,4 @@ void stop_other_cpus() {
     arch::lapic::send_ipi(0, 0, arch::lapic::Delivery::nmi, arch::lapic::Shorthand::all_but_self);
 }
 
-} // namespace smp
+}  // namespace smp

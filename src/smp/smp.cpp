@@ -33,7 +33,7 @@ void log_cpus() {
         log_warn("smp: APIC ID %u is missing (never reported)", r.missing[i]);
 }
 
-} // namespace
+}  // namespace
 
 void init(const Config& config) {
     arch::set_panic_stop_other_cpus(&stop_other_cpus);  // a panic from here on stops the APs too
@@ -66,4 +66,4 @@ void init(const Config& config) {
     log_cpus();
 }
 
-} // namespace smp
+}  // namespace smp

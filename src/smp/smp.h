@@ -11,9 +11,9 @@ namespace smp {
 struct Config {
     // The ACPI RSDP as the loader copied it out (multiboot2 tag); empty: scan BIOS memory.
     std::span<const uint8_t> loader_rsdp;
-    bool x2apic = true;              // x2apic=off forces xAPIC even if supported
-    uint32_t max_cpus = kMaxCpus;    // smp.max_cpus= (nosmp: 1)
-    uint32_t ap_timeout_ms = 200;    // smp.ap_timeout_ms=
+    bool x2apic = true;  // x2apic=off forces xAPIC even if supported
+    uint32_t max_cpus = kMaxCpus;  // smp.max_cpus= (nosmp: 1)
+    uint32_t ap_timeout_ms = 200;  // smp.ap_timeout_ms=
     bool expect_ap_failure = false;  // testing: the last AP gets no SIPI (the timeout path)
 };
 
@@ -49,4 +49,4 @@ void start_ap_main(ApMain fn);
 // Panic path: stops every other CPU with an NMI. Safe to call before SMP is up.
 void stop_other_cpus();
 
-} // namespace smp
+}  // namespace smp

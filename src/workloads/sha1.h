@@ -14,4 +14,4 @@ using Sha1Digest = std::array<std::uint8_t, 20>;
 
 Sha1Digest sha1(std::span<std::uint8_t const> message);
 
-}
+}  // namespace lib

@@ -26,7 +26,7 @@ struct UtsTree {
     uint32_t root_seed;  // r
     uint32_t branching;  // b_0: geometric mean (1..15), or the binomial root's children
     uint32_t max_depth;  // geometric: gen_mx
-    uint32_t m;          // binomial: children of a non-leaf
+    uint32_t m;  // binomial: children of a non-leaf
     uint64_t q_num, q_den;  // binomial: probability of being a non-leaf
 };
 
@@ -70,4 +70,4 @@ struct UtsCount {
 // when the tree is deeper than that (the count is then incomplete).
 bool uts_count_sequential(const UtsTree& tree, UtsCount& out, UtsNode* stack, uint32_t capacity);
 
-} // namespace lib
+}  // namespace lib

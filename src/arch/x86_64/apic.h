@@ -3,7 +3,9 @@
 #pragma once
 #include <cstdint>
 
-namespace acpi { struct Madt; }
+namespace acpi {
+struct Madt;
+}
 
 namespace arch {
 
@@ -65,12 +67,12 @@ void eoi();
 
 // Sends an IPI. `dest` is an APIC ID (ignored with a shorthand). Waits for the previous
 // xAPIC send to be accepted; interrupts are off during the two-register write.
-void send_ipi(uint32_t dest, uint8_t vector, Delivery delivery = Delivery::fixed,
-              Shorthand shorthand = Shorthand::none, bool level_assert = true);
+void send_ipi(uint32_t dest, uint8_t vector, Delivery delivery = Delivery::fixed, Shorthand shorthand = Shorthand::none,
+              bool level_assert = true);
 // Largest APIC ID an IPI can address in the current mode.
 uint32_t max_addressable_id();
 
-} // namespace lapic
+}  // namespace lapic
 
 // ---------------------------------------------------------------- IOAPIC
 namespace ioapic {
@@ -80,7 +82,7 @@ void init(const acpi::Madt& madt);
 // CPU with `dest_apic_id`, unmasked. False (with one log line) when no IOAPIC serves it.
 bool route_isa_irq(const acpi::Madt& madt, uint8_t irq, uint8_t vector, uint32_t dest_apic_id);
 uint32_t count();
-} // namespace ioapic
+}  // namespace ioapic
 
 // ---------------------------------------------------------------- COM1 receive interrupt
 // Routes COM1 (ISA IRQ 4) to kVectorSerial on the BSP and enables the UART's
@@ -90,4 +92,4 @@ void serial_irq_init(const acpi::Madt* madt, uint32_t bsp_apic_id);
 using SerialReceiveHook = void (*)(uint8_t byte);
 void set_serial_receive_hook(SerialReceiveHook hook);
 
-} // namespace arch
+}  // namespace arch

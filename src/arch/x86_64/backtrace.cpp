@@ -20,8 +20,10 @@ bool lookup(uint64_t address, const char** name, uint64_t* offset) {
     uint64_t lo = 0, hi = ksyms_count;
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (ksyms_addrs[mid] <= address) lo = mid;
-        else hi = mid;
+        if (ksyms_addrs[mid] <= address)
+            lo = mid;
+        else
+            hi = mid;
     }
     *name = ksyms_names + ksyms_name_offsets[lo];
     *offset = address - ksyms_addrs[lo];
@@ -31,8 +33,10 @@ bool lookup(uint64_t address, const char** name, uint64_t* offset) {
 void format(uint64_t address, char* buf, size_t size) {
     const char* name;
     uint64_t offset;
-    if (lookup(address, &name, &offset)) ksnprintf(buf, size, "%s+0x%llx", name, (unsigned long long)offset);
-    else ksnprintf(buf, size, "?");
+    if (lookup(address, &name, &offset))
+        ksnprintf(buf, size, "%s+0x%llx", name, (unsigned long long)offset);
+    else
+        ksnprintf(buf, size, "?");
 }
 
 namespace {
@@ -48,7 +52,7 @@ bool readable(uint64_t address) {
     return g_virt_to_phys != nullptr && address % 8 == 0 && canonical(address) && canonical(address + 8) &&
            g_virt_to_phys(address) != ~0ull && g_virt_to_phys(address + 8) != ~0ull;
 }
-} // namespace
+}  // namespace
 
 void set_address_probe(VirtToPhys virt_to_phys) { g_virt_to_phys = virt_to_phys; }
 
@@ -79,4 +83,4 @@ void print_backtrace(uint64_t rbp, int max_frames) {
     if (repeats > 0) klog::print("      (same frame %d more times)\n", repeats);
 }
 
-} // namespace ksyms
+}  // namespace ksyms

@@ -22,4 +22,4 @@ void print_backtrace(uint64_t rbp, int max_frames = 64);
 using VirtToPhys = uint64_t (*)(uint64_t virt);
 void set_address_probe(VirtToPhys virt_to_phys);
 
-} // namespace ksyms
+}  // namespace ksyms

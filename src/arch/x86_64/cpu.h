@@ -10,9 +10,21 @@ namespace arch {
 inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
 inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
-inline uint8_t inb(uint16_t port) { uint8_t v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-inline uint16_t inw(uint16_t port) { uint16_t v; asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-inline uint32_t inl(uint16_t port) { uint32_t v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+inline uint8_t inb(uint16_t port) {
+    uint8_t v;
+    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+inline uint16_t inw(uint16_t port) {
+    uint16_t v;
+    asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+inline uint32_t inl(uint16_t port) {
+    uint32_t v;
+    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 
 inline uint64_t rdmsr(uint32_t msr) {
     uint32_t lo, hi;
@@ -23,7 +35,9 @@ inline void wrmsr(uint32_t msr, uint64_t v) {
     asm volatile("wrmsr" ::"c"(msr), "a"(uint32_t(v)), "d"(uint32_t(v >> 32)) : "memory");
 }
 
-struct CpuidRegs { uint32_t eax, ebx, ecx, edx; };
+struct CpuidRegs {
+    uint32_t eax, ebx, ecx, edx;
+};
 inline CpuidRegs cpuid(uint32_t leaf, uint32_t subleaf = 0) {
     CpuidRegs r;
     asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
@@ -48,8 +62,16 @@ inline bool interrupts_enabled() {
     return f & (1u << 9);
 }
 
-inline uint64_t read_cr2() { uint64_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-inline uint64_t read_cr3() { uint64_t v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+inline uint64_t read_cr2() {
+    uint64_t v;
+    asm volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+inline uint64_t read_cr3() {
+    uint64_t v;
+    asm volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
 inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
@@ -57,21 +79,25 @@ inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory
 class InterruptGuard {
 public:
     InterruptGuard() : m_were_enabled(interrupts_enabled()) { cli(); }
-    ~InterruptGuard() { if (m_were_enabled) sti(); }
+    ~InterruptGuard() {
+        if (m_were_enabled) sti();
+    }
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
+
 private:
     bool m_were_enabled;
 };
 
-} // namespace arch
+}  // namespace arch
 
 // Interrupts off first, then the lock; released in reverse order by the destructors.
 class IrqSaveLocker {
 public:
     explicit IrqSaveLocker(Spinlock& lock) : m_locker(lock) {}
+
 private:
-    arch::InterruptGuard m_irq;   // declared first: constructed before, destroyed after the lock
+    arch::InterruptGuard m_irq;  // declared first: constructed before, destroyed after the lock
     SpinlockLocker m_locker;
 };
 
@@ -83,4 +109,4 @@ constexpr uint32_t MSR_GS_BASE = 0xc0000101;
 constexpr uint32_t MSR_KERNEL_GS_BASE = 0xc0000102;
 constexpr uint32_t MSR_TSC_DEADLINE = 0x6e0;
 
-} // namespace arch
+}  // namespace arch

@@ -71,7 +71,7 @@ void read_legacy_topology() {
     g_info.package_shift = g_info.smt_bits + bits_for(cores);
 }
 
-} // namespace
+}  // namespace
 
 void cpuinfo_init() {
     CpuidRegs l0 = cpuid(0);
@@ -82,8 +82,7 @@ void cpuinfo_init() {
     g_info.vendor[12] = 0;
 
     g_info.max_extended_leaf = cpuid(0x80000000).eax;
-    if (g_info.max_extended_leaf < 0x80000000 || g_info.max_extended_leaf > 0x8000ffff)
-        g_info.max_extended_leaf = 0;
+    if (g_info.max_extended_leaf < 0x80000000 || g_info.max_extended_leaf > 0x8000ffff) g_info.max_extended_leaf = 0;
 
     if (g_info.max_basic_leaf >= 1) {
         CpuidRegs l1 = cpuid(1);
@@ -108,8 +107,7 @@ void cpuinfo_init() {
         for (uint32_t i = 0; i < 3; ++i) copy_regs(g_info.brand + 16 * i, cpuid(0x80000002 + i));
         g_info.brand[48] = 0;
     }
-    if (g_info.max_extended_leaf >= 0x80000007)
-        g_info.features.invariant_tsc = cpuid(0x80000007).edx & (1u << 8);
+    if (g_info.max_extended_leaf >= 0x80000007) g_info.features.invariant_tsc = cpuid(0x80000007).edx & (1u << 8);
 
     if (!read_extended_topology(0x1f) && !read_extended_topology(0xb)) read_legacy_topology();
 }
@@ -134,13 +132,12 @@ void cpuinfo_log() {
     const char* brand = g_info.brand;
     while (*brand == ' ') ++brand;  // Intel pads the brand string on the left
     const CpuFeatures& f = g_info.features;
-    log_info("cpu: %s family %u model %u stepping %u \"%s\"", g_info.vendor, g_info.family,
-             g_info.model, g_info.stepping, brand);
+    log_info("cpu: %s family %u model %u stepping %u \"%s\"", g_info.vendor, g_info.family, g_info.model,
+             g_info.stepping, brand);
     log_info("cpu: features%s%s%s%s%s%s%s; topology from leaf %s (smt bits %u, package shift %u)",
-             f.x2apic ? " x2apic" : "", f.tsc_deadline ? " tsc-deadline" : "",
-             f.invariant_tsc ? " invariant-tsc" : "", f.mwait ? " mwait" : "", f.nx ? " nx" : "",
-             f.pages_1g ? " 1g-pages" : "", f.hypervisor ? " hypervisor" : "",
-             g_info.topology_source, g_info.smt_bits, g_info.package_shift);
+             f.x2apic ? " x2apic" : "", f.tsc_deadline ? " tsc-deadline" : "", f.invariant_tsc ? " invariant-tsc" : "",
+             f.mwait ? " mwait" : "", f.nx ? " nx" : "", f.pages_1g ? " 1g-pages" : "",
+             f.hypervisor ? " hypervisor" : "", g_info.topology_source, g_info.smt_bits, g_info.package_shift);
 }
 
-} // namespace arch
+}  // namespace arch

@@ -10,7 +10,7 @@ namespace arch {
 struct CpuFeatures {
     bool apic = false;
     bool x2apic = false;
-    bool tsc_deadline = false;   // CPUID.1:ECX[24]
+    bool tsc_deadline = false;  // CPUID.1:ECX[24]
     bool invariant_tsc = false;  // CPUID.80000007h:EDX[8]
     bool mwait = false;
     bool nx = false;
@@ -42,4 +42,4 @@ CpuTopology topology_of(uint32_t apic_id);
 // One line: vendor, family/model/stepping, brand, features.
 void cpuinfo_log();
 
-} // namespace arch
+}  // namespace arch

@@ -15,13 +15,38 @@ namespace arch {
 namespace {
 
 const char* const kExceptionNames[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-    "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor segment overrun",
-    "#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check", "#MC machine check",
-    "#XM SIMD error", "#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
-    "reserved 24", "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
-    "#VC VMM communication", "#SX security", "reserved 31",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor segment overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved 31",
 };
 
 // One armed expectation per CPU, indexed by the dense CPU index. Written and read by the
@@ -32,13 +57,15 @@ ExpectedFault* g_expected[kMaxCpus];
 // Set once at boot (kmain, before any other CPU runs).
 FaultAddressDescriber g_describer = nullptr;
 
-} // namespace
+}  // namespace
 
 const char* exception_name(uint64_t vector) { return vector < 32 ? kExceptionNames[vector] : "interrupt"; }
 
 void describe_fault_address(uint64_t address, char* buf, size_t size) {
-    if (g_describer) g_describer(address, buf, size);
-    else if (buf && size) buf[0] = '\0';
+    if (g_describer)
+        g_describer(address, buf, size);
+    else if (buf && size)
+        buf[0] = '\0';
 }
 
 void set_fault_address_describer(FaultAddressDescriber describer) { g_describer = describer; }
@@ -56,8 +83,7 @@ void handle_exception(InterruptFrame& frame) {
         char note[64];
         describe_fault_address(expected->fault_address, note, sizeof note);
         log_info("expected fault: %s at 0x%llx, rip 0x%llx%s%s", exception_name(frame.vector),
-                 (unsigned long long)expected->fault_address, (unsigned long long)frame.rip, note[0] ? ", " : "",
-                 note);
+                 (unsigned long long)expected->fault_address, (unsigned long long)frame.rip, note[0] ? ", " : "", note);
         frame.rip = expected->resume_rip;
         return;
     }
@@ -71,4 +97,4 @@ void handle_exception(InterruptFrame& frame) {
     panic_from_exception(frame, "unhandled exception");
 }
 
-} // namespace arch
+}  // namespace arch

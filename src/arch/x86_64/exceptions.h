@@ -23,4 +23,4 @@ void set_fault_address_describer(FaultAddressDescriber describer);
 // Vectors 0-31 without a registered handler: the expected-fault hook, else panic.
 void handle_exception(InterruptFrame& frame);
 
-} // namespace arch
+}  // namespace arch

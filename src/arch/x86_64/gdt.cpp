@@ -8,15 +8,15 @@ namespace arch {
 namespace {
 
 constexpr uint64_t kKernelCode64 = 0x00af9a000000ffff;  // present, DPL 0, code, L=1
-constexpr uint64_t kKernelData = 0x00cf92000000ffff;    // present, DPL 0, data, writable
-constexpr uint64_t kUserData = 0x00cff2000000ffff;      // DPL 3 (unused, keeps the layout conventional)
+constexpr uint64_t kKernelData = 0x00cf92000000ffff;  // present, DPL 0, data, writable
+constexpr uint64_t kUserData = 0x00cff2000000ffff;  // DPL 3 (unused, keeps the layout conventional)
 constexpr uint64_t kUserCode64 = 0x00affa000000ffff;
-constexpr uint64_t kTssAvailable = 0x89;                // present, 64-bit TSS, not busy
+constexpr uint64_t kTssAvailable = 0x89;  // present, 64-bit TSS, not busy
 
 static_assert(sizeof(PerCpu::Tss) == 104);
 static_assert(sizeof(PerCpu::gdt) / sizeof(uint64_t) == 7);
 
-} // namespace
+}  // namespace
 
 void gdt_load(PerCpu& pc) {
     pc.tss.iomap_base = sizeof(PerCpu::Tss);  // no I/O permission bitmap
@@ -51,13 +51,12 @@ void gdt_load(PerCpu& pc) {
         "movw %%ax, %%ss\n\t"
         "xorl %%eax, %%eax\n\t"
         "movw %%ax, %%fs\n\t"
-        "movw %%ax, %%gs\n\t"   // zeroes the GS base too: set it after this
+        "movw %%ax, %%gs\n\t"  // zeroes the GS base too: set it after this
         "movw %[tss], %%ax\n\t"
         "ltr %%ax"
         :
-        : "m"(gdtr), [code] "i"(uint64_t(kKernelCodeSelector)), [data] "i"(kKernelDataSelector),
-          [tss] "i"(kTssSelector)
+        : "m"(gdtr), [code] "i"(uint64_t(kKernelCodeSelector)), [data] "i"(kKernelDataSelector), [tss] "i"(kTssSelector)
         : "rax", "memory");
 }
 
-} // namespace arch
+}  // namespace arch

@@ -15,4 +15,4 @@ constexpr uint16_t kTssSelector = 0x28;
 // writes MSR_GS_BASE afterwards.
 void gdt_load(PerCpu& pc);
 
-} // namespace arch
+}  // namespace arch

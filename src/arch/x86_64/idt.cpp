@@ -18,8 +18,8 @@ namespace {
 struct __attribute__((packed)) Gate {
     uint16_t offset_low;
     uint16_t selector;
-    uint8_t ist;         // bits 0-2: IST slot, 0 = stay on the current stack
-    uint8_t type_attr;   // present | DPL 0 | 64-bit interrupt gate (IF cleared on entry)
+    uint8_t ist;  // bits 0-2: IST slot, 0 = stay on the current stack
+    uint8_t type_attr;  // present | DPL 0 | 64-bit interrupt gate (IF cleared on entry)
     uint16_t offset_mid;
     uint32_t offset_high;
     uint32_t reserved;
@@ -39,11 +39,11 @@ std::atomic<InterruptHandler> g_handlers[256];
 
 void set_gate(uint8_t vector, uint8_t ist) {
     uint64_t stub = reinterpret_cast<uint64_t>(isr_stubs) + kStubStride * vector;
-    g_idt[vector] = Gate{uint16_t(stub), kKernelCodeSelector, ist, kInterruptGate, uint16_t(stub >> 16),
-                         uint32_t(stub >> 32), 0};
+    g_idt[vector] =
+        Gate{uint16_t(stub), kKernelCodeSelector, ist, kInterruptGate, uint16_t(stub >> 16), uint32_t(stub >> 32), 0};
 }
 
-} // namespace
+}  // namespace
 
 void idt_init() {
     for (int v = 0; v < 256; ++v) set_gate(uint8_t(v), 0);
@@ -66,7 +66,7 @@ void set_interrupt_handler(uint8_t vector, InterruptHandler handler) {
     g_handlers[vector].store(handler, std::memory_order_relaxed);
 }
 
-} // namespace arch
+}  // namespace arch
 
 extern "C" void interrupt_dispatch(InterruptFrame* frame) {
     uint64_t vector = frame->vector & 0xff;

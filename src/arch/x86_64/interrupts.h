@@ -24,8 +24,8 @@ constexpr uint8_t kVectorSpurious = 0xff;
 
 using InterruptHandler = void (*)(InterruptFrame& frame);
 
-void idt_init();       // once, on the BSP: builds the shared IDT
-void idt_load();       // on every CPU
+void idt_init();  // once, on the BSP: builds the shared IDT
+void idt_load();  // on every CPU
 void set_interrupt_handler(uint8_t vector, InterruptHandler handler);
 
 // A test may expect one fault (the guard-page test): the next fault on this CPU at a
@@ -38,4 +38,4 @@ struct ExpectedFault {
 };
 void expect_fault(ExpectedFault* f);  // nullptr clears
 
-} // namespace arch
+}  // namespace arch

@@ -46,7 +46,7 @@ void write_redirection(IoApic& io, uint32_t input, uint64_t entry) {
     write_reg(io, reg, uint32_t(entry));
 }
 
-} // namespace
+}  // namespace
 
 uint32_t count() { return g_count; }
 
@@ -102,16 +102,15 @@ bool route_isa_irq(const acpi::Madt& madt, uint8_t irq, uint8_t vector, uint32_t
         if ((flags & 3) == 3) entry |= kRedirActiveLow;
         if (((flags >> 2) & 3) == 3) entry |= kRedirLevel;
         write_redirection(io, gsi - io.gsi_base, entry);
-        log_info("ioapic: ISA IRQ %u -> GSI %u -> vector 0x%x on APIC %u (%s, %s)", irq, gsi, vector,
-                 dest_apic_id, entry & kRedirLevel ? "level" : "edge",
-                 entry & kRedirActiveLow ? "active low" : "active high");
+        log_info("ioapic: ISA IRQ %u -> GSI %u -> vector 0x%x on APIC %u (%s, %s)", irq, gsi, vector, dest_apic_id,
+                 entry & kRedirLevel ? "level" : "edge", entry & kRedirActiveLow ? "active low" : "active high");
         return true;
     }
     log_warn("ioapic: no IOAPIC serves GSI %u (ISA IRQ %u); not routed", gsi, irq);
     return false;
 }
 
-} // namespace arch::ioapic
+}  // namespace arch::ioapic
 
 namespace arch {
 namespace {
@@ -138,7 +137,7 @@ void serial_interrupt(InterruptFrame&) {
     lapic::eoi();
 }
 
-} // namespace
+}  // namespace
 
 void set_serial_receive_hook(SerialReceiveHook hook) { g_serial_hook.store(hook, std::memory_order_relaxed); }
 
@@ -150,8 +149,8 @@ void serial_irq_init(const acpi::Madt* madt, uint32_t bsp_apic_id) {
     set_interrupt_handler(kVectorSerial, serial_interrupt);
     if (!ioapic::route_isa_irq(*madt, kCom1Irq, kVectorSerial, bsp_apic_id)) return;
     while (inb(kCom1 + 5) & 1) (void)inb(kCom1);  // stale input would hold the line high
-    outb(kCom1 + 4, inb(kCom1 + 4) | 0x08);        // MCR.OUT2 gates the IRQ line on PCs
-    outb(kCom1 + 1, 0x01);                         // IER: received data available only
+    outb(kCom1 + 4, inb(kCom1 + 4) | 0x08);  // MCR.OUT2 gates the IRQ line on PCs
+    outb(kCom1 + 1, 0x01);  // IER: received data available only
 }
 
-} // namespace arch
+}  // namespace arch

@@ -39,15 +39,18 @@ void enable_in_msr() {
     if (g_mode == Mode::x2apic) wrmsr(MSR_APIC_BASE, base | kApicBaseX2apic);
 }
 
-} // namespace
+}  // namespace
 
 Mode mode() { return g_mode; }
 bool ready() { return g_mode != Mode::none; }
 const char* mode_name() {
     switch (g_mode) {
-    case Mode::xapic: return "xAPIC";
-    case Mode::x2apic: return "x2APIC";
-    default: return "none";
+        case Mode::xapic:
+            return "xAPIC";
+        case Mode::x2apic:
+            return "x2APIC";
+        default:
+            return "none";
     }
 }
 
@@ -57,8 +60,10 @@ uint32_t read(Reg reg) {
 }
 
 void write(Reg reg, uint32_t value) {
-    if (g_mode == Mode::x2apic) wrmsr(msr_of(reg), value);
-    else g_mmio[reg / 4] = value;
+    if (g_mode == Mode::x2apic)
+        wrmsr(msr_of(reg), value);
+    else
+        g_mmio[reg / 4] = value;
 }
 
 uint32_t id() {
@@ -142,8 +147,8 @@ void init_bsp(bool allow_x2apic, uint64_t madt_base) {
         uint64_t phys = base_msr & kApicBaseAddressMask;
         if (phys == 0) phys = madt_base ? madt_base : 0xfee00000;
         if (madt_base && madt_base != phys)
-            log_warn("lapic: MADT says base 0x%lx, APIC_BASE MSR says 0x%lx; using the MSR",
-                     (unsigned long)madt_base, (unsigned long)phys);
+            log_warn("lapic: MADT says base 0x%lx, APIC_BASE MSR says 0x%lx; using the MSR", (unsigned long)madt_base,
+                     (unsigned long)phys);
         g_mmio = static_cast<volatile uint32_t*>(mm::map_mmio(phys, 4096));
         if (!g_mmio) {
             log_error("lapic: cannot map the xAPIC page at 0x%lx", (unsigned long)phys);
@@ -152,8 +157,8 @@ void init_bsp(bool allow_x2apic, uint64_t madt_base) {
         g_mode = Mode::xapic;
     }
     init_this_cpu();
-    log_info("lapic: %s mode%s, BSP APIC ID %u, version 0x%x", mode_name(),
-             f.x2apic ? "" : " (CPUID offers no x2APIC)", id(), read(kRegVersion) & 0xff);
+    log_info("lapic: %s mode%s, BSP APIC ID %u, version 0x%x", mode_name(), f.x2apic ? "" : " (CPUID offers no x2APIC)",
+             id(), read(kRegVersion) & 0xff);
 }
 
-} // namespace arch::lapic
+}  // namespace arch::lapic

@@ -125,7 +125,7 @@ void print_registers(const InterruptFrame& f) {
 
 klog::Stamp log_stamp() { return {this_cpu_safe()->index, ns_since_boot()}; }
 
-} // namespace
+}  // namespace
 
 void reporting_init() {
     set_panic_reporter(&report_panic);
@@ -143,4 +143,4 @@ void set_panic_console(void (*enter_panic_mode)(), void (*write_raw)(const char*
 void set_panic_stop_other_cpus(void (*stop_other_cpus)()) { g_stop_other_cpus = stop_other_cpus; }
 void set_panic_end_run(void (*end_run)()) { g_end_run = end_run; }
 
-} // namespace arch
+}  // namespace arch

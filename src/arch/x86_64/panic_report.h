@@ -28,4 +28,4 @@ void set_panic_stop_other_cpus(void (*stop_other_cpus)());
 //   ktest::set_active: a panic ends the test run with a failure (never returns)
 void set_panic_end_run(void (*end_run)());
 
-} // namespace arch
+}  // namespace arch

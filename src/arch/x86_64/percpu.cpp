@@ -23,7 +23,7 @@ PerCpu* g_cpus[kMaxCpus];
 // new count also sees g_cpus[index] and the block's contents.
 std::atomic<uint32_t> g_online{0};
 
-} // namespace
+}  // namespace
 
 PerCpu* this_cpu_safe() {
     // GS base is 0 until percpu_install() ran on this CPU.
@@ -67,4 +67,4 @@ void percpu_register_online(PerCpu& pc) {
     g_online.fetch_add(1, std::memory_order_release);
 }
 
-} // namespace arch
+}  // namespace arch

@@ -16,8 +16,8 @@ struct CpuTopology {
 };
 
 struct PerCpu {
-    PerCpu* self;                 // must stay first: this_cpu() reads gs:0
-    uint32_t index;               // dense 0..online-1, BSP is 0
+    PerCpu* self;  // must stay first: this_cpu() reads gs:0
+    uint32_t index;  // dense 0..online-1, BSP is 0
     uint32_t apic_id;
     CpuTopology topology;
     // counters
@@ -46,8 +46,8 @@ inline PerCpu* this_cpu() {
 // Early boot (before GS is set up) this returns the BSP's block.
 PerCpu* this_cpu_safe();
 
-PerCpu& cpu(uint32_t index);           // by dense index
-uint32_t cpu_count();                  // CPUs online
+PerCpu& cpu(uint32_t index);  // by dense index
+uint32_t cpu_count();  // CPUs online
 PerCpu* cpu_by_apic_id(uint32_t apic_id);
 
 // Sets GS base to `pc` and loads this CPU's GDT/TSS (with IST stacks for #DF and NMI).
@@ -59,4 +59,4 @@ PerCpu& bsp_percpu();
 // Indices are expected to come online densely (0, 1, 2, ...).
 void percpu_register_online(PerCpu& pc);
 
-} // namespace arch
+}  // namespace arch

@@ -9,13 +9,13 @@ namespace {
 constexpr uint16_t kPitChannel2 = 0x42;
 constexpr uint16_t kPitCommand = 0x43;
 constexpr uint16_t kSystemControl = 0x61;  // bit 0 gate 2, bit 1 speaker, bit 5 OUT2
-constexpr uint8_t kChannel2Mode0 = 0xb0;   // channel 2, lobyte/hibyte, mode 0, binary
-constexpr uint32_t kMaxWindowUs = 50000;   // 65535 ticks is 54.9 ms
+constexpr uint8_t kChannel2Mode0 = 0xb0;  // channel 2, lobyte/hibyte, mode 0, binary
+constexpr uint32_t kMaxWindowUs = 50000;  // 65535 ticks is 54.9 ms
 // Upper bound on one window in TSC cycles (a 20 GHz TSC over 50 ms) so a machine without
 // a PIT cannot hang the boot.
 constexpr uint64_t kGiveUpCycles = 1000000000ull;
 
-} // namespace
+}  // namespace
 
 bool pit_measure(uint32_t us, PitWindow& w, void (*on_start)(void*), void (*on_end)(void*), void* ctx) {
     if (us > kMaxWindowUs) us = kMaxWindowUs;
@@ -39,7 +39,10 @@ bool pit_measure(uint32_t us, PitWindow& w, void (*on_start)(void*), void (*on_e
         uint64_t before_poll = rdtsc();
         if (inb(kSystemControl) & 0x20) break;
         w.end_lo = before_poll;
-        if (before_poll - w.start_lo > kGiveUpCycles) { ok = false; break; }
+        if (before_poll - w.start_lo > kGiveUpCycles) {
+            ok = false;
+            break;
+        }
     }
     if (on_end) on_end(ctx);
     w.end_hi = rdtsc();
@@ -57,4 +60,4 @@ bool pit_wait_us(uint64_t us) {
     return true;
 }
 
-} // namespace arch
+}  // namespace arch

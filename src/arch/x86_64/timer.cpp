@@ -82,7 +82,7 @@ void timer_interrupt(InterruptFrame& frame) {
     if (cb) cb(frame);
 }
 
-} // namespace
+}  // namespace
 
 uint64_t lapic_hz() { return g_lapic_hz; }
 Mode mode() { return g_mode; }
@@ -156,13 +156,13 @@ void calibrate() {
     }
     g_mode = cpuinfo().features.tsc_deadline ? Mode::tsc_deadline : Mode::lapic_oneshot;
     uint64_t tsc = tsc_hz();
-    log_info("timer: TSC %lu.%03lu MHz (%s%s; %d windows, %d clean, best +-%lu ppm), LAPIC timer %lu.%03lu MHz "
-             "(divider %u), one-shot mode: %s",
-             (unsigned long)(tsc / 1000000), (unsigned long)(tsc / 1000 % 1000),
-             g_from_cpuid ? "CPUID 0x15/0x16" : "PIT channel 2",
-             cpuinfo().features.invariant_tsc ? ", invariant" : "", tried, good, (unsigned long)slack_ppm,
-             (unsigned long)(g_lapic_hz / 1000000), (unsigned long)(g_lapic_hz / 1000 % 1000), kDivider,
-             mode_name());
+    log_info(
+        "timer: TSC %lu.%03lu MHz (%s%s; %d windows, %d clean, best +-%lu ppm), LAPIC timer %lu.%03lu MHz "
+        "(divider %u), one-shot mode: %s",
+        (unsigned long)(tsc / 1000000), (unsigned long)(tsc / 1000 % 1000),
+        g_from_cpuid ? "CPUID 0x15/0x16" : "PIT channel 2", cpuinfo().features.invariant_tsc ? ", invariant" : "",
+        tried, good, (unsigned long)slack_ppm, (unsigned long)(g_lapic_hz / 1000000),
+        (unsigned long)(g_lapic_hz / 1000 % 1000), kDivider, mode_name());
 }
 
 void init_this_cpu() {
@@ -212,4 +212,4 @@ void stop() {
     if (g_mode == Mode::tsc_deadline) wrmsr(MSR_TSC_DEADLINE, 0);
 }
 
-} // namespace arch::timer
+}  // namespace arch::timer

@@ -36,8 +36,8 @@ void calibrate();
 // Every CPU (after its LAPIC): the timer LVT, masked, divider 16.
 void init_this_cpu();
 
-uint64_t lapic_hz();    // LAPIC timer counts per second (after the divider)
-Mode mode();            // one-shot mode used by oneshot_ns()
+uint64_t lapic_hz();  // LAPIC timer counts per second (after the divider)
+Mode mode();  // one-shot mode used by oneshot_ns()
 const char* mode_name();
 
 // On the calling CPU. Arm replaces whatever was armed before.
@@ -51,5 +51,5 @@ void stop();
 using TickCallback = void (*)(InterruptFrame& frame);
 TickCallback set_tick_callback(TickCallback cb);
 
-} // namespace timer
-} // namespace arch
+}  // namespace timer
+}  // namespace arch

@@ -31,7 +31,7 @@ uint64_t ns_at(uint64_t tsc) {
     return g_base_ns.load(std::memory_order_relaxed) + uint64_t(scaled >> 32);
 }
 
-} // namespace
+}  // namespace
 
 void tsc_mark_boot() { g_base_tsc.store(rdtsc(), std::memory_order_relaxed); }
 
@@ -62,4 +62,4 @@ void delay_us(uint64_t us) {
     while (rdtsc() - start < cycles) cpu_relax();
 }
 
-} // namespace arch
+}  // namespace arch

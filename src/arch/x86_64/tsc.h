@@ -4,9 +4,9 @@
 #include <cstdint>
 
 namespace arch {
-void tsc_mark_boot();           // first thing in kmain
+void tsc_mark_boot();  // first thing in kmain
 uint64_t tsc_hz();
-void set_tsc_hz(uint64_t hz);   // by the calibration
+void set_tsc_hz(uint64_t hz);  // by the calibration
 uint64_t ns_since_boot();
-void delay_us(uint64_t us);     // busy-wait on the TSC (after calibration), else PIT
-} // namespace arch
+void delay_us(uint64_t us);  // busy-wait on the TSC (after calibration), else PIT
+}  // namespace arch

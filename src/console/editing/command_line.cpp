@@ -24,7 +24,7 @@ constexpr CommandSpec kCommands[] = {
 
 constexpr bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-} // namespace
+}  // namespace
 
 std::span<const CommandSpec> command_table() { return kCommands; }
 
@@ -76,9 +76,12 @@ ParsedCommand parse_command(std::string_view line) {
         return parsed;
     }
     const size_t args = parsed.argument_count();
-    if (args < parsed.spec->min_args) parsed.status = ParseStatus::too_few_arguments;
-    else if (parsed.words.too_many || args > parsed.spec->max_args) parsed.status = ParseStatus::too_many_arguments;
-    else parsed.status = ParseStatus::ok;
+    if (args < parsed.spec->min_args)
+        parsed.status = ParseStatus::too_few_arguments;
+    else if (parsed.words.too_many || args > parsed.spec->max_args)
+        parsed.status = ParseStatus::too_many_arguments;
+    else
+        parsed.status = ParseStatus::ok;
     return parsed;
 }
 
@@ -106,23 +109,25 @@ size_t describe_parse_error(const ParsedCommand& parsed, char* out, size_t size)
     if (size == 0) return 0;
     out[0] = '\0';
     switch (parsed.status) {
-    case ParseStatus::ok:
-    case ParseStatus::empty: break;
-    case ParseStatus::unknown_command:
-        append_text(out, size, &length, "unknown command ");
-        append_quoted(out, size, &length, parsed.words.at[0]);
-        append_text(out, size, &length, "; type help for the list");
-        break;
-    case ParseStatus::too_few_arguments:
-    case ParseStatus::too_many_arguments:
-        append_text(out, size, &length, parsed.spec->name);
-        append_text(out, size, &length,
-                    parsed.status == ParseStatus::too_few_arguments ? ": missing argument" : ": too many arguments");
-        append_text(out, size, &length, "; usage: ");
-        append_text(out, size, &length, parsed.spec->usage);
-        break;
+        case ParseStatus::ok:
+        case ParseStatus::empty:
+            break;
+        case ParseStatus::unknown_command:
+            append_text(out, size, &length, "unknown command ");
+            append_quoted(out, size, &length, parsed.words.at[0]);
+            append_text(out, size, &length, "; type help for the list");
+            break;
+        case ParseStatus::too_few_arguments:
+        case ParseStatus::too_many_arguments:
+            append_text(out, size, &length, parsed.spec->name);
+            append_text(
+                out, size, &length,
+                parsed.status == ParseStatus::too_few_arguments ? ": missing argument" : ": too many arguments");
+            append_text(out, size, &length, "; usage: ");
+            append_text(out, size, &length, parsed.spec->usage);
+            break;
     }
     return length;
 }
 
-} // namespace console
+}  // namespace console

@@ -12,7 +12,7 @@ namespace console {
 struct CommandSpec {
     std::string_view name;
     uint8_t min_args, max_args;
-    const char* usage;    // "offline N"
+    const char* usage;  // "offline N"
     const char* summary;  // one line for `help`
 };
 
@@ -36,7 +36,7 @@ enum class ParseStatus : uint8_t { ok, empty, unknown_command, too_few_arguments
 struct ParsedCommand {
     ParseStatus status = ParseStatus::empty;
     const CommandSpec* spec = nullptr;  // set unless empty / unknown_command
-    Words words;                        // words.at[0] is the command name
+    Words words;  // words.at[0] is the command name
     std::string_view argument(size_t i) const { return i + 1 < words.count ? words.at[i + 1] : std::string_view(); }
     size_t argument_count() const { return words.count > 0 ? words.count - 1 : 0; }
 };
@@ -52,4 +52,4 @@ size_t describe_parse_error(const ParsedCommand& parsed, char* out, size_t size)
 void append_quoted(char* out, size_t size, size_t* length, std::string_view text);
 void append_text(char* out, size_t size, size_t* length, std::string_view text);
 
-} // namespace console
+}  // namespace console

@@ -28,4 +28,4 @@ private:
     bool m_after_cr = false;
 };
 
-} // namespace console
+}  // namespace console

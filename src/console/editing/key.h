@@ -6,7 +6,7 @@
 namespace console {
 
 enum class KeyCode : uint8_t {
-    none,       // the byte completed no key (a prefix, a modifier, noise)
+    none,  // the byte completed no key (a prefix, a modifier, noise)
     character,  // printable ASCII in `ch`
     enter,
     backspace,
@@ -18,7 +18,7 @@ enum class KeyCode : uint8_t {
     down,
     home,
     end,
-    ctrl,       // Ctrl + the letter in `ch` ('a'..'z'), e.g. Ctrl-C is {ctrl, 'c'}
+    ctrl,  // Ctrl + the letter in `ch` ('a'..'z'), e.g. Ctrl-C is {ctrl, 'c'}
 };
 
 struct Key {
@@ -31,4 +31,4 @@ struct Key {
     static constexpr Key control(char letter) { return Key{KeyCode::ctrl, letter}; }
 };
 
-} // namespace console
+}  // namespace console

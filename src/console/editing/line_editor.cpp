@@ -4,50 +4,66 @@ namespace console {
 
 LineEditor::Action LineEditor::feed(Key key) {
     switch (key.code) {
-    case KeyCode::character: return insert(key.ch) ? Action::changed : Action::none;
-    case KeyCode::enter:
-        remember(line());
-        m_browse = 0;
-        return Action::submit;
-    case KeyCode::backspace: return m_cursor > 0 && erase_at(--m_cursor) ? Action::changed : Action::none;
-    case KeyCode::del: return erase_at(m_cursor) ? Action::changed : Action::none;
-    case KeyCode::left:
-        if (m_cursor == 0) return Action::none;
-        --m_cursor;
-        return Action::changed;
-    case KeyCode::right:
-        if (m_cursor == m_length) return Action::none;
-        ++m_cursor;
-        return Action::changed;
-    case KeyCode::home:
-        if (m_cursor == 0) return Action::none;
-        m_cursor = 0;
-        return Action::changed;
-    case KeyCode::end:
-        if (m_cursor == m_length) return Action::none;
-        m_cursor = m_length;
-        return Action::changed;
-    case KeyCode::up: return recall(m_browse + 1) ? Action::changed : Action::none;
-    case KeyCode::down: return m_browse > 0 && recall(m_browse - 1) ? Action::changed : Action::none;
-    case KeyCode::ctrl:
-        switch (key.ch) {
-        case 'a': return feed(Key::of(KeyCode::home));
-        case 'b': return feed(Key::of(KeyCode::left));
-        case 'c': return Action::abort;
-        case 'd': return feed(Key::of(KeyCode::del));
-        case 'e': return feed(Key::of(KeyCode::end));
-        case 'f': return feed(Key::of(KeyCode::right));
-        case 'l': return Action::clear_screen;
-        case 'n': return feed(Key::of(KeyCode::down));
-        case 'p': return feed(Key::of(KeyCode::up));
-        case 'u':
-            if (m_length == 0) return Action::none;
-            set_line({});
+        case KeyCode::character:
+            return insert(key.ch) ? Action::changed : Action::none;
+        case KeyCode::enter:
+            remember(line());
+            m_browse = 0;
+            return Action::submit;
+        case KeyCode::backspace:
+            return m_cursor > 0 && erase_at(--m_cursor) ? Action::changed : Action::none;
+        case KeyCode::del:
+            return erase_at(m_cursor) ? Action::changed : Action::none;
+        case KeyCode::left:
+            if (m_cursor == 0) return Action::none;
+            --m_cursor;
             return Action::changed;
-        default: return Action::none;
-        }
-    case KeyCode::tab:
-    case KeyCode::none: return Action::none;
+        case KeyCode::right:
+            if (m_cursor == m_length) return Action::none;
+            ++m_cursor;
+            return Action::changed;
+        case KeyCode::home:
+            if (m_cursor == 0) return Action::none;
+            m_cursor = 0;
+            return Action::changed;
+        case KeyCode::end:
+            if (m_cursor == m_length) return Action::none;
+            m_cursor = m_length;
+            return Action::changed;
+        case KeyCode::up:
+            return recall(m_browse + 1) ? Action::changed : Action::none;
+        case KeyCode::down:
+            return m_browse > 0 && recall(m_browse - 1) ? Action::changed : Action::none;
+        case KeyCode::ctrl:
+            switch (key.ch) {
+                case 'a':
+                    return feed(Key::of(KeyCode::home));
+                case 'b':
+                    return feed(Key::of(KeyCode::left));
+                case 'c':
+                    return Action::abort;
+                case 'd':
+                    return feed(Key::of(KeyCode::del));
+                case 'e':
+                    return feed(Key::of(KeyCode::end));
+                case 'f':
+                    return feed(Key::of(KeyCode::right));
+                case 'l':
+                    return Action::clear_screen;
+                case 'n':
+                    return feed(Key::of(KeyCode::down));
+                case 'p':
+                    return feed(Key::of(KeyCode::up));
+                case 'u':
+                    if (m_length == 0) return Action::none;
+                    set_line({});
+                    return Action::changed;
+                default:
+                    return Action::none;
+            }
+        case KeyCode::tab:
+        case KeyCode::none:
+            return Action::none;
     }
     return Action::none;
 }
@@ -126,4 +142,4 @@ LineEditor::View LineEditor::view(size_t columns) const {
     return v;
 }
 
-} // namespace console
+}  // namespace console

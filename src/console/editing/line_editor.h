@@ -19,10 +19,10 @@ public:
     static constexpr size_t kHistory = 16;
 
     enum class Action : unsigned char {
-        none,          // nothing changed (ignored key, or refused: line full, at an end)
-        changed,       // the line or the cursor changed: redraw
-        submit,        // enter: line() is the command; it is in the history; call clear()
-        abort,         // Ctrl-C: the line is abandoned; call clear()
+        none,  // nothing changed (ignored key, or refused: line full, at an end)
+        changed,  // the line or the cursor changed: redraw
+        submit,  // enter: line() is the command; it is in the history; call clear()
+        abort,  // Ctrl-C: the line is abandoned; call clear()
         clear_screen,  // Ctrl-L: clear the screen and redraw the line
     };
 
@@ -55,10 +55,10 @@ private:
     char m_history[kHistory][kMaxLine] = {};
     size_t m_history_length[kHistory] = {};
     size_t m_history_count = 0;  // entries in use (<= kHistory)
-    size_t m_history_next = 0;   // ring slot the next entry goes to
-    size_t m_browse = 0;         // 0 = editing the new line; k = k-th newest entry shown
-    char m_draft[kMaxLine] = {}; // the new line, kept while browsing
+    size_t m_history_next = 0;  // ring slot the next entry goes to
+    size_t m_browse = 0;  // 0 = editing the new line; k = k-th newest entry shown
+    char m_draft[kMaxLine] = {};  // the new line, kept while browsing
     size_t m_draft_length = 0;
 };
 
-} // namespace console
+}  // namespace console

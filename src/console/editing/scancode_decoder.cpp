@@ -10,21 +10,19 @@ constexpr uint8_t kBackspace = 0x0e, kTab = 0x0f, kEnter = 0x1c;
 
 // Set 1 make codes 0x00..0x39 (US layout); 0 = no character.
 constexpr char kUnshifted[0x3a] = {
-    0,   0,   '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '=', 0,   0,
-    'q', 'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p', '[', ']', 0,   0,   'a', 's',
-    'd', 'f', 'g', 'h', 'j', 'k', 'l', ';', '\'', '`', 0,  '\\', 'z', 'x', 'c', 'v',
-    'b', 'n', 'm', ',', '.', '/', 0,   '*', 0,   ' ',
+    0,    0,   '1', '2',  '3', '4', '5', '6', '7', '8', '9', '0', '-', '=', 0,   0,   'q', 'w', 'e', 'r',
+    't',  'y', 'u', 'i',  'o', 'p', '[', ']', 0,   0,   'a', 's', 'd', 'f', 'g', 'h', 'j', 'k', 'l', ';',
+    '\'', '`', 0,   '\\', 'z', 'x', 'c', 'v', 'b', 'n', 'm', ',', '.', '/', 0,   '*', 0,   ' ',
 };
 constexpr char kShifted[0x3a] = {
-    0,   0,   '!', '@', '#', '$', '%', '^', '&', '*', '(', ')', '_', '+', 0,   0,
-    'Q', 'W', 'E', 'R', 'T', 'Y', 'U', 'I', 'O', 'P', '{', '}', 0,   0,   'A', 'S',
-    'D', 'F', 'G', 'H', 'J', 'K', 'L', ':', '"', '~', 0,   '|', 'Z', 'X', 'C', 'V',
-    'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,   ' ',
+    0,   0,   '!', '@', '#', '$', '%', '^', '&', '*', '(', ')', '_', '+', 0,   0,   'Q', 'W', 'E', 'R',
+    'T', 'Y', 'U', 'I', 'O', 'P', '{', '}', 0,   0,   'A', 'S', 'D', 'F', 'G', 'H', 'J', 'K', 'L', ':',
+    '"', '~', 0,   '|', 'Z', 'X', 'C', 'V', 'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,   ' ',
 };
 
 bool is_letter(char c) { return c >= 'a' && c <= 'z'; }
 
-} // namespace
+}  // namespace
 
 Key ScancodeDecoder::feed(uint8_t byte) {
     if (m_pause_bytes_left > 0) {
@@ -62,28 +60,45 @@ Key ScancodeDecoder::extended(uint8_t code, bool released) {
     }
     if (released) return {};
     switch (code) {
-    case 0x48: return Key::of(KeyCode::up);
-    case 0x50: return Key::of(KeyCode::down);
-    case 0x4b: return Key::of(KeyCode::left);
-    case 0x4d: return Key::of(KeyCode::right);
-    case 0x47: return Key::of(KeyCode::home);
-    case 0x4f: return Key::of(KeyCode::end);
-    case 0x53: return Key::of(KeyCode::del);
-    case kEnter: return Key::of(KeyCode::enter);  // keypad Enter
-    case 0x35: return Key::character('/');         // keypad /
-    default: return {};                            // fake shifts (2A/36), media keys, ...
+        case 0x48:
+            return Key::of(KeyCode::up);
+        case 0x50:
+            return Key::of(KeyCode::down);
+        case 0x4b:
+            return Key::of(KeyCode::left);
+        case 0x4d:
+            return Key::of(KeyCode::right);
+        case 0x47:
+            return Key::of(KeyCode::home);
+        case 0x4f:
+            return Key::of(KeyCode::end);
+        case 0x53:
+            return Key::of(KeyCode::del);
+        case kEnter:
+            return Key::of(KeyCode::enter);  // keypad Enter
+        case 0x35:
+            return Key::character('/');  // keypad /
+        default:
+            return {};  // fake shifts (2A/36), media keys, ...
     }
 }
 
 Key ScancodeDecoder::plain(uint8_t code, bool released) {
     switch (code) {
-    case kLeftShift: m_left_shift = !released; return {};
-    case kRightShift: m_right_shift = !released; return {};
-    case kCtrl: m_left_ctrl = !released; return {};
-    case kCapsLock:
-        if (!released) m_caps_lock = !m_caps_lock;
-        return {};
-    default: break;
+        case kLeftShift:
+            m_left_shift = !released;
+            return {};
+        case kRightShift:
+            m_right_shift = !released;
+            return {};
+        case kCtrl:
+            m_left_ctrl = !released;
+            return {};
+        case kCapsLock:
+            if (!released) m_caps_lock = !m_caps_lock;
+            return {};
+        default:
+            break;
     }
     if (released) return {};
     if (code == kBackspace) return Key::of(KeyCode::backspace);
@@ -98,4 +113,4 @@ Key ScancodeDecoder::plain(uint8_t code, bool released) {
     return Key::character(upper ? kShifted[code] : base);
 }
 
-} // namespace console
+}  // namespace console

@@ -23,11 +23,11 @@ private:
     Key extended(uint8_t code, bool released);
     Key plain(uint8_t code, bool released);
 
-    bool m_extended = false;        // the previous byte was E0
-    uint8_t m_pause_bytes_left = 0; // inside E1 1D 45 E1 9D C5
+    bool m_extended = false;  // the previous byte was E0
+    uint8_t m_pause_bytes_left = 0;  // inside E1 1D 45 E1 9D C5
     bool m_left_shift = false, m_right_shift = false;
     bool m_left_ctrl = false, m_right_ctrl = false;
     bool m_caps_lock = false;
 };
 
-} // namespace console
+}  // namespace console

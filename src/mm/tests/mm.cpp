@@ -26,7 +26,7 @@ bool is_zeroed(uint64_t phys) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 KTEST(frames_alloc_free_restores_exact_count) {
     size_t before = mm::free_frame_count();
@@ -167,8 +167,7 @@ KTEST(kstack_is_mapped_with_guard_below) {
     KEXPECT(!mm::is_guard_page(s.bottom), "is_guard_page() claims a stack page");
     *reinterpret_cast<volatile uint64_t*>(s.top - 8) = 1;  // writable
     mm::free_kernel_stack(s);
-    KEXPECT(mm::free_frame_count() == before, "stack frames not returned: %zu vs %zu", mm::free_frame_count(),
-            before);
+    KEXPECT(mm::free_frame_count() == before, "stack frames not returned: %zu vs %zu", mm::free_frame_count(), before);
     KEXPECT(mm::virt_to_phys(s.bottom) == ~0ull, "freed stack still mapped");
 }
 

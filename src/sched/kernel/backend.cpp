@@ -32,11 +32,11 @@ enum class Verdict : uint8_t { pending, swapped, refused };
 
 struct SwapRequest {
     ReadyQueues* next = nullptr;
-    Task* caller = nullptr;   // the task calling select_backend (init)
-    uint32_t cpus = 0;        // CPUs that run swap_on_each_cpu (every CPU smp knows)
+    Task* caller = nullptr;  // the task calling select_backend (init)
+    uint32_t cpus = 0;  // CPUs that run swap_on_each_cpu (every CPU smp knows)
     std::atomic<uint32_t> arrived{0};
     std::atomic<Verdict> verdict{Verdict::pending};
-    char reason[112] = {};    // written by the leader before its release of the verdict
+    char reason[112] = {};  // written by the leader before its release of the verdict
 };
 
 // Quiescence, checked by the last CPU to arrive while every other CPU waits in the
@@ -87,7 +87,7 @@ void swap_on_each_cpu(void* arg) {
     while (req.verdict.load(std::memory_order_acquire) == Verdict::pending) arch::cpu_relax();
 }
 
-} // namespace
+}  // namespace
 
 ReadyQueues& ready_queues_for(Backend kind) {
     if (kind == Backend::locked) return g_locked_queues;
@@ -125,4 +125,4 @@ bool select_backend(Backend kind) {
     return true;
 }
 
-} // namespace sched
+}  // namespace sched

@@ -137,17 +137,24 @@ void park(CpuSched& me) {
     }
 }
 
-} // namespace
+}  // namespace
 
 const char* to_string(HotplugError error) {
     switch (error) {
-    case HotplugError::none: return "no error";
-    case HotplugError::boot_cpu: return "cpu 0 is the bootstrap CPU and cannot go offline";
-    case HotplugError::no_such_cpu: return "no such cpu";
-    case HotplugError::not_online: return "the cpu is not online";
-    case HotplugError::not_parked: return "the cpu is not offline (parked)";
-    case HotplugError::busy: return "another cpu hotplug operation is in progress";
-    case HotplugError::not_started: return "the scheduler is not started";
+        case HotplugError::none:
+            return "no error";
+        case HotplugError::boot_cpu:
+            return "cpu 0 is the bootstrap CPU and cannot go offline";
+        case HotplugError::no_such_cpu:
+            return "no such cpu";
+        case HotplugError::not_online:
+            return "the cpu is not online";
+        case HotplugError::not_parked:
+            return "the cpu is not offline (parked)";
+        case HotplugError::busy:
+            return "another cpu hotplug operation is in progress";
+        case HotplugError::not_started:
+            return "the scheduler is not started";
     }
     return "unknown hotplug error";
 }
@@ -204,4 +211,4 @@ void hotplug_on_kick(CpuSched& me) {
     schedule(PickReason::preempted);
 }
 
-} // namespace sched
+}  // namespace sched

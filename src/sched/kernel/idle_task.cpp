@@ -24,4 +24,4 @@ void idle_task_main(void* prev, void* /*self*/) {
     }
 }
 
-} // namespace sched
+}  // namespace sched

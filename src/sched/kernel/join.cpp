@@ -41,7 +41,7 @@ uint32_t bucket_index(const Task* task) {
 
 JoinBucket& bucket_of(const Task* task) { return g_buckets[bucket_index(task)]; }
 
-} // namespace
+}  // namespace
 
 uint32_t join_bucket_index(const Task* task) { return bucket_index(task); }
 
@@ -99,4 +99,4 @@ void wait_until_dead(Task* task) {
     }
 }
 
-} // namespace sched
+}  // namespace sched

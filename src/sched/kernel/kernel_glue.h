@@ -63,4 +63,4 @@ void hotplug_on_kick(CpuSched& me);
 // The idle task's body (start.cpp builds one per CPU).
 [[noreturn]] void idle_task_main(void* prev, void* self);
 
-} // namespace sched
+}  // namespace sched

@@ -15,10 +15,20 @@ struct Row {
     uint64_t spawned = 0, exited = 0;
 
     void add(const Row& o) {
-        switches += o.switches; run += o.run; steals_tried += o.steals_tried; steals_won += o.steals_won;
-        migrated_in += o.migrated_in; migrated_out += o.migrated_out; ipis_sent += o.ipis_sent;
-        ipis_received += o.ipis_received; ipis_skipped += o.ipis_skipped; halts += o.halts;
-        idle_mcycles += o.idle_mcycles; ticks += o.ticks; spawned += o.spawned; exited += o.exited;
+        switches += o.switches;
+        run += o.run;
+        steals_tried += o.steals_tried;
+        steals_won += o.steals_won;
+        migrated_in += o.migrated_in;
+        migrated_out += o.migrated_out;
+        ipis_sent += o.ipis_sent;
+        ipis_received += o.ipis_received;
+        ipis_skipped += o.ipis_skipped;
+        halts += o.halts;
+        idle_mcycles += o.idle_mcycles;
+        ticks += o.ticks;
+        spawned += o.spawned;
+        exited += o.exited;
     }
 };
 
@@ -47,12 +57,12 @@ void print_row(const char* label, const Row& r) {
                 (unsigned long long)r.switches, (unsigned long long)r.run, (unsigned long long)r.steals_won,
                 (unsigned long long)r.steals_tried, (unsigned long long)r.migrated_in,
                 (unsigned long long)r.migrated_out, (unsigned long long)r.ipis_sent,
-                (unsigned long long)r.ipis_received, (unsigned long long)r.ipis_skipped,
-                (unsigned long long)r.halts, (unsigned long long)r.idle_mcycles, (unsigned long long)r.ticks,
-                (unsigned long long)r.spawned, (unsigned long long)r.exited);
+                (unsigned long long)r.ipis_received, (unsigned long long)r.ipis_skipped, (unsigned long long)r.halts,
+                (unsigned long long)r.idle_mcycles, (unsigned long long)r.ticks, (unsigned long long)r.spawned,
+                (unsigned long long)r.exited);
 }
 
-} // namespace
+}  // namespace
 
 void dump_metrics() {
     if (!started()) {
@@ -89,4 +99,4 @@ void dump_metrics() {
                 (unsigned long long)e.epoch_advances, (unsigned long long)s.epoch.epoch());
 }
 
-} // namespace sched
+}  // namespace sched

@@ -26,4 +26,4 @@ void verify_failed(const char* invariant, const char* condition, const char* fil
     panic("sched invariant violated: %s (%s, %s:%d)", invariant, condition, file, line);
 }
 
-} // namespace sched::platform
+}  // namespace sched::platform

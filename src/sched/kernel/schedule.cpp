@@ -77,7 +77,7 @@ void dispatch_here(OwnerCpu& owner, Task* next, uint64_t now) {
     }
 }
 
-} // namespace
+}  // namespace
 
 // The decisions are decide_next()'s (run_loop.cpp, shared with the host stress); here are
 // the hardware's parts: the timer, the CPU's current pointer, the switch itself.
@@ -131,4 +131,4 @@ void task_first_run(void* prev, void* self) {
     sched::exit(task->entry(task->arg));
 }
 
-} // namespace sched
+}  // namespace sched

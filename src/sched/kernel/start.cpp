@@ -17,7 +17,7 @@
 namespace sched {
 namespace {
 
-constexpr uint64_t kBackstopNs = 20'000'000;   // "The idle/wakeup protocol"
+constexpr uint64_t kBackstopNs = 20'000'000;  // "The idle/wakeup protocol"
 constexpr uint64_t kApJoinTimeoutNs = 2'000'000'000;
 
 // Built by the global constructors (none of these allocates); start() fills them in.
@@ -118,7 +118,7 @@ void wait_for_aps(SchedShared& s) {
 // Set once by the BSP in start(), with interrupts off, before the tick callback exists.
 void (*g_on_cpu0_tick)() = nullptr;
 
-} // namespace
+}  // namespace
 
 void dump_state() {
     SchedShared& s = g_shared_state;
@@ -142,7 +142,8 @@ void join_scheduler(CpuSched& cpu) {
     // parked ("CPU hotplug"; the claim's acquire pairs with that release).
     core::RegisterStatus joined = core::EpochParticipant::try_register(cpu.epoch, cpu.shared.epoch, cpu.index);
     if (joined != core::RegisterStatus::ok)
-        panic("sched: epoch id %u is %s", cpu.index, joined == core::RegisterStatus::id_taken ? "taken" : "out of range");
+        panic("sched: epoch id %u is %s", cpu.index,
+              joined == core::RegisterStatus::id_taken ? "taken" : "out of range");
     cpu.epoch->go_online();
     // seq_cst: placement and stealing read the mask (acquire); the participant is online
     // before the bit is, so a CPU seen online is a QSBR participant (cpu_offline's grace
@@ -207,4 +208,4 @@ void start(const Config& config) {
     log_info("sched: %s ready queues", backend_name());
 }
 
-} // namespace sched
+}  // namespace sched

@@ -23,14 +23,14 @@ inline uint64_t build_switch_frame(uint64_t stack_top, SwitchEntry entry, void* 
     // pops the last one, rsp must be 16-aligned for its `call`, so the frame starts 8 mod 16.
     uint64_t after_ret = stack_top & ~uint64_t(15);
     auto* frame = reinterpret_cast<uint64_t*>(after_ret - 7 * 8);
-    frame[0] = 0;                                               // r15
-    frame[1] = 0;                                               // r14
-    frame[2] = reinterpret_cast<uint64_t>(entry);               // r13
-    frame[3] = reinterpret_cast<uint64_t>(arg);                 // r12
-    frame[4] = 0;                                               // rbx
-    frame[5] = 0;                                               // rbp: ends backtraces
+    frame[0] = 0;  // r15
+    frame[1] = 0;  // r14
+    frame[2] = reinterpret_cast<uint64_t>(entry);  // r13
+    frame[3] = reinterpret_cast<uint64_t>(arg);  // r12
+    frame[4] = 0;  // rbx
+    frame[5] = 0;  // rbp: ends backtraces
     frame[6] = reinterpret_cast<uint64_t>(&sched_task_bootstrap);  // return address
     return reinterpret_cast<uint64_t>(frame);
 }
 
-} // namespace sched
+}  // namespace sched

@@ -96,7 +96,7 @@ void spill_cpu_cache(void*) {
 
 void flush_local_tlb(void*) { arch::write_cr3(arch::read_cr3()); }
 
-} // namespace
+}  // namespace
 
 Task* allocate_task_memory() {
     if (FreeStack* s = pop_cached()) {
@@ -155,4 +155,4 @@ size_t cached_task_memory() {
     return n;
 }
 
-} // namespace sched
+}  // namespace sched

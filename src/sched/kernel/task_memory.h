@@ -37,4 +37,4 @@ void spill_this_cpu_task_memory();
 // Stacks cached now (all CPUs and the pool); racy, for tests and dumps.
 size_t cached_task_memory();
 
-} // namespace sched
+}  // namespace sched

@@ -51,14 +51,18 @@ void copy_name(Task* task, const char* name) {
     task->name[n] = '\0';
 }
 
-} // namespace
+}  // namespace
 
 const char* to_string(SpawnError error) {
     switch (error) {
-    case SpawnError::none: return "no error";
-    case SpawnError::out_of_memory: return "out of memory for the task's stack";
-    case SpawnError::empty_affinity: return "the affinity set is empty";
-    case SpawnError::affinity_offline: return "no CPU of the affinity set is online";
+        case SpawnError::none:
+            return "no error";
+        case SpawnError::out_of_memory:
+            return "out of memory for the task's stack";
+        case SpawnError::empty_affinity:
+            return "the affinity set is empty";
+        case SpawnError::affinity_offline:
+            return "no CPU of the affinity set is online";
     }
     return "unknown spawn error";
 }
@@ -208,4 +212,4 @@ bool drain_reclaim() {
     return false;
 }
 
-} // namespace sched
+}  // namespace sched

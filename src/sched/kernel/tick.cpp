@@ -15,7 +15,7 @@ namespace {
 // task). Single writer per CPU, like SchedStats.
 Counter g_tick_sleeper_wakeups[kMaxCpus];
 
-} // namespace
+}  // namespace
 
 uint64_t tick_sleeper_wakeups(uint32_t cpu) { return g_tick_sleeper_wakeups[cpu].get(); }
 
@@ -60,4 +60,4 @@ void on_tick(InterruptFrame&) {
     // it dispatched us.
 }
 
-} // namespace sched
+}  // namespace sched

@@ -48,7 +48,7 @@ struct Staged {
 Buffer* g_buffers[kMaxCpus];
 uint64_t g_capacity = 0;
 Staged g_staged[kMaxCpus];
-NameTable* g_names[kMaxCpus]; // owner-only after a handler installs it
+NameTable* g_names[kMaxCpus];  // owner-only after a handler installs it
 bool g_requested_at_boot = false;
 uint64_t g_stop_tsc = 0;  // when the last stop() began: the end of the timeline
 // relaxed: written by the controlling task only; a flag for recording().
@@ -109,7 +109,7 @@ private:
     size_t m_used = 0;
 };
 
-} // namespace
+}  // namespace
 
 bool start_at_boot(uint32_t cpu_count) {
     g_requested_at_boot = true;
@@ -134,7 +134,7 @@ bool start_at_boot(uint32_t cpu_count) {
     }
     g_capacity = kBootCapacity;
     g_recording.store(true, std::memory_order_relaxed);  // relaxed: see g_recording
-    g_trace_on.store(true, std::memory_order_relaxed);   // relaxed: see g_trace_on (trace.h)
+    g_trace_on.store(true, std::memory_order_relaxed);  // relaxed: see g_trace_on (trace.h)
     log_info("trace: recording, %u records per cpu (%u KiB each); dumped at the end of the run", kBootCapacity,
              unsigned(kBootCapacity * sizeof(Record) / 1024));
     return true;
@@ -169,7 +169,7 @@ bool restart(uint32_t capacity) {
     }
     for (uint32_t c = 0; c < count; ++c) g_staged[c] = Staged{};
     g_recording.store(true, std::memory_order_relaxed);  // relaxed: see g_recording
-    g_trace_on.store(true, std::memory_order_relaxed);   // relaxed: see g_trace_on (trace.h)
+    g_trace_on.store(true, std::memory_order_relaxed);  // relaxed: see g_trace_on (trace.h)
     return true;
 }
 
@@ -234,4 +234,4 @@ bool finish() {
     return true;
 }
 
-} // namespace sched::trace
+}  // namespace sched::trace

@@ -28,4 +28,4 @@ void wait_make_ready(Task* task, WakeHint hint) {
     make_ready(owner, task, TaskState::blocked, hint);
 }
 
-} // namespace sched
+}  // namespace sched

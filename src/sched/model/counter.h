@@ -16,7 +16,7 @@ public:
     void set(uint64_t v) { m_value.store(v, std::memory_order_relaxed); }
 
 private:
-    std::atomic<uint64_t> m_value { 0 };
+    std::atomic<uint64_t> m_value{0};
 };
 
-} // namespace sched
+}  // namespace sched

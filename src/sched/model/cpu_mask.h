@@ -8,4 +8,4 @@ using ::AtomicCpuMask;
 using ::CpuMask;
 using ::kMaxCpus;
 using ::kNoCpu;
-} // namespace sched
+}  // namespace sched

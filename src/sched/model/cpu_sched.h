@@ -38,10 +38,10 @@ struct SchedStats {
     Counter ipis_sent, wake_ipis_received, ipi_received_running;
     Counter ipis_skipped_awake, ipis_skipped_polling, ipis_skipped_none_idle, control_ipis;
     Counter spins, halts, idle_cycles, halted_cycles, backstop_wakeups, backstop_found_work;
-    Counter idle_detours; // picks of a task still on another CPU, taken through the idle task
-    Counter realtime_preemptions; // a running lower-class task preempted for a realtime one
+    Counter idle_detours;  // picks of a task still on another CPU, taken through the idle task
+    Counter realtime_preemptions;  // a running lower-class task preempted for a realtime one
     Counter reclaimed, tasks_spawned, tasks_exited, affinity_widened;
-    Counter rotations; // preempted tasks sent to the next CPU for fairness ("The pick policy and fairness")
+    Counter rotations;  // preempted tasks sent to the next CPU for fairness ("The pick policy and fairness")
 };
 
 enum class HotplugState : uint8_t { running, evacuate_requested, parked, online_requested };
@@ -53,9 +53,9 @@ struct SchedShared {
     // Tuning, in platform ticks (TSC in the kernel, ns on the host).
     struct Config {
         uint64_t timeslice_tsc = 0;
-        uint64_t spin_tsc = 0;     // bounded spin before halting (plan: 30 us)
-        uint64_t backstop_tsc = 0; // idle backstop (plan: 20 ms); 0 = none (host stress)
-        uint32_t max_spinners = 1; // max(1, online / 4)
+        uint64_t spin_tsc = 0;  // bounded spin before halting (plan: 30 us)
+        uint64_t backstop_tsc = 0;  // idle backstop (plan: 20 ms); 0 = none (host stress)
+        uint32_t max_spinners = 1;  // max(1, online / 4)
         // The idle detour of decide_next() (run_loop.cpp). Off only in the host break-it
         // (sched_stress with SCHED_STRESS_NO_IDLE_DETOUR=1), which shows the cycle it prevents.
         bool idle_detour = true;
@@ -65,14 +65,14 @@ struct SchedShared {
     SchedShared(const SchedShared&) = delete;
     SchedShared& operator=(const SchedShared&) = delete;
 
-    core::EpochDomain epoch;   // deque buffers, retired tasks
-    AtomicCpuMask online;      // the scheduler's view: placement and stealing use only these
-    AtomicCpuMask halted;      // "The idle/wakeup protocol": claimable idle CPUs (a waker's fetch_and claims one)
-    std::atomic<uint32_t> spinners { 0 }; // CPUs in spin_for_work ("Stealing and spinning")
+    core::EpochDomain epoch;  // deque buffers, retired tasks
+    AtomicCpuMask online;  // the scheduler's view: placement and stealing use only these
+    AtomicCpuMask halted;  // "The idle/wakeup protocol": claimable idle CPUs (a waker's fetch_and claims one)
+    std::atomic<uint32_t> spinners{0};  // CPUs in spin_for_work ("Stealing and spinning")
     Config config;
     ReadyQueues* ready = nullptr;
     // Filled before any CPU runs (happens-before every CPU's start), never changed after.
-    std::array<CpuSched*, kMaxCpus> cpus {};
+    std::array<CpuSched*, kMaxCpus> cpus{};
     uint32_t cpu_count = 0;
 
     CpuSched& cpu(uint32_t index) const { return *cpus[index]; }
@@ -82,13 +82,11 @@ struct alignas(64) CpuSched {
     static constexpr size_t kDequeCapacity = 4096;
 
     CpuSched(SchedShared& shared_state, uint32_t cpu_index, size_t deque_capacity = kDequeCapacity)
-        : shared(shared_state)
-        , index(cpu_index)
-        , m_deque(shared_state.epoch, deque_capacity)
-        , m_deque_owner(m_deque.owner())
-        , rng(0x9e3779b97f4a7c15ull * (cpu_index + 1))
-    {
-    }
+        : shared(shared_state),
+          index(cpu_index),
+          m_deque(shared_state.epoch, deque_capacity),
+          m_deque_owner(m_deque.owner()),
+          rng(0x9e3779b97f4a7c15ull * (cpu_index + 1)) {}
     CpuSched(const CpuSched&) = delete;
     CpuSched& operator=(const CpuSched&) = delete;
 
@@ -100,28 +98,28 @@ struct alignas(64) CpuSched {
 
 private:
     friend class OwnerCpu;
-    core::WorkStealingDeque<Task> m_deque; // normal tasks with affinity == all, nothing else
+    core::WorkStealingDeque<Task> m_deque;  // normal tasks with affinity == all, nothing else
     core::DequeOwner<Task> m_deque_owner;  // its one owner handle
 
 public:
-    core::MpscInbox<Task> inbox;         // placed here by other CPUs
-    TaskList pinned, realtime, background; // owner only, never stolen
-    TimerQueue sleepers;                 // owner only
+    core::MpscInbox<Task> inbox;  // placed here by other CPUs
+    TaskList pinned, realtime, background;  // owner only, never stolen
+    TimerQueue sleepers;  // owner only
 
     Task* idle_task = nullptr;
     // relaxed everywhere: others read it only for dumps and watchdogs.
-    std::atomic<Task*> current { nullptr };
-    std::optional<core::EpochParticipant> epoch; // id == index; empty while parked ("CPU hotplug")
-    std::atomic<HotplugState> hotplug { HotplugState::running };
+    std::atomic<Task*> current{nullptr};
+    std::optional<core::EpochParticipant> epoch;  // id == index; empty while parked ("CPU hotplug")
+    std::atomic<HotplugState> hotplug{HotplugState::running};
     // Set by a placer that queued a realtime task here while a lower-class task may be
     // running; the reschedule IPI that follows preempts it (kernel: on_reschedule_ipi).
-    std::atomic<bool> preempt_for_realtime { false };
+    std::atomic<bool> preempt_for_realtime{false};
 
-    bool spinning = false;          // holds a g_spinners slot
-    bool pick_pinned_first = false; // alternation of "The pick policy and fairness" step 3
+    bool spinning = false;  // holds a g_spinners slot
+    bool pick_pinned_first = false;  // alternation of "The pick policy and fairness" step 3
     uint64_t slice_end_tsc = 0;
-    uint64_t fifo_due_tsc = 0;      // "The pick policy and fairness": a FIFO pick is forced at or after this
-    uint32_t retired_since_reclaim = 0; // put_ref(): tasks retired here since the last try_reclaim
+    uint64_t fifo_due_tsc = 0;  // "The pick policy and fairness": a FIFO pick is forced at or after this
+    uint32_t retired_since_reclaim = 0;  // put_ref(): tasks retired here since the last try_reclaim
     uint64_t armed_deadline_tsc = 0;
     // A task this CPU picked while another CPU was still switching away from it (on_cpu
     // set). The CPU then goes to its idle task first, which releases its own previous
@@ -153,4 +151,4 @@ private:
     CpuSched& m_cpu;
 };
 
-} // namespace sched
+}  // namespace sched

@@ -18,8 +18,7 @@ public:
     bool empty() const { return m_head == nullptr; }
     size_t size() const { return m_size; }
 
-    void push_back(Task* task)
-    {
+    void push_back(Task* task) {
         task->run_next = nullptr;
         task->run_prev = m_tail;
         if (m_tail)
@@ -33,18 +32,15 @@ public:
     Task* pop_back() { return m_tail ? remove(m_tail) : nullptr; }
     // The oldest task for which accept(task) holds, unlinked; nullptr if none.
     template <typename Accept>
-    Task* take_first_if(Accept&& accept)
-    {
+    Task* take_first_if(Accept&& accept) {
         for (Task* task = m_head; task; task = task->run_next) {
-            if (accept(task))
-                return remove(task);
+            if (accept(task)) return remove(task);
         }
         return nullptr;
     }
 
 private:
-    Task* remove(Task* task)
-    {
+    Task* remove(Task* task) {
         if (task->run_prev)
             task->run_prev->run_next = task->run_next;
         else
@@ -64,4 +60,4 @@ private:
     size_t m_size = 0;
 };
 
-} // namespace sched
+}  // namespace sched

@@ -24,11 +24,11 @@ enum class Priority : uint8_t { realtime, normal, idle };
 
 enum class TaskState : uint8_t {
     created,  // spawned, not yet placed
-    ready,    // in a ready structure (or in transit to one)
+    ready,  // in a ready structure (or in transit to one)
     running,  // current on some CPU
     blocked,  // in a wait queue
-    sleeping, // in a timer queue
-    dead,     // exited; memory waits for the refs and the grace period
+    sleeping,  // in a timer queue
+    dead,  // exited; memory waits for the refs and the grace period
 };
 
 using TaskFn = int64_t (*)(void* arg);
@@ -52,29 +52,29 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
 
     // ---- scheduling
     // Transitions per "Tasks and their states". blocked -> ready is a CAS by the waker (make_ready).
-    std::atomic<TaskState> state { TaskState::created };
+    std::atomic<TaskState> state{TaskState::created};
     // True from dispatch until the CPU is off this task's stack. A picker spins while it
     // is set (acquire), release_on_cpu() (finish_switch) clears it (release), once per
     // dispatch (SCHED_VERIFY "on_cpu_released_once"). Linux's p->on_cpu.
-    std::atomic<bool> on_cpu { false };
+    std::atomic<bool> on_cpu{false};
     // In the ready structures (a queue, an inbox, held_next) or in transit between them:
     // set by place() and requeue_current(), cleared by pick_local(). A task enters them
     // only once at a time (SCHED_VERIFY "task_on_one_queue"). Written by whoever holds the
     // task; the pushes and picks that hand it on publish it (release/acquire).
     bool queued = false;
-    CpuMask affinity_requested = CpuMask::all(); // what spawn asked for
-    CpuMask affinity = CpuMask::all();           // what placement uses (widened, "CPU hotplug")
+    CpuMask affinity_requested = CpuMask::all();  // what spawn asked for
+    CpuMask affinity = CpuMask::all();  // what placement uses (widened, "CPU hotplug")
     bool widened = false;
-    bool widen_warned = false; // kernel glue: this widening's warning is logged (dispatch)
-    uint16_t last_cpu = 0; // CPU it last ran on (placement prefers it for pinned tasks)
+    bool widen_warned = false;  // kernel glue: this widening's warning is logged (dispatch)
+    uint16_t last_cpu = 0;  // CPU it last ran on (placement prefers it for pinned tasks)
 
     // ---- links (each owned by the structure the task is in)
     Task* run_next = nullptr;  // TaskList (owner lists of one CPU), RunList (locked queues)
     Task* run_prev = nullptr;  // RunList only (the locked variant, issue 5)
-    Task* wait_next = nullptr; // WaitQueue (under its lock)
+    Task* wait_next = nullptr;  // WaitQueue (under its lock)
 
     // ---- lifetime
-    std::atomic<uint32_t> refs { 1 }; // 1 while alive + 1 per handle
+    std::atomic<uint32_t> refs{1};  // 1 while alive + 1 per handle
     int64_t exit_code = 0;
     core::RetireNode retire_node;
 
@@ -95,19 +95,18 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
 
 // The edges of "Tasks and their states", for the state changes the task's owner makes (the waker's CAS, blocked
 // or sleeping -> ready, is checked in make_ready()).
-constexpr bool is_state_edge(TaskState from, TaskState to)
-{
+constexpr bool is_state_edge(TaskState from, TaskState to) {
     switch (to) {
-    case TaskState::ready:
-        return from == TaskState::created || from == TaskState::running;
-    case TaskState::running:
-        return from == TaskState::ready;
-    case TaskState::blocked:
-    case TaskState::sleeping:
-    case TaskState::dead:
-        return from == TaskState::running;
-    case TaskState::created:
-        return false;
+        case TaskState::ready:
+            return from == TaskState::created || from == TaskState::running;
+        case TaskState::running:
+            return from == TaskState::ready;
+        case TaskState::blocked:
+        case TaskState::sleeping:
+        case TaskState::dead:
+            return from == TaskState::running;
+        case TaskState::created:
+            return false;
     }
     return false;
 }
@@ -115,8 +114,7 @@ constexpr bool is_state_edge(TaskState from, TaskState to)
 // Moves `task`, which the caller owns, from `from` to `to`: checks the edge and that the
 // task really is in `from` (SCHED_VERIFY "task_state_edge"). `order` is the store's; the
 // caller names its partner.
-inline void change_state(Task* task, TaskState from, TaskState to, std::memory_order order)
-{
+inline void change_state(Task* task, TaskState from, TaskState to, std::memory_order order) {
     SCHED_VERIFY(is_state_edge(from, to), "task_state_edge");
     // relaxed: the caller owns the task: its state is the caller's own last write, or came
     // with the task through whatever handed it over.
@@ -126,4 +124,4 @@ inline void change_state(Task* task, TaskState from, TaskState to, std::memory_o
 
 inline Task* task_from_timer(TimerNode* node) { return static_cast<Task*>(node); }
 
-} // namespace sched
+}  // namespace sched

@@ -18,8 +18,7 @@ public:
     size_t size() const { return m_size; }
     Task* front() const { return m_head; }
 
-    void push_back(Task* task)
-    {
+    void push_back(Task* task) {
         task->run_next = nullptr;
         if (m_tail)
             m_tail->run_next = task;
@@ -28,22 +27,17 @@ public:
         m_tail = task;
         ++m_size;
     }
-    void push_front(Task* task)
-    {
+    void push_front(Task* task) {
         task->run_next = m_head;
         m_head = task;
-        if (!m_tail)
-            m_tail = task;
+        if (!m_tail) m_tail = task;
         ++m_size;
     }
-    Task* pop_front()
-    {
+    Task* pop_front() {
         Task* task = m_head;
-        if (!task)
-            return nullptr;
+        if (!task) return nullptr;
         m_head = task->run_next;
-        if (!m_head)
-            m_tail = nullptr;
+        if (!m_head) m_tail = nullptr;
         task->run_next = nullptr;
         --m_size;
         return task;
@@ -55,4 +49,4 @@ private:
     size_t m_size = 0;
 };
 
-} // namespace sched
+}  // namespace sched

@@ -4,12 +4,9 @@
 namespace sched {
 
 // Links the later root as the first child of the earlier one. Both are roots (no sibling).
-TimerNode* TimerQueue::meld(TimerNode* a, TimerNode* b)
-{
-    if (!a)
-        return b;
-    if (!b)
-        return a;
+TimerNode* TimerQueue::meld(TimerNode* a, TimerNode* b) {
+    if (!a) return b;
+    if (!b) return a;
     if (before(b, a)) {
         TimerNode* t = a;
         a = b;
@@ -20,8 +17,7 @@ TimerNode* TimerQueue::meld(TimerNode* a, TimerNode* b)
     return a;
 }
 
-void TimerQueue::insert(TimerNode* node)
-{
+void TimerQueue::insert(TimerNode* node) {
     node->timer_seq = m_next_seq++;
     node->timer_child = nullptr;
     node->timer_sibling = nullptr;
@@ -29,11 +25,9 @@ void TimerQueue::insert(TimerNode* node)
     ++m_size;
 }
 
-TimerNode* TimerQueue::pop_min()
-{
+TimerNode* TimerQueue::pop_min() {
     TimerNode* top = m_root;
-    if (!top)
-        return nullptr;
+    if (!top) return nullptr;
     // Two-pass pairing, iteratively (a recursive merge could go as deep as the child
     // list is long, and kernel stacks are 16 KiB). Pass 1, left to right: meld the
     // children in pairs and push each pair onto a stack threaded through timer_sibling.
@@ -44,8 +38,7 @@ TimerNode* TimerQueue::pop_min()
         TimerNode* second = first->timer_sibling;
         child = second ? second->timer_sibling : nullptr;
         first->timer_sibling = nullptr;
-        if (second)
-            second->timer_sibling = nullptr;
+        if (second) second->timer_sibling = nullptr;
         TimerNode* melded = meld(first, second);
         melded->timer_sibling = pairs;
         pairs = melded;
@@ -65,4 +58,4 @@ TimerNode* TimerQueue::pop_min()
     return top;
 }
 
-} // namespace sched
+}  // namespace sched

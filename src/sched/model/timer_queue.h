@@ -13,8 +13,8 @@ namespace sched {
 // Embedded in Task (as a base). Fields belong to the queue while the node is in it.
 struct TimerNode {
     uint64_t deadline_tsc = 0;
-    uint64_t timer_seq = 0;           // tie-break, set by insert()
-    TimerNode* timer_child = nullptr; // leftmost child
+    uint64_t timer_seq = 0;  // tie-break, set by insert()
+    TimerNode* timer_child = nullptr;  // leftmost child
     TimerNode* timer_sibling = nullptr;
 };
 
@@ -36,14 +36,10 @@ public:
     // Removes and returns the earliest node, or nullptr.
     TimerNode* pop_min();
     // Pops the earliest node if its deadline is <= now_tsc, else nullptr.
-    TimerNode* pop_due(uint64_t now_tsc)
-    {
-        return (m_root && m_root->deadline_tsc <= now_tsc) ? pop_min() : nullptr;
-    }
+    TimerNode* pop_due(uint64_t now_tsc) { return (m_root && m_root->deadline_tsc <= now_tsc) ? pop_min() : nullptr; }
 
 private:
-    static bool before(const TimerNode* a, const TimerNode* b)
-    {
+    static bool before(const TimerNode* a, const TimerNode* b) {
         return a->deadline_tsc != b->deadline_tsc ? a->deadline_tsc < b->deadline_tsc : a->timer_seq < b->timer_seq;
     }
     static TimerNode* meld(TimerNode* a, TimerNode* b);
@@ -53,4 +49,4 @@ private:
     uint64_t m_next_seq = 0;
 };
 
-} // namespace sched
+}  // namespace sched

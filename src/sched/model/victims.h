@@ -20,8 +20,7 @@ struct CpuPlace {
 class Rng {
 public:
     explicit Rng(uint64_t seed = 0x9e3779b97f4a7c15ull) : m_state(seed ? seed : 1) {}
-    uint64_t next()
-    {
+    uint64_t next() {
         m_state ^= m_state >> 12;
         m_state ^= m_state << 25;
         m_state ^= m_state >> 27;
@@ -48,17 +47,14 @@ public:
     // Calls visit(cpu) for every victim, level by level, each level from a random start.
     // Stops and returns true as soon as visit returns true.
     template <typename Visit>
-    bool for_each(Rng& rng, Visit&& visit) const
-    {
+    bool for_each(Rng& rng, Visit&& visit) const {
         for (uint32_t level = 0; level < kLevels; ++level) {
             uint32_t size = level_size(level);
             uint32_t start = rng.below(size);
             for (uint32_t k = 0; k < size; ++k) {
                 uint32_t i = start + k;
-                if (i >= size)
-                    i -= size;
-                if (visit(at(level, i)))
-                    return true;
+                if (i >= size) i -= size;
+                if (visit(at(level, i))) return true;
             }
         }
         return false;
@@ -67,8 +63,8 @@ public:
 private:
     uint32_t begin(uint32_t level) const { return level == 0 ? 0 : m_end[level - 1]; }
 
-    std::array<uint16_t, kMaxCpus> m_order {};
-    std::array<uint32_t, kLevels> m_end {};
+    std::array<uint16_t, kMaxCpus> m_order{};
+    std::array<uint32_t, kLevels> m_end{};
 };
 
-} // namespace sched
+}  // namespace sched

@@ -7,8 +7,7 @@
 
 namespace sched {
 
-size_t ReadyQueues::evacuate(OwnerCpu& me)
-{
+size_t ReadyQueues::evacuate(OwnerCpu& me) {
     size_t moved = 0;
     if (Task* held = take_held_next(me)) {
         place_remote(me, held);
@@ -24,4 +23,4 @@ size_t ReadyQueues::evacuate(OwnerCpu& me)
     return moved;
 }
 
-} // namespace sched
+}  // namespace sched

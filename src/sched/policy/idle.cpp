@@ -12,43 +12,36 @@
 
 namespace sched {
 
-void kick_cpu(OwnerCpu& me, CpuSched& target)
-{
+void kick_cpu(OwnerCpu& me, CpuSched& target) {
     ++me->stats.ipis_sent;
     trace::hook(me.index(), trace::Event::ipi_send, 0u, uint16_t(target.index));
     platform::kick(target.index, target.latch);
 }
 
-CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed)
-{
+CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed) {
     SchedShared& shared = me.shared();
     // Read the halted words the candidates live in. Callers that need the "The idle/wakeup protocol" argument
     // have fenced before (pair_full_fence); pair_fenced_read is the matching read.
     CpuMask halted;
     uint32_t words = (shared.cpu_count + 63) / 64;
-    for (uint32_t w = 0; w < words; ++w)
-        halted.set_word(w, pair_fenced_read(shared.halted.word(w * 64)));
+    for (uint32_t w = 0; w < words; ++w) halted.set_word(w, pair_fenced_read(shared.halted.word(w * 64)));
     // acquire: as in steal_round(). A parked CPU has cleared its bit anyway ("CPU hotplug").
     CpuMask candidates = halted & allowed & shared.online.load(std::memory_order_acquire);
-    if (candidates.empty())
-        return nullptr;
+    if (candidates.empty()) return nullptr;
     CpuSched* claimed = nullptr;
     me->victims.for_each(me->rng, [&](uint32_t c) {
-        if (!candidates.contains(c))
-            return false;
+        if (!candidates.contains(c)) return false;
         // The claim: exactly one fetch_and sees the bit. kPairRmwOrder: part of the pair.
-        if (!shared.halted.remove(c, kPairRmwOrder))
-            return false; // another waker got it first; try the next
+        if (!shared.halted.remove(c, kPairRmwOrder)) return false;  // another waker got it first; try the next
         claimed = &shared.cpu(c);
         return true;
     });
     return claimed;
 }
 
-void notify_stealable(OwnerCpu& me)
-{
+void notify_stealable(OwnerCpu& me) {
     SchedShared& shared = me.shared();
-    pair_full_fence(); // Fw: the push (release store of bottom) is published before it
+    pair_full_fence();  // Fw: the push (release store of bottom) is published before it
     if (pair_fenced_read(shared.spinners) > 0) {
         // A spinner will find it, or hand off when it stops ("The idle/wakeup protocol" proof case 4).
         ++me->stats.ipis_skipped_polling;
@@ -60,59 +53,48 @@ void notify_stealable(OwnerCpu& me)
         ++me->stats.ipis_skipped_none_idle;
 }
 
-void notify_cpu(OwnerCpu& me, CpuSched& target)
-{
-    if (&target == &me.cpu())
-        return;
+void notify_cpu(OwnerCpu& me, CpuSched& target) {
+    if (&target == &me.cpu()) return;
     SchedShared& shared = me.shared();
-    pair_full_fence(); // Fw: the inbox exchange is published before it
+    pair_full_fence();  // Fw: the inbox exchange is published before it
     uint64_t word = pair_fenced_read(shared.halted.word(target.index));
     // kPairRmwOrder: the claim, as in claim_idle_cpu().
     if ((word & AtomicCpuMask::bit(target.index)) && shared.halted.remove(target.index, kPairRmwOrder))
         kick_cpu(me, target);
     else
-        ++me->stats.ipis_skipped_awake; // running, spinning, or claimed by another waker
+        ++me->stats.ipis_skipped_awake;  // running, spinning, or claimed by another waker
 }
 
 namespace {
 
-bool local_work(CpuSched& cpu)
-{
-    return cpu.shared.ready->has_local_work(cpu);
-}
+bool local_work(CpuSched& cpu) { return cpu.shared.ready->has_local_work(cpu); }
 
 // Gives up a spinner slot. If it was the last one, no spinner is left to find work a
 // waker skipped because it saw us spinning: look once more and pass it on (Go's
 // last-spinner hand-off, proof case 4).
-void stop_spinning(OwnerCpu& me)
-{
+void stop_spinning(OwnerCpu& me) {
     SchedShared& shared = me.shared();
     me->spinning = false;
     // kPairRmwOrder: the decrement is the spinner side of the pair with the waker's read
     // of `spinners` in notify_stealable().
-    if (shared.spinners.fetch_sub(1, kPairRmwOrder) != 1)
-        return;
+    if (shared.spinners.fetch_sub(1, kPairRmwOrder) != 1) return;
     pair_full_fence();
     if (shared.ready->has_stealable_work(shared)) {
-        if (CpuSched* idle = claim_idle_cpu(me, CpuMask::all()))
-            kick_cpu(me, *idle);
+        if (CpuSched* idle = claim_idle_cpu(me, CpuMask::all())) kick_cpu(me, *idle);
     }
 }
 
-} // namespace
+}  // namespace
 
-bool spin_for_work(OwnerCpu& me)
-{
+bool spin_for_work(OwnerCpu& me) {
     SchedShared& shared = me.shared();
     uint64_t spin_tsc = shared.config.spin_tsc;
-    if (spin_tsc == 0)
-        return false;
+    if (spin_tsc == 0) return false;
     // Claim a spinner slot: only a few CPUs spin at once.
     // relaxed: the CAS below validates it.
     uint32_t n = shared.spinners.load(std::memory_order_relaxed);
     do {
-        if (n >= shared.config.max_spinners)
-            return false;
+        if (n >= shared.config.max_spinners) return false;
         // kPairRmwOrder: the increment must be visible to a waker's read of spinners
         // (it skips its kick on the strength of it).
     } while (!shared.spinners.compare_exchange_weak(n, n + 1, kPairRmwOrder, std::memory_order_relaxed));
@@ -124,33 +106,27 @@ bool spin_for_work(OwnerCpu& me)
     bool found = false;
     while (!found) {
         found = local_work(me.cpu()) || shared.ready->steal_round(me);
-        if (found || platform::now_tsc() >= deadline)
-            break;
-        for (uint32_t i = 0; i < backoff; ++i)
-            platform::cpu_relax();
-        if (backoff < 64)
-            backoff *= 2;
+        if (found || platform::now_tsc() >= deadline) break;
+        for (uint32_t i = 0; i < backoff; ++i) platform::cpu_relax();
+        if (backoff < 64) backoff *= 2;
     }
-    if (found)
-        stop_spinning(me);
+    if (found) stop_spinning(me);
     // On timeout the slot is given up in idle_halt(), after the halted bit is set and
     // before its fence, so a waker that skipped us sees one or the other.
     return found;
 }
 
-void idle_halt(OwnerCpu& me)
-{
+void idle_halt(OwnerCpu& me) {
     SchedShared& shared = me.shared();
     CpuSched& cpu = me.cpu();
-    if (cpu.epoch)
-        me->stats.reclaimed.add(cpu.epoch->try_reclaim());
+    if (cpu.epoch) me->stats.reclaimed.add(cpu.epoch->try_reclaim());
 
     // "The idle/wakeup protocol" step 2: publish that we are idle, then the fence Fc.
     // kPairRmwOrder: the idle side of the pair (see the file comment).
     shared.halted.add(cpu.index, kPairRmwOrder);
     if (cpu.spinning) {
         cpu.spinning = false;
-        shared.spinners.fetch_sub(1, kPairRmwOrder); // as in stop_spinning()
+        shared.spinners.fetch_sub(1, kPairRmwOrder);  // as in stop_spinning()
     }
     pair_full_fence();
 
@@ -158,20 +134,17 @@ void idle_halt(OwnerCpu& me)
     if (shared.ready->has_work_for(cpu)) {
         // Step 4. If the bit is already clear, a waker claimed us and its kick will land
         // while we run; harmless, and it ends our next halt early.
-        if (!shared.halted.remove(cpu.index, kPairRmwOrder))
-            ++me->stats.ipi_received_running;
+        if (!shared.halted.remove(cpu.index, kPairRmwOrder)) ++me->stats.ipi_received_running;
         return;
     }
 
     // Step 5: an idle CPU never holds reclamation back.
-    if (cpu.epoch)
-        cpu.epoch->go_offline();
+    if (cpu.epoch) cpu.epoch->go_offline();
     uint64_t now = platform::now_tsc();
     uint64_t deadline = cpu.sleepers.next_deadline();
     if (shared.config.backstop_tsc && now + shared.config.backstop_tsc < deadline)
         deadline = now + shared.config.backstop_tsc;
-    if (deadline == ~uint64_t(0))
-        deadline = 0; // no deadline: only a kick ends the halt
+    if (deadline == ~uint64_t(0)) deadline = 0;  // no deadline: only a kick ends the halt
     ++me->stats.halts;
     trace::hook(cpu.index, trace::Event::idle_enter, 0u, 0);
     platform::halt(cpu.latch, deadline);
@@ -179,11 +152,9 @@ void idle_halt(OwnerCpu& me)
     me->stats.halted_cycles.add(platform::now_tsc() - now);
 
     // Step 6. Bit still set: nobody claimed us (deadline, backstop, another interrupt).
-    if (shared.halted.remove(cpu.index, kPairRmwOrder))
-        ++me->stats.backstop_wakeups;
+    if (shared.halted.remove(cpu.index, kPairRmwOrder)) ++me->stats.backstop_wakeups;
     // go_online() stores, fences and re-checks the epoch before we touch shared pointers.
-    if (cpu.epoch)
-        cpu.epoch->go_online();
+    if (cpu.epoch) cpu.epoch->go_online();
 }
 
-} // namespace sched
+}  // namespace sched

@@ -25,20 +25,17 @@ using core::kTsanMode;
 inline constexpr std::memory_order kPairRmwOrder = kTsanMode ? std::memory_order_seq_cst : std::memory_order_acq_rel;
 
 // The full fence of either side. In TSan mode it is a no-op: the RMWs carry the order.
-inline void pair_full_fence()
-{
-    if constexpr (!kTsanMode)
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+inline void pair_full_fence() {
+    if constexpr (!kTsanMode) std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
 // Waker side, after pair_full_fence(): reads one word of the pair.
 template <typename V>
-inline V pair_fenced_read(std::atomic<V>& word)
-{
+inline V pair_fenced_read(std::atomic<V>& word) {
     if constexpr (kTsanMode)
         return word.fetch_add(0, std::memory_order_seq_cst);
     else
-        return word.load(std::memory_order_relaxed); // relaxed: ordered by pair_full_fence()
+        return word.load(std::memory_order_relaxed);  // relaxed: ordered by pair_full_fence()
 }
 
-} // namespace sched
+}  // namespace sched

@@ -10,10 +10,8 @@ namespace {
 
 // "The run loop" step 2: after a yield or a preemption, prev goes back to the ready structures (or on
 // to the next CPU, "The pick policy and fairness") while this CPU is still on it.
-void requeue_prev(OwnerCpu& me, Task* prev, PickReason reason)
-{
-    if ((reason != PickReason::preempted && reason != PickReason::yielded) || prev->is_idle_task)
-        return;
+void requeue_prev(OwnerCpu& me, Task* prev, PickReason reason) {
+    if ((reason != PickReason::preempted && reason != PickReason::yielded) || prev->is_idle_task) return;
     if (reason == PickReason::yielded)
         ++me->stats.yields;
     else
@@ -22,13 +20,11 @@ void requeue_prev(OwnerCpu& me, Task* prev, PickReason reason)
 }
 
 // "The run loop" step 4. The idle task when nothing is runnable here.
-Task* pick_next(OwnerCpu& me, PickReason reason)
-{
+Task* pick_next(OwnerCpu& me, PickReason reason) {
     // "CPU hotplug": a CPU asked to go offline starts nothing new; its idle task evacuates
     // everything queued here (prev included, requeued above).
     // acquire: pairs with the release store of the request in cpu_offline().
-    if (me->hotplug.load(std::memory_order_acquire) != HotplugState::running)
-        return me->idle_task;
+    if (me->hotplug.load(std::memory_order_acquire) != HotplugState::running) return me->idle_task;
     Task* next = me.shared().ready->pick_local(me, reason);
     return next ? next : me->idle_task;
 }
@@ -40,14 +36,11 @@ Task* pick_next(OwnerCpu& me, PickReason reason)
 // is leaving; found by review, 2026-11-22). So we wait only from our idle task, which no
 // other CPU ever picks: keep `next` aside, switch to idle (releasing prev), and idle picks
 // it first. Config::idle_detour is false only in the host break-it that shows the cycle.
-Task* detour_if_on_cpu(OwnerCpu& me, Task* prev, Task* next)
-{
-    if (next == prev || prev->is_idle_task || next->is_idle_task || !me.shared().config.idle_detour)
-        return next;
+Task* detour_if_on_cpu(OwnerCpu& me, Task* prev, Task* next) {
+    if (next == prev || prev->is_idle_task || next->is_idle_task || !me.shared().config.idle_detour) return next;
     // acquire: as in dispatch(); a stale true only costs the detour.
-    if (!next->on_cpu.load(std::memory_order_acquire))
-        return next;
-    mark_queued(next); // held aside: back in the ready structures until idle picks it
+    if (!next->on_cpu.load(std::memory_order_acquire)) return next;
+    mark_queued(next);  // held aside: back in the ready structures until idle picks it
     me->held_next = next;
     ++me->stats.idle_detours;
     return me->idle_task;
@@ -55,8 +48,7 @@ Task* detour_if_on_cpu(OwnerCpu& me, Task* prev, Task* next)
 
 // ready -> running, for a task this CPU picked. The idle task is never queued; its state
 // means nothing.
-void set_running(Task* task)
-{
+void set_running(Task* task) {
     // relaxed: the state is read by wakers only under the protocols that publish it
     // (wait-queue lock, the CAS in make_ready); running is not a state they act on.
     if (task->is_idle_task)
@@ -66,26 +58,22 @@ void set_running(Task* task)
 }
 
 // dispatch()'s wait for `next`'s last CPU to get off its stack.
-bool wait_until_off_cpu(const Task& next)
-{
+bool wait_until_off_cpu(const Task& next) {
     // acquire: pairs with the release store in release_on_cpu() on the CPU that last ran
     // `next`, so everything it wrote on that stack (saved_rsp included) is visible here.
     // Only the idle task (or a task going to idle) waits here for long: decide_next()
     // takes the idle detour otherwise, so no two CPUs wait on each other.
-    if (!next.on_cpu.load(std::memory_order_acquire))
-        return true;
+    if (!next.on_cpu.load(std::memory_order_acquire)) return true;
     uint64_t since = platform::now_tsc();
-    while (next.on_cpu.load(std::memory_order_acquire)) { // acquire: as above
-        if (!platform::keep_waiting_on_cpu(next, since))
-            return false;
+    while (next.on_cpu.load(std::memory_order_acquire)) {  // acquire: as above
+        if (!platform::keep_waiting_on_cpu(next, since)) return false;
     }
     return true;
 }
 
-} // namespace
+}  // namespace
 
-Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now)
-{
+Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now) {
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     prev->counters.run_cycles.add(now - prev->slice_start_tsc);
     requeue_prev(me, prev, reason);
@@ -99,18 +87,16 @@ Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now)
     Task* next = detour_if_on_cpu(me, prev, pick_next(me, reason));
     if (next != prev) {
         trace::hook_switch(me.index(), next, reason);
-        return { next, false };
+        return {next, false};
     }
-    set_running(prev); // requeued (or woken) and picked again before we left it
+    set_running(prev);  // requeued (or woken) and picked again before we left it
     prev->slice_start_tsc = now;
     me->slice_end_tsc = now + me.shared().config.timeslice_tsc;
-    return { prev, true };
+    return {prev, true};
 }
 
-bool dispatch(OwnerCpu& me, Task* next, uint64_t now)
-{
-    if (!wait_until_off_cpu(*next))
-        return false;
+bool dispatch(OwnerCpu& me, Task* next, uint64_t now) {
+    if (!wait_until_off_cpu(*next)) return false;
     // relaxed: only this CPU runs `next` until it switches away again, and the release
     // store in release_on_cpu() publishes the whole run to the next picker.
     next->on_cpu.store(true, std::memory_order_relaxed);
@@ -125,13 +111,11 @@ bool dispatch(OwnerCpu& me, Task* next, uint64_t now)
     me->current.store(next, std::memory_order_relaxed);
     me->slice_end_tsc = now + me.shared().config.timeslice_tsc;
     ++me->stats.context_switches;
-    if (!next->is_idle_task)
-        ++me->stats.tasks_run;
+    if (!next->is_idle_task) ++me->stats.tasks_run;
     return true;
 }
 
-bool release_on_cpu(Task* last)
-{
+bool release_on_cpu(Task* last) {
     // relaxed: this very CPU set it in dispatch() (a task stays on one CPU from dispatch
     // to release), so the load reads our own store.
     SCHED_VERIFY(last->on_cpu.load(std::memory_order_relaxed), "on_cpu_released_once");
@@ -144,8 +128,7 @@ bool release_on_cpu(Task* last)
     return dead;
 }
 
-size_t expire_sleepers(OwnerCpu& me, uint64_t now)
-{
+size_t expire_sleepers(OwnerCpu& me, uint64_t now) {
     size_t woken = 0;
     while (TimerNode* node = me->sleepers.pop_due(now)) {
         // A sleeper has no other waker, so the CAS sleeping -> ready always wins.
@@ -156,14 +139,12 @@ size_t expire_sleepers(OwnerCpu& me, uint64_t now)
     return woken;
 }
 
-bool idle_step(OwnerCpu& me)
-{
+bool idle_step(OwnerCpu& me) {
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     ReadyQueues& queues = *me.shared().ready;
     bool found_work = queues.has_work_for(me.cpu()) || queues.steal_round(me) || spin_for_work(me);
-    if (!found_work)
-        idle_halt(me);
+    if (!found_work) idle_halt(me);
     return found_work;
 }
 
-} // namespace sched
+}  // namespace sched

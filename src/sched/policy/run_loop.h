@@ -18,8 +18,8 @@
 namespace sched {
 
 struct Decision {
-    Task* next = nullptr; // prev itself, another task, or this CPU's idle task
-    bool same = false;    // next == prev: no switch; prev runs on, its slice restarted
+    Task* next = nullptr;  // prev itself, another task, or this CPU's idle task
+    bool same = false;  // next == prev: no switch; prev runs on, its slice restarted
 };
 
 // "The run loop" steps 1-4 on the CPU leaving `prev` (its current task, still on it): requeue prev
@@ -46,4 +46,4 @@ size_t expire_sleepers(OwnerCpu& me, uint64_t now);
 // returns false after the wakeup.
 bool idle_step(OwnerCpu& me);
 
-} // namespace sched
+}  // namespace sched

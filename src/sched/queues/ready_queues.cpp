@@ -9,42 +9,30 @@ namespace sched {
 namespace {
 
 // Out of the ready structures (see Task::queued).
-Task* unqueued(Task* task)
-{
-    if (task)
-        task->queued = false;
+Task* unqueued(Task* task) {
+    if (task) task->queued = false;
     return task;
 }
 
-} // namespace
+}  // namespace
 
-Task* ReadyQueues::pick_local(OwnerCpu& me, PickReason reason)
-{
+Task* ReadyQueues::pick_local(OwnerCpu& me, PickReason reason) {
     // Picked before, while its last CPU was still on it (see CpuSched::held_next).
-    if (Task* held = take_held_next(me))
-        return unqueued(held);
-    if (Task* task = pick_own(me, reason))
-        return unqueued(task);
+    if (Task* held = take_held_next(me)) return unqueued(held);
+    if (Task* task = pick_own(me, reason)) return unqueued(task);
     if (steal_round(me)) {
-        if (Task* task = pick_own(me, PickReason::idle))
-            return unqueued(task);
+        if (Task* task = pick_own(me, PickReason::idle)) return unqueued(task);
     }
     return unqueued(pick_background(me));
 }
 
-bool ReadyQueues::has_local_work(CpuSched& cpu)
-{
-    return cpu.held_next || has_queued_work(cpu);
-}
+bool ReadyQueues::has_local_work(CpuSched& cpu) { return cpu.held_next || has_queued_work(cpu); }
 
-bool ReadyQueues::has_work_for(CpuSched& cpu)
-{
-    if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc())
-        return true;
+bool ReadyQueues::has_work_for(CpuSched& cpu) {
+    if (has_local_work(cpu) || cpu.sleepers.next_deadline() <= platform::now_tsc()) return true;
     // acquire: pairs with the release store of the request ("CPU hotplug").
-    if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running)
-        return true;
+    if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running) return true;
     return has_stealable_work(cpu.shared);
 }
 
-} // namespace sched
+}  // namespace sched

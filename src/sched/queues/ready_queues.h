@@ -24,23 +24,23 @@
 namespace sched {
 
 enum class PushKind : uint8_t {
-    spawn,   // new task
-    wake,    // blocked/sleeping -> ready
-    requeue, // the CPU's own current task after a yield or preemption
+    spawn,  // new task
+    wake,  // blocked/sleeping -> ready
+    requeue,  // the CPU's own current task after a yield or preemption
 };
 
 enum class PickReason : uint8_t {
-    preempted, // tick: timeslice over
+    preempted,  // tick: timeslice over
     yielded,
     blocked,
     sleeping,
     exited,
-    idle, // the idle task found work
+    idle,  // the idle task found work
 };
 
 enum class WakeHint : uint8_t {
     none,
-    sync, // the waker is about to block or exit: keep the task local (join, hand-off)
+    sync,  // the waker is about to block or exit: keep the task local (join, hand-off)
 };
 
 // Hooks for issue 5: the locked variant implements the same interface. What both variants
@@ -70,7 +70,7 @@ public:
     // read the old mask finished: moves every task queued here (held next, deque, owner
     // lists, inbox, sleepers, which stay sleeping) to online CPUs, each with a targeted
     // wake. The current task is the caller's (place_remote() it). Returns how many moved.
-    size_t evacuate(OwnerCpu& me); // evacuate.cpp
+    size_t evacuate(OwnerCpu& me);  // evacuate.cpp
 
     // Issue 5 seams, so placement and the idle loop stay shared between the variants.
     // Where place() sends a new or woken stealable task (normal, may run anywhere) among
@@ -85,7 +85,7 @@ public:
     virtual bool has_waiting_work(OwnerCpu& me) = 0;
 
 protected:
-    ~ReadyQueues() = default; // never deleted through the interface (no operator delete in the kernel)
+    ~ReadyQueues() = default;  // never deleted through the interface (no operator delete in the kernel)
 
     // The variant's own structures, for pick_local(): realtime first, then the normal
     // class by "The pick policy and fairness" (after taking in what other CPUs sent: inbox, evacuated sleepers).
@@ -101,7 +101,7 @@ protected:
 class LockFreeReadyQueues final : public ReadyQueues {
 public:
     static constexpr uint32_t kInboxDrainMax = 64;
-    static constexpr uint32_t kBatchThreshold = 4; // victim size that earns a batch steal
+    static constexpr uint32_t kBatchThreshold = 4;  // victim size that earns a batch steal
     static constexpr uint32_t kBatchMax = 16;
 
     void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
@@ -155,23 +155,23 @@ public:
 private:
     struct alignas(64) Queue {
         platform::QueueLock lock;
-        RunList realtime, normal, background; // under `lock`
+        RunList realtime, normal, background;  // under `lock`
         // Sleeping tasks sent here by an evacuation ("CPU hotplug"): the owner files them into its
         // timer queue at its next pick. Under `lock`, linked through run_next/run_prev.
         RunList sleepers_in;
         // Written under `lock`, read without it. relaxed: hints for the load and victim
         // choices, and the "The idle/wakeup protocol" re-check, whose loads the idle fence orders against the
         // placer's fence (a placer stores before its pair_full_fence()).
-        std::atomic<uint32_t> length { 0 };      // realtime + normal + background
-        std::atomic<uint32_t> stealable { 0 };   // normal tasks with affinity == all
-        std::atomic<uint32_t> background_length { 0 };
-        std::atomic<uint32_t> sleepers_pending { 0 };
+        std::atomic<uint32_t> length{0};  // realtime + normal + background
+        std::atomic<uint32_t> stealable{0};  // normal tasks with affinity == all
+        std::atomic<uint32_t> background_length{0};
+        std::atomic<uint32_t> sleepers_pending{0};
         // Lock acquisitions, and those that found the lock held: written under the lock
         // (relaxed load + store, single writer at a time), read racily by lock_stats().
-        std::atomic<uint64_t> locks_taken { 0 };
-        std::atomic<uint64_t> locks_contended { 0 };
+        std::atomic<uint64_t> locks_taken{0};
+        std::atomic<uint64_t> locks_contended{0};
     };
-    class Guard; // takes a Queue's lock and counts the acquisition (locked_queues.cpp)
+    class Guard;  // takes a Queue's lock and counts the acquisition (locked_queues.cpp)
 
     Task* pick_own(OwnerCpu& me, PickReason reason) override;
     Task* pick_background(OwnerCpu& me) override;
@@ -187,8 +187,7 @@ private:
 };
 
 // The task held aside by the idle detour (see CpuSched::held_next), taken out of it.
-inline Task* take_held_next(OwnerCpu& me)
-{
+inline Task* take_held_next(OwnerCpu& me) {
     Task* held = me->held_next;
     me->held_next = nullptr;
     return held;
@@ -198,8 +197,7 @@ inline Task* take_held_next(OwnerCpu& me)
 // yield or a preemption (round robin), and at least once per timeslice, so a LIFO chain
 // cannot starve the oldest task. Otherwise LIFO (Cilk's work-first order bounds fork-join's
 // live tasks). Restarts the per-slice clock when it says FIFO. Both variants use it.
-inline bool fifo_pick_due(OwnerCpu& me, PickReason reason)
-{
+inline bool fifo_pick_due(OwnerCpu& me, PickReason reason) {
     uint64_t now = platform::now_tsc();
     if (reason == PickReason::preempted || reason == PickReason::yielded || now >= me->fifo_due_tsc) {
         me->fifo_due_tsc = now + me.shared().config.timeslice_tsc;
@@ -218,8 +216,7 @@ void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint);
 void place_again(OwnerCpu& me, Task* task);
 // A task enters the ready structures (place(), requeue_current(), the idle detour): it
 // must not be in them already (SCHED_VERIFY "task_on_one_queue").
-inline void mark_queued(Task* task)
-{
+inline void mark_queued(Task* task) {
     SCHED_VERIFY(!task->queued, "task_on_one_queue");
     task->queued = true;
 }
@@ -258,4 +255,4 @@ void idle_halt(OwnerCpu& me);
 // The kick itself, counted (ipis_sent).
 void kick_cpu(OwnerCpu& me, CpuSched& target);
 
-} // namespace sched
+}  // namespace sched

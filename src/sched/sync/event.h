@@ -13,27 +13,24 @@ public:
     Event(const Event&) = delete;
     Event& operator=(const Event&) = delete;
 
-    void set()
-    {
+    void set() {
         // release: pairs with the acquire loads in wait(). A waiter that checked the flag
         // before this store did so under the queue lock and is queued before wake_all
         // takes that lock, so it is woken.
         m_set.store(true, std::memory_order_release);
         m_waiters.wake_all();
     }
-    void reset() { m_set.store(false, std::memory_order_relaxed); } // relaxed: no data published
-    bool is_set() const { return m_set.load(std::memory_order_acquire); } // acquire: as in wait()
+    void reset() { m_set.store(false, std::memory_order_relaxed); }  // relaxed: no data published
+    bool is_set() const { return m_set.load(std::memory_order_acquire); }  // acquire: as in wait()
 
-    void wait()
-    {
-        if (is_set())
-            return;
+    void wait() {
+        if (is_set()) return;
         m_waiters.wait_if([&] { return !is_set(); });
     }
 
 private:
-    std::atomic<bool> m_set { false };
+    std::atomic<bool> m_set{false};
     WaitQueue m_waiters;
 };
 
-} // namespace sched
+}  // namespace sched

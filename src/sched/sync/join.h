@@ -17,4 +17,4 @@ constexpr uint32_t kJoinBuckets = 256;
 // The bucket `task`'s joiners wait in (for the test that checks the spread).
 uint32_t join_bucket_index(const Task* task);
 
-} // namespace sched
+}  // namespace sched

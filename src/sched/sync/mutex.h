@@ -15,36 +15,30 @@ public:
     Mutex(const Mutex&) = delete;
     Mutex& operator=(const Mutex&) = delete;
 
-    void lock()
-    {
+    void lock() {
         uint32_t expected = 0;
         // acquire: pairs with the release exchange in unlock().
-        if (m_state.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
-            return;
+        if (m_state.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
         // Slow path: mark contended under the queue lock; 0 seen there means we got it.
         // An unlock that comes after our exchange sees 2 and wakes, and its wake takes the
         // queue lock, so it finds us queued (we enqueue before releasing that lock).
         // acquire: as above.
-        while (m_waiters.wait_if([&] { return m_state.exchange(2, std::memory_order_acquire) != 0; })) {
-        }
+        while (m_waiters.wait_if([&] { return m_state.exchange(2, std::memory_order_acquire) != 0; })) {}
     }
 
-    bool try_lock()
-    {
+    bool try_lock() {
         uint32_t expected = 0;
         // acquire: as in lock().
         return m_state.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
     }
 
-    void unlock()
-    {
+    void unlock() {
         // release: publishes the critical section to the next owner's acquire.
-        if (m_state.exchange(0, std::memory_order_release) == 2)
-            m_waiters.wake_one();
+        if (m_state.exchange(0, std::memory_order_release) == 2) m_waiters.wake_one();
     }
 
 private:
-    std::atomic<uint32_t> m_state { 0 };
+    std::atomic<uint32_t> m_state{0};
     WaitQueue m_waiters;
 };
 
@@ -59,4 +53,4 @@ private:
     Mutex& m_mutex;
 };
 
-} // namespace sched
+}  // namespace sched

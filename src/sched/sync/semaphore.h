@@ -15,8 +15,7 @@ public:
     Semaphore(const Semaphore&) = delete;
     Semaphore& operator=(const Semaphore&) = delete;
 
-    bool try_down()
-    {
+    bool try_down() {
         // relaxed: the CAS validates it.
         uint64_t n = m_count.load(std::memory_order_relaxed);
         // acquire: pairs with the release in up(): what the upper did is visible.
@@ -27,32 +26,27 @@ public:
         return false;
     }
 
-    void down()
-    {
-        if (try_down())
-            return;
+    void down() {
+        if (try_down()) return;
         // Re-check under the lock: up() increments only under it when nobody waits, so
         // either we see its unit here or it sees us queued and hands the unit over.
         m_waiters.wait_if([&] { return !try_down(); });
     }
 
-    void up(WakeHint hint = WakeHint::none)
-    {
+    void up(WakeHint hint = WakeHint::none) {
         Task* waiter = m_waiters.with_lock([&] {
             Task* t = m_waiters.pop_locked();
-            if (!t)
-                m_count.fetch_add(1, std::memory_order_release); // release: pairs with try_down()
+            if (!t) m_count.fetch_add(1, std::memory_order_release);  // release: pairs with try_down()
             return t;
         });
-        if (waiter)
-            wait_make_ready(waiter, hint);
+        if (waiter) wait_make_ready(waiter, hint);
     }
 
-    uint64_t count_approx() const { return m_count.load(std::memory_order_relaxed); } // relaxed: a hint
+    uint64_t count_approx() const { return m_count.load(std::memory_order_relaxed); }  // relaxed: a hint
 
 private:
     std::atomic<uint64_t> m_count;
     WaitQueue m_waiters;
 };
 
-} // namespace sched
+}  // namespace sched

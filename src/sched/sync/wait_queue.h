@@ -38,13 +38,11 @@ public:
     // (taking the lock) cannot slip between the check and the enqueue. Returns whether
     // the task waited. Spurious returns do not happen, but callers re-check anyway.
     template <typename ShouldWait>
-    bool wait_if(ShouldWait&& should_wait)
-    {
+    bool wait_if(ShouldWait&& should_wait) {
         [[maybe_unused]] platform::InterruptsOff interrupts_off;
         {
             SpinlockLocker guard(m_lock);
-            if (!should_wait())
-                return false;
+            if (!should_wait()) return false;
             Task* self = wait_current_task();
             // relaxed: published by the unlock (release) to the waker's lock (acquire), and
             // the waker's CAS reads it.
@@ -56,22 +54,19 @@ public:
     }
 
     // Wakes the oldest waiter. False when there was none.
-    bool wake_one(WakeHint hint = WakeHint::none)
-    {
+    bool wake_one(WakeHint hint = WakeHint::none) {
         Task* task;
         {
             [[maybe_unused]] platform::InterruptsOff interrupts_off;
             SpinlockLocker guard(m_lock);
             task = pop();
         }
-        if (task)
-            wait_make_ready(task, hint);
+        if (task) wait_make_ready(task, hint);
         return task != nullptr;
     }
 
     // Wakes every waiter (taken under the lock, woken outside it). Returns how many.
-    size_t wake_all(WakeHint hint = WakeHint::none)
-    {
+    size_t wake_all(WakeHint hint = WakeHint::none) {
         Task* chain;
         {
             [[maybe_unused]] platform::InterruptsOff interrupts_off;
@@ -93,8 +88,7 @@ public:
     // For primitives that decide under the lock (Semaphore's hand-off): run `f` with
     // the lock held and interrupts off; `f` may call pop_locked(). Returns what `f` did.
     template <typename F>
-    auto with_lock(F&& f)
-    {
+    auto with_lock(F&& f) {
         [[maybe_unused]] platform::InterruptsOff interrupts_off;
         SpinlockLocker guard(m_lock);
         return f();
@@ -105,8 +99,7 @@ public:
     bool empty_approx() const { return m_head == nullptr; }
 
 private:
-    void append(Task* task)
-    {
+    void append(Task* task) {
         task->wait_next = nullptr;
         if (m_tail)
             m_tail->wait_next = task;
@@ -114,21 +107,19 @@ private:
             m_head = task;
         m_tail = task;
     }
-    Task* pop()
-    {
+    Task* pop() {
         Task* task = m_head;
         if (task) {
             m_head = task->wait_next;
-            if (!m_head)
-                m_tail = nullptr;
+            if (!m_head) m_tail = nullptr;
             task->wait_next = nullptr;
         }
         return task;
     }
 
     Spinlock m_lock;
-    Task* m_head = nullptr; // under m_lock
+    Task* m_head = nullptr;  // under m_lock
     Task* m_tail = nullptr;
 };
 
-} // namespace sched
+}  // namespace sched

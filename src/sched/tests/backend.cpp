@@ -61,15 +61,24 @@ const char* run_storm(uint32_t& bad_index) {
         sched::TaskHandle& slot = window[i % kStormInFlight];
         if (slot.valid()) {
             uint32_t expected = i - kStormInFlight;
-            if (sched::join(slot) != int64_t(expected)) { bad_index = expected; return "wrong exit code"; }
+            if (sched::join(slot) != int64_t(expected)) {
+                bad_index = expected;
+                return "wrong exit code";
+            }
         }
         if (i >= kStormTasks) continue;
         auto r = sched::spawn(storm_task, reinterpret_cast<void*>(uintptr_t(i)), {.name = "bstorm"});
-        if (!r.ok()) { bad_index = i; return "spawn failed"; }
+        if (!r.ok()) {
+            bad_index = i;
+            return "spawn failed";
+        }
         slot = static_cast<sched::TaskHandle&&>(r.handle);
     }
     for (uint32_t i = 0; i < kStormTasks; ++i) {
-        if (g_ran[i].load(std::memory_order_relaxed) != 1) { bad_index = i; return "a task did not run exactly once"; }
+        if (g_ran[i].load(std::memory_order_relaxed) != 1) {
+            bad_index = i;
+            return "a task did not run exactly once";
+        }
     }
     return "";
 }
@@ -82,7 +91,7 @@ struct RestoreBackend {
 
 Sched current_kind() { return strcmp(sched::backend_name(), "locked") == 0 ? Sched::locked : Sched::lockfree; }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_backend_switch_lockfree_locked_lockfree_runs_work_under_each) {
     RestoreBackend restore{current_kind()};

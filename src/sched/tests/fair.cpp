@@ -109,10 +109,9 @@ int64_t cpu_bound(void* arg) {
             past_2s = true;
         }
         uint64_t end = run.end_tsc.load(std::memory_order_acquire);  // acquire: pairs with the CAS below
-        if (end == 0 &&
-            ((total_ticks(run.cpus) - run.ticks_at_start >= run.ticks_needed &&
-              total_dispatches(run.cpus) - run.dispatches_at_start >= run.dispatches_needed) ||
-             now >= run.max_end_tsc)) {
+        if (end == 0 && ((total_ticks(run.cpus) - run.ticks_at_start >= run.ticks_needed &&
+                          total_dispatches(run.cpus) - run.dispatches_at_start >= run.dispatches_needed) ||
+                         now >= run.max_end_tsc)) {
             // acq_rel: the first to decide wins; the others adopt its value.
             if (run.end_tsc.compare_exchange_strong(end, now, std::memory_order_acq_rel, std::memory_order_acquire))
                 end = now;
@@ -176,16 +175,16 @@ bool run_fair_window(ktest::Context& ktest_ctx, uint32_t tasks) {
     }
     uint64_t fair = total / tasks;
     uint64_t window_ms = us_from_tsc(window_tsc) / 1000;
-    klog::print("sched_fair: %u tasks on %u cpus, window %llu ms%s: %llu ticks per cpu (%llu per 2 s at full "
-                "speed), %llu migrations per task, busy %llu%% of the cpus, fair share %llu ms, min %llu, max %llu "
-                "per mille of it\n",
-                tasks, cpus, (unsigned long long)window_ms,
-                window_ms > kFairWindowMs + kFairWindowMs / 10 ? " (grown: the host delivered few ticks)" : "",
-                (unsigned long long)(ticks / cpus),
-                (unsigned long long)(kFairWindowMs * arch::tsc_hz() / 1000 / slice_tsc),
-                (unsigned long long)(migrations / tasks),
-                (unsigned long long)(total * 100 / (window_tsc * cpus)), (unsigned long long)(us_from_tsc(fair) / 1000),
-                (unsigned long long)(low * 1000 / fair), (unsigned long long)(high * 1000 / fair));
+    klog::print(
+        "sched_fair: %u tasks on %u cpus, window %llu ms%s: %llu ticks per cpu (%llu per 2 s at full "
+        "speed), %llu migrations per task, busy %llu%% of the cpus, fair share %llu ms, min %llu, max %llu "
+        "per mille of it\n",
+        tasks, cpus, (unsigned long long)window_ms,
+        window_ms > kFairWindowMs + kFairWindowMs / 10 ? " (grown: the host delivered few ticks)" : "",
+        (unsigned long long)(ticks / cpus), (unsigned long long)(kFairWindowMs * arch::tsc_hz() / 1000 / slice_tsc),
+        (unsigned long long)(migrations / tasks), (unsigned long long)(total * 100 / (window_tsc * cpus)),
+        (unsigned long long)(us_from_tsc(fair) / 1000), (unsigned long long)(low * 1000 / fair),
+        (unsigned long long)(high * 1000 / fair));
     print_shares("over the window", run.run_tsc, tasks);
     print_shares("dispatches", run.dispatches, tasks);
     if (window_ms > kFairWindowMs + kFairWindowMs / 10) print_shares("at 2 s (not checked)", run.run_at_2s_tsc, tasks);
@@ -206,9 +205,8 @@ bool run_fair_window(ktest::Context& ktest_ctx, uint32_t tasks) {
     for (uint32_t i = 0; i < tasks; ++i) {
         uint64_t got = run.dispatches[i];
         if (got + allowance < fair_dispatches || got > fair_dispatches + allowance) {
-            ktest_ctx.fail("%u tasks on %u cpus: task %u was dispatched %llu times, fair %llu (+-%llu)", tasks, cpus,
-                           i, (unsigned long long)got, (unsigned long long)fair_dispatches,
-                           (unsigned long long)allowance);
+            ktest_ctx.fail("%u tasks on %u cpus: task %u was dispatched %llu times, fair %llu (+-%llu)", tasks, cpus, i,
+                           (unsigned long long)got, (unsigned long long)fair_dispatches, (unsigned long long)allowance);
             return false;
         }
     }
@@ -232,11 +230,12 @@ bool run_fair_window(ktest::Context& ktest_ctx, uint32_t tasks) {
     }
     bool grown = window_ms > kFairWindowMs + kFairWindowMs / 10;
     if (grown || starved_cpu != sched::kNoCpu) {
-        klog::print("sched_fair:   time shares not judged: %s (cpu %u took %llu of %llu ticks); slice shares judged "
-                    "above\n",
-                    grown ? "the window had to grow" : "a vCPU was starved by the host",
-                    starved_cpu == sched::kNoCpu ? 0u : starved_cpu, (unsigned long long)starved_ticks,
-                    (unsigned long long)expected_per_cpu);
+        klog::print(
+            "sched_fair:   time shares not judged: %s (cpu %u took %llu of %llu ticks); slice shares judged "
+            "above\n",
+            grown ? "the window had to grow" : "a vCPU was starved by the host",
+            starved_cpu == sched::kNoCpu ? 0u : starved_cpu, (unsigned long long)starved_ticks,
+            (unsigned long long)expected_per_cpu);
         return true;
     }
     uint64_t slack = fair * kFairTolerancePercent / 100;
@@ -280,11 +279,11 @@ constexpr uint64_t kWorkerSpinUs = 100;  // so the joiner has blocked before the
 constexpr uint32_t kMaxTickedPercent = 20;
 
 struct WakeSamples {
-    uint64_t tsc[2 * kWakeRounds];   // wake to first instruction: logged, not judged
-    uint8_t ticked[2 * kWakeRounds]; // the running CPU took a tick in that window
+    uint64_t tsc[2 * kWakeRounds];  // wake to first instruction: logged, not judged
+    uint8_t ticked[2 * kWakeRounds];  // the running CPU took a tick in that window
     uint32_t count = 0;
     uint32_t joins_without_wait = 0;  // the worker was dead before join looked: no wake
-    uint32_t wake_before_exit = 0;    // a wake stamped before the worker's exit began
+    uint32_t wake_before_exit = 0;  // a wake stamped before the worker's exit began
 };
 
 WakeSamples g_wake;
@@ -388,13 +387,14 @@ KTEST_SCHED(sched_wake_woken_task_runs_before_its_cpu_ticks) {
     uint32_t local_ticked = ticked_wakes(0, local_samples), remote_ticked = ticked_wakes(local_samples, remote);
     lib::insertion_sort(g_wake.tsc, local_samples);
     lib::insertion_sort(g_wake.tsc + local_samples, remote);
-    klog::print("sched_wake: %u cpus; local (sync) wakes: %u, %u took a tick, p50 %llu us, max %llu us; "
-                "to cpu 0 from cpu %u: %u, %u took a tick, p50 %llu us, max %llu us; %u joins without a wait\n",
-                arch::cpu_count(), local_samples, local_ticked,
-                (unsigned long long)(local_samples ? us_from_tsc(g_wake.tsc[local_samples / 2]) : 0),
-                (unsigned long long)(local_samples ? us_from_tsc(g_wake.tsc[local_samples - 1]) : 0), last, remote,
-                remote_ticked, (unsigned long long)(remote ? us_from_tsc(g_wake.tsc[local_samples + remote / 2]) : 0),
-                (unsigned long long)(remote ? us_from_tsc(g_wake.tsc[n - 1]) : 0), g_wake.joins_without_wait);
+    klog::print(
+        "sched_wake: %u cpus; local (sync) wakes: %u, %u took a tick, p50 %llu us, max %llu us; "
+        "to cpu 0 from cpu %u: %u, %u took a tick, p50 %llu us, max %llu us; %u joins without a wait\n",
+        arch::cpu_count(), local_samples, local_ticked,
+        (unsigned long long)(local_samples ? us_from_tsc(g_wake.tsc[local_samples / 2]) : 0),
+        (unsigned long long)(local_samples ? us_from_tsc(g_wake.tsc[local_samples - 1]) : 0), last, remote,
+        remote_ticked, (unsigned long long)(remote ? us_from_tsc(g_wake.tsc[local_samples + remote / 2]) : 0),
+        (unsigned long long)(remote ? us_from_tsc(g_wake.tsc[n - 1]) : 0), g_wake.joins_without_wait);
     KEXPECT(local_ticked * 100 <= local_samples * kMaxTickedPercent,
             "%u of %u sync wakes saw their cpu tick before the woken task ran; at most %u%% may", local_ticked,
             local_samples, kMaxTickedPercent);
@@ -443,12 +443,13 @@ KTEST_SCHED(sched_wake_idle_cpus_take_only_backstop_ticks) {
         if (ticks > idle_max) idle_max = ticks;
         if (halted < halted_min) halted_min = halted;
     }
-    klog::print("sched_wake: over %llu ms, cpu 0 (busy) took %llu ticks (bound %llu); idle cpus took at most %llu "
-                "(bound %llu), halted at least %llu ms%s\n",
-                (unsigned long long)(us_from_tsc(elapsed) / 1000), (unsigned long long)busy_ticks,
-                (unsigned long long)busy_bound, (unsigned long long)idle_max, (unsigned long long)idle_bound,
-                (unsigned long long)(cpus > 1 ? us_from_tsc(halted_min) / 1000 : 0),
-                cpus > 1 ? "" : " (no idle cpu at -smp 1: only cpu 0 checked)");
+    klog::print(
+        "sched_wake: over %llu ms, cpu 0 (busy) took %llu ticks (bound %llu); idle cpus took at most %llu "
+        "(bound %llu), halted at least %llu ms%s\n",
+        (unsigned long long)(us_from_tsc(elapsed) / 1000), (unsigned long long)busy_ticks,
+        (unsigned long long)busy_bound, (unsigned long long)idle_max, (unsigned long long)idle_bound,
+        (unsigned long long)(cpus > 1 ? us_from_tsc(halted_min) / 1000 : 0),
+        cpus > 1 ? "" : " (no idle cpu at -smp 1: only cpu 0 checked)");
     KEXPECT(busy_ticks <= busy_bound, "cpu 0 took %llu ticks running one task, bound %llu",
             (unsigned long long)busy_ticks, (unsigned long long)busy_bound);
     for (uint32_t c = 1; c < cpus; ++c) {

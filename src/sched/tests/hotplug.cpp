@@ -59,7 +59,7 @@ bool wait_until(Done done, uint64_t seconds) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 // ---------------------------------------------------------------- refusals
 
@@ -108,7 +108,7 @@ int64_t offline_task(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 // A task on CPU 0 takes cpu 1 offline; init, also on CPU 0, asks for cpu_online(1) in a
 // yield loop meanwhile. The offline operation must yield (its grace period cannot end
@@ -127,9 +127,12 @@ KTEST_SCHED(sched_hotplug_second_operation_is_busy) {
     HotplugError e = HotplugError::not_started;
     uint64_t deadline = arch::rdtsc() + kWaitSecondsBusy * arch::tsc_hz();
     while ((e = sched::cpu_online(1)) != HotplugError::none && arch::rdtsc() < deadline) {
-        if (e == HotplugError::busy) ++busy;
-        else if (e == HotplugError::not_parked) ++not_parked;  // before the task claimed, or before cpu 1 parked
-        else ++other;
+        if (e == HotplugError::busy)
+            ++busy;
+        else if (e == HotplugError::not_parked)
+            ++not_parked;  // before the task claimed, or before cpu 1 parked
+        else
+            ++other;
         sched::yield();
     }
     sched::join(r.handle);
@@ -153,12 +156,12 @@ struct SelfArg {
 int64_t self_offline_task(void* arg) {
     auto* a = static_cast<SelfArg*>(arg);
     a->ran_on_before = sched::current_cpu();  // pinned: exact
-    a->result = sched::cpu_offline(a->cpu);   // evacuates this very task
-    a->ran_on_after = sched::current_cpu();   // widened: may be stale, never the parked cpu
+    a->result = sched::cpu_offline(a->cpu);  // evacuates this very task
+    a->ran_on_after = sched::current_cpu();  // widened: may be stale, never the parked cpu
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 // The caller of cpu_offline(n) runs on n itself (pinned there): it is evacuated like any
 // other task, widened, and returns elsewhere.
@@ -186,10 +189,10 @@ KTEST_SCHED(sched_hotplug_a_task_takes_its_own_cpu_offline) {
 // ---------------------------------------------------------------- every AP under load
 namespace {
 
-constexpr uint32_t kChildren = 20'000;     // spawned by the spawners over the whole test
+constexpr uint32_t kChildren = 20'000;  // spawned by the spawners over the whole test
 constexpr uint32_t kChildrenInFlight = 64;
 constexpr uint32_t kPinnedPerCpu = 2;
-constexpr uint64_t kWaitSeconds = 15;      // per wait; each wait that ends well is watchdog progress
+constexpr uint64_t kWaitSeconds = 15;  // per wait; each wait that ends well is watchdog progress
 
 struct PinnedYielder {
     uint32_t cpu = 0;
@@ -308,7 +311,7 @@ void stop_load(void* arg) {
     tasks->spawner_count = tasks->yielder_count = 0;
 }
 
-} // namespace
+}  // namespace
 
 // Takes every AP offline and back in turn while spawners, their children and yielders
 // pinned to each AP run. Checks: each operation's result and the states it leaves; no
@@ -441,11 +444,12 @@ KTEST_SCHED(sched_hotplug_offline_online_every_ap_under_load) {
     KEXPECT(widened >= yielder_count, "only %llu widenings for %u pinned yielders", (unsigned long long)widened,
             yielder_count);
     uint64_t hz = arch::tsc_hz();
-    log_info("sched_hotplug: %u aps offline/online under load: offline avg %llu us, online avg %llu us; %u children "
-             "(%u pinned), %llu widenings",
-             n - 1, (unsigned long long)(offline_tsc / (n - 1) * 1'000'000 / hz),
-             (unsigned long long)(online_tsc / (n - 1) * 1'000'000 / hz), spawned,
-             g.pinned_children.load(std::memory_order_relaxed), (unsigned long long)widened);
+    log_info(
+        "sched_hotplug: %u aps offline/online under load: offline avg %llu us, online avg %llu us; %u children "
+        "(%u pinned), %llu widenings",
+        n - 1, (unsigned long long)(offline_tsc / (n - 1) * 1'000'000 / hz),
+        (unsigned long long)(online_tsc / (n - 1) * 1'000'000 / hz), spawned,
+        g.pinned_children.load(std::memory_order_relaxed), (unsigned long long)widened);
 }
 
 // ---------------------------------------------------------------- frames after churn
@@ -469,8 +473,8 @@ int64_t churn_task(void*) {
 // participant, memory in its cache) or are evacuated mid-run, and as many free ones.
 bool spawn_batch(uint32_t cpu, uint32_t& spawned) {
     for (uint32_t i = 0; i < kChurnBatch; ++i) {
-        auto pinned = sched::spawn(churn_task, nullptr,
-                                   {.name = "hp-churn", .affinity = CpuMask::single(cpu), .detached = true});
+        auto pinned =
+            sched::spawn(churn_task, nullptr, {.name = "hp-churn", .affinity = CpuMask::single(cpu), .detached = true});
         auto free = sched::spawn(churn_task, nullptr, {.name = "hp-churn", .detached = true});
         if (!pinned.ok() || !free.ok()) return false;
         spawned += 2;
@@ -478,7 +482,7 @@ bool spawn_batch(uint32_t cpu, uint32_t& spawned) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 // Hotplug strands no memory: stacks cached on a CPU that parks, and garbage still waiting
 // in its epoch participant, come back. Measured as in sched_churn_returns_every_frame:

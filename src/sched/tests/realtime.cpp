@@ -67,9 +67,9 @@ int64_t realtime_attempt(ktest::Context& ktest_ctx, uint32_t k, uint32_t attempt
     sched::CpuSched& target = sched::shared().cpu(k);
     uint64_t preempts_before = target.stats.realtime_preemptions.get();
     uint64_t spawn_tsc = arch::rdtsc();
-    auto rt = sched::spawn(realtime_marker, nullptr,
-                           {.name = "rt", .priority = sched::Priority::realtime,
-                            .affinity = sched::CpuMask::single(k)});
+    auto rt =
+        sched::spawn(realtime_marker, nullptr,
+                     {.name = "rt", .priority = sched::Priority::realtime, .affinity = sched::CpuMask::single(k)});
     if (!rt.ok()) {
         g_rt.realtime_ran.store(true, std::memory_order_release);  // release the spinner
         sched::join(normal.handle);
@@ -80,10 +80,12 @@ int64_t realtime_attempt(ktest::Context& ktest_ctx, uint32_t k, uint32_t attempt
     sched::join(normal.handle);
     uint64_t preempts = target.stats.realtime_preemptions.get() - preempts_before;
     // relaxed: after join, which ordered it.
-    uint64_t latency_us = (g_rt.realtime_first_tsc.load(std::memory_order_relaxed) - spawn_tsc) * 1000000 /
-                          arch::tsc_hz();
-    klog::print("sched_realtime: attempt %u, cpu %u: realtime task ran %llu us after its spawn; %llu realtime "
-                "preemption(s)\n", attempt, k, (unsigned long long)latency_us, (unsigned long long)preempts);
+    uint64_t latency_us =
+        (g_rt.realtime_first_tsc.load(std::memory_order_relaxed) - spawn_tsc) * 1000000 / arch::tsc_hz();
+    klog::print(
+        "sched_realtime: attempt %u, cpu %u: realtime task ran %llu us after its spawn; %llu realtime "
+        "preemption(s)\n",
+        attempt, k, (unsigned long long)latency_us, (unsigned long long)preempts);
     if (g_rt.normal_timed_out) {
         ktest_ctx.fail("the normal task spun %llu ms on cpu %u without the realtime task running",
                        (unsigned long long)kSpinLimitMs, k);

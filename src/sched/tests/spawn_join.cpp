@@ -20,7 +20,7 @@ using sched::SpawnOptions;
 
 int64_t return_arg(void* arg) { return int64_t(reinterpret_cast<uintptr_t>(arg)); }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_spawn_join_returns_exit_code) {
     auto r = sched::spawn(return_arg, reinterpret_cast<void*>(uintptr_t(4242)), {.name = "answer"});
@@ -71,7 +71,7 @@ int64_t ping_pong_player(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_yield_ping_pong_alternates_strictly) {
     PingPong game;
@@ -114,7 +114,7 @@ int64_t storm_task(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_spawn_storm_runs_every_task_exactly_once) {
     for (auto& r : g_storm_ran) r.store(0, std::memory_order_relaxed);
@@ -123,8 +123,8 @@ KTEST_SCHED(sched_spawn_storm_runs_every_task_exactly_once) {
     while (spawned < kStormTasks) {
         // At most kStormInFlight alive at once keeps memory small (64 MiB matrix case).
         while (spawned - g_storm_done.load(std::memory_order_acquire) >= kStormInFlight) sched::yield();
-        auto r = sched::spawn(storm_task, reinterpret_cast<void*>(uintptr_t(spawned)),
-                              {.name = "storm", .detached = true});
+        auto r =
+            sched::spawn(storm_task, reinterpret_cast<void*>(uintptr_t(spawned)), {.name = "storm", .detached = true});
         KEXPECT(r.ok(), "spawn %u failed: %s", spawned, sched::to_string(r.error));
         ++spawned;
     }
@@ -144,7 +144,7 @@ namespace {
 constexpr uint32_t kChurnTasks = 100'000;
 constexpr uint32_t kChurnWarmup = 2'000;
 constexpr uint32_t kPreparedSlots = 512;  // 8 MiB for a moment
-}
+}  // namespace
 
 // The churn runs on CPU 0 only. Page tables under the stack region are never freed by mm,
 // so the test needs a reproducible peak of stack slots in use: tasks waiting out their
@@ -207,7 +207,7 @@ int64_t pinned_task_free(void*) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_pinned_tasks_never_run_elsewhere) {
     uint32_t cpus = arch::cpu_count();
@@ -280,7 +280,7 @@ int64_t spinner(void* arg) {
     }
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_tick_preempts_tasks_that_never_yield) {
     static Spinners s;
@@ -335,7 +335,7 @@ int64_t fib_task(void* arg) {
     return result;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_fork_join_fib20_is_6765) {
     g_fib_live.store(0, std::memory_order_relaxed);
@@ -350,8 +350,7 @@ KTEST_SCHED(sched_fork_join_fib20_is_6765) {
     // "The pick policy and fairness": LIFO owner pops keep live tasks to O(P x depth^2), far below the ~11k
     // spawns of fib(20). 400 per CPU is the plan's bound.
     uint32_t peak = g_fib_peak_live.load(std::memory_order_relaxed);
-    KEXPECT(peak <= 400 * arch::cpu_count(), "peak live fib tasks %u over the bound %u", peak,
-            400 * arch::cpu_count());
+    KEXPECT(peak <= 400 * arch::cpu_count(), "peak live fib tasks %u over the bound %u", peak, 400 * arch::cpu_count());
 }
 
 // ---------------------------------------------------------------- join buckets
@@ -413,7 +412,7 @@ SchedStatsSnapshot snapshot_ipis() {
     return snap;
 }
 
-} // namespace
+}  // namespace
 
 // init (pinned to CPU 0) spawns a task pinned to the last CPU and joins it, kCrossRounds
 // times: each round is a placement into the last CPU's inbox and, at exit, a wake of init

@@ -31,7 +31,7 @@ void round_trip_entry(void* prev, void* arg) {
     }
 }
 
-} // namespace
+}  // namespace
 
 KTEST(sched_switch_round_trip) {
     sched::Task* task = sched::allocate_task_memory();

@@ -14,8 +14,8 @@
 namespace {
 
 using sched::trace::Event;
-using sched::trace::Record;
 using sched::trace::g_rings;
+using sched::trace::Record;
 
 constexpr uint32_t kTestCapacity = 16 * 1024;
 constexpr uint32_t kPingPongRounds = 200;
@@ -124,7 +124,7 @@ int check_task(ktest::Context& ktest_ctx, uint32_t cpus, const char* what, uint3
     return switch_ins;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_trace_ping_pong_records_are_ordered) {
     if (!SCHED_TRACE) {
@@ -182,8 +182,8 @@ KTEST_SCHED(sched_trace_ping_pong_records_are_ordered) {
         if (r.event != Event::switch_to) continue;
         bool idle = r.arg & sched::trace::kSwitchToIdle;
         if (!idle && r.task != ping_id) {
-            ktest_ctx.fail("cpu %u switched to task %u during the ping-pong (only ping %u and idle expected)",
-                           ping_cpu, r.task, ping_id);
+            ktest_ctx.fail("cpu %u switched to task %u during the ping-pong (only ping %u and idle expected)", ping_cpu,
+                           r.task, ping_id);
             ok = false;
         } else if (switches > 0 && idle == !last_was_ping) {
             ktest_ctx.fail("cpu %u: switch %llu repeats %s", ping_cpu, (unsigned long long)switches,
@@ -198,9 +198,10 @@ KTEST_SCHED(sched_trace_ping_pong_records_are_ordered) {
     int pong_ins = ping_ins > 0 ? check_task(ktest_ctx, cpus, "pong", pong_id, pong_cpu, ping_cpu, pong_requeued) : -1;
     resume_boot_trace();
     if (pong_ins > 0)
-        klog::print("  trace: ping switched in %d times (%u after a yield or preemption), pong %d (%u), over %u "
-                    "rounds\n",
-                    ping_ins, ping_requeued, pong_ins, pong_requeued, kPingPongRounds);
+        klog::print(
+            "  trace: ping switched in %d times (%u after a yield or preemption), pong %d (%u), over %u "
+            "rounds\n",
+            ping_ins, ping_requeued, pong_ins, pong_requeued, kPingPongRounds);
 }
 
 KTEST_SCHED(sched_trace_ring_wrap_counts_lost_records) {
@@ -222,14 +223,14 @@ KTEST_SCHED(sched_trace_ring_wrap_counts_lost_records) {
     }
     sched::trace::stop();
     const auto& ring = g_rings[cpu];
-    bool ok = after - before == kSmall + kExtra && ring.written == after && ring.kept() == kSmall
-              && ring.lost() == after - kSmall && ring.capacity() == kSmall;
+    bool ok = after - before == kSmall + kExtra && ring.written == after && ring.kept() == kSmall &&
+              ring.lost() == after - kSmall && ring.capacity() == kSmall;
     // The newest kSmall records survive, oldest first: exactly ours, the last kSmall of them.
     uint32_t bad = ~0u;
     for (uint32_t i = 0; ok && bad == ~0u && i < kSmall; ++i) {
         const Record& r = ring.kept_record(i);
-        if (r.event != Event::wake || r.arg != 7 || r.cpu != cpu || r.task != kFirstId + kExtra + i
-            || (i > 0 && r.tsc < ring.kept_record(i - 1).tsc))
+        if (r.event != Event::wake || r.arg != 7 || r.cpu != cpu || r.task != kFirstId + kExtra + i ||
+            (i > 0 && r.tsc < ring.kept_record(i - 1).tsc))
             bad = i;
     }
     uint64_t kept = ring.kept(), lost = ring.lost();

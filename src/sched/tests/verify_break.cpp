@@ -12,7 +12,7 @@ namespace {
 // edge created -> ready by way of requeue_current(), which expects running -> ready.
 sched::Task g_never_ran;
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(break_sched_verify_requeue_of_a_task_that_never_ran) {
     {

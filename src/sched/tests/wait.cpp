@@ -81,15 +81,15 @@ void sort(uint64_t* v, uint32_t n) {
         }
 }
 
-} // namespace
+}  // namespace
 
 // ---------------------------------------------------------------- sleep_for on time
 namespace {
 
 constexpr uint32_t kSleepTasks = 64;
 constexpr uint32_t kSleepsEach = 4;
-constexpr uint64_t kMinSleepNs = 50'000;       // 50 us
-constexpr uint64_t kMaxSleepNs = 20'000'000;   // 20 ms
+constexpr uint64_t kMinSleepNs = 50'000;  // 50 us
+constexpr uint64_t kMaxSleepNs = 20'000'000;  // 20 ms
 // "On time" under TCG with 8 vCPUs on 2 host cores: a vCPU may not run for tens of ms.
 // Half a second of lateness would mean a lost wakeup rescued by something else.
 constexpr uint64_t kMaxLatenessMs = 500;
@@ -97,7 +97,7 @@ constexpr uint64_t kMaxLatenessMs = 500;
 struct SleepArg {
     uint32_t index;
     uint64_t lateness[kSleepsEach];  // TSC ticks past the deadline, written by the task
-    uint32_t early;                  // wakes before the deadline (must stay 0)
+    uint32_t early;  // wakes before the deadline (must stay 0)
 };
 
 int64_t sleeper_task(void* arg) {
@@ -114,16 +114,16 @@ int64_t sleeper_task(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_sleep_for_wakes_on_time_never_early) {
     static SleepArg args[kSleepTasks];
     static TaskHandle handles[kSleepTasks];
     for (uint32_t i = 0; i < kSleepTasks; ++i) args[i] = SleepArg{i, {}, 0};
     // Half pinned round-robin (every CPU has sleepers), half free (they migrate).
-    bool ok = spawn_all(handles, kSleepTasks / 2, sleeper_task, args, "sleeper", true) &&
-              spawn_all(handles + kSleepTasks / 2, kSleepTasks / 2, sleeper_task, args + kSleepTasks / 2,
-                        "sleeper", false);
+    bool ok =
+        spawn_all(handles, kSleepTasks / 2, sleeper_task, args, "sleeper", true) &&
+        spawn_all(handles + kSleepTasks / 2, kSleepTasks / 2, sleeper_task, args + kSleepTasks / 2, "sleeper", false);
     join_all(handles, kSleepTasks);  // every task completes, or the watchdog says so
     KEXPECT(ok, "spawn failed");
     static uint64_t all[kSleepTasks * kSleepsEach];
@@ -152,7 +152,7 @@ int64_t zero_sleeper(void*) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 // sleep_for(0) is yield(): it counts as a yield on its CPU and never touches the sleepers.
 KTEST_SCHED(sched_sleep_for_zero_is_yield) {
@@ -204,7 +204,7 @@ int64_t busy_sleeper(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 // Sleepers sharing a CPU with a task that never yields: the idle task never runs there, so
 // the sleepers must be expired by the tick (counted by on_tick) or at slice ends.
@@ -244,8 +244,8 @@ KTEST_SCHED(sched_sleepers_on_a_busy_cpu_are_woken_by_the_tick) {
 namespace {
 
 constexpr uint32_t kMutexIters = 2000;
-constexpr uint32_t kNapEvery = 32;         // hold the lock across a short sleep now and then
-constexpr uint64_t kNapNs = 50'000;        // 50 us
+constexpr uint32_t kNapEvery = 32;  // hold the lock across a short sleep now and then
+constexpr uint64_t kNapNs = 50'000;  // 50 us
 
 struct MutexTest {
     sched::Mutex mutex;
@@ -277,7 +277,7 @@ int64_t mutex_task(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_mutex_counts_exactly_under_contention) {
     static MutexTest m;
@@ -300,8 +300,8 @@ KTEST_SCHED(sched_mutex_counts_exactly_under_contention) {
                 (unsigned long long)contended, (unsigned long long)blocked);
     // The sleep inside the critical section makes waiters find it taken, and block, at
     // any CPU count.
-    KEXPECT(contended > 0 && blocked > 0, "no contention (%llu) or no blocking (%llu)",
-            (unsigned long long)contended, (unsigned long long)blocked);
+    KEXPECT(contended > 0 && blocked > 0, "no contention (%llu) or no blocking (%llu)", (unsigned long long)contended,
+            (unsigned long long)blocked);
 }
 
 // ---------------------------------------------------------------- Semaphore
@@ -334,7 +334,7 @@ int64_t sem_limit_task(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_semaphore_never_exceeds_its_count) {
     static SemLimitTest s;
@@ -364,7 +364,7 @@ namespace {
 
 constexpr uint32_t kItemsPerProducer = 500;
 constexpr uint32_t kMaxItems = 8 * kItemsPerProducer;  // producers <= 8 (see the test)
-constexpr uint64_t kSlots = 8;                          // flow control: producers block too
+constexpr uint64_t kSlots = 8;  // flow control: producers block too
 
 struct ProdCons {
     sched::Semaphore items{0};
@@ -412,7 +412,7 @@ int64_t consumer_task(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_semaphore_producer_consumer_counts_every_item_once) {
     static ProdCons pc;
@@ -473,7 +473,7 @@ bool all_blocked(TaskHandle* handles, uint32_t n) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_event_set_releases_every_waiter) {
     static EventTest e;
@@ -513,7 +513,7 @@ namespace {
 struct WqTest {
     sched::WaitQueue queue;
     std::atomic<uint32_t> queued{0};  // incremented under the queue's lock, just before blocking
-    std::atomic<uint32_t> woken{0};   // relaxed: counters
+    std::atomic<uint32_t> woken{0};  // relaxed: counters
 };
 
 int64_t wq_waiter(void* arg) {
@@ -527,7 +527,7 @@ int64_t wq_waiter(void* arg) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 KTEST_SCHED(sched_wait_queue_wake_one_wakes_exactly_one) {
     static WqTest w;
@@ -588,8 +588,8 @@ int64_t race_waiter(void* arg) {
     for (;;) {
         uint64_t t = r->tokens.load(std::memory_order_relaxed);
         // acquire: pairs with the waker's release increment.
-        while (t > 0 && !r->tokens.compare_exchange_weak(t, t - 1, std::memory_order_acquire,
-                                                         std::memory_order_relaxed)) {}
+        while (t > 0 &&
+               !r->tokens.compare_exchange_weak(t, t - 1, std::memory_order_acquire, std::memory_order_relaxed)) {}
         if (t > 0) {
             r->consumed.fetch_add(1, std::memory_order_relaxed);
             continue;
@@ -602,7 +602,7 @@ int64_t race_waiter(void* arg) {
     }
 }
 
-} // namespace
+}  // namespace
 
 // Wakers on every CPU add a token and wake_one; waiters on every CPU take tokens and block
 // when there is none. A lost wakeup leaves tokens untaken with every waiter asleep.

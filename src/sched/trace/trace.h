@@ -39,23 +39,22 @@ namespace sched::trace {
 
 enum class Event : uint8_t {
     switch_to,  // task = the task switched to; arg = kSwitchToIdle | the reason prev left
-    steal,      // task = tasks moved (0: the attempt failed); arg = victim cpu
-    wake,       // task = woken task; arg = the state it left (TaskState: blocked, sleeping)
-    ipi_send,   // arg = target cpu (a wakeup IPI of the "The idle/wakeup protocol" protocol)
-    ipi_recv,   // a reschedule IPI arrived (wakeup, hotplug or realtime preemption)
-    idle_enter, // the CPU halts ("The idle/wakeup protocol" step 5)
+    steal,  // task = tasks moved (0: the attempt failed); arg = victim cpu
+    wake,  // task = woken task; arg = the state it left (TaskState: blocked, sleeping)
+    ipi_send,  // arg = target cpu (a wakeup IPI of the "The idle/wakeup protocol" protocol)
+    ipi_recv,  // a reschedule IPI arrived (wakeup, hotplug or realtime preemption)
+    idle_enter,  // the CPU halts ("The idle/wakeup protocol" step 5)
     idle_exit,  // and is awake again
-    migrate,    // task = task sent to another CPU's inbox; arg = that cpu
-    spawn,      // task = new task; arg = index of its name in this CPU's name table
-    exit,       // task = exiting task; arg = low 16 bits of its exit code
+    migrate,  // task = task sent to another CPU's inbox; arg = that cpu
+    spawn,  // task = new task; arg = index of its name in this CPU's name table
+    exit,  // task = exiting task; arg = low 16 bits of its exit code
 };
 inline constexpr uint32_t kEventCount = 10;
 
 // Short names, used in the dump and by bench/trace2perfetto.py.
-constexpr const char* event_name(Event e)
-{
-    constexpr const char* names[kEventCount] = { "switch", "steal", "wake", "ipi_send", "ipi_recv", "idle_enter",
-        "idle_exit", "migrate", "spawn", "exit" };
+constexpr const char* event_name(Event e) {
+    constexpr const char* names[kEventCount] = {"switch",     "steal",     "wake",    "ipi_send", "ipi_recv",
+                                                "idle_enter", "idle_exit", "migrate", "spawn",    "exit"};
     return uint32_t(e) < kEventCount ? names[uint32_t(e)] : "?";
 }
 
@@ -65,7 +64,7 @@ inline constexpr uint16_t kSwitchToIdle = 0x100;
 
 struct Record {
     uint64_t tsc;
-    uint32_t task; // low 32 bits of the task id (or a count, see Event)
+    uint32_t task;  // low 32 bits of the task id (or a count, see Event)
     uint16_t arg;
     Event event;
     uint8_t cpu;
@@ -76,19 +75,18 @@ static_assert(kMaxCpus <= 256, "Record::cpu is 8 bits");
 // One CPU's ring. Owner-only (see the file comment): plain fields.
 struct alignas(64) CpuRing {
     Record* records = nullptr;
-    uint64_t mask = 0;    // capacity - 1; the capacity is a power of two
-    uint64_t written = 0; // records written since the last restart; the next slot is written & mask
+    uint64_t mask = 0;  // capacity - 1; the capacity is a power of two
+    uint64_t written = 0;  // records written since the last restart; the next slot is written & mask
     bool recording = false;
 
     uint64_t capacity() const { return records ? mask + 1 : 0; }
     uint64_t kept() const { return written < capacity() ? written : capacity(); }
-    uint64_t lost() const { return written - kept(); } // overwritten by the wrap
+    uint64_t lost() const { return written - kept(); }  // overwritten by the wrap
     // The i-th record still in the ring, oldest first (i < kept()).
     const Record& kept_record(uint64_t i) const { return records[(written - kept() + i) & mask]; }
 
-    void write(const Record& record)
-    {
-        records[written & mask] = record; // a full ring overwrites its oldest record
+    void write(const Record& record) {
+        records[written & mask] = record;  // a full ring overwrites its oldest record
         ++written;
     }
 };
@@ -97,29 +95,24 @@ struct alignas(64) CpuRing {
 // their recording flags set) before it turns true, and each owner checks its own ring's
 // flag; a CPU that sees a stale value records nothing (false) or finds its flag clear
 // (true after stop()). A relaxed load is a plain `cmpb` on x86, the cost of a bool.
-inline std::atomic<bool> g_trace_on { false };
+inline std::atomic<bool> g_trace_on{false};
 inline CpuRing g_rings[kMaxCpus];
 
-[[gnu::cold, gnu::noinline]] inline void record_slow(uint32_t cpu, Event event, uint32_t task, uint16_t arg)
-{
+[[gnu::cold, gnu::noinline]] inline void record_slow(uint32_t cpu, Event event, uint32_t task, uint16_t arg) {
     CpuRing& ring = g_rings[cpu];
-    if (!ring.recording)
-        return;
-    ring.write(Record { platform::now_tsc(), task, arg, event, uint8_t(cpu) });
+    if (!ring.recording) return;
+    ring.write(Record{platform::now_tsc(), task, arg, event, uint8_t(cpu)});
 }
 
-[[gnu::cold, gnu::noinline]] inline void record_task_slow(uint32_t cpu, Event event, const Task* task, uint16_t arg)
-{
+[[gnu::cold, gnu::noinline]] inline void record_task_slow(uint32_t cpu, Event event, const Task* task, uint16_t arg) {
     record_slow(cpu, event, uint32_t(task->id), arg);
 }
 
-[[gnu::cold, gnu::noinline]] inline void record_switch_slow(uint32_t cpu, const Task* next, uint8_t reason)
-{
+[[gnu::cold, gnu::noinline]] inline void record_switch_slow(uint32_t cpu, const Task* next, uint8_t reason) {
     record_slow(cpu, Event::switch_to, uint32_t(next->id), uint16_t(reason | (next->is_idle_task ? kSwitchToIdle : 0)));
 }
 
-inline bool on()
-{
+inline bool on() {
 #if SCHED_TRACE
     // relaxed: see g_trace_on.
     return __builtin_expect(g_trace_on.load(std::memory_order_relaxed), 0);
@@ -129,20 +122,15 @@ inline bool on()
 }
 
 // The hooks. Interrupts off, on CPU `cpu` itself.
-inline void hook(uint32_t cpu, Event event, uint32_t value, uint16_t arg)
-{
-    if (on())
-        record_slow(cpu, event, value, arg);
+inline void hook(uint32_t cpu, Event event, uint32_t value, uint16_t arg) {
+    if (on()) record_slow(cpu, event, value, arg);
 }
-inline void hook(uint32_t cpu, Event event, const Task* task, uint16_t arg)
-{
-    if (on())
-        record_task_slow(cpu, event, task, arg);
+inline void hook(uint32_t cpu, Event event, const Task* task, uint16_t arg) {
+    if (on()) record_task_slow(cpu, event, task, arg);
 }
-template <typename Reason> inline void hook_switch(uint32_t cpu, const Task* next, Reason reason)
-{
-    if (on())
-        record_switch_slow(cpu, next, uint8_t(reason));
+template <typename Reason>
+inline void hook_switch(uint32_t cpu, const Task* next, Reason reason) {
+    if (on()) record_switch_slow(cpu, next, uint8_t(reason));
 }
 
 // ---- kernel only (trace.cpp) ----
@@ -169,10 +157,8 @@ void dump();
 bool finish();
 // The spawn hook: interns the task's name in this CPU's name table (kernel tasks.cpp).
 void record_spawn_slow(uint32_t cpu, const Task* task);
-inline void hook_spawn(uint32_t cpu, const Task* task)
-{
-    if (on())
-        record_spawn_slow(cpu, task);
+inline void hook_spawn(uint32_t cpu, const Task* task) {
+    if (on()) record_spawn_slow(cpu, task);
 }
 
-} // namespace sched::trace
+}  // namespace sched::trace

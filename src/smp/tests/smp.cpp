@@ -23,9 +23,11 @@ bool contains(const uint32_t* ids, uint32_t n, uint32_t id) {
 // relaxed (the add here and the contains() reads): the caller reads after
 // call_on(wait=true), whose acquire on the completion counter orders every target's
 // writes before the read.
-void mark_this_cpu(void* arg) { static_cast<AtomicCpuMask*>(arg)->add(arch::this_cpu()->index, std::memory_order_relaxed); }
+void mark_this_cpu(void* arg) {
+    static_cast<AtomicCpuMask*>(arg)->add(arch::this_cpu()->index, std::memory_order_relaxed);
+}
 
-} // namespace
+}  // namespace
 
 KTEST(smp_every_expected_cpu_ran_its_own_code) {
     const smp::detail::BringupReport& r = smp::detail::bringup_report();
@@ -63,14 +65,16 @@ KTEST(smp_call_function_reaches_each_cpu_individually) {
         target.add(i);
         smp::call_on(target, mark_this_cpu, &seen, true);
         for (uint32_t j = 0; j < arch::cpu_count(); ++j)
-            KEXPECT(seen.contains(j, std::memory_order_relaxed) == (j == i), "call to cpu %u: cpu %u ran=%d", i, j, seen.contains(j, std::memory_order_relaxed));
+            KEXPECT(seen.contains(j, std::memory_order_relaxed) == (j == i), "call to cpu %u: cpu %u ran=%d", i, j,
+                    seen.contains(j, std::memory_order_relaxed));
     }
 }
 
 KTEST(smp_call_function_reaches_all_cpus_together) {
     AtomicCpuMask seen;
     smp::call_on_all(mark_this_cpu, &seen, true);
-    for (uint32_t i = 0; i < arch::cpu_count(); ++i) KEXPECT(seen.contains(i, std::memory_order_relaxed), "cpu %u did not run the call", i);
+    for (uint32_t i = 0; i < arch::cpu_count(); ++i)
+        KEXPECT(seen.contains(i, std::memory_order_relaxed), "cpu %u did not run the call", i);
 }
 
 KTEST(smp_call_function_reaches_exactly_a_set) {
@@ -82,7 +86,8 @@ KTEST(smp_call_function_reaches_exactly_a_set) {
     AtomicCpuMask seen;
     smp::call_on(set, mark_this_cpu, &seen, true);
     for (uint32_t i = 0; i < n; ++i)
-        KEXPECT(seen.contains(i, std::memory_order_relaxed) == set.contains(i), "cpu %u: in set %d, ran %d", i, set.contains(i), seen.contains(i, std::memory_order_relaxed));
+        KEXPECT(seen.contains(i, std::memory_order_relaxed) == set.contains(i), "cpu %u: in set %d, ran %d", i,
+                set.contains(i), seen.contains(i, std::memory_order_relaxed));
 }
 
 // CpuMask::count() must link in the freestanding kernel (no libgcc __popcountdi2).
@@ -98,15 +103,14 @@ namespace {
 std::atomic<uint32_t> g_async_runs{0};
 // relaxed: the test polls the count only; nothing else is published through it.
 void count_async(void*) { g_async_runs.fetch_add(1, std::memory_order_relaxed); }
-} // namespace
+}  // namespace
 
 KTEST(smp_call_function_without_wait_completes) {
     g_async_runs.store(0, std::memory_order_relaxed);
     uint32_t n = arch::cpu_count();
     for (int round = 0; round < 10; ++round) smp::call_on_all(count_async, nullptr, false);
     uint64_t deadline = arch::ns_since_boot() + kWaitLimitNs;
-    while (g_async_runs.load(std::memory_order_relaxed) < 10 * n && arch::ns_since_boot() < deadline)
-        arch::cpu_relax();
+    while (g_async_runs.load(std::memory_order_relaxed) < 10 * n && arch::ns_since_boot() < deadline) arch::cpu_relax();
     KEXPECT(g_async_runs.load(std::memory_order_relaxed) == 10 * n, "%u of %u async calls ran",
             g_async_runs.load(std::memory_order_relaxed), 10 * n);
 }
@@ -114,10 +118,8 @@ KTEST(smp_call_function_without_wait_completes) {
 namespace {
 // Each AP calls every CPU (the BSP included, which is itself waiting) from inside a
 // call-function handler: only the drain-while-waiting rule lets this finish.
-void call_everyone(void* arg) {
-    smp::call_on_all(mark_this_cpu, arg, true);
-}
-} // namespace
+void call_everyone(void* arg) { smp::call_on_all(mark_this_cpu, arg, true); }
+}  // namespace
 
 KTEST(smp_nested_cross_calls_complete) {
     uint32_t n = arch::cpu_count();
@@ -149,14 +151,15 @@ KTEST(smp_reschedule_ipi_reaches_a_set) {
 namespace {
 AtomicCpuMask g_ap_main_seen;
 void record_ap_main() { g_ap_main_seen.add(arch::this_cpu()->index, std::memory_order_relaxed); }
-} // namespace
+}  // namespace
 
 KTEST(smp_ap_main_runs_once_on_every_ap) {
     uint32_t n = arch::cpu_count();
     smp::start_ap_main(record_ap_main);
     uint64_t deadline = arch::ns_since_boot() + kWaitLimitNs;
     for (uint32_t i = 1; i < n; ++i) {
-        while (!g_ap_main_seen.contains(i, std::memory_order_relaxed) && arch::ns_since_boot() < deadline) arch::cpu_relax();
+        while (!g_ap_main_seen.contains(i, std::memory_order_relaxed) && arch::ns_since_boot() < deadline)
+            arch::cpu_relax();
         KEXPECT(g_ap_main_seen.contains(i, std::memory_order_relaxed), "cpu %u never ran the AP main", i);
     }
     KEXPECT(!g_ap_main_seen.contains(0, std::memory_order_relaxed), "the BSP ran the AP main");
@@ -173,7 +176,7 @@ void storm(void*) {
     for (uint32_t r = 0; r < kStormRounds; ++r) smp::call_on_all(storm_increment, nullptr, true);
     g_storms_done.fetch_add(1, std::memory_order_release);  // pairs with the test's acquire
 }
-} // namespace
+}  // namespace
 
 // Every CPU at once calls every CPU, over and over, waiting each time: the inboxes take
 // concurrent pushes while their owners drain them from handlers and wait loops alike.

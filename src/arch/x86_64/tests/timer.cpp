@@ -28,6 +28,7 @@ public:
         arch::timer::set_tick_callback(m_previous);
         if (!m_were_enabled) arch::cli();
     }
+
 private:
     bool m_were_enabled;
     arch::timer::TickCallback m_previous;
@@ -41,7 +42,7 @@ void wait_ns(uint64_t ns) {
 // Percent difference of a from b, rounded toward zero.
 uint64_t percent_off(uint64_t a, uint64_t b) { return (a > b ? a - b : b - a) * 100 / b; }
 
-} // namespace
+}  // namespace
 
 // The LAPIC timer counted against the TSC over 20 ms must give the calibrated rate. TCG
 // runs both from host clocks but samples them at different instants, and a host
@@ -65,7 +66,10 @@ KTEST(timer_lapic_and_tsc_agree) {
         arch::lapic::write(arch::lapic::kRegTimerInitial, 0);
         uint64_t hz = uint64_t(c0 - c1) * arch::tsc_hz() / (t1 - t0);
         uint64_t off = percent_off(hz, expected);
-        if (off < best_off) { best_off = off; best_hz = hz; }
+        if (off < best_off) {
+            best_off = off;
+            best_hz = hz;
+        }
     }
     arch::timer::stop();
     log_info("timer test: LAPIC timer vs TSC over 20 ms: %lu Hz measured, %lu Hz calibrated (%lu%% off)",

@@ -22,4 +22,4 @@ inline void free(void* p) { mm::kfree(p); }
 // A caller broke a documented precondition of the core's API: a kernel bug.
 [[noreturn]] inline void contract_violation(const char* what) { panic("core: contract violated: %s", what); }
 
-} // namespace core::platform
+}  // namespace core::platform

@@ -42,21 +42,19 @@ namespace sched::platform {
 // The CPU's interrupt request register, one word. A kick that lands after the idle re-check
 // stays pending until halt() consumes it, as a latched IPI does with IF=0.
 struct HaltLatch {
-    std::atomic<uint32_t> pending { 0 };
+    std::atomic<uint32_t> pending{0};
     // Instrumentation for the host watchdog (test only): whether the thread is inside
     // halt(), and a count of halts so a watcher can tell one long halt from many short.
-    std::atomic<uint32_t> in_halt { 0 };
-    std::atomic<uint64_t> halts { 0 };
-    std::atomic<uint64_t> deadline_tsc { 0 }; // of the current halt; 0 = none
+    std::atomic<uint32_t> in_halt{0};
+    std::atomic<uint64_t> halts{0};
+    std::atomic<uint64_t> deadline_tsc{0};  // of the current halt; 0 = none
 
     // For watchdogs: halted with nothing that will end the halt by itself (no kick
     // latched, no deadline to come). A CPU that was kicked but whose thread the host has
     // not run yet does not count: only a wakeup never sent does.
-    bool stuck(uint64_t now) const
-    {
+    bool stuck(uint64_t now) const {
         // relaxed (all): instrumentation, sampled.
-        if (!in_halt.load(std::memory_order_relaxed) || pending.load(std::memory_order_relaxed))
-            return false;
+        if (!in_halt.load(std::memory_order_relaxed) || pending.load(std::memory_order_relaxed)) return false;
         uint64_t deadline = deadline_tsc.load(std::memory_order_relaxed);
         return deadline == 0 || now < deadline;
     }
@@ -68,18 +66,16 @@ inline bool interrupts_off() { return true; }
 
 // SCHED_VERIFY's failure: the message names the invariant (death tests match it).
 [[noreturn, gnu::cold]] inline void verify_failed(const char* invariant, const char* condition, const char* file,
-    int line)
-{
+                                                  int line) {
     std::fprintf(stderr, "sched invariant violated: %s (%s, %s:%d)\n", invariant, condition, file, line);
     std::fflush(stderr);
     std::abort();
 }
 
-inline uint64_t now_tsc()
-{
-    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now().time_since_epoch())
-                        .count());
+inline uint64_t now_tsc() {
+    return uint64_t(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
 }
 inline uint64_t tsc_from_ns(uint64_t ns) { return ns; }
 
@@ -95,8 +91,7 @@ struct OnCpuWatch {
 };
 inline thread_local OnCpuWatch t_on_cpu_watch;
 
-inline bool keep_waiting_on_cpu(const Task& task, uint64_t since_tsc)
-{
+inline bool keep_waiting_on_cpu(const Task& task, uint64_t since_tsc) {
     cpu_relax();
     const OnCpuWatch& watch = t_on_cpu_watch;
     return !watch.keep_waiting || watch.keep_waiting(watch.context, task, since_tsc);
@@ -106,8 +101,7 @@ inline bool keep_waiting_on_cpu(const Task& task, uint64_t since_tsc)
 // descheduled holder, so the host uses a mutex (TSan knows its edges).
 using QueueLock = std::mutex;
 
-inline void halt(HaltLatch& latch, uint64_t deadline_tsc)
-{
+inline void halt(HaltLatch& latch, uint64_t deadline_tsc) {
     // relaxed: instrumentation only.
     latch.halts.fetch_add(1, std::memory_order_relaxed);
     latch.deadline_tsc.store(deadline_tsc, std::memory_order_relaxed);
@@ -115,12 +109,11 @@ inline void halt(HaltLatch& latch, uint64_t deadline_tsc)
     // acquire: pairs with the release store in kick(), so TSan sees the edge the futex
     // gives (it cannot see through the syscall).
     while (latch.pending.exchange(0, std::memory_order_acquire) == 0) {
-        timespec timeout {};
+        timespec timeout{};
         timespec* timeout_ptr = nullptr;
         if (deadline_tsc) {
             uint64_t now = now_tsc();
-            if (now >= deadline_tsc)
-                break;
+            if (now >= deadline_tsc) break;
             uint64_t left = deadline_tsc - now;
             timeout.tv_sec = time_t(left / 1000000000);
             timeout.tv_nsec = long(left % 1000000000);
@@ -128,20 +121,18 @@ inline void halt(HaltLatch& latch, uint64_t deadline_tsc)
         }
         syscall(SYS_futex, reinterpret_cast<uint32_t*>(&latch.pending), FUTEX_WAIT_PRIVATE, 0, timeout_ptr, nullptr, 0);
     }
-    latch.in_halt.store(0, std::memory_order_relaxed); // relaxed: instrumentation
+    latch.in_halt.store(0, std::memory_order_relaxed);  // relaxed: instrumentation
 }
 
-inline void kick(uint32_t, HaltLatch& latch)
-{
+inline void kick(uint32_t, HaltLatch& latch) {
     // release: pairs with the acquire exchange in halt().
     latch.pending.store(1, std::memory_order_release);
     syscall(SYS_futex, reinterpret_cast<uint32_t*>(&latch.pending), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
-} // namespace sched::platform
+}  // namespace sched::platform
 
-#define SCHED_VERIFY(cond, invariant)                                                   \
-    do {                                                                                \
-        if (__builtin_expect(!(cond), 0))                                               \
-            ::sched::platform::verify_failed(invariant, #cond, __FILE__, __LINE__);     \
+#define SCHED_VERIFY(cond, invariant)                                                                             \
+    do {                                                                                                          \
+        if (__builtin_expect(!(cond), 0)) ::sched::platform::verify_failed(invariant, #cond, __FILE__, __LINE__); \
     } while (0)

@@ -61,12 +61,11 @@ void halt(HaltLatch& latch, uint64_t deadline_tsc);
 // Sends the reschedule IPI to `cpu`. Out of line so this header stays free of smp/.
 void kick(uint32_t cpu, HaltLatch& latch);
 
-} // namespace sched::platform
+}  // namespace sched::platform
 
 // SCHED_VERIFY(cond, "name"): an invariant of the scheduler, checked in every build (a
 // compare and a branch where it holds). A violation panics, and the report names it.
-#define SCHED_VERIFY(cond, invariant)                                                          \
-    do {                                                                                       \
-        if (__builtin_expect(!(cond), 0))                                                      \
-            ::sched::platform::verify_failed(invariant, #cond, __FILE__, __LINE__);            \
+#define SCHED_VERIFY(cond, invariant)                                                                             \
+    do {                                                                                                          \
+        if (__builtin_expect(!(cond), 0)) ::sched::platform::verify_failed(invariant, #cond, __FILE__, __LINE__); \
     } while (0)
