@@ -48,7 +48,6 @@ SMALL=(
 LARGE=(
   "deque_3items_2thieves|deque|proof|-DITEMS=3 -DTHIEVES=2|"
   "epoch_2parts_3objs|epoch|proof|-DPARTS=2 -DOBJS=3 -DEMAX=6|"
-  "epoch_3parts|epoch|proof|-DPARTS=3 -DOBJS=2 -DEMAX=5|-DBITSTATE"
   "wakeup_lockfree_3cpu_1waker|wakeup|proof|-DNCPU=3 -DWAKERS=1|"
   "wakeup_lockfree_3cpu_2wakers|wakeup|proof|-DNCPU=3 -DWAKERS=2|-DBITSTATE"
   "wakeup_lockfree_3cpu_1waker_hotplug|wakeup|proof|-DNCPU=3 -DWAKERS=1 -DWITH_HOTPLUG|-DBITSTATE"
