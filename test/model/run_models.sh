@@ -108,13 +108,13 @@ run_one() {
   if ((rc == 124)); then report 1 "$name" "timed out after ${TIMEOUT}s, see $log"; return; fi
   if [[ -z $errors ]]; then report 1 "$name" "no verdict from pan (exit $rc), see $log"; return; fi
   if [[ $expect == proof ]]; then
-    if grep -q "max search depth too small\|out of memory\|Search not completed" "$log"; then
-      report 1 "$name" "search incomplete, see $log"; return
-    fi
-    if ((errors == 0)); then report 0 "$name" "$stats"
-    else
+    if ((errors > 0)); then
       what=$(grep -m1 -E "pan:[0-9]+:|invalid end state" "$log")
       report 1 "$name" "$errors error(s): ${what:-see $log}; trail in $dir; $stats"
+    elif grep -q "max search depth too small\|out of memory\|Search not completed" "$log"; then
+      report 1 "$name" "search incomplete, see $log"
+    else
+      report 0 "$name" "$stats"
     fi
   else
     if ((errors > 0)) && ls "$dir"/*.trail > /dev/null 2>&1; then
