@@ -13,6 +13,7 @@
 //       stack_top  the AP's kernel stack (upper-half virtual address)
 //       entry      64-bit C++ entry, ap_entry(PerCpu*)
 //       arg        its PerCpu block
+//       apic_id    the APIC ID of the AP this data is for (low 32 bits)
 #define OFF(label) ((label) - trampoline_start)
 
 #define CR0_PE 0x00000001
@@ -84,13 +85,42 @@ long_mode:
     mov %ax, %ds
     mov %ax, %es
     mov %ax, %ss
-    mov %ebx, %ebx                    // upper halves are undefined after the mode switch
+    mov %ebx, %esi                    // P, kept across CPUID (which writes %ebx);
+                                      // upper halves are undefined after the mode switch
+    // A late AP must not take the data of the next one. When the BSP gives up on an AP it
+    // parks it with INIT, but an emulator may still hold that AP's SIPI and start it later
+    // (seen under QEMU TCG at -smp 64 on a busy host): it would run on the stack and
+    // per-CPU block prepared for the AP started after it. So before touching the stack,
+    // compare our APIC ID (CPUID: the x2APIC ID of leaf 0xB, else leaf 1) with the one the
+    // data is for, and halt for good when they differ.
+    xor %eax, %eax
+    cpuid                             // %eax = highest basic leaf
+    cmp $0xb, %eax
+    jb 1f
+    mov $0xb, %eax
+    xor %ecx, %ecx
+    cpuid
+    test $0xff00, %ecx                // leaf 0xB implemented (a level type in ECX[15:8])
+    jz 1f
+    mov %edx, %eax                    // the x2APIC ID
+    jmp 2f
+1:  mov $1, %eax
+    cpuid
+    mov %ebx, %eax
+    shr $24, %eax                     // the initial APIC ID, CPUID.1:EBX[31:24]
+2:  cmp OFF(data_apic_id)(%rsi), %eax
+    jne not_for_us
+    mov %esi, %ebx
     mov OFF(data_stack_top)(%rbx), %rsp
     mov OFF(data_arg)(%rbx), %rdi
     mov OFF(data_entry)(%rbx), %rax
     xor %ebp, %ebp                    // ends backtraces
     push $0                           // fake return address: entry sees an aligned frame
     jmp *%rax
+not_for_us:
+    cli
+    hlt
+    jmp not_for_us
 
     .balign 8
 gdt:
@@ -117,4 +147,5 @@ data_efer:      .quad 0
 data_stack_top: .quad 0
 data_entry:     .quad 0
 data_arg:       .quad 0
+data_apic_id:   .quad 0
 trampoline_end:

@@ -41,6 +41,7 @@ struct TrampolineData {
     uint64_t stack_top;
     uint64_t entry;
     uint64_t arg;
+    uint64_t apic_id;  // the trampoline halts an AP whose CPUID APIC ID differs (a late AP)
 };
 
 constexpr uint64_t kPagePresent = 1, kPageWritable = 2, kPageLarge = 1ull << 7;
@@ -225,6 +226,7 @@ StartResult start_ap(uint32_t apic_id, uint32_t index, uint32_t timeout_ms, bool
     d->stack_top = stack.top;
     d->entry = reinterpret_cast<uint64_t>(&ap_entry);
     d->arg = reinterpret_cast<uint64_t>(pc);
+    d->apic_id = apic_id;
     g_arrived.store(nullptr, std::memory_order_relaxed);  // only the AP we start next writes it
     g_claim.store(kClaimOpen, std::memory_order_relaxed);  // published by the INIT-SIPI below
     // The trampoline and data stores above must be visible before the AP runs: the ICR
