@@ -185,7 +185,12 @@ TEST(EpochDeathTest, try_register_into_an_optional_that_holds_a_participant_is_a
     EXPECT_DEATH((void)core::EpochParticipant::try_register(me, domain, 1), "already holds a participant");
 }
 
-TEST(Epoch, barrier_gives_up_by_default_when_an_online_participant_never_reaches_a_quiescent_point)
+// The default bound is finite (a stalled participant cannot hang the caller); the test
+// runs a small bound of the same mechanism, since 2^20 yielding rounds take minutes on a
+// busy host (each sched_yield then gives the core away for a slice).
+static_assert(core::EpochParticipant::kDefaultBarrierRounds < UINT64_MAX, "barrier() must be bounded by default");
+
+TEST(Epoch, barrier_gives_up_when_an_online_participant_never_reaches_a_quiescent_point)
 {
     core::EpochDomain domain(2);
     core::EpochParticipant writer(domain, 0);
@@ -193,7 +198,7 @@ TEST(Epoch, barrier_gives_up_by_default_when_an_online_participant_never_reaches
     stalled.go_online();
     Garbage g;
     writer.retire(&g.node, &Garbage::free_fn);
-    EXPECT_EQ(writer.barrier(), core::BarrierStatus::timed_out);
+    EXPECT_EQ(writer.barrier(300), core::BarrierStatus::timed_out);
     EXPECT_FALSE(g.freed);
     EXPECT_EQ(writer.pending(), 1u) << "a timed-out barrier keeps the garbage queued";
     stalled.quiescent();
