@@ -194,6 +194,12 @@ def main():
         s.type("\x03")
         ok = s.expect(r"interrupted after \d+ ms; every task joined", T) and s.expect(re.escape(PROMPT), T)
         check("ctrl-c-stops-run", bool(ok), "run fib 32 was not interrupted")
+        # The lock-free core's stress on every CPU: progress lines, then a verdict that
+        # counts every item (lost and duplicated must be 0).
+        command("stress 5", r"stress: 1 s: \d+ rounds", r"stress: items pushed \d+, sent \d+; taken \d+, stolen \d+",
+                r"stress: PASS: lost 0, duplicated 0, corrupted 0, inbox out of order 0", name="stress-5-verdict")
+        command("stress 0", r"stress: SECONDS must be a number from 1 to 3600; usage: stress SECONDS",
+                name="stress-bad-argument")
         command("ps", r"cpu  running task", r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
         command("uptime", r"up \d+:\d\d:\d\d", name="uptime")
         # poweroff: QEMU must end through ACPI (there is no debug-exit device here).

@@ -45,6 +45,8 @@ void cmd_reboot(const ParsedCommand&);
 void cmd_run(const ParsedCommand&);
 void cmd_load(const ParsedCommand&);
 void cmd_top(const ParsedCommand&);
+// stress.cpp
+void cmd_stress(const ParsedCommand&);
 // The console's background workloads, for `ps`.
 void list_workloads();
 

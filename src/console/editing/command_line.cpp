@@ -16,6 +16,7 @@ constexpr CommandSpec kCommands[] = {
     {"sched", 0, 1, "sched [lockfree|locked]", "show or switch the ready-queue variant"},
     {"run", 2, 2, "run fib N", "fork-join fib(N), N <= 32, in the foreground (Ctrl-C stops it)"},
     {"load", 0, 2, "load [fib|spin [N]] | load stop [ID]", "start, list or stop background workloads"},
+    {"stress", 1, 1, "stress SECONDS", "lock-free core stress (deque, epochs, inbox) on every CPU"},
     {"top", 0, 0, "top", "live per-CPU view, twice a second, until a key is pressed"},
     {"clear", 0, 0, "clear", "clear the screen"},
     {"poweroff", 0, 0, "poweroff", "power the machine off (ACPI S5)"},
