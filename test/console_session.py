@@ -198,8 +198,33 @@ def main():
         # counts every item (lost and duplicated must be 0).
         command("stress 5", r"stress: 1 s: \d+ rounds", r"stress: items pushed \d+, sent \d+; taken \d+, stolen \d+",
                 r"stress: PASS: lost 0, duplicated 0, corrupted 0, inbox out of order 0", name="stress-5-verdict")
+        # Ctrl-C once the first progress line is out (judged by text, not by time).
+        s.mark()
+        s.type("stress 60\r")
+        started = s.expect(r"stress: 1 s: ", T)
+        s.type("\x03")
+        ok = started and s.expect(r"stopped by Ctrl-C", T) and \
+            s.expect(r"stress: PASS: lost 0, duplicated 0", T) and s.expect(re.escape(PROMPT), T)
+        check("stress-ctrl-c", bool(ok), "stress 60 was not stopped by Ctrl-C with a passing verdict")
         command("stress 0", r"stress: SECONDS must be a number from 1 to 3600; usage: stress SECONDS",
                 name="stress-bad-argument")
+        command("run uts t1", r"uts T1-d7: 63914 nodes \(the reference count\)", r"steals per cpu:",
+                name="run-uts-t1")
+        command("run messaging", r"messaging: 51200 of 51200 messages, .*checksum ok", name="run-messaging")
+        command("run uts t9", r"run: the UTS trees are t1 and t3; usage: run fib N", name="run-uts-bad-tree")
+        command("load uts", r"load 3: 1 uts tasks started", name="load-uts")
+        command("load messaging 2", r"load 4: 2 messaging tasks started", name="load-messaging")
+        command("bench yield", r"bench: the benchmarks need a quiet machine", name="bench-refused-under-load")
+        command("load stop", r"load 3 \(uts\) stopped: 1 tasks joined", r"load 4 \(messaging\) stopped: 2 tasks joined",
+                name="load-stop-uts-messaging")
+        command("bench yield", r"yield: 40000 switches", r"bench: done; lockfree ready queues", name="bench-yield")
+        command("bench frob", r'bench: unknown benchmark in "frob"; usage: bench', name="bench-unknown")
+        command("trace dump", r"trace: nothing recorded", name="trace-dump-empty")
+        command("trace on", r"trace: recording", name="trace-on")
+        command("run fib 10", r"fib\(10\) = 55", name="run-fib-traced")
+        command("trace off", r"trace: stopped", name="trace-off")
+        command("trace dump", r"TRACE-BEGIN cpus=\d+", r"T \d+ \d+ switch", r"TRACE-END records=\d+", r"trace: dump done",
+                name="trace-dump")
         command("ps", r"cpu  running task", r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
         command("uptime", r"up \d+:\d\d:\d\d", name="uptime")
         # poweroff: QEMU must end through ACPI (there is no debug-exit device here).

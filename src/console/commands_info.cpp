@@ -9,11 +9,14 @@
 #include "console/sched_view.h"
 #include "lib/log.h"
 #include "mm/frames.h"
+#include "mm/kstack.h"
+#include "sched/kernel/task_memory.h"
 #include "sched/scheduler.h"
 
 namespace console {
 namespace {
 BootFacts g_facts;
+constexpr size_t kUsageColumns = 38;
 }  // namespace
 
 void set_boot_facts(const BootFacts& facts) { g_facts = facts; }
@@ -36,7 +39,13 @@ void cmd_help(const ParsedCommand& command) {
         out("usage: %s\n  %s\n", spec->usage, spec->summary);
         return;
     }
-    for (const CommandSpec& spec : command_table()) out("  %-38s %s\n", spec.usage, spec.summary);
+    // A usage too long for its column gets the summary on a line of its own.
+    for (const CommandSpec& spec : command_table()) {
+        if (std::string_view(spec.usage).size() > kUsageColumns)
+            out("  %s\n  %-*s %s\n", spec.usage, int(kUsageColumns), "", spec.summary);
+        else
+            out("  %-*s %s\n", int(kUsageColumns), spec.usage, spec.summary);
+    }
     out("keys: left/right/home/end edit, up/down history, Ctrl-C stops a command, Ctrl-L clears\n");
 }
 
@@ -75,6 +84,11 @@ void cmd_mem(const ParsedCommand&) {
     out("memory: %llu MiB usable at boot; frames %llu free of %llu (%llu MiB free)\n",
         (unsigned long long)(g_facts.usable_memory_bytes >> 20), (unsigned long long)free_frames,
         (unsigned long long)total_frames, (unsigned long long)(free_frames * 4096 >> 20));
+    // Exited tasks' stacks stay cached, still mapped, until trim_task_memory(): after a big
+    // fork-join run most of the "used" frames are this cache, not a leak.
+    const mm::KernelStackStats stacks = mm::kernel_stack_stats();
+    out("task stacks: %zu allocated (peak %zu), %zu of them cached for reuse\n", stacks.in_use, stacks.peak,
+        sched::cached_task_memory());
 }
 
 void cmd_uptime(const ParsedCommand&) {
