@@ -175,6 +175,8 @@ def main():
         done = s.expect(r"top: done", T) and s.expect(re.escape(PROMPT), T)
         check("top-until-key", bool(frames and done), "no frames or top did not stop on a key")
         command("load", r"load 1: 2 spin tasks", name="load-list")
+        command("ps", r"id  name +state +cpu  class +affinity +cpu ms", r"\d+  console +running",
+                r"\d+  load-spin +(running|ready) +\d+  normal +all", r"\d+ tasks: \d+ running", name="ps-under-load")
         command("load stop", r"load 1 \(spin\) stopped: 2 tasks joined", name="load-stop")
         if args.smp > 1:
             command("offline 1", r"cpu 1 offline in [0-9.]+ ms", name="offline-1")
@@ -225,7 +227,8 @@ def main():
         command("trace off", r"trace: stopped", name="trace-off")
         command("trace dump", r"TRACE-BEGIN cpus=\d+", r"T \d+ \d+ switch", r"TRACE-END records=\d+", r"trace: dump done",
                 name="trace-dump")
-        command("ps", r"cpu  running task", r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
+        command("ps", r"\d+  console +running", r"\b1 tasks: 1 running, 0 ready, 0 blocked, 0 sleeping",
+                r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
         command("uptime", r"up \d+:\d\d:\d\d", name="uptime")
         # poweroff: QEMU must end through ACPI (there is no debug-exit device here).
         s.mark()

@@ -17,6 +17,7 @@ namespace console {
 namespace {
 BootFacts g_facts;
 constexpr size_t kUsageColumns = 38;
+constexpr size_t kPsRows = 40;
 }  // namespace
 
 void set_boot_facts(const BootFacts& facts) { g_facts = facts; }
@@ -67,13 +68,18 @@ void cmd_cpus(const ParsedCommand&) {
 }
 
 void cmd_ps(const ParsedCommand&) {
-    out("cpu  running task (id)\n");
-    for (uint32_t i = 0; i < sched_cpu_count(); ++i) {
-        CpuView view;
-        sched_cpu_view(i, view);
-        out("%-4u %s (%llu)%s\n", i, view.current, (unsigned long long)view.current_id,
-            view.online ? "" : "  [offline]");
+    static TaskView rows[kPsRows];  // console task only; too big for its stack
+    TaskTotals totals;
+    const size_t shown = sched_task_views(rows, kPsRows, totals);
+    out("%8s  %-16s %-8s %3s  %-8s %-12s %12s\n", "id", "name", "state", "cpu", "class", "affinity", "cpu ms");
+    for (size_t i = 0; i < shown; ++i) {
+        const TaskView& t = rows[i];
+        out("%8llu  %-16.16s %-8s %3u  %-8s %-12s %8llu.%03llu\n", (unsigned long long)t.id, t.name, t.state, t.cpu,
+            t.klass, t.affinity, (unsigned long long)(t.cpu_us / 1000), (unsigned long long)(t.cpu_us % 1000));
     }
+    out("%zu tasks: %zu running, %zu ready, %zu blocked, %zu sleeping%s; plus one idle task per cpu\n", totals.tasks,
+        totals.running, totals.ready, totals.blocked, totals.sleeping,
+        totals.tasks > shown ? " (first ones shown)" : "");
     list_workloads();
     // spawned - exited: the console itself is offset by the init task's exit at boot.
     out("%llu tasks alive besides the console\n", (unsigned long long)sched_live_tasks());

@@ -6,7 +6,7 @@ namespace {
 constexpr CommandSpec kCommands[] = {
     {"help", 0, 1, "help [CMD]", "list the commands, or show how to use one"},
     {"cpus", 0, 0, "cpus", "the CPUs: APIC ID, topology, online or offline"},
-    {"ps", 0, 0, "ps", "the task on each CPU, the console's workloads, live tasks"},
+    {"ps", 0, 0, "ps", "every live task: id, name, state, CPU, class, affinity, CPU time"},
     {"mem", 0, 0, "mem", "memory: usable, free and total frames"},
     {"uptime", 0, 0, "uptime", "time since boot"},
     {"version", 0, 0, "version", "kernel version and build"},
