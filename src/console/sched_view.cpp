@@ -5,6 +5,9 @@
 #include "lib/log.h"
 #include "sched/kernel/kernel_glue.h"
 #include "sched/kernel/registry.h"
+#include "sched/kernel/task_memory.h"
+#include "mm/frames.h"
+#include "mm/kstack.h"
 #include "sched/scheduler.h"
 
 namespace console {
@@ -97,6 +100,18 @@ size_t sched_task_views(TaskView* out, size_t max, TaskTotals& totals) {
     totals.blocked = t.by_state[size_t(sched::TaskState::blocked)];
     totals.sleeping = t.by_state[size_t(sched::TaskState::sleeping)];
     return copied;
+}
+
+SystemView sched_system_view() {
+    SystemView view;
+    if (!sched::started()) return view;
+    const core::EpochStats epoch = sched::shared().epoch.stats();
+    view.epoch = sched::shared().epoch.epoch();
+    view.epoch_pending = epoch.pending;
+    view.free_frames = mm::free_frame_count();
+    view.task_stacks = mm::kernel_stack_stats().in_use;
+    view.cached_stacks = sched::cached_task_memory();
+    return view;
 }
 
 uint32_t sched_cpu_count() { return sched::started() ? sched::shared().cpu_count : 0; }

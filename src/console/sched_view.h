@@ -34,6 +34,14 @@ struct TaskTotals {
 // buffer behind it).
 size_t sched_task_views(TaskView* out, size_t max, TaskTotals& totals);
 
+// Machine-wide figures for `top` (racy reads).
+struct SystemView {
+    uint64_t epoch = 0, epoch_pending = 0;  // the scheduler's epoch domain
+    uint64_t free_frames = 0;
+    uint64_t task_stacks = 0, cached_stacks = 0;
+};
+SystemView sched_system_view();
+
 uint32_t sched_cpu_count();  // CPUs the scheduler knows (online or parked)
 bool sched_cpu_view(uint32_t cpu, CpuView& out);
 uint64_t sched_live_tasks();  // spawned - exited over all CPUs
