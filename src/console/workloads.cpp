@@ -216,6 +216,16 @@ void print_steals(const uint64_t* before, uint32_t cpus) {
     out("\n");
 }
 
+// CPUs in the scheduler's online set now (what a run can use), for its result line.
+uint32_t online_cpus() {
+    uint32_t online = 0;
+    for (uint32_t i = 0; i < sched_cpu_count(); ++i) {
+        CpuView view;
+        online += sched_cpu_view(i, view) && view.online;
+    }
+    return online;
+}
+
 void read_steals(uint64_t* steals, uint32_t cpus) {
     for (uint32_t i = 0; i < cpus; ++i) {
         CpuView view;
@@ -249,7 +259,7 @@ void run_fib(const ParsedCommand& command) {
             (unsigned long long)(us / 1000));
     else
         out("fib(%llu) = %lld in %llu.%03llu ms on %u cpus\n", (unsigned long long)*n, (long long)result,
-            (unsigned long long)(us / 1000), (unsigned long long)(us % 1000), cpus);
+            (unsigned long long)(us / 1000), (unsigned long long)(us % 1000), online_cpus());
     print_steals(steals_before, cpus);
 }
 
@@ -323,7 +333,7 @@ void run_uts(const ParsedCommand& command) {
         out("uts %s: %llu nodes (%s) in", args.tree->name, (unsigned long long)args.result.nodes,
             args.result.nodes == kUtsNodes[which] ? "the reference count" : "WRONG: not the reference count");
         print_ms(" ", w.elapsed_ns);
-        out(" on %u cpus, %llu inline for lack of memory\n", cpus, (unsigned long long)args.result.inlined);
+        out(" on %u cpus, %llu inline for lack of memory\n", online_cpus(), (unsigned long long)args.result.inlined);
     }
     print_steals(steals_before, cpus);
 }
@@ -348,7 +358,7 @@ void run_messaging() {
             (unsigned long long)result.messages, (unsigned long long)result.expected, result.groups, result.senders,
             result.receivers, result.checksum_ok ? "ok" : "WRONG");
         print_ms(" ", w.elapsed_ns);
-        out(" on %u cpus%s\n", cpus, result.spawn_failed ? " (stopped early: out of memory)" : "");
+        out(" on %u cpus%s\n", online_cpus(), result.spawn_failed ? " (stopped early: out of memory)" : "");
     }
     print_steals(steals_before, cpus);
 }
