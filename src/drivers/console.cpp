@@ -21,9 +21,10 @@ Screen g_screen = Screen::none;
 
 Spinlock g_lock;
 constexpr uint32_t kNoOwner = ~0u;
-// Which CPU holds g_lock; only the panic path reads it. relaxed: the holder writes it
-// after acquiring and it is only compared with the reader's own index, which only that
-// CPU itself could have stored.
+// Which CPU holds g_lock; only the panic path and NMI handlers read it. relaxed: the
+// holder writes it after acquiring and it is only compared with the reader's own index,
+// which only that CPU itself could have stored. (An NMI that lands between lock() and
+// this store sees another value and waits its bounded time, then writes anyway.)
 std::atomic<uint32_t> g_owner{kNoOwner};
 // relaxed: set once by the panicking CPU, which reads its own store; another CPU that
 // misses it just keeps taking the lock normally, which is what it should do anyway.
@@ -81,17 +82,29 @@ const char* init_screen(const fbcon::FramebufferInfo& fb, bool efi_boot) {
 namespace {
 
 // Under the console lock, so lines of different CPUs never interleave.
+//
+// Two writers cannot simply wait for the lock. A panicking CPU may itself hold it (it
+// panicked mid-line) or find it held by a CPU that will never let go. An NMI handler (the
+// lockup detector's report) may have interrupted its own CPU inside this function, with
+// the lock held: waiting would deadlock. Both wait a bounded time for a lock held by
+// another CPU (about a second under TCG; the holder is normally just finishing a line)
+// and then write without it; a lock held by their own CPU is not waited for at all.
+// Without the lock, an NMI writes to serial only: the screen drivers keep a cursor that
+// the interrupted write may be halfway through updating.
 void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
     arch::InterruptGuard irq;  // an interrupt handler that logs must not spin on its own CPU
-    uint32_t me = arch::this_cpu_safe()->index;
+    arch::PerCpu* cpu = arch::this_cpu_safe();
+    uint32_t me = cpu->index;
+    bool in_nmi = cpu->nmi_nesting != 0;
     bool locked = false;
-    if (!g_panic_mode.load(std::memory_order_relaxed)) {
+    if (!g_panic_mode.load(std::memory_order_relaxed) && !in_nmi) {
         g_lock.lock();
         locked = true;
     } else if (g_owner.load(std::memory_order_relaxed) != me) {
         for (uint64_t i = 0; i < kPanicLockSpins && !(locked = g_lock.try_lock()); ++i) arch::cpu_relax();
     }
     if (locked) g_owner.store(me, std::memory_order_relaxed);
+    if (!locked && in_nmi) to_screen = false;
     emit(s, n, to_screen, to_serial);
     if (locked) {
         g_owner.store(kNoOwner, std::memory_order_relaxed);
