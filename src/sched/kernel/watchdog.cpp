@@ -310,11 +310,15 @@ void watch_own_task(CpuSched& me, const InterruptFrame& frame, uint64_t now, uin
     bool gap = now - own.tick_tsc > g_gap_tsc;
     own.tick_tsc = now;
     if (!same || gap) {
-        if (same) g_windows_voided.fetch_add(1, std::memory_order_relaxed);
+        // A gap restarts the window but not the episode: the task has still passed no
+        // scheduling point, and it was warned about already if `warned` says so.
+        if (same)
+            g_windows_voided.fetch_add(1, std::memory_order_relaxed);
+        else
+            own.warned = false;
         own.task = task;
         own.points = points;
         own.since_tsc = now;
-        own.warned = false;
         return;
     }
     if (own.warned || now - own.since_tsc < threshold_tsc) return;
