@@ -29,13 +29,16 @@ void preempt_disable() {
 }
 
 void preempt_enable() {
+    // A caller with interrupts off (inside an IrqSaveLocker, say) cannot be switched away
+    // here; the tick preempts it at its next slice end instead, as for any task.
+    bool preemptible = arch::interrupts_enabled();
     arch::InterruptGuard irq_off;
     CpuSched& me = this_cpu_sched();
     PreemptState& state = g_preempt[me.index];
     SCHED_VERIFY(state.depth != 0, "preempt_enable_balanced");
     if (--state.depth != 0 || !state.pending) return;
     state.pending = false;
-    schedule(PickReason::preempted);  // the preemption the tick or an IPI deferred
+    if (preemptible) schedule(PickReason::preempted);  // the preemption the tick or an IPI deferred
 }
 
 }  // namespace sched
