@@ -120,6 +120,15 @@ void write_serial(const char* s, size_t n) { locked_emit(s, n, false); }
 
 void write_screen(const char* s, size_t n) { locked_emit(s, n, true, false); }
 
+void run_with_lock_held(void (*fn)(void*), void* arg) {
+    arch::InterruptGuard irq;  // as in locked_emit()
+    g_lock.lock();
+    g_owner.store(arch::this_cpu_safe()->index, std::memory_order_relaxed);  // relaxed: as in locked_emit()
+    fn(arg);
+    g_owner.store(kNoOwner, std::memory_order_relaxed);
+    g_lock.unlock();
+}
+
 void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }
 
 }  // namespace console

@@ -9,6 +9,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "drivers/console.h"
 #include "ktest/ktest.h"
 #include "lib/log.h"
 #include "sched/kernel/kernel_glue.h"
@@ -117,6 +118,58 @@ KTEST_SCHED(watchdog_hard_lockup_is_reported_with_an_nmi) {
         (unsigned long long)(after.probes_sent - before.probes_sent),
         (unsigned long long)(after.reports_sent - before.reports_sent),
         (unsigned long long)(after.stale_alarms - before.stale_alarms));
+}
+
+// ---------------------------------------------------------------- hard lockup, console lock held
+
+namespace {
+
+// The same spin, inside a console write: interrupts off and the console lock held by this
+// CPU. The report's NMI interrupts the lock's holder; waiting for the lock there would
+// never end, so the report must go out without it.
+[[gnu::noinline]] void spin_holding_the_console_lock(void* arg) {
+    auto* spin = static_cast<HardSpin*>(arg);
+    spin->cpu.store(sched::current_cpu(), std::memory_order_relaxed);  // relaxed: read after join
+    spin_until([&] { return sched::watchdog::counts().hard_lockups != spin->reports_before; });
+}
+
+int64_t lock_console_and_spin(void* arg) {
+    console::run_with_lock_held(spin_holding_the_console_lock, arg);
+    return 0;
+}
+
+}  // namespace
+
+// A CPU stuck with interrupts off while it holds the console lock still gets its report
+// printed (from its own NMI, to serial, without the lock), and the kernel goes on: the
+// count moves, the spin ends and releases the lock. Nothing else logs meanwhile (the init
+// task only joins; idle CPUs do not log).
+KTEST_SCHED(watchdog_hard_lockup_report_gets_past_a_held_console_lock) {
+    if (!sched::watchdog::enabled()) return ktest_ctx.skip("%s", kOffSkip);
+    uint32_t target = cpu_count() - 1;
+    if (target == 0)
+        return ktest_ctx.skip("needs a second CPU: a CPU with interrupts off cannot notice its own missing tick");
+    KEXPECT(online(target), "cpu %u is not online", target);
+    lower_threshold();
+    static HardSpin spin;
+    Counts before = sched::watchdog::counts();
+    spin.reports_before = before.hard_lockups;
+    auto r = sched::spawn(lock_console_and_spin, &spin,
+                          {.name = "console-spinner", .affinity = sched::CpuMask::single(target)});
+    KEXPECT(r.ok(), "spawn failed: %s", sched::to_string(r.error));
+    sched::join(r.handle);
+    ktest::progress();
+    Counts after = sched::watchdog::counts();
+    LockupRecord rec;
+    KEXPECT(after.hard_lockups == before.hard_lockups + 1, "%llu hard lockup reports, expected 1",
+            (unsigned long long)(after.hard_lockups - before.hard_lockups));
+    KEXPECT(sched::watchdog::last_hard_lockup(rec), "no record of the report");
+    KEXPECT(rec.cpu == target && rec.interrupts_were_off, "the report names cpu %u (interrupts %s), expected cpu %u",
+            rec.cpu, rec.interrupts_were_off ? "off" : "on", target);
+    KEXPECT(rec.mentions("spin_holding_the_console_lock"), "the backtrace (%zu frames) does not name the spin",
+            rec.frame_count);
+    log_info("watchdog test: cpu %u reported while holding the console lock, after %llu ms without a tick", rec.cpu,
+             (unsigned long long)rec.stalled_ms);
 }
 
 // ---------------------------------------------------------------- soft lockup
