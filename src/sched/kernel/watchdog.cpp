@@ -43,6 +43,7 @@
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "sched/kernel/kernel_glue.h"
+#include "sched/policy/lockup.h"
 #include "smp/smp.h"
 
 namespace sched {
@@ -63,27 +64,6 @@ constexpr uint64_t kRflagsInterruptsEnabled = 1u << 9;
 enum class NmiSlot : uint8_t { idle, claimed, armed };
 enum class Ask : uint8_t { probe, report };
 
-// A watcher's view of its neighbour. Only the watcher's tick touches it.
-struct Observation {
-    uint32_t target = kNoCpu;
-    uint64_t heartbeat = 0;
-    uint64_t halts = 0;
-    uint64_t alive_tsc = 0;  // when the target last showed life
-    uint64_t look_tsc = 0;  // this watcher's previous look
-    uint64_t probe_tsc = 0;  // the probe of this stall was sent (0: not yet)
-    uint64_t answer_tsc = 0;  // the watcher first saw the probe answered (0: not yet)
-    bool report_sent = false;
-};
-
-// A CPU's view of its own current task. Only its tick touches it.
-struct OwnTask {
-    const Task* task = nullptr;
-    uint64_t points = 0;  // scheduling points passed on this CPU so far
-    uint64_t since_tsc = 0;  // the task has been current without one since then
-    uint64_t tick_tsc = 0;  // the previous tick
-    bool warned = false;  // one warning per episode
-};
-
 struct alignas(64) CpuWatch {
     Counter heartbeat;  // +1 per tick of this CPU; its watcher reads it (single writer)
     Counter halts;  // +1 entering and +1 leaving platform::halt(): odd while halted
@@ -101,8 +81,8 @@ struct alignas(64) CpuWatch {
     // handler; acquire by the watcher: the answer is about that heartbeat value.
     std::atomic<uint64_t> answered{0};
     uint64_t reported_heartbeat = ~0ull;  // NMI handler only: one report per episode
-    Observation watching;
-    OwnTask own;
+    lockup::Observation watching;  // of the neighbour; this CPU's tick only
+    lockup::OwnTask own;  // of this CPU's own task; its tick only
 };
 
 CpuWatch g_watch[kMaxCpus];
@@ -111,6 +91,7 @@ CpuWatch g_watch[kMaxCpus];
 // are set up before any tick acts on them.
 std::atomic<bool> g_enabled{false};
 uint64_t g_gap_tsc = 0;
+uint64_t g_min_confirm_tsc = 0;
 // relaxed: a tunable; a tick that reads the old value judges by it once more.
 std::atomic<uint64_t> g_threshold_tsc{0};
 std::atomic<uint32_t> g_threshold_ms{0};
@@ -123,10 +104,9 @@ std::atomic<uint64_t> g_probes_sent{0}, g_probes_answered{0}, g_reports_sent{0},
 watchdog::LockupRecord g_hard_record, g_soft_record;
 std::atomic<uint64_t> g_hard_lockups{0}, g_soft_lockups{0};
 
-uint64_t confirm_tsc(uint64_t threshold_tsc) {
+lockup::Bounds bounds(uint64_t threshold_tsc) {
     uint64_t quarter = threshold_tsc / 4;
-    uint64_t floor = platform::tsc_from_ns(kMinConfirmNs);
-    return quarter > floor ? quarter : floor;
+    return {threshold_tsc, g_gap_tsc, quarter > g_min_confirm_tsc ? quarter : g_min_confirm_tsc};
 }
 
 uint64_t ms_from_tsc(uint64_t tsc) { return platform::ns_from_tsc(tsc) / kNsPerMs; }
@@ -242,41 +222,26 @@ uint32_t neighbour_of(const SchedShared& s, uint32_t me) {
 }
 
 void watch_neighbour(CpuSched& me, uint64_t now, uint64_t threshold_tsc) {
-    Observation& o = g_watch[me.index].watching;
+    lockup::Observation& o = g_watch[me.index].watching;
+    lockup::Look look;
+    look.now = now;
     uint32_t target = neighbour_of(me.shared, me.index);
     // acquire: pairs with the release stores of the state by that CPU (hotplug.cpp). A CPU
     // on its way out or back in is not watched.
-    if (target == kNoCpu || me.shared.cpu(target).hotplug.load(std::memory_order_acquire) != HotplugState::running) {
-        o.target = kNoCpu;
-        return;
+    if (target != kNoCpu && me.shared.cpu(target).hotplug.load(std::memory_order_acquire) == HotplugState::running) {
+        CpuWatch& t = g_watch[target];
+        look.target = target;
+        look.heartbeat = t.heartbeat.get();
+        look.halts = t.halts.get();
+        // acquire: pairs with the release store of the answer in on_nmi().
+        look.answered = t.answered.load(std::memory_order_acquire) == look.heartbeat + 1;
     }
-    CpuWatch& t = g_watch[target];
-    uint64_t heartbeat = t.heartbeat.get();
-    uint64_t halts = t.halts.get();
-    bool gap = now - o.look_tsc > g_gap_tsc;
-    if (target != o.target || gap) {
-        if (target == o.target) g_windows_voided.fetch_add(1, std::memory_order_relaxed);
-        o = Observation{target, heartbeat, halts, now, now, 0, 0, false};
-        return;
-    }
-    o.look_tsc = now;
-    if (heartbeat != o.heartbeat || halts != o.halts || (halts & 1) != 0) {
-        o = Observation{target, heartbeat, halts, now, now, 0, 0, false};  // alive: a new window
-        return;
-    }
-    uint64_t stall_tsc = now - o.alive_tsc;
-    if (stall_tsc < threshold_tsc || o.report_sent) return;
-    // acquire: pairs with the release store of the answer in on_nmi().
-    if (t.answered.load(std::memory_order_acquire) != heartbeat + 1) {
-        // Not answered (yet): the CPU may not be running at all. Probe again after a bound.
-        if (o.probe_tsc == 0 || now - o.probe_tsc >= threshold_tsc) {
-            if (send_request(me.index, target, Ask::probe, heartbeat, stall_tsc, now, threshold_tsc)) o.probe_tsc = now;
-        }
-        return;
-    }
-    if (o.answer_tsc == 0) o.answer_tsc = now;
-    if (now - o.answer_tsc < confirm_tsc(threshold_tsc)) return;
-    o.report_sent = send_request(me.index, target, Ask::report, heartbeat, stall_tsc, now, threshold_tsc);
+    lockup::Verdict verdict = lockup::watch(o, look, bounds(threshold_tsc));
+    if (verdict.voided) g_windows_voided.fetch_add(1, std::memory_order_relaxed);
+    if (verdict.action == lockup::Action::none) return;
+    Ask ask = verdict.action == lockup::Action::probe ? Ask::probe : Ask::report;
+    if (send_request(me.index, target, ask, look.heartbeat, lockup::stalled_for(o), now, threshold_tsc))
+        lockup::sent(o, verdict.action, now);
 }
 
 // ---------------------------------------------------------------- soft lockup
@@ -298,32 +263,15 @@ void report_soft_lockup(CpuSched& me, const Task* task, uint64_t ran_tsc, const 
 }
 
 void watch_own_task(CpuSched& me, const InterruptFrame& frame, uint64_t now, uint64_t threshold_tsc) {
-    OwnTask& own = g_watch[me.index].own;
+    lockup::OwnTask& own = g_watch[me.index].own;
     // relaxed: our own CPU's field.
     const Task* task = me.current.load(std::memory_order_relaxed);
-    if (task == nullptr || task->is_idle_task) {
-        own.task = nullptr;  // idle is never a lockup: it halts, or finds work and switches
-        return;
-    }
-    uint64_t points = scheduling_points(me);
-    bool same = task == own.task && points == own.points;
-    bool gap = now - own.tick_tsc > g_gap_tsc;
-    own.tick_tsc = now;
-    if (!same || gap) {
-        // A gap restarts the window but not the episode: the task has still passed no
-        // scheduling point, and it was warned about already if `warned` says so.
-        if (same)
-            g_windows_voided.fetch_add(1, std::memory_order_relaxed);
-        else
-            own.warned = false;
-        own.task = task;
-        own.points = points;
-        own.since_tsc = now;
-        return;
-    }
-    if (own.warned || now - own.since_tsc < threshold_tsc) return;
-    own.warned = true;
-    report_soft_lockup(me, task, now - own.since_tsc, frame);
+    // The idle task is never a lockup: it halts, or finds work and switches.
+    const Task* watched = task != nullptr && !task->is_idle_task ? task : nullptr;
+    lockup::OwnVerdict verdict =
+        lockup::watch_own(own, watched, watched ? scheduling_points(me) : 0, now, bounds(threshold_tsc));
+    if (verdict.voided) g_windows_voided.fetch_add(1, std::memory_order_relaxed);
+    if (verdict.warn) report_soft_lockup(me, task, now - own.since, frame);
 }
 
 }  // namespace
@@ -350,6 +298,7 @@ void watchdog_start(uint32_t watchdog_s) {
     uint64_t twice_slice = 2 * shared().config.timeslice_tsc;
     uint64_t min_gap = platform::tsc_from_ns(kMinGapNs);
     g_gap_tsc = twice_slice > min_gap ? twice_slice : min_gap;
+    g_min_confirm_tsc = platform::tsc_from_ns(kMinConfirmNs);
     g_threshold_ms.store(watchdog_s * 1000, std::memory_order_relaxed);
     g_threshold_tsc.store(platform::tsc_from_ns(uint64_t(watchdog_s) * 1000 * kNsPerMs), std::memory_order_relaxed);
     smp::set_nmi_hook(&on_nmi);
