@@ -40,7 +40,7 @@ struct Timeline {
                 answered_beat = beat(now);
                 pending_probe = false;
             }
-            Look look{1, now, beat(now), halts(now), answered_beat == beat(now)};
+            Look look{1, now, beat(now), halts(now), answered_beat == beat(now)};  // halts: the quiet counter
             auto v = sched::lockup::watch(o, look, kBounds);
             if (v.voided) ++voided;
             if (v.action != Action::none) {

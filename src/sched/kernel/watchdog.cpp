@@ -29,6 +29,8 @@
 //    an odd value counts as life. Offline and parked CPUs leave the online mask first, and
 //    a CPU that is not online (or not in HotplugState::running) is not watched; its
 //    watcher forgets its observation and starts over when it is back.
+//  - A CPU printing a soft lockup report from its tick (interrupts off, slow serial) is
+//    making progress: the same counter is odd meanwhile (report_soft_lockup()).
 // A soft lockup is judged by the CPU itself, from its own ticks, so only the first case
 // applies: the same gap rule voids its window after a stall of the whole VM.
 #include "sched/watchdog.h"
@@ -66,7 +68,9 @@ enum class Ask : uint8_t { probe, report };
 
 struct alignas(64) CpuWatch {
     Counter heartbeat;  // +1 per tick of this CPU; its watcher reads it (single writer)
-    Counter halts;  // +1 entering and +1 leaving platform::halt(): odd while halted
+    // +1 entering and +1 leaving platform::halt(), and the same around a soft lockup report
+    // printed with interrupts off: odd while in either (lockup.h's Look::quiet).
+    Counter quiet;
     std::atomic<NmiSlot> slot{NmiSlot::idle};
     // relaxed: read only by a watcher deciding whether an armed slot is old enough to take
     // over (an NMI that was lost); a stale value delays that by a tick.
@@ -232,7 +236,7 @@ void watch_neighbour(CpuSched& me, uint64_t now, uint64_t threshold_tsc) {
         CpuWatch& t = g_watch[target];
         look.target = target;
         look.heartbeat = t.heartbeat.get();
-        look.halts = t.halts.get();
+        look.quiet = t.quiet.get();
         // acquire: pairs with the release store of the answer in on_nmi().
         look.answered = t.answered.load(std::memory_order_acquire) == look.heartbeat + 1;
     }
@@ -253,12 +257,20 @@ uint64_t scheduling_points(const CpuSched& me) {
 }
 
 void report_soft_lockup(CpuSched& me, const Task* task, uint64_t ran_tsc, const InterruptFrame& frame) {
+    // The report is some twenty lines, printed from the tick with interrupts off. On a
+    // loaded host serial output under TCG crawls (every byte is a port write that takes
+    // QEMU's global lock): it took over 1.3 s at load 77, long enough for the watcher to
+    // report this CPU as a hard lockup inside its own soft lockup report. Printing is
+    // progress, so the CPU is quiet meanwhile, as in a halt.
+    Counter& quiet = g_watch[me.index].quiet;
+    quiet.add();
     fill_record(g_soft_record, me.index, me.index, ran_tsc, task, frame, preemption_blocked(me));
     uint64_t ms = g_soft_record.stalled_ms;
     log_warn("watchdog: soft lockup on cpu %u: task '%s' (id %llu) ran %llu.%03llu s without a scheduling point%s",
              me.index, task->name, (unsigned long long)task->id, (unsigned long long)(ms / 1000),
              (unsigned long long)(ms % 1000), g_soft_record.preemption_was_disabled ? " (preemption disabled)" : "");
     arch::print_interrupted_context(frame);
+    quiet.add();
     g_soft_lockups.fetch_add(1, std::memory_order_release);  // publishes g_soft_record
 }
 
@@ -287,8 +299,8 @@ void watchdog_tick(CpuSched& me, const InterruptFrame& frame, uint64_t now) {
     watch_own_task(me, frame, now, threshold_tsc);
 }
 
-void watchdog_halt_begin() { g_watch[arch::this_cpu()->index].halts.add(); }
-void watchdog_halt_end() { g_watch[arch::this_cpu()->index].halts.add(); }
+void watchdog_halt_begin() { g_watch[arch::this_cpu()->index].quiet.add(); }
+void watchdog_halt_end() { g_watch[arch::this_cpu()->index].quiet.add(); }
 
 void watchdog_start(uint32_t watchdog_s) {
     if (watchdog_s == 0) {

@@ -29,7 +29,9 @@ struct Look {
         // offline or between hotplug states)
     uint64_t now = 0;
     uint64_t heartbeat = 0;  // the neighbour's tick count
-    uint64_t halts = 0;  // +1 entering and leaving a halt: odd while halted
+    // +1 entering and leaving a state without ticks that is not a lockup (a halt; printing
+    // a lockup report with interrupts off): odd while in it.
+    uint64_t quiet = 0;
     bool answered = false;  // the neighbour answered a probe at this very heartbeat
 };
 
@@ -37,7 +39,7 @@ struct Look {
 struct Observation {
     uint32_t target = kNoTarget;
     uint64_t heartbeat = 0;
-    uint64_t halts = 0;
+    uint64_t quiet = 0;
     uint64_t alive = 0;  // when the neighbour last showed life
     uint64_t look = 0;  // the previous look
     uint64_t probe = 0;  // when the probe of this stall was sent (0: not yet)
@@ -62,10 +64,10 @@ inline Verdict watch(Observation& o, const Look& look, const Bounds& b) {
     }
     bool same_target = look.target == o.target;
     bool gap = look.now - o.look > b.gap;
-    bool alive = look.heartbeat != o.heartbeat || look.halts != o.halts || (look.halts & 1) != 0;
+    bool alive = look.heartbeat != o.heartbeat || look.quiet != o.quiet || (look.quiet & 1) != 0;
     if (!same_target || gap || alive) {
         v.voided = same_target && gap && !alive;
-        o = Observation{look.target, look.heartbeat, look.halts, look.now, look.now, 0, 0, false};
+        o = Observation{look.target, look.heartbeat, look.quiet, look.now, look.now, 0, 0, false};
         return v;
     }
     o.look = look.now;
