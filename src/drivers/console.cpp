@@ -81,35 +81,63 @@ const char* init_screen(const fbcon::FramebufferInfo& fb, bool efi_boot) {
 
 namespace {
 
-// Under the console lock, so lines of different CPUs never interleave.
+void set_screen_colours(uint8_t foreground, uint8_t background) {
+    if (g_screen == Screen::vga_text)
+        vga_text::set_colours(foreground, background);
+    else if (g_screen == Screen::framebuffer)
+        fbcon::set_colours(foreground, background);
+}
+
+void reset_screen_colours() {
+    if (g_screen == Screen::vga_text)
+        vga_text::reset_colours();
+    else if (g_screen == Screen::framebuffer)
+        fbcon::reset_colours();
+}
+
+// Holds the console lock for a scope, so lines of different CPUs never interleave.
 //
 // Two writers cannot simply wait for the lock. A panicking CPU may itself hold it (it
 // panicked mid-line) or find it held by a CPU that will never let go. An NMI handler (the
-// lockup detector's report) may have interrupted its own CPU inside this function, with
+// lockup detector's report) may have interrupted its own CPU inside a console write, with
 // the lock held: waiting would deadlock. Both wait a bounded time for a lock held by
 // another CPU (about a second under TCG; the holder is normally just finishing a line)
 // and then write without it; a lock held by their own CPU is not waited for at all.
-// Without the lock, an NMI writes to serial only: the screen drivers keep a cursor that
-// the interrupted write may be halfway through updating.
-void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
-    arch::InterruptGuard irq;  // an interrupt handler that logs must not spin on its own CPU
-    arch::PerCpu* cpu = arch::this_cpu_safe();
-    uint32_t me = cpu->index;
-    bool in_nmi = cpu->nmi_nesting != 0;
-    bool locked = false;
-    if (!g_panic_mode.load(std::memory_order_relaxed) && !in_nmi) {
-        g_lock.lock();
-        locked = true;
-    } else if (g_owner.load(std::memory_order_relaxed) != me) {
-        for (uint64_t i = 0; i < kPanicLockSpins && !(locked = g_lock.try_lock()); ++i) arch::cpu_relax();
+// Without the lock, an NMI leaves the screen alone (screen_usable()): the screen drivers
+// keep a cursor and colours that the interrupted write may be halfway through updating.
+class ConsoleLock {
+public:
+    ConsoleLock() {
+        arch::PerCpu* cpu = arch::this_cpu_safe();
+        const uint32_t me = cpu->index;
+        m_in_nmi = cpu->nmi_nesting != 0;
+        if (!g_panic_mode.load(std::memory_order_relaxed) && !m_in_nmi) {
+            g_lock.lock();
+            m_locked = true;
+        } else if (g_owner.load(std::memory_order_relaxed) != me) {
+            for (uint64_t i = 0; i < kPanicLockSpins && !(m_locked = g_lock.try_lock()); ++i) arch::cpu_relax();
+        }
+        if (m_locked) g_owner.store(me, std::memory_order_relaxed);
     }
-    if (locked) g_owner.store(me, std::memory_order_relaxed);
-    if (!locked && in_nmi) to_screen = false;
-    emit(s, n, to_screen, to_serial);
-    if (locked) {
+    ~ConsoleLock() {
+        if (!m_locked) return;
         g_owner.store(kNoOwner, std::memory_order_relaxed);
         g_lock.unlock();
     }
+    ConsoleLock(const ConsoleLock&) = delete;
+    ConsoleLock& operator=(const ConsoleLock&) = delete;
+
+    bool screen_usable() const { return m_locked || !m_in_nmi; }
+
+private:
+    arch::InterruptGuard m_irq;  // an interrupt handler that logs must not spin on its own CPU
+    bool m_locked = false;
+    bool m_in_nmi = false;
+};
+
+void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
+    ConsoleLock lock;
+    emit(s, n, to_screen && lock.screen_usable(), to_serial);
 }
 
 }  // namespace
@@ -120,13 +148,26 @@ void write_serial(const char* s, size_t n) { locked_emit(s, n, false); }
 
 void write_screen(const char* s, size_t n) { locked_emit(s, n, true, false); }
 
+void write_screen_coloured(const char* s, size_t n, Colour foreground, Colour background) {
+    ConsoleLock lock;
+    if (!lock.screen_usable()) return;
+    set_screen_colours(uint8_t(foreground), uint8_t(background));
+    emit(s, n, true, false);
+    reset_screen_colours();
+}
+
+void clear_screen() {
+    ConsoleLock lock;
+    if (!lock.screen_usable()) return;
+    if (g_screen == Screen::vga_text)
+        vga_text::clear();
+    else if (g_screen == Screen::framebuffer)
+        fbcon::clear();
+}
+
 void run_with_lock_held(void (*fn)(void*), void* arg) {
-    arch::InterruptGuard irq;  // as in locked_emit()
-    g_lock.lock();
-    g_owner.store(arch::this_cpu_safe()->index, std::memory_order_relaxed);  // relaxed: as in locked_emit()
+    ConsoleLock lock;  // this CPU holds it, interrupts off, as in the middle of a write
     fn(arg);
-    g_owner.store(kNoOwner, std::memory_order_relaxed);
-    g_lock.unlock();
 }
 
 void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }

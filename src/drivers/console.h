@@ -25,6 +25,30 @@ void write_serial(const char* s, size_t n);
 // ANSI sequences the screen cannot show.
 void write_screen(const char* s, size_t n);
 
+// The 16 colours of VGA text mode; the framebuffer draws the same ones.
+enum class Colour : uint8_t {
+    black,
+    blue,
+    green,
+    cyan,
+    red,
+    magenta,
+    brown,
+    light_grey,
+    dark_grey,
+    light_blue,
+    light_green,
+    light_cyan,
+    light_red,
+    light_magenta,
+    yellow,
+    white,
+};
+// Screen only: the text in these colours, then back to the default (light grey on black).
+void write_screen_coloured(const char* s, size_t n, Colour foreground, Colour background);
+// Screen only: blank it, cursor top left (serial gets nothing: it has ANSI for that).
+void clear_screen();
+
 // Tests: runs fn(arg) on this CPU with interrupts off and the console lock held, as in
 // the middle of a console write. The lockup detector's test uses it to show that a report
 // from an NMI that interrupted the lock's holder still gets out (docs/smp.md, "Lockup
