@@ -49,6 +49,9 @@ QEMU_CASES=(
   # kernel must say it runs them (a sched= that is parsed but ignored fails here).
   "locked-smp2-q35      |2  |test=all sched=locked |-machine q35 -cpu max -smp 2 -m 256M |locked-smp2-q35-runs-locked=grep:sched: locked ready queues"
   "locked-smp4-q35      |4  |test=all sched=locked |-machine q35 -cpu max -smp 4 -m 256M |locked-smp4-q35-runs-locked=grep:sched: locked ready queues"
+  # The lockup detector switched off (docs/smp.md, "Lockup detector"): its tests must see it
+  # off and skip, and a plain test still runs (a boot where every test skips is a failure).
+  "watchdog-off-smp2    |2  |test=watchdog,sched_spawn_join watchdog=off |-machine q35 -cpu max -smp 2 -m 256M |watchdog-off-seen=grep:skip watchdog_hard_lockup_is_reported_with_an_nmi: the lockup detector is off"
   # A deliberate scheduler invariant violation (src/sched/tests/verify_break.cpp): the
   # always-on SCHED_VERIFY must stop the kernel with the panic report naming it.
   "verify-break-smp2    |panic:task_state_edge |test=break_sched_verify |-machine q35 -cpu max -smp 2 -m 256M |"

@@ -125,6 +125,8 @@ public:
         if (same(key, "sched")) return set_choice(key, value, kSchedulers, m_out.sched);
         if (same(key, "trace")) return set_choice(key, value, kOnOff, m_out.trace);
         if (same(key, "console")) return set_choice(key, value, kOnOff, m_out.console);
+        if (same(key, "watchdog")) return set_choice(key, value, kOnOff, m_out.watchdog);
+        if (same(key, "watchdog_s")) return set_number(key, value, 1, 3600, m_out.watchdog_s);
         if (same(key, "expect_ap_failure")) return set_choice(key, value, kOnOff, m_out.expect_ap_failure);
         if (same(key, "nosmp")) {
             if (value) return emit(Message().text("cmdline: option ").quoted(key).text(" takes no value, ignored"));

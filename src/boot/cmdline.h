@@ -27,6 +27,8 @@ struct Options {
     Sched sched = Sched::lockfree;
     bool trace = false;  // trace=on|off
     bool console = true;  // console=on|off: the interactive console after boot (docs/console.md)
+    bool watchdog = true;  // watchdog=on|off: the lockup detector (docs/smp.md, "Lockup detector")
+    uint32_t watchdog_s = 10;  // watchdog_s=1..3600: seconds without a tick / a scheduling point
 };
 
 using WarnFn = void (*)(void* ctx, const char* message);
