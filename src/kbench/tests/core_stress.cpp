@@ -13,14 +13,24 @@ namespace {
 constexpr uint64_t kRounds = 4;
 constexpr uint32_t kItemsPerWorker = 512;
 
+uint64_t g_last_rounds = 0;  // the running test's, for its progress callback
+
 workloads::CoreStressOptions bounded_options(workloads::CoreStressFault fault) {
+    g_last_rounds = 0;
     workloads::CoreStressOptions options;
     options.seconds = 3600;  // never reached: the rounds end the run
     options.max_rounds = kRounds;
     options.items_per_worker = kItemsPerWorker;
     options.fault = fault;
-    // About once a second while it runs: the watchdog judges progress, not age.
-    options.progress = [](void*, const workloads::CoreStressCounts&, uint64_t) { ktest::progress(); };
+    // About once a second while it runs. The watchdog judges progress, not age: a round
+    // completed since the last look is progress, a second without one is not.
+    options.progress = [](void* last_rounds, const workloads::CoreStressCounts& so_far, uint64_t) {
+        uint64_t& last = *static_cast<uint64_t*>(last_rounds);
+        if (so_far.rounds == last) return;
+        last = so_far.rounds;
+        ktest::progress();
+    };
+    options.progress_context = &g_last_rounds;
     options.cancelled = [](void*) { return ktest::cancelled(); };
     return options;
 }
