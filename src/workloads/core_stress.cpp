@@ -317,30 +317,28 @@ private:
             me.lost_races.add(1);
     }
 
-    // Takes what is left: our deque (only we push into it), our inbox, and the others'
-    // deques while they still push. Ends when every worker has pushed everything and our
-    // deque and inbox are empty, which they then stay.
+    // Takes what is left. While others still push, our own deque is left to the thieves
+    // and we steal from theirs: so items change hands even when the workers' threads or
+    // vCPUs do not overlap in time (a busy host that runs them one after another). Once
+    // every worker has pushed everything, we empty our deque (only we push into it) and
+    // our inbox, and both then stay empty: the round is over for us.
     void drain(Worker& me, DequeOwner& own, core::EpochParticipant& participant, Rng& rng, uint64_t round) {
         for (uint64_t op = 1;; ++op) {
-            if (Item* item = own.take()) {
-                consume(me, item, Path::own_deque, round);
-                continue;
-            }
             if (Item* item = me.inbox.pop()) {
                 consume(me, item, Path::inbox, round);
                 continue;
             }
-            // acquire: pairs with the release increments in run_round(): every push into
-            // our inbox is linked, so one more pop decides.
+            // acquire: pairs with the release increments in run_round(): every item sent
+            // to our inbox is linked by then, so the pop below decides.
             if (m_done_pushing.load(std::memory_order_acquire) == m_active) {
-                Item* item = own.take();
-                Path path = Path::own_deque;
-                if (!item) {
-                    item = me.inbox.pop();
-                    path = Path::inbox;
+                if (Item* item = own.take()) {
+                    consume(me, item, Path::own_deque, round);
+                    if (m_active > 1 && (op & 1)) steal_one(me, own, participant, rng, round, false);
+                    continue;
                 }
+                Item* item = me.inbox.pop();
                 if (!item) return;
-                consume(me, item, path, round);
+                consume(me, item, Path::inbox, round);
                 continue;
             }
             if (m_active > 1) steal_one(me, own, participant, rng, round, false);
