@@ -514,13 +514,14 @@ private:
         if (m_deques_built)
             for (uint32_t i = 0; i < m_workers; ++i) m_deque[i].~Deque();
         core::platform::free(m_deque);
-        // The spares, then the current object: nothing can read them any more.
+        // The spares, then the current object: nothing can read them any more. relaxed:
+        // every worker has been joined (the platform's join orders their accesses before us).
         for (SharedObject* s = m_spares.exchange(nullptr, std::memory_order_relaxed); s;) {
             SharedObject* next = s->next_spare;
             core::platform::free(s);
             s = next;
         }
-        if (SharedObject* current = m_shared.exchange(nullptr, std::memory_order_relaxed))
+        if (SharedObject* current = m_shared.exchange(nullptr, std::memory_order_relaxed))  // relaxed: as above
             core::platform::free(current);
         free_array(m_items, m_item_count);
         free_array(m_last_seq, size_t(m_workers) * m_workers);
