@@ -246,6 +246,14 @@ private:
         return other >= me ? other + 1 : other;
     }
 
+    // The fuller of two random others ("power of two choices"): thieves converge on the
+    // deques that still hold items, so at the end of a round they race each other and the
+    // owner for the last few items, where take() and steal() claim through the same CAS.
+    uint32_t fuller_other(Rng& rng, uint32_t me) {
+        const uint32_t a = random_other(rng, me), b = random_other(rng, me);
+        return m_deque[a].stealer().size_approx() >= m_deque[b].stealer().size_approx() ? a : b;
+    }
+
     void run_round(Worker& me, core::EpochParticipant& participant, Rng& rng, uint64_t round) {
         DequeOwner own = m_deque[me.index].owner();
         const size_t first = size_t(me.index) * m_per_worker;
@@ -303,7 +311,7 @@ private:
 
     void steal_one(Worker& me, DequeOwner& own, core::EpochParticipant& participant, Rng& rng, uint64_t round,
                    bool batch) {
-        const uint32_t victim = random_other(rng, me.index);
+        const uint32_t victim = rng.below(2) ? fuller_other(rng, me.index) : random_other(rng, me.index);
         core::EpochGuard section(participant);  // a replaced buffer stays valid while we look
         const core::DequeStealer<Item> stealer = m_deque[victim].stealer();
         if (batch) {
