@@ -22,6 +22,7 @@ import tempfile
 import time
 import zlib
 
+sys.dont_write_bytecode = True  # no __pycache__ in test/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import console_session as cs  # noqa: E402  (the Session, Monitor and ISO helpers)
 

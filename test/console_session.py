@@ -70,6 +70,21 @@ class Session:
                     return None
                 self.lock.wait(min(left, 1.0))
 
+    def size(self):
+        with self.lock:
+            return len(self.buffer)
+
+    def wait_growth(self, size, timeout):
+        """Waits (bounded) until output beyond `size` characters has arrived."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while len(self.buffer) <= size and not self.closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.lock.wait(min(left, 1.0))
+            return True
+
     def mark(self):
         with self.lock:
             self.position = len(self.buffer)
@@ -116,14 +131,21 @@ class Monitor:
         self.sock.sendall(line.encode() + b"\n")
         return self._read_prompt()
 
-    def keys(self, names):
-        """Presses each key (QEMU names: "c", "shift-f", "ret", "up", "ctrl-c") in turn."""
+    def keys(self, names, session=None, timeout=30.0):
+        """Presses each key (QEMU names: "c", "shift-f", "ret", "up", "ctrl-c") in turn.
+        With `session`, waits after each key until the kernel has echoed something on
+        serial (every key the tests press is echoed or redraws the line), so at most one
+        key is in flight: QEMU's PS/2 queue is short, and a guest stalled by a busy host
+        must not lose keys. The waits are bounded and decide nothing."""
         for name in names:
+            before = session.size() if session else 0
             reply = self.command(f"sendkey {name}")
             if "unknown key" in reply or "invalid" in reply.lower():
                 raise ValueError(f"sendkey {name}: {reply.strip()}")
-            # Not a verdict: sendkey holds each key 100 ms before its release; pressing the
-            # next one earlier would overlap them like a person rolling two keys.
+            if session:
+                session.wait_growth(before, timeout)
+            # sendkey holds each key 100 ms before its release; pressing the next one
+            # earlier would overlap them like a person rolling two keys.
             time.sleep(0.15)
 
     def close(self):
@@ -173,7 +195,7 @@ def keyboard_checks(s, check, T, monitor_path):
 
     def typed(names, *patterns, name):
         s.mark()
-        mon.keys(names)
+        mon.keys(names, s)
         for p in patterns:
             if not s.expect(p, T):
                 return check(name, False, f"no /{p}/ after the keys {' '.join(names)}")

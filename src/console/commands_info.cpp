@@ -58,11 +58,15 @@ void cmd_cpus(const ParsedCommand&) {
         sched_cpu_view(i, view);
         const arch::PerCpu& cpu = arch::cpu(i);
         online += view.online;
+        // The task running now: its idle task ("idle/N") means the CPU is idle.
+        const bool idle = std::string_view(view.current).starts_with("idle/");
+        char state[48];
+        if (!view.online)
+            ksnprintf(state, sizeof state, "%s", view.parked ? "offline" : "changing");
+        else
+            ksnprintf(state, sizeof state, "online   %s%s", idle ? "idle" : "busy: ", idle ? "" : view.current);
         out("cpu %-3u apic %-3u package %u core %u thread %u  %s\n", i, cpu.apic_id, cpu.topology.package,
-            cpu.topology.core, cpu.topology.thread,
-            view.online   ? "online"
-            : view.parked ? "offline"
-                          : "changing");
+            cpu.topology.core, cpu.topology.thread, state);
     }
     out("%u cpus, %u online\n", count, online);
 }

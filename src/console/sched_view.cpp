@@ -127,6 +127,8 @@ bool sched_cpu_view(uint32_t index, CpuView& out) {
     out.steals = st.steals_succeeded.get();
     out.steal_tries = st.steals_tried.get();
     out.halts = st.halts.get();
+    out.ipis_sent = st.ipis_sent.get();
+    out.ipis_received = st.wake_ipis_received.get();
     out.idle_cycles = st.idle_cycles.get() + st.halted_cycles.get();
     out.spawned = st.tasks_spawned.get();
     out.exited = st.tasks_exited.get();

@@ -11,6 +11,7 @@ struct CpuView {
     bool online = false;  // in the scheduler's online set
     bool parked = false;  // offline (hotplug)
     uint64_t switches = 0, steals = 0, steal_tries = 0, halts = 0;
+    uint64_t ipis_sent = 0, ipis_received = 0;  // wakeup IPIs, as the metrics dump counts them
     uint64_t idle_cycles = 0;  // spinning + halted
     uint64_t spawned = 0, exited = 0;
     char current[24] = {};  // name of the task running now ("idle", ...), best effort

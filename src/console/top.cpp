@@ -58,8 +58,8 @@ void print_cpu_line(const char* prefix, uint64_t busy_pct, const char* suffix) {
     char line[256];
     for (uint32_t i = 0; i < kBarCells; ++i) bar[i] = i < filled ? '#' : '.';
     bar[kBarCells] = '\0';
-    ksnprintf(line, sizeof line, "%s[%s%.*s\x1b[90m%s\x1b[0m]%s\x1b[K\n", prefix, ansi_colour(colour), int(filled), bar,
-              bar + filled, suffix);
+    ksnprintf(line, sizeof line, "%s[%s%.*s\x1b[90m%s\x1b[0m] %s\x1b[K\n", prefix, ansi_colour(colour), int(filled),
+              bar, bar + filled, suffix);
     out_serial(line);
     char blanks[kBarCells + 1];
     for (uint32_t i = 0; i < kBarCells; ++i) blanks[i] = ' ';
@@ -67,7 +67,7 @@ void print_cpu_line(const char* prefix, uint64_t busy_pct, const char* suffix) {
     out_screen("[");
     out_screen_coloured(std::string_view(blanks, filled), Colour::white, colour);
     out_screen_coloured(std::string_view(blanks, kBarCells - filled), Colour::white, Colour::dark_grey);
-    out_screen("]");
+    out_screen("] ");
     out_screen(suffix);
     out_screen("\n");
 }
@@ -92,20 +92,27 @@ void cmd_top(const ParsedCommand&) {
         clear_screen_only();
         out("top: %u cpus, %llu tasks besides the console, %s queues, frame %u (any key quits)\x1b[K\n", cpus,
             (unsigned long long)sched_live_tasks(), sched::backend_name(), frame);
-        out("cpu state   busy                    busy%%  switch/s steal/s halt/s  running\x1b[K\n");
+        out("cpu state   busy                   busy%% switch/s steal/s ipi-tx/rx halt/s running\x1b[K\n");
+        uint64_t spawned = 0, exited = 0;
         for (uint32_t i = 0; i < cpus; ++i) {
             sched_cpu_view(i, now[i]);
             const uint64_t idle = now[i].idle_cycles - before[i].idle_cycles;
             const uint64_t busy_pct = !now[i].online || idle >= dt_tsc ? 0 : 100 - idle * 100 / dt_tsc;
-            char prefix[32], suffix[96];
+            char prefix[32], suffix[112];
             ksnprintf(prefix, sizeof prefix, "%-3u %-7s ", i, now[i].online ? "online" : "offline");
-            ksnprintf(suffix, sizeof suffix, " %4llu %9llu %7llu %6llu  %s", (unsigned long long)busy_pct,
+            ksnprintf(suffix, sizeof suffix, "%4llu %8llu %7llu %4llu/%-4llu %6llu %s", (unsigned long long)busy_pct,
                       (unsigned long long)per_second(now[i].switches - before[i].switches, dt_ns),
                       (unsigned long long)per_second(now[i].steals - before[i].steals, dt_ns),
+                      (unsigned long long)per_second(now[i].ipis_sent - before[i].ipis_sent, dt_ns),
+                      (unsigned long long)per_second(now[i].ipis_received - before[i].ipis_received, dt_ns),
                       (unsigned long long)per_second(now[i].halts - before[i].halts, dt_ns), now[i].current);
             print_cpu_line(prefix, busy_pct, suffix);
+            spawned += now[i].spawned - before[i].spawned;
+            exited += now[i].exited - before[i].exited;
             before[i] = now[i];
         }
+        out("tasks: %llu spawned/s, %llu exited/s\x1b[K\n", (unsigned long long)per_second(spawned, dt_ns),
+            (unsigned long long)per_second(exited, dt_ns));
         const SystemView system = sched_system_view();
         out("epoch %llu, %llu retired not yet freed; %llu MiB free; task stacks %llu (%llu cached)\x1b[K\n",
             (unsigned long long)system.epoch, (unsigned long long)system.epoch_pending,

@@ -246,6 +246,14 @@ private:
         return other >= me ? other + 1 : other;
     }
 
+    // The fuller of two random others ("power of two choices"): thieves converge on the
+    // deques that still hold items, so at the end of a round they race each other and the
+    // owner for the last few items, where take() and steal() claim through the same CAS.
+    uint32_t fuller_other(Rng& rng, uint32_t me) {
+        const uint32_t a = random_other(rng, me), b = random_other(rng, me);
+        return m_deque[a].stealer().size_approx() >= m_deque[b].stealer().size_approx() ? a : b;
+    }
+
     void run_round(Worker& me, core::EpochParticipant& participant, Rng& rng, uint64_t round) {
         DequeOwner own = m_deque[me.index].owner();
         const size_t first = size_t(me.index) * m_per_worker;
@@ -303,7 +311,7 @@ private:
 
     void steal_one(Worker& me, DequeOwner& own, core::EpochParticipant& participant, Rng& rng, uint64_t round,
                    bool batch) {
-        const uint32_t victim = random_other(rng, me.index);
+        const uint32_t victim = rng.below(2) ? fuller_other(rng, me.index) : random_other(rng, me.index);
         core::EpochGuard section(participant);  // a replaced buffer stays valid while we look
         const core::DequeStealer<Item> stealer = m_deque[victim].stealer();
         if (batch) {
@@ -317,30 +325,28 @@ private:
             me.lost_races.add(1);
     }
 
-    // Takes what is left: our deque (only we push into it), our inbox, and the others'
-    // deques while they still push. Ends when every worker has pushed everything and our
-    // deque and inbox are empty, which they then stay.
+    // Takes what is left. While others still push, our own deque is left to the thieves
+    // and we steal from theirs: so items change hands even when the workers' threads or
+    // vCPUs do not overlap in time (a busy host that runs them one after another). Once
+    // every worker has pushed everything, we empty our deque (only we push into it) and
+    // our inbox, and both then stay empty: the round is over for us.
     void drain(Worker& me, DequeOwner& own, core::EpochParticipant& participant, Rng& rng, uint64_t round) {
         for (uint64_t op = 1;; ++op) {
-            if (Item* item = own.take()) {
-                consume(me, item, Path::own_deque, round);
-                continue;
-            }
             if (Item* item = me.inbox.pop()) {
                 consume(me, item, Path::inbox, round);
                 continue;
             }
-            // acquire: pairs with the release increments in run_round(): every push into
-            // our inbox is linked, so one more pop decides.
+            // acquire: pairs with the release increments in run_round(): every item sent
+            // to our inbox is linked by then, so the pop below decides.
             if (m_done_pushing.load(std::memory_order_acquire) == m_active) {
-                Item* item = own.take();
-                Path path = Path::own_deque;
-                if (!item) {
-                    item = me.inbox.pop();
-                    path = Path::inbox;
+                if (Item* item = own.take()) {
+                    consume(me, item, Path::own_deque, round);
+                    if (m_active > 1 && (op & 1)) steal_one(me, own, participant, rng, round, false);
+                    continue;
                 }
+                Item* item = me.inbox.pop();
                 if (!item) return;
-                consume(me, item, path, round);
+                consume(me, item, Path::inbox, round);
                 continue;
             }
             if (m_active > 1) steal_one(me, own, participant, rng, round, false);
@@ -516,13 +522,14 @@ private:
         if (m_deques_built)
             for (uint32_t i = 0; i < m_workers; ++i) m_deque[i].~Deque();
         core::platform::free(m_deque);
-        // The spares, then the current object: nothing can read them any more.
+        // The spares, then the current object: nothing can read them any more. relaxed:
+        // every worker has been joined (the platform's join orders their accesses before us).
         for (SharedObject* s = m_spares.exchange(nullptr, std::memory_order_relaxed); s;) {
             SharedObject* next = s->next_spare;
             core::platform::free(s);
             s = next;
         }
-        if (SharedObject* current = m_shared.exchange(nullptr, std::memory_order_relaxed))
+        if (SharedObject* current = m_shared.exchange(nullptr, std::memory_order_relaxed))  // relaxed: as above
             core::platform::free(current);
         free_array(m_items, m_item_count);
         free_array(m_last_seq, size_t(m_workers) * m_workers);

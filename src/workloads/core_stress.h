@@ -7,7 +7,8 @@
 // What runs: the workers go through rounds. In a round each worker pushes its share of
 // items, each one either into its own Chase-Lev deque or, one in eight, into another
 // worker's MPSC inbox; meanwhile it takes from its deque (LIFO and FIFO), steals single
-// items and batches from the others' deques and pops its inbox. Deques start each round at
+// items and batches from the others' deques and pops its inbox. Having pushed everything,
+// it leaves its deque to the thieves and only steals until every worker has pushed. Deques start each round at
 // capacity 2, so they grow while thieves steal and retire their old buffers through an
 // EpochDomain. Beside the items, the workers replace a shared epoch-protected object and
 // read it inside sections; a retired object is poisoned (never unmapped or reused early), so

@@ -5,7 +5,7 @@ namespace {
 
 constexpr CommandSpec kCommands[] = {
     {"help", 0, 1, "help [CMD]", "list the commands, or show how to use one"},
-    {"cpus", 0, 0, "cpus", "the CPUs: APIC ID, topology, online or offline"},
+    {"cpus", 0, 0, "cpus", "the CPUs: APIC ID, topology, online or offline, idle or busy"},
     {"ps", 0, 0, "ps", "every live task: id, name, state, CPU, class, affinity, CPU time"},
     {"mem", 0, 0, "mem", "memory: usable, free and total frames"},
     {"uptime", 0, 0, "uptime", "time since boot"},
