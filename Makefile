@@ -9,6 +9,7 @@
 #   make verify         the spin models at their large bounds (docs/verification.md)
 #   make stress         long-running lock-free stress (ARGS="--seconds 60 ...")
 #   make bench          host benchmarks against real baselines
+#   make bench-icount   kernel scheduler costs in guest instructions (QEMU -icount)
 #   make trace          a traced fork-join boot -> build/trace/{serial.log,trace.json,timeline.png}
 #   SCHED_TRACE=0       (with kernel/iso/run) compiles the scheduler's trace hooks out
 #   make deps           install the Debian packages that are missing
@@ -145,6 +146,12 @@ stress: deps-host
 	@bash test/run_stress.sh $(ARGS)
 bench: deps-kernel deps-host deps-bench
 	@bash bench/run_bench.sh
+
+# The kernel scheduler's costs in guest instructions (QEMU -icount, two boots that must
+# agree): bench/results/kernel-icount.md.
+.PHONY: bench-icount
+bench-icount: deps-kernel
+	@bash bench/run_icount.sh
 SECONDS ?= 60
 FUZZ_TARGETS ?=
 fuzz: deps-fuzz

@@ -105,7 +105,7 @@ bool spin_for_work(OwnerCpu& me) {
     uint32_t backoff = 1;
     bool found = false;
     while (!found) {
-        found = local_work(me.cpu()) || shared.ready->steal_round(me);
+        found = local_work(me.cpu()) || shared.ready->steal(me);
         if (found || platform::now_tsc() >= deadline) break;
         for (uint32_t i = 0; i < backoff; ++i) platform::cpu_relax();
         if (backoff < 64) backoff *= 2;

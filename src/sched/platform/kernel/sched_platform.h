@@ -23,6 +23,10 @@ using InterruptsOff = arch::InterruptGuard;
 
 inline uint64_t now_tsc() { return arch::rdtsc(); }
 
+// SchedStats' OpCost counters are kept: an rdtsc and two relaxed counter updates per
+// pick, steal round and wakeup.
+constexpr bool kCountOpCosts = true;
+
 // Split so no product overflows (and no 128-bit division, which freestanding lacks):
 // (ns % 1e9) * hz stays below 2^64 for any hz under 18 GHz.
 inline uint64_t tsc_from_ns(uint64_t ns) {
