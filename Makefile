@@ -9,10 +9,12 @@
 #   make verify         the spin models at their large bounds (docs/verification.md)
 #   make stress         long-running lock-free stress (ARGS="--seconds 60 ...")
 #   make bench          host benchmarks against real baselines
+#   make bench-icount   kernel scheduler costs in guest instructions (QEMU -icount)
 #   make trace          a traced fork-join boot -> build/trace/{serial.log,trace.json,timeline.png}
 #   make vbox           create/update a VirtualBox VM for the ISO and start it (docs/virtualbox.md);
 #                       without VBoxManage: one line, exit status 0
 #   SCHED_TRACE=0       (with kernel/iso/run) compiles the scheduler's trace hooks out
+#   SCHED_OP_COSTS=0    (with kernel/iso/run) compiles the per-operation cost counters out
 #   make deps           install the Debian packages that are missing
 SHELL := /bin/bash
 .DEFAULT_GOAL := kernel
@@ -25,6 +27,7 @@ UEFI    ?= 0
 CPU     ?= max
 MACHINE ?= q35
 SCHED_TRACE ?=
+SCHED_OP_COSTS ?=
 
 # ---------------------------------------------------------------- deps
 # Packages each entry point needs. `make deps` installs what is missing when root,
@@ -63,7 +66,8 @@ KCXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe
              -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
              -O2 -g -Wall -Wextra -Werror -MMD -MP \
              -Isrc -Isrc/core/platform/kernel -Isrc/sched/platform/kernel -DKERNEL=1 \
-             -DKTESTS=$(KTESTS) $(if $(SCHED_TRACE),-DSCHED_TRACE=$(SCHED_TRACE))
+             -DKTESTS=$(KTESTS) $(if $(SCHED_TRACE),-DSCHED_TRACE=$(SCHED_TRACE)) \
+             $(if $(SCHED_OP_COSTS),-DSCHED_OP_COSTS=$(SCHED_OP_COSTS))
 # Test files keep their top-level order, so a file's tests run in definition order
 # (GCC otherwise emits a section's objects last-defined first).
 KTEST_CXXFLAGS := -fno-toplevel-reorder
@@ -155,6 +159,12 @@ stress: deps-host
 	@bash test/run_stress.sh $(ARGS)
 bench: deps-kernel deps-host deps-bench
 	@bash bench/run_bench.sh
+
+# The kernel scheduler's costs in guest instructions (QEMU -icount, two boots that must
+# agree): bench/results/kernel-icount.md.
+.PHONY: bench-icount
+bench-icount: deps-kernel
+	@bash bench/run_icount.sh
 SECONDS ?= 60
 FUZZ_TARGETS ?=
 fuzz: deps-fuzz

@@ -2,7 +2,8 @@
 # `make bench`: builds the host benchmarks (Release, -DBUILD_BENCH=ON, into build/bench), runs
 # each binary with JSON output into bench/results/, prints ours/baseline ratio tables and
 # renders docs/benchmarks-host.png; then boots the kernel with bench=all (both schedulers) at -smp 1, 2, 4
-# and tabulates its figures. Whole run: about ten minutes on 2 cores.
+# and tabulates its figures; then the -icount boots (bench/run_icount.sh; BENCH_ICOUNT=0 skips
+# them) and the summary table (bench/summary.py -> bench/results/summary.md). Whole run: about ten minutes on 2 cores.
 #   BENCH_REPETITIONS (default 3), BENCH_MIN_TIME seconds per repetition (default 0.3),
 #   BENCH_FILTER (a --benchmark_filter regex, default all), BENCH_INTERLEAVE=0 to run each
 #   benchmark's repetitions back to back (default: every repetition of every benchmark of a
@@ -116,7 +117,20 @@ if [[ $RUN_KERNEL == 1 ]]; then
     fi
 fi
 
+# The kernel's costs in guest instructions (bench/run_icount.sh: two -icount boots that
+# must agree), then the summary table of docs/benchmarks.md: those counts beside the host
+# epoch figures and their baselines, dated, with the machine and the load.
+if [[ $RUN_KERNEL == 1 && ${BENCH_ICOUNT:-1} == 1 ]]; then
+    bash "$ROOT/bench/run_icount.sh" || echo "run_bench: the -icount boots failed or disagreed (above)" >&2
+fi
+summary() {
+    echo "== summary (bench/results/summary.md; uptime now: $(uptime | sed 's/.*load average/load average/'))"
+    python3 "$ROOT/bench/summary.py" --markdown "$RESULTS/summary.md" "$RESULTS/epoch.json" \
+        "$RESULTS/kernel-icount-run1-lockfree.json" "$RESULTS/kernel-icount-run1-locked.json"
+}
+
 if [[ $RUN_HOST != 1 ]]; then
+    summary
     exit 0
 fi
 
@@ -132,3 +146,5 @@ if command -v gnuplot >/dev/null 2>&1; then
 else
     echo "run_bench: warning: gnuplot not found; no plot (make deps-bench installs it)" >&2
 fi
+
+summary

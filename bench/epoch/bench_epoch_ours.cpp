@@ -1,8 +1,14 @@
-// Our epoch reclamation (src/core/epoch.h), in both of its modes:
-//   ours       EBR: participants stay offline; enter() pins (store + full fence), the
-//              outermost exit() unpins. Compared with urcu_memb and ck.
+// Our epoch reclamation (src/core/epoch.h), in both of its modes, each with both fence
+// schemes (src/core/platform/host/core_platform.h):
+//   ours       EBR: participants stay offline; enter() pins (store + compiler barrier; the
+//              reclaimer issues membarrier), the outermost exit() unpins. Compared with
+//              urcu_memb and ck.
 //   ours_qsbr  QSBR: participants go online; enter()/exit() are counter updates and
 //              quiescent() re-announces the epoch. Compared with urcu_qsbr.
+//   ours_fences, ours_qsbr_fences: the same with a full fence on both sides (the fallback
+//              when membarrier is missing), side by side in the same run.
+// Each benchmark thread selects its scheme when it is created; no participant is pinned
+// then (the previous benchmark's threads have gone offline), as the switch requires.
 // The domain is sized to the threads the benchmarks use, as the kernel sizes it to its CPUs:
 // try_advance() scans every slot up to that limit.
 #include "core/epoch.h"
@@ -41,9 +47,10 @@ void free_ours_node(core::RetireNode* link)
 core::RetireNode g_grace_token;
 void grace_token_done(core::RetireNode*) { }
 
-template<bool Qsbr>
+template<bool Qsbr, bool Asymmetric>
 struct Ours {
-    static constexpr char const* name = Qsbr ? "ours_qsbr" : "ours";
+    static constexpr char const* name = Qsbr ? (Asymmetric ? "ours_qsbr" : "ours_qsbr_fences")
+                                             : (Asymmetric ? "ours" : "ours_fences");
 
     static OursNode* make_node() { return new OursNode {}; }
 
@@ -51,6 +58,8 @@ struct Ours {
     public:
         Thread()
         {
+            // Without membarrier both variants run with fences (the rows then say so twice).
+            core::platform::set_asymmetric_fences(Asymmetric);
             // Ids are dense slots; take the first free one.
             for (std::uint32_t id = 0; id < kParticipantSlots; ++id) {
                 if (core::EpochParticipant::try_register(m_self, domain(), id) == core::RegisterStatus::ok)
@@ -102,8 +111,10 @@ struct Ours {
 
 void register_ours_epoch_benchmarks()
 {
-    register_epoch_benchmarks<Ours<false>>(false);
-    register_epoch_benchmarks<Ours<true>>(true);
+    register_epoch_benchmarks<Ours<false, true>>(false);
+    register_epoch_benchmarks<Ours<true, true>>(true);
+    register_epoch_benchmarks<Ours<false, false>>(false);
+    register_epoch_benchmarks<Ours<true, false>>(true);
 }
 
 }

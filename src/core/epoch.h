@@ -12,7 +12,8 @@
 //   An offline participant outside a section publishes 0 and never blocks.
 // * Two ways of being pinned, freely mixed:
 //     - EBR: while offline, enter() pins at the current epoch and the outermost exit()
-//       unpins. Each outermost enter() costs a store + full fence.
+//       unpins. Each outermost enter() costs a store + the light fence (a compiler
+//       barrier with membarrier, else a full fence).
 //     - QSBR: go_online() pins; the participant stays pinned (enter()/exit() become
 //       one private counter update, no shared access) and must call quiescent()
 //       between sections to re-announce the current epoch. go_offline() before
@@ -21,13 +22,18 @@
 // * retire() never allocates: the caller embeds a RetireNode in the object.
 //
 // Ordering argument (details in docs/core.md):
-// * pin: r = G; state := r|1 (release); FULL FENCE; re-check G == r (else repeat).
-// * advance: g = G (acquire); FULL FENCE; end = scan end (relaxed); read the states of
+// * pin: r = G; state := r|1 (release); LIGHT FENCE; re-check G == r (else repeat).
+// * advance: g = G (acquire); HEAVY FENCE; end = scan end (relaxed); read the states of
 //   ids [0, end) (acquire); CAS G g -> g+1. A registration the scan end misses is
 //   sequenced before that participant's first pin fence, so it counts as a missed store.
 //   If the scan misses a pin's store, the scanner's fence precedes the pinner's fence in
 //   the fence order, so the pinner's re-check sees g (or later) and it re-pins; hence a
 //   participant pinned at r with a successful re-check keeps G <= r + 1 while pinned.
+// * The light/heavy pair is a full fence on each side, or, on the host with membarrier,
+//   a compiler barrier in pin() and membarrier(PRIVATE_EXPEDITED) in advance: every
+//   running reader then executes a full fence somewhere, and "the scan misses the store"
+//   again means that fence came after the store's point, so the re-check sees g or later
+//   (core_platform.h; docs/core.md, "Asymmetric fences").
 // * retire: unlink (caller); FULL FENCE; e = G. A reader that still saw the unlinked
 //   pointer pinned at r with its fence before ours, so e >= r and the free at e + 2 needs
 //   the reader to have unpinned first.
@@ -115,21 +121,16 @@ public:
     // Advances G by one if every pinned participant has announced the current epoch.
     // Returns true when G is past the value this call started from (by us or another).
     bool try_advance() {
-        // acquire + fence: the fence pairs with the fence in EpochParticipant::pin(); see
-        // the header comment. acquire pairs with the CAS that wrote g.
-        uint64_t g = load_then_full_fence(m_global, std::memory_order_acquire);
-        // relaxed after the fence (seq_cst under TSan): ids at or past the value read hold
-        // state 0 or belong to a participant whose registration we missed. Its registration
-        // is sequenced before its first pin's fence, so missing it puts our fence first in
-        // S ([atomics.order]/4.4) exactly like missing its state store: its pin's re-check
-        // sees g or later. Partner: the seq_cst CAS-max in claim().
-        uint32_t end = load_after_full_fence(m_scan_end, std::memory_order_relaxed);
-        for (uint32_t i = 0; i < end; ++i) {
-            // acquire: pairs with the release stores in pin()/unpin(), so everything a
-            // participant did before announcing happens-before our CAS below.
-            uint64_t s = load_after_full_fence(m_slots[i].state, std::memory_order_acquire);
-            if ((s & 1) && (s >> 1) != g) return false;
-        }
+        // A look without the fence first: if a pinned participant visibly announces
+        // another epoch, the advance below would fail anyway, and not advancing is always
+        // safe. So the heavy fence (a membarrier system call on the host) is paid only by
+        // scans that may succeed. acquire: as below.
+        if (!all_pinned_at(m_global.load(std::memory_order_acquire), /*after_fence=*/false)) return false;
+        // acquire + heavy fence: the heavy fence pairs with the light fence in
+        // EpochParticipant::pin() (membarrier on the host when registered, else both are
+        // full fences); see the header comment. acquire pairs with the CAS that wrote g.
+        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire);
+        if (!all_pinned_at(g, /*after_fence=*/true)) return false;
         // acq_rel: release publishes the scan to whoever reads g + 1 (epoch(), reclaim);
         // acquire keeps the chain of earlier advances.
         if (m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
@@ -196,6 +197,27 @@ public:
     }
 
 private:
+    // Whether every pinned participant announces g. Only the scan after the heavy fence
+    // (after_fence) may let an advance happen; the one before it can only say no.
+    bool all_pinned_at(uint64_t g, bool after_fence) const {
+        // relaxed after the fence (seq_cst under TSan): ids at or past the value read hold
+        // state 0 or belong to a participant whose registration we missed. Its registration
+        // is sequenced before its first pin's fence, so missing it puts our fence first in
+        // S ([atomics.order]/4.4) exactly like missing its state store: its pin's re-check
+        // sees g or later. Partner: the seq_cst CAS-max in claim(). (With the asymmetric
+        // pair, that CAS is a locked instruction, a full barrier of its own on x86.)
+        uint32_t end = after_fence ? load_after_full_fence(m_scan_end, std::memory_order_relaxed)
+                                   : m_scan_end.load(std::memory_order_relaxed);
+        for (uint32_t i = 0; i < end; ++i) {
+            // acquire: pairs with the release stores in pin()/unpin(), so everything a
+            // participant did before announcing happens-before our CAS in try_advance().
+            uint64_t s = after_fence ? load_after_full_fence(m_slots[i].state, std::memory_order_acquire)
+                                     : m_slots[i].state.load(std::memory_order_acquire);
+            if ((s & 1) && (s >> 1) != g) return false;
+        }
+        return true;
+    }
+
     friend class EpochParticipant;
 
     // Claims id `id` for a new participant and makes the scanners cover it.
@@ -216,9 +238,13 @@ private:
         return RegisterStatus::ok;
     }
 
-    // The stamp for garbage unlinked by the caller just before: full fence, then G. The
-    // fence pairs with the fence in pin() (a reader that still saw the object pinned
-    // before this fence, so it announced an epoch <= the value read here).
+    // The stamp for garbage unlinked by the caller just before: full fence, then G. A
+    // reader that still saw the object read G = r, then the object (acquire, so in that
+    // order); our fence puts the unlink before our load of G, so that load cannot read an
+    // epoch older than r (on x86-TSO: the cycle unlink -> fence -> load G, fr the CAS that
+    // wrote r, rf the reader's load of G, po its load of the object, fr the unlink is
+    // forbidden). This holds with either fence scheme: the reader's pin fence is not needed
+    // here, only its load order.
     uint64_t stamp() { return full_fence_then_load(m_global, std::memory_order_acquire); }
 
     // Pushes the chain first..last (already linked) on the shared Treiber stack.
@@ -445,9 +471,10 @@ private:
         uint64_t g = m_domain.m_global.load(std::memory_order_acquire);
         for (;;) {
             // release: a scanner that reads this announcement also sees everything we did
-            // before it (QSBR re-announce ends the previous reader phase). The fence pairs
-            // with the fence in try_advance() and in stamp().
-            store_then_full_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);
+            // before it (QSBR re-announce ends the previous reader phase). The light fence
+            // pairs with the heavy fence in try_advance(): a compiler barrier when the
+            // scanner issues membarrier, else a full fence (core_platform.h).
+            store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);
             // The re-check after the fence: a scanner that missed our store has its fence
             // before ours, so we see the epoch it read (or later) here and re-pin.
             uint64_t now = load_after_full_fence(m_domain.m_global, std::memory_order_acquire);

@@ -11,6 +11,8 @@
 #pragma once
 #include <atomic>
 
+#include "core_platform.h"
+
 namespace core {
 
 #if defined(CORE_TSAN)
@@ -59,6 +61,33 @@ inline V full_fence_then_load(std::atomic<V>& a, std::memory_order load_order) {
     } else {
         std::atomic_thread_fence(std::memory_order_seq_cst);
         return a.load(load_order);
+    }
+}
+
+// The asymmetric pair (core_platform.h: light_fence/heavy_fence; the epoch pin and scan).
+// "store, then the light fence" on the frequent side, "load, then the heavy fence" on the
+// rare side. TSan: the same seq_cst RMWs as the symmetric shapes (TSan sees neither a
+// compiler barrier nor membarrier), so TSan checks the pair as if both sides fenced.
+template <typename V>
+inline void store_then_light_fence(std::atomic<V>& a, V value, std::memory_order store_order) {
+    if constexpr (kTsanMode) {
+        (void)store_order;
+        a.exchange(value, std::memory_order_seq_cst);
+    } else {
+        a.store(value, store_order);
+        platform::light_fence();
+    }
+}
+
+template <typename V>
+inline V load_then_heavy_fence(std::atomic<V>& a, std::memory_order load_order) {
+    if constexpr (kTsanMode) {
+        (void)load_order;
+        return a.fetch_add(0, std::memory_order_seq_cst);
+    } else {
+        V v = a.load(load_order);
+        platform::heavy_fence();
+        return v;
     }
 }
 

@@ -36,6 +36,22 @@ struct StatsSnapshot {
 StatsSnapshot stats_now();
 StatsSnapshot operator-(const StatsSnapshot& after, const StatsSnapshot& before);
 
+// SchedStats' OpCost counters summed over every CPU, read like StatsSnapshot. Under QEMU's
+// -icount shift=0 a tick is one guest instruction (make bench-icount; the calibration
+// below checks it in every boot).
+struct CostRow {
+    uint64_t count = 0, ticks = 0, outliers = 0;  // outliers: not in count and ticks (OpCost)
+};
+struct OpCosts {
+    CostRow pick, steal, wake;
+};
+OpCosts costs_now();
+OpCosts operator-(const OpCosts& after, const OpCosts& before);
+
+// TSC ticks across a loop of exactly `instructions` guest instructions (an even number):
+// equal to it, plus the few of the rdtsc pair, when the TSC counts instructions.
+uint64_t ticks_for_instructions(uint32_t instructions);
+
 // One task pinned to each CPU of `online`, the i-th one started with args[i] (all nullptr
 // when args is), then joins them all. A refused spawn is logged, naming `role`, and that
 // CPU left out. Returns how many tasks ran.
@@ -49,6 +65,7 @@ struct SpawnResultRow {
     uint64_t cycles = 0;
     uint64_t steals = 0, halts = 0, ipis = 0;  // during the timed run, all CPUs
     uint64_t stacks_before = 0, peak_stacks = 0;  // task stacks allocated: at the start, at most
+    OpCosts costs;  // during this (the best) timed run
 };
 
 constexpr int64_t kFibN = 24;
@@ -140,6 +157,9 @@ struct Results {
     YieldRow yield;
     bool yield_ran = false;
     WakeRow wake[2];  // halted, polling
+    // The OpCost counters during each timed run (spawn+exit's are in its rows).
+    OpCosts yield_costs;
+    OpCosts wake_costs[2];  // halted, polling
 };
 
 // ---------------------------------------------------------------- the variants

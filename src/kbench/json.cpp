@@ -102,6 +102,44 @@ void print_queue_locks(const Results& res) {
     klog::print("],\n");
 }
 
+void print_costs(const OpCosts& c) {
+    const CostRow* rows[3] = {&c.pick, &c.steal, &c.wake};
+    const char* names[3] = {"pick", "steal", "wake"};
+    for (uint32_t i = 0; i < 3; ++i)
+        klog::print("%s\"%s\": [%llu, %llu, %llu]", i ? ", " : "{", names[i], (unsigned long long)rows[i]->count,
+                    (unsigned long long)rows[i]->ticks, (unsigned long long)rows[i]->outliers);
+    klog::print("}");
+}
+
+// The OpCost counters ([operations, ticks, outliers left out]) of each timed run, and the check that a tick
+// is an instruction (under -icount shift=0 the two calibration figures agree but for the
+// few instructions of the rdtsc pair).
+void print_op_costs(const Results& res) {
+    constexpr uint32_t kCalibration = 200'000;
+    klog::print(" \"op_costs\": {\"calibration\": {\"instructions\": %u, \"ticks\": %llu},\n  \"spawn_exit\": [",
+                kCalibration, (unsigned long long)ticks_for_instructions(kCalibration));
+    for (uint32_t n = levels_of(res, kBenchSpawn), i = n; i-- > 0;) {
+        klog::print("%s{\"cpus\": %u, \"costs\": ", separator(i, n), res.spawn[i].cpus);
+        print_costs(res.spawn[i].costs);
+        klog::print("}");
+    }
+    klog::print("],\n  \"yield\": ");
+    if (res.yield_ran)
+        print_costs(res.yield_costs);
+    else
+        klog::print("null");
+    klog::print(",\n  \"wake\": [");
+    bool first = true;
+    for (uint32_t w = 0; w < 2; ++w) {
+        if (!res.wake[w].ran) continue;
+        klog::print("%s{\"target\": \"%s\", \"costs\": ", first ? "" : ", ", res.wake[w].mode);
+        print_costs(res.wake_costs[w]);
+        klog::print("}");
+        first = false;
+    }
+    klog::print("]},\n");
+}
+
 void print_wake(const Results& res) {
     klog::print(" \"wake\": [");
     bool first = true;
@@ -136,6 +174,7 @@ void print_json(const Results& res, const char* accel) {
     print_messaging(res);
     print_yield(res);
     print_queue_locks(res);
+    print_op_costs(res);
     print_wake(res);
     klog::print("BENCH-JSON-END\n");
 }

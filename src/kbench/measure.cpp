@@ -43,6 +43,42 @@ StatsSnapshot operator-(const StatsSnapshot& after, const StatsSnapshot& before)
     return StatsSnapshot{after.steals - before.steals, after.halts - before.halts, after.ipis - before.ipis};
 }
 
+namespace {
+
+CostRow cost_total(OpCost SchedStats::*cost) {
+    SchedShared& s = shared();
+    CostRow row;
+    for (uint32_t i = 0; i < s.cpu_count; ++i) {
+        const OpCost& c = s.cpu(i).stats.*cost;
+        row.count += c.count.get();
+        row.ticks += c.ticks.get();
+        row.outliers += c.outliers.get();
+    }
+    return row;
+}
+
+CostRow operator-(const CostRow& after, const CostRow& before) {
+    return CostRow{after.count - before.count, after.ticks - before.ticks, after.outliers - before.outliers};
+}
+
+}  // namespace
+
+OpCosts costs_now() {
+    return OpCosts{cost_total(&SchedStats::pick_cost), cost_total(&SchedStats::steal_cost),
+                   cost_total(&SchedStats::wake_cost)};
+}
+
+OpCosts operator-(const OpCosts& after, const OpCosts& before) {
+    return OpCosts{after.pick - before.pick, after.steal - before.steal, after.wake - before.wake};
+}
+
+uint64_t ticks_for_instructions(uint32_t instructions) {
+    uint32_t n = instructions / 2;  // one dec and one jnz per turn
+    uint64_t start = arch::rdtsc();
+    asm volatile("1: dec %0\n\tjnz 1b" : "+r"(n) : : "cc");
+    return arch::rdtsc() - start;
+}
+
 uint32_t run_pinned_on_each(CpuMask online, TaskFn fn, void* const* args, const char* name, const char* role) {
     TaskHandle handles[kMaxLevels];
     uint32_t count = 0;

@@ -55,9 +55,11 @@ SpawnResultRow spawn_exit_run(CpuMask online, uint32_t total) {
         args[i] = &drivers[i];
     }
     StatsSnapshot before = stats_now();
+    OpCosts costs_before = costs_now();
     uint64_t start = arch::rdtsc();
     uint32_t count = run_pinned_on_each(online, spawn_driver, args, "spawner", "driver");
     row.cycles = arch::rdtsc() - start;
+    row.costs = costs_now() - costs_before;
     StatsSnapshot during = stats_now() - before;
     row.steals = during.steals;
     row.halts = during.halts;

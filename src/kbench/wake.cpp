@@ -136,7 +136,9 @@ void run_wake(Variants& vs) {
         vs.each(0, kLockSlots, [&](Results& res) {
             log_info("bench: sched: %s: cross-cpu wake cpu 0 -> cpu 1, target %s (%u rounds)", res.variant,
                      halted ? "halted" : "polling", kWakeRounds);
+            OpCosts before = costs_now();
             vs.ok = bench_wake(halted == 1, res.wake[halted ? 0 : 1]) && vs.ok;
+            res.wake_costs[halted ? 0 : 1] = costs_now() - before;
         });
     }
 }

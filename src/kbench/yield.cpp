@@ -54,7 +54,9 @@ bool bench_yield(YieldRow& row) {
 void run_yield(Variants& vs) {
     vs.each(0, kLockYield, [&](Results& res) {
         log_info("bench: sched: %s: yield ping-pong on cpu 0 (%u yields per task)", res.variant, kYieldsPerTask);
+        OpCosts before = costs_now();
         res.yield_ran = bench_yield(res.yield);
+        res.yield_costs = costs_now() - before;
         vs.ok = vs.ok && res.yield_ran;
     });
 }

@@ -51,15 +51,27 @@ public:
         if (cpu < kMaxCpus) m_words[cpu / 64] &= ~bit(cpu);
     }
     constexpr bool contains(uint32_t cpu) const { return cpu < kMaxCpus && (m_words[cpu / 64] & bit(cpu)) != 0; }
+    // Word 0 decides most calls (a CPU of the first 64 set, or a mask that is not all);
+    // past it the rest is folded without a branch per word. The loop with an exit per word
+    // cost ~15 instructions per is_all() of an all-CPUs mask, on every spawn and placement
+    // (counted under QEMU -icount, docs/benchmarks.md "Kernel costs in instructions").
     constexpr bool empty() const {
-        for (auto w : m_words)
-            if (w) return false;
-        return true;
+        if (m_words[0]) return false;
+        uint64_t any = 0;
+        for (uint32_t i = 1; i < kWords; ++i) any |= m_words[i];
+        return any == 0;
     }
     constexpr bool is_all() const {
-        for (auto w : m_words)
-            if (w != ~uint64_t(0)) return false;
-        return true;
+        if (m_words[0] != ~uint64_t(0)) return false;
+        uint64_t all = ~uint64_t(0);
+        for (uint32_t i = 1; i < kWords; ++i) all &= m_words[i];
+        return all == ~uint64_t(0);
+    }
+    // Whether the two masks share a CPU: !(a & b).empty() without building a & b.
+    constexpr bool intersects(const CpuMask& o) const {
+        uint64_t any = 0;
+        for (uint32_t i = 0; i < kWords; ++i) any |= m_words[i] & o.m_words[i];
+        return any != 0;
     }
     constexpr uint32_t count() const {
         uint32_t n = 0;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -300,3 +301,39 @@ TEST(Epoch, concurrent_sections_and_retires_balance_retired_and_freed)
 }
 
 } // namespace
+
+// The asymmetric pair (core_platform.h): readers pin with a compiler barrier only when the
+// process registered membarrier, so every advance must be preceded by a heavy fence; and
+// a scan that cannot succeed (a participant visibly behind) skips it.
+TEST(EpochFences, every_advance_is_preceded_by_a_heavy_fence_and_a_blocked_scan_pays_none)
+{
+    if (core::kTsanMode)
+        GTEST_SKIP() << "TSan builds pair seq_cst RMWs instead of the light/heavy fences (core/ordering.h)";
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    reader.enter();  // pinned at the current epoch
+    uint64_t e = domain.epoch();
+    uint64_t before = core::platform::testing::g_heavy_fences.load(std::memory_order_relaxed);
+    EXPECT_TRUE(domain.try_advance());  // the reader announces e: may advance
+    EXPECT_EQ(domain.epoch(), e + 1);
+    uint64_t after_advance = core::platform::testing::g_heavy_fences.load(std::memory_order_relaxed);
+    EXPECT_GE(after_advance, before + 1);
+    EXPECT_FALSE(domain.try_advance());  // the reader is now one behind: blocked
+    EXPECT_EQ(core::platform::testing::g_heavy_fences.load(std::memory_order_relaxed), after_advance);
+    reader.exit();
+    EXPECT_TRUE(domain.try_advance());
+    EXPECT_GE(core::platform::testing::g_heavy_fences.load(std::memory_order_relaxed), after_advance + 1);
+}
+
+TEST(EpochFences, the_scheme_can_be_switched_while_nobody_is_pinned_and_reports_membarrier)
+{
+    bool registered = core::platform::detail::g_membarrier_registered;
+    EXPECT_EQ(core::platform::set_asymmetric_fences(true), registered);
+    EXPECT_EQ(core::platform::asymmetric_fences(), registered);
+    EXPECT_TRUE(core::platform::set_asymmetric_fences(false));
+    EXPECT_FALSE(core::platform::asymmetric_fences());
+    core::platform::set_asymmetric_fences(registered);
+    std::printf("[ membarrier ] PRIVATE_EXPEDITED %s\n", registered ? "registered: readers pin with a compiler barrier"
+                                                               : "unavailable: readers pin with a full fence");
+}

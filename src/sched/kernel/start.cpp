@@ -15,13 +15,16 @@
 #include "smp/smp.h"
 
 namespace sched {
+// Built by the global constructors (no allocation); start() fills it in. Reached through
+// shared() (kernel_glue.h), inline: this_cpu_sched() runs on every scheduler path.
+SchedShared g_shared_state{kMaxCpus};
+
 namespace {
 
 constexpr uint64_t kBackstopNs = 20'000'000;  // "The idle/wakeup protocol"
 constexpr uint64_t kApJoinTimeoutNs = 2'000'000'000;
 
 // Built by the global constructors (none of these allocates); start() fills them in.
-SchedShared g_shared_state{kMaxCpus};
 // The boot context of the BSP becomes this task; its stack is the boot stack.
 Task g_init_task;
 // relaxed: set once by the BSP before any other CPU or task could ask.
@@ -135,7 +138,6 @@ void dump_state() {
     dump_metrics();
 }
 
-SchedShared& shared() { return g_shared_state; }
 
 void run_cpu0_tick_hook() {
     if (g_on_cpu0_tick) g_on_cpu0_tick();

@@ -41,8 +41,10 @@ std::atomic<size_t> g_pool_count{0};
 FreeStack* header_at(uint64_t top) { return reinterpret_cast<FreeStack*>(top - kTaskBytes); }
 
 Task* construct_task(uint64_t bottom, uint64_t top) {
-    // top is page-aligned, so the Task is 64-aligned as its type requires.
-    Task* task = new (reinterpret_cast<void*>(top - kTaskBytes)) Task();
+    // top is page-aligned, so the Task is 64-aligned as its type requires. Default-
+    // initialized: every member has its initializer, so `Task()`'s extra zeroing of the
+    // whole object first (a 48-iteration rep stosq) bought nothing.
+    Task* task = new (reinterpret_cast<void*>(top - kTaskBytes)) Task;
     task->stack = StackRange{bottom, top};
     return task;
 }

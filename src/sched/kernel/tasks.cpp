@@ -90,8 +90,9 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
         result.error = SpawnError::empty_affinity;
         return result;
     }
-    CpuMask online = shared().online.load(std::memory_order_relaxed);  // relaxed: a hint; placement re-checks
-    if ((options.affinity & online).empty()) {
+    // relaxed: a hint; placement re-checks. (Any-CPU tasks skip it: we run on an online CPU.)
+    if (!options.affinity.is_all() &&
+        !options.affinity.intersects(shared().online.load(std::memory_order_relaxed))) {
         result.error = SpawnError::affinity_offline;
         return result;
     }

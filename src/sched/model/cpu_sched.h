@@ -30,6 +30,30 @@ namespace sched {
 
 class ReadyQueues;
 
+// Ticks spent in one kind of scheduler operation, and how many ran. Under QEMU's -icount
+// shift=0 the TSC counts guest instructions, so these are instruction counts there
+// (docs/benchmarks.md, "Kernel costs in instructions"); elsewhere TSC ticks or, on the
+// host, nothing (platform::kCountOpCosts is false: no clock read on the hot paths).
+// A measurement longer than kOutlierTicks is counted in `outliers` and left out of the
+// sums: the operation runs with interrupts off, so only the emulator can stretch it (under
+// -icount QEMU runs the vCPUs in turn on one counter, and a turn that ends mid-operation
+// adds the other vCPU's whole turn; a pick or steal is a few hundred instructions).
+struct OpCost {
+    static constexpr uint64_t kOutlierTicks = 50'000;
+    Counter count, ticks, outliers;
+    static uint64_t stamp() { return platform::kCountOpCosts ? platform::now_tsc() : 0; }
+    void add_since(uint64_t start) {
+        if (!platform::kCountOpCosts) return;
+        uint64_t spent = platform::now_tsc() - start;
+        if (spent > kOutlierTicks) {
+            ++outliers;
+            return;
+        }
+        ++count;
+        ticks.add(spent);
+    }
+};
+
 // "Metrics". Single writer (the owner CPU); anyone may read.
 struct SchedStats {
     Counter context_switches, tasks_run, tasks_started, preemptions, yields;
@@ -42,6 +66,9 @@ struct SchedStats {
     Counter realtime_preemptions;  // a running lower-class task preempted for a realtime one
     Counter reclaimed, tasks_spawned, tasks_exited, affinity_widened;
     Counter rotations;  // preempted tasks sent to the next CPU for fairness ("The pick policy and fairness")
+    // A pick that found a task (steal rounds inside it included), a steal round that moved
+    // work, a won wakeup (make_ready() from its CAS to the end of place()).
+    OpCost pick_cost, steal_cost, wake_cost;
 };
 
 enum class HotplugState : uint8_t { running, evacuate_requested, parked, online_requested };

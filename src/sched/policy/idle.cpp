@@ -21,13 +21,22 @@ void kick_cpu(OwnerCpu& me, CpuSched& target) {
 CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed) {
     SchedShared& shared = me.shared();
     // Read the halted words the candidates live in. Callers that need the "The idle/wakeup protocol" argument
-    // have fenced before (pair_full_fence); pair_fenced_read is the matching read.
-    CpuMask halted;
+    // have fenced before (pair_full_fence); pair_fenced_read is the matching read. Word by
+    // word, and nothing more where no CPU is halted: this runs on every spawn, and the
+    // whole-mask version (four words of halted, allowed and online, then empty()) was a
+    // tenth of a spawn+exit's instructions (docs/benchmarks.md, "Kernel costs in instructions").
+    CpuMask candidates;
+    bool any = false;
     uint32_t words = (shared.cpu_count + 63) / 64;
-    for (uint32_t w = 0; w < words; ++w) halted.set_word(w, pair_fenced_read(shared.halted.word(w * 64)));
-    // acquire: as in steal_round(). A parked CPU has cleared its bit anyway ("CPU hotplug").
-    CpuMask candidates = halted & allowed & shared.online.load(std::memory_order_acquire);
-    if (candidates.empty()) return nullptr;
+    for (uint32_t w = 0; w < words; ++w) {
+        uint64_t halted = pair_fenced_read(shared.halted.word(w * 64));
+        if (!halted) continue;
+        // acquire: as in steal_round(). A parked CPU has cleared its bit anyway ("CPU hotplug").
+        uint64_t word = halted & allowed.word(w) & shared.online.word(w * 64).load(std::memory_order_acquire);
+        candidates.set_word(w, word);
+        any = any || word != 0;
+    }
+    if (!any) return nullptr;
     CpuSched* claimed = nullptr;
     me->victims.for_each(me->rng, [&](uint32_t c) {
         if (!candidates.contains(c)) return false;
@@ -105,7 +114,7 @@ bool spin_for_work(OwnerCpu& me) {
     uint32_t backoff = 1;
     bool found = false;
     while (!found) {
-        found = local_work(me.cpu()) || shared.ready->steal_round(me);
+        found = local_work(me.cpu()) || shared.ready->steal(me);
         if (found || platform::now_tsc() >= deadline) break;
         for (uint32_t i = 0; i < backoff; ++i) platform::cpu_relax();
         if (backoff < 64) backoff *= 2;

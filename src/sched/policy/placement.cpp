@@ -168,9 +168,11 @@ bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint) {
                                              std::memory_order_relaxed))
         return false;
     // Ours alone until placed; the push publishes it to the picker, and so to the task.
-    task->wake_tsc = platform::now_tsc();
+    uint64_t start = platform::now_tsc();
+    task->wake_tsc = start;
     trace::hook(me.index(), trace::Event::wake, task, uint16_t(from));
     place(me, task, PushKind::wake, hint);
+    me->stats.wake_cost.add_since(start);
     return true;
 }
 

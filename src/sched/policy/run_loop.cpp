@@ -25,8 +25,11 @@ Task* pick_next(OwnerCpu& me, PickReason reason) {
     // everything queued here (prev included, requeued above).
     // acquire: pairs with the release store of the request in cpu_offline().
     if (me->hotplug.load(std::memory_order_acquire) != HotplugState::running) return me->idle_task;
+    uint64_t start = OpCost::stamp();
     Task* next = me.shared().ready->pick_local(me, reason);
-    return next ? next : me->idle_task;
+    if (!next) return me->idle_task;
+    me->stats.pick_cost.add_since(start);
+    return next;
 }
 
 // The idle detour. `next` may still be on the CPU that ran it last (woken or requeued
@@ -142,7 +145,7 @@ size_t expire_sleepers(OwnerCpu& me, uint64_t now) {
 bool idle_step(OwnerCpu& me) {
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
     ReadyQueues& queues = *me.shared().ready;
-    bool found_work = queues.has_work_for(me.cpu()) || queues.steal_round(me) || spin_for_work(me);
+    bool found_work = queues.has_work_for(me.cpu()) || queues.steal(me) || spin_for_work(me);
     if (!found_work) idle_halt(me);
     return found_work;
 }

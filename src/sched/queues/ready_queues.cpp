@@ -20,10 +20,17 @@ Task* ReadyQueues::pick_local(OwnerCpu& me, PickReason reason) {
     // Picked before, while its last CPU was still on it (see CpuSched::held_next).
     if (Task* held = take_held_next(me)) return unqueued(held);
     if (Task* task = pick_own(me, reason)) return unqueued(task);
-    if (steal_round(me)) {
+    if (steal(me)) {
         if (Task* task = pick_own(me, PickReason::idle)) return unqueued(task);
     }
     return unqueued(pick_background(me));
+}
+
+bool ReadyQueues::steal(OwnerCpu& me) {
+    uint64_t start = OpCost::stamp();
+    if (!steal_round(me)) return false;
+    me->stats.steal_cost.add_since(start);
+    return true;
 }
 
 bool ReadyQueues::has_local_work(CpuSched& cpu) { return cpu.held_next || has_queued_work(cpu); }

@@ -60,6 +60,8 @@ public:
     Task* pick_local(OwnerCpu& me, PickReason reason);
     // One pass over the victims; stolen tasks land in the own deque. True if any.
     virtual bool steal_round(OwnerCpu& me) = 0;
+    // steal_round(), with its cost counted in stats.steal_cost when it moved work.
+    bool steal(OwnerCpu& me);
     // Whether `cpu` has anything it could run: inbox, own lists, due sleepers, a hotplug
     // request, or any online deque. Called by `cpu`'s owner after the idle fence ("The idle/wakeup protocol" step
     // 3); the loads are ordered by that fence.

@@ -7,7 +7,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace core::platform {
 
@@ -23,6 +30,83 @@ inline void cpu_relax() {
 // Long waits (barrier, stress harness) give the core away: the host may have fewer cores
 // than threads, and a spinning waiter would starve the thread it waits for.
 inline void yield() { std::this_thread::yield(); }
+
+// ---- Asymmetric fences (the epoch read side, src/core/epoch.h)
+//
+// A Dekker pair where one side runs often (a reader's pin: store its state, then load the
+// global epoch) and the other rarely (the reclaimer's scan: load the epoch, then read
+// every state) can move the whole cost of the fence to the rare side: the reader keeps
+// only a compiler barrier, and the reclaimer issues membarrier(PRIVATE_EXPEDITED), which
+// makes every CPU currently running one of our threads execute a full barrier before the
+// call returns (and does one on the caller). Each reader then behaves as if it had a full
+// fence at the point where the barrier hit it: before its state store (its later
+// re-check load sees the epoch the reclaimer read, or later) or after it (the reclaimer's
+// scan sees the store). A thread that is not running has passed the context switch's full
+// barrier. This is liburcu's urcu-memb scheme. The process registers once, at start-up;
+// without the call (old kernel, seccomp, not Linux) both sides keep today's full fences.
+
+namespace detail {
+
+inline bool register_membarrier() {
+#if defined(__linux__) && defined(SYS_membarrier)
+    if (const char* mode = std::getenv("CORE_EPOCH_FENCES"); mode && std::string_view(mode) == "symmetric")
+        return false;
+    long commands = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (commands < 0 || !(commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED)) return false;
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#else
+    return false;
+#endif
+}
+
+// Once per process, before main(): registration must precede the first expedited call.
+inline const bool g_membarrier_registered = register_membarrier();
+// relaxed (loads and the store in set_asymmetric_fences()): fixed while any participant
+// is pinned, which is set_asymmetric_fences()'s precondition; thread creation orders the
+// value before the threads that read it.
+inline std::atomic<bool> g_asymmetric{g_membarrier_registered};
+
+}  // namespace detail
+
+// Whether the epoch read side runs on compiler barriers (membarrier registered and chosen).
+inline bool asymmetric_fences() { return detail::g_asymmetric.load(std::memory_order_relaxed); }
+
+// Chooses the scheme (tests and benchmarks compare both). Precondition: no participant of
+// any epoch domain is pinned or between its pin store and re-check, so no reader runs on a
+// compiler barrier while the reclaimer uses a plain fence. False (and symmetric fences)
+// when asked for asymmetric ones without membarrier.
+inline bool set_asymmetric_fences(bool on) {
+    bool use = on && detail::g_membarrier_registered;
+    detail::g_asymmetric.store(use, std::memory_order_relaxed);  // relaxed: see g_asymmetric
+    return use == on;
+}
+
+namespace testing {
+// Heavy fences issued so far (membarrier calls or their fallback fences): tests check
+// that every epoch advance pays one. relaxed: a counter read after joins.
+inline std::atomic<uint64_t> g_heavy_fences{0};
+}  // namespace testing
+
+// The frequent side of the pair (the reader's pin): a compiler barrier when the rare side
+// issues membarrier, else a full fence.
+inline void light_fence() {
+    if (asymmetric_fences())
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+    else
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+// The rare side (the reclaimer's scan): a full barrier on every CPU running one of our
+// threads, this one included.
+inline void heavy_fence() {
+    testing::g_heavy_fences.fetch_add(1, std::memory_order_relaxed);  // relaxed: a test counter
+#if defined(__linux__) && defined(SYS_membarrier)
+    // A registered process's expedited call fails only on invalid arguments; keep the fence
+    // anyway if it ever does, it is what the light side pairs with.
+    if (asymmetric_fences() && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return;
+#endif
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
 
 namespace testing {
 // Fault injection for tests: the next `n` calls to alloc() fail. Host-only.

@@ -1,6 +1,7 @@
 // Kernel implementation of the core's platform hooks (the host has its own file with the
 // same name): the heap, the pause instruction, and panic for a broken precondition.
 #pragma once
+#include <atomic>
 #include <cstddef>
 
 #include "arch/x86_64/cpu.h"
@@ -13,6 +14,14 @@ inline void cpu_relax() { arch::cpu_relax(); }
 
 // In the kernel there is no one to yield to below the scheduler: waiting is spinning.
 inline void yield() { arch::cpu_relax(); }
+
+// The epoch pair's two fences (the host file explains the asymmetric scheme). The kernel
+// keeps a full fence on both sides: its CPUs are QSBR participants whose pin() runs only
+// when the epoch moved, at a context switch, so the read side has no fence to save
+// (docs/core.md, "Asymmetric fences").
+inline bool asymmetric_fences() { return false; }
+inline void light_fence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void heavy_fence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
 // Aligned allocation from the kernel heap; nullptr on failure.
 inline void* alloc(size_t bytes, size_t align) { return mm::kmalloc(bytes, align); }

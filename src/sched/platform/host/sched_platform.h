@@ -7,6 +7,7 @@
 //   struct InterruptsOff;                 proof token for OwnerCpu (kernel: arch::InterruptGuard)
 //   uint64_t now_tsc();                   monotonic ticks
 //   uint64_t tsc_from_ns(uint64_t ns);
+//   bool kCountOpCosts                    whether SchedStats' OpCost counters read the clock
 //   void halt(HaltLatch&, uint64_t deadline_tsc);  `sti; hlt; cli`; returns on a kick, on the
 //                                         deadline (0 = none), or spuriously
 //   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
@@ -78,6 +79,9 @@ inline uint64_t now_tsc() {
             .count());
 }
 inline uint64_t tsc_from_ns(uint64_t ns) { return ns; }
+
+// No OpCost counting on the host: a clock read per pick would slow the stress runs.
+constexpr bool kCountOpCosts = false;
 
 inline void cpu_relax() { core::platform::cpu_relax(); }
 

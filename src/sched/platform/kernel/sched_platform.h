@@ -23,6 +23,15 @@ using InterruptsOff = arch::InterruptGuard;
 
 inline uint64_t now_tsc() { return arch::rdtsc(); }
 
+// SchedStats' OpCost counters: an rdtsc pair and two relaxed counter updates per pick,
+// steal round and wakeup (about 10 instructions each; on hardware each rdtsc is tens of
+// cycles). On by default, since kbench reports them; `make kernel SCHED_OP_COSTS=0`
+// compiles them out (kbench then reports zero operations).
+#ifndef SCHED_OP_COSTS
+#define SCHED_OP_COSTS 1
+#endif
+constexpr bool kCountOpCosts = SCHED_OP_COSTS != 0;
+
 // Split so no product overflows (and no 128-bit division, which freestanding lacks):
 // (ns % 1e9) * hz stays below 2^64 for any hz under 18 GHz.
 inline uint64_t tsc_from_ns(uint64_t ns) {
