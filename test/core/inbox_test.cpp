@@ -65,10 +65,20 @@ TEST(Inbox, empty_approx_never_hides_a_finished_push)
     for (unsigned p = 0; p < kProducers; ++p)
         messages.push_back(std::make_unique<Msg[]>(per_producer));
     std::atomic<uint64_t> finished { 0 };
+    std::atomic<uint64_t> popped_so_far { 0 };
     std::vector<std::thread> producers;
     for (unsigned p = 0; p < kProducers; ++p) {
         producers.emplace_back([&, p] {
             for (uint64_t i = 0; i < per_producer; ++i) {
+                // Every 1024 pushes, let the consumer catch up: on a loaded host (or in the
+                // delay build, where each pop pays its pauses) the producers could otherwise
+                // stay ahead the whole run, and the empty path would never be tested.
+                if (i % 1024 == 1023) {
+                    // relaxed (both): pacing only, no data is handed over by it.
+                    uint64_t target = finished.load(std::memory_order_relaxed);
+                    while (popped_so_far.load(std::memory_order_relaxed) < target)
+                        std::this_thread::yield();
+                }
                 inbox.push(&messages[p][i]);
                 // seq_cst: the consumer's seq_cst load that reads this makes the push
                 // above happen-before its empty_approx() call.
@@ -84,6 +94,7 @@ TEST(Inbox, empty_approx_never_hides_a_finished_push)
     while (popped < total) {
         if (inbox.pop()) {
             ++popped;
+            popped_so_far.store(popped, std::memory_order_relaxed); // relaxed: pacing only
             continue;
         }
         ++empty_pops;
