@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: host tests (plain, ASan+UBSan, TSan) under CTest, the fuzz corpus replay,
+# `make test`: host tests (plain, ASan+UBSan, TSan; the core also with delays) under CTest, the fuzz corpus replay,
 # then the QEMU boot matrix. Prints one line per step or case and ends with
 # "N passed, N failed".
 #   --host-only / --qemu-only   run one half
@@ -76,10 +76,13 @@ if [[ $mode != qemu ]]; then
 fi
 
 if [[ $mode != qemu ]]; then
-  echo "== host tests (plain, ASan+UBSan, TSan)"
+  echo "== host tests (plain, ASan+UBSan, TSan, delay)"
   ctest_tree host "$BUILD/host"
   ctest_tree host-asan "$BUILD/host-asan" -DSANITIZE=address
   ctest_tree host-tsan "$BUILD/host-tsan" -DSANITIZE=thread
+  # The core's tests with a random pause before every atomic access (docs/core.md, "Delay
+  # mode"); each test's output starts with the seed that replays its delays.
+  ctest_tree host-delay "$BUILD/host-delay" -DCORE_DELAY=ON
 fi
 
 if [[ $mode != qemu ]]; then

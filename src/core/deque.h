@@ -305,23 +305,23 @@ private:
         RetireNode retire_node;  // first member: destroy() casts back from it
         int64_t capacity;  // power of two
 
-        std::atomic<T*>* slots() { return reinterpret_cast<std::atomic<T*>*>(this + 1); }
-        std::atomic<T*>& at(int64_t index) { return slots()[uint64_t(index) & uint64_t(capacity - 1)]; }
+        Atomic<T*>* slots() { return reinterpret_cast<Atomic<T*>*>(this + 1); }
+        Atomic<T*>& at(int64_t index) { return slots()[uint64_t(index) & uint64_t(capacity - 1)]; }
 
         static Buffer* create(int64_t capacity) {
-            size_t bytes = sizeof(Buffer) + size_t(capacity) * sizeof(std::atomic<T*>);
+            size_t bytes = sizeof(Buffer) + size_t(capacity) * sizeof(Atomic<T*>);
             void* memory = platform::alloc(bytes, 64);
             if (!memory) return nullptr;
             Buffer* buffer = new (memory) Buffer{RetireNode{}, capacity};
-            for (int64_t i = 0; i < capacity; ++i) new (&buffer->slots()[i]) std::atomic<T*>(nullptr);
+            for (int64_t i = 0; i < capacity; ++i) new (&buffer->slots()[i]) Atomic<T*>(nullptr);
             return buffer;
         }
         static void destroy(RetireNode* node) {
-            // std::atomic<T*> and Buffer are trivially destructible: just free.
+            // Atomic<T*> and Buffer are trivially destructible: just free.
             platform::free(reinterpret_cast<Buffer*>(node));
         }
     };
-    static_assert(sizeof(std::atomic<T*>) == sizeof(T*) && std::atomic<T*>::is_always_lock_free);
+    static_assert(sizeof(Atomic<T*>) == sizeof(T*) && Atomic<T*>::is_always_lock_free);
 
     static int64_t round_capacity(size_t requested) {
         int64_t capacity = kMinCapacity;
@@ -371,10 +371,10 @@ private:
     // only read, so the thieves' CAS on top does not evict them.
     EpochDomain& m_domain;
     int64_t m_initial_capacity;
-    std::atomic<Buffer*> m_buffer{nullptr};
-    std::atomic<bool> m_owner_handed_out{false};  // set by the first owner()
-    alignas(64) std::atomic<int64_t> m_top;
-    std::atomic<int64_t> m_bottom;
+    Atomic<Buffer*> m_buffer{nullptr};
+    Atomic<bool> m_owner_handed_out{false};  // set by the first owner()
+    alignas(64) Atomic<int64_t> m_top;
+    Atomic<int64_t> m_bottom;
     // alignas(64) above also rounds the object size up to a line: nothing else shares
     // the index line.
 };

@@ -261,22 +261,22 @@ private:
     // One cache line per participant: the state is written by its owner on every pin and
     // read by every scanner.
     struct alignas(64) Slot {
-        std::atomic<uint64_t> state{0};  // 0 or (epoch << 1 | 1)
-        std::atomic<bool> claimed{false};  // id in use
-        std::atomic<uint64_t> retired{0};  // cumulative, written by the owner only
-        std::atomic<uint64_t> freed{0};  // cumulative, written by the owner only
+        Atomic<uint64_t> state{0};  // 0 or (epoch << 1 | 1)
+        Atomic<bool> claimed{false};  // id in use
+        Atomic<uint64_t> retired{0};  // cumulative, written by the owner only
+        Atomic<uint64_t> freed{0};  // cumulative, written by the owner only
     };
 
     Slot m_slots[kMaxParticipants];
     uint32_t m_limit;
     // One past the highest id ever claimed (only grows): try_advance() scans [0, end), so
     // a scan costs O(registered ids), not O(max_participants).
-    std::atomic<uint32_t> m_scan_end{0};
-    alignas(64) std::atomic<uint64_t> m_global{kFirstEpoch};
-    std::atomic<uint64_t> m_advances{0};
-    alignas(64) std::atomic<RetireNode*> m_shared{nullptr};
-    std::atomic<uint64_t> m_shared_retired{0};
-    std::atomic<uint64_t> m_shared_freed{0};
+    Atomic<uint32_t> m_scan_end{0};
+    alignas(64) Atomic<uint64_t> m_global{kFirstEpoch};
+    Atomic<uint64_t> m_advances{0};
+    alignas(64) Atomic<RetireNode*> m_shared{nullptr};
+    Atomic<uint64_t> m_shared_retired{0};
+    Atomic<uint64_t> m_shared_freed{0};
 };
 
 // One per CPU/thread, used only by its owner (not copyable, not movable). Every

@@ -15,11 +15,13 @@
 #include <atomic>
 #include <concepts>
 
+#include "core/ordering.h"
+
 namespace core {
 
 // Embed by deriving from it: struct Task : MpscNode, ... { };
 struct MpscNode {
-    std::atomic<MpscNode*> m_next_in_inbox{nullptr};
+    Atomic<MpscNode*> m_next_in_inbox{nullptr};
 };
 
 template <typename T>
@@ -98,8 +100,8 @@ private:
         previous->m_next_in_inbox.store(node, std::memory_order_release);
     }
 
-    alignas(64) std::atomic<MpscNode*> m_head{&m_stub};  // producers
-    alignas(64) std::atomic<MpscNode*> m_tail{&m_stub};  // written by the consumer only
+    alignas(64) Atomic<MpscNode*> m_head{&m_stub};  // producers
+    alignas(64) Atomic<MpscNode*> m_tail{&m_stub};  // written by the consumer only
     MpscNode m_stub;
 };
 

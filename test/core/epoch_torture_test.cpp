@@ -63,10 +63,17 @@ TEST(EpochTorture, the_torture_catches_a_reclaimer_that_frees_at_once)
     config.readers = 2;
     config.updates = scaled(200'000, 50'000);
     config.pool_size = 8; // reuse quickly so stale readers notice
-    config.seed = 14;
-    TortureResult r = run_torture<BrokenReclaimer>(config);
-    EXPECT_GT(r.age_violations + r.poison_seen + r.payload_mismatch, 0u)
-        << "the torture did not notice objects freed under readers";
+    // Up to three runs (seeds 14, 15, 16): a reader catches the broken reclaimer only while
+    // it runs next to the writer, and on a loaded host one short run (the delay build's
+    // scaled-down count, where this reclaimer is no slower) can go by before the readers
+    // get a core. Any violation in any run shows the torture can fail.
+    uint64_t caught = 0;
+    for (uint64_t seed = 14; seed < 17 && caught == 0; ++seed) {
+        config.seed = seed;
+        TortureResult r = run_torture<BrokenReclaimer>(config);
+        caught = r.age_violations + r.poison_seen + r.payload_mismatch;
+    }
+    EXPECT_GT(caught, 0u) << "the torture did not notice objects freed under readers";
 }
 #endif
 

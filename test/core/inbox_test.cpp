@@ -71,6 +71,7 @@ TEST(Inbox, empty_approx_never_hides_a_finished_push)
     // seq_cst on both: plain flags, read after the counts they follow.
     std::atomic<unsigned> paused { 0 };
     std::atomic<bool> resume { false };
+    std::atomic<uint64_t> popped_so_far { 0 };
     std::vector<std::thread> producers;
     for (unsigned p = 0; p < kProducers; ++p) {
         producers.emplace_back([&, p] {
@@ -78,6 +79,15 @@ TEST(Inbox, empty_approx_never_hides_a_finished_push)
                 if (i == per_producer / 2) {
                     paused.fetch_add(1, std::memory_order_seq_cst);
                     while (!resume.load(std::memory_order_seq_cst))
+                        std::this_thread::yield();
+                }
+                // Every 1024 pushes, let the consumer catch up: on a loaded host (or in the
+                // delay build, where each pop pays its pauses) the producers could otherwise
+                // stay ahead the whole run, and the empty path would never be tested.
+                if (i % 1024 == 1023) {
+                    // relaxed (both): pacing only, no data is handed over by it.
+                    uint64_t target = finished.load(std::memory_order_relaxed);
+                    while (popped_so_far.load(std::memory_order_relaxed) < target)
                         std::this_thread::yield();
                 }
                 inbox.push(&messages[p][i]);
@@ -95,6 +105,7 @@ TEST(Inbox, empty_approx_never_hides_a_finished_push)
     while (popped < total) {
         if (inbox.pop()) {
             ++popped;
+            popped_so_far.store(popped, std::memory_order_relaxed); // relaxed: pacing only
             continue;
         }
         ++empty_pops;

@@ -175,8 +175,10 @@ inline notify_stealable(ns_p) {
     v = 0; claimed = 0
 }
 
-/* notify_cpu(me, target): Fw; read the target's bit; kick if our fetch_and cleared it. */
-inline notify_cpu(nc_p, nc_c) {
+/* notify_cpu(me, target): Fw; read the target's bit; kick if our fetch_and cleared it.
+ * nc_kicked: the return value, whether this call kicked the target. */
+inline notify_cpu(nc_p, nc_c, nc_kicked) {
+    nc_kicked = 0;
     if
     :: nc_c == nc_p -> skip
     :: else ->
@@ -186,7 +188,7 @@ inline notify_cpu(nc_p, nc_c) {
         :: (w & BIT(nc_c)) ->
             halted_remove(nc_p, nc_c, was);
             if
-            :: was -> kick(nc_p, nc_c); kicks++
+            :: was -> kick(nc_p, nc_c); kicks++; nc_kicked = 1
             :: else -> skip
             fi
         :: else -> skip
@@ -195,10 +197,10 @@ inline notify_cpu(nc_p, nc_c) {
     w = 0; was = 0
 }
 
-/* send_to(me, target, t) = push_remote + notify_cpu. */
-inline send_to(st_p, st_c, st_t, st_stealable) {
+/* send_to(me, target, t) = push_remote + notify_cpu; st_kicked: what notify_cpu returned. */
+inline send_to(st_p, st_c, st_t, st_stealable, st_kicked) {
     push_remote(st_p, st_c, st_t, st_stealable);
-    notify_cpu(st_p, st_c)
+    notify_cpu(st_p, st_c, st_kicked)
 }
 
 /* A CPU of `allowed` in any order: place()'s last_cpu / nearest_allowed() (hints). */
@@ -232,7 +234,16 @@ inline place(p_p, p_t, p_aff, p_handoff) {
         :: target == p_p ->
             queue_add(p_p, p_p, p_t, 1);
             notify_stealable(p_p)
-        :: else -> send_to(p_p, target, p_t, 1)
+        :: else ->
+            /* place_stealable(): a target that was not kicked is awake, but may run
+             * something else for a whole slice; a halted CPU may steal the task from
+             * its queue, so announce it as stealable work (at most one kick still). */
+            send_to(p_p, target, p_t, 1, kicked);
+            if
+            :: !kicked -> notify_stealable(p_p)
+            :: else -> skip
+            fi;
+            kicked = 0
         fi
 #else
         /* stealable_target() is kNoCpu: a non-sync wake hands off to a claimed idle CPU */
@@ -263,7 +274,8 @@ inline place(p_p, p_t, p_aff, p_handoff) {
 #endif
         :: else ->
             any_cpu_of(allowed, target);
-            send_to(p_p, target, p_t, 0)
+            send_to(p_p, target, p_t, 0, kicked);
+            kicked = 0
         fi
     fi;
     d_step { in_place--; on = 0; allowed = 0; target = 0; claimed = 0; v = 0 };
@@ -292,7 +304,8 @@ inline place_remote(pr_p, pr_t, pr_aff) {
         kick(pr_p, claimed - 1); kicks++
     :: else ->
         any_cpu_of(allowed, target);
-        send_to(pr_p, target, pr_t, 0)
+        send_to(pr_p, target, pr_t, 0, kicked);
+        kicked = 0
     fi;
     on = 0; allowed = 0; target = 0; claimed = 0;
     assert(kicks <= 1);
@@ -689,7 +702,7 @@ end_park:
 
 proctype cpu(byte p) {
     byte v, v2, w, on, c2, t2, got, allowed, target, claimed, tried, attempt, best, kicks;
-    bit was, last, found, found2, spinning;
+    bit was, last, found, found2, spinning, kicked;
 
     if
     :: p < WAKERS ->

@@ -208,3 +208,44 @@ TEST(LockedQueues, concurrent_push_pick_and_steal_take_every_task_exactly_once)
     for (uint32_t i = 0; i < kCpus; ++i)
         EXPECT_EQ(w.ready.queued_approx(i), 0u);
 }
+
+// The gap `make verify` found (docs/verification.md, wakeup_locked_3cpu_2wakers): the
+// least-load choice sends a stealable task to a CPU that looked idle but is awake (about
+// to run a task of its own), so notify_cpu() kicks nobody, while another CPU stays halted.
+// place() must then announce the task as stealable work: the halted CPU is claimed and
+// kicked, and it can steal the task from the target's queue. One kick per wake, never two.
+TEST(LockedQueues, a_stealable_task_sent_to_an_awake_cpu_still_wakes_a_halted_one)
+{
+    World w(3);
+    OwnerCpu me(*w.cpu[0], w.token);
+    Task running; // the placer runs a task: load 1, so an idle-looking CPU is preferred
+    w.cpu[0]->current.store(&running, std::memory_order_relaxed);
+    // The target choice walks the victim order from a random start, so CPU 1 (awake) or
+    // CPU 2 (halted) gets the task; rounds repeat until each was chosen a few times.
+    uint32_t sent_to_awake = 0, sent_to_halted = 0;
+    std::vector<Task> tasks(64);
+    for (auto& task : tasks) {
+        if (sent_to_awake >= 3 && sent_to_halted >= 3)
+            break;
+        // relaxed (all set-up): one thread.
+        w.shared.halted.add(2, std::memory_order_relaxed);
+        w.cpu[2]->latch.pending.store(0, std::memory_order_relaxed);
+        uint64_t ipis_before = w.cpu[0]->stats.ipis_sent.get();
+        place(me, &task, PushKind::wake, WakeHint::none);
+        uint32_t target = w.ready.queued_approx(1) == 1 ? 1u : 2u;
+        ASSERT_EQ(w.ready.queued_approx(target), 1u) << "the task went to CPU 1 or CPU 2";
+        (target == 1 ? sent_to_awake : sent_to_halted)++;
+        EXPECT_FALSE(w.shared.halted.contains(2, std::memory_order_relaxed))
+            << "CPU 2 stays halted while a task it may steal waits on CPU " << target;
+        EXPECT_EQ(w.cpu[2]->latch.pending.load(std::memory_order_relaxed), 1u) << "CPU 2 was not kicked";
+        EXPECT_EQ(w.cpu[0]->stats.ipis_sent.get() - ipis_before, 1u) << "one kick per wake";
+        // CPU 2, woken, steals the task (from CPU 1's queue when it went there).
+        OwnerCpu cpu2(*w.cpu[2], w.token);
+        if (target == 1) {
+            ASSERT_TRUE(w.ready.steal_round(cpu2));
+        }
+        EXPECT_EQ(w.ready.pick_local(cpu2, PickReason::idle), &task);
+    }
+    EXPECT_GE(sent_to_awake, 3u) << "the awake target (the gap) must be exercised";
+    EXPECT_GE(sent_to_halted, 3u);
+}

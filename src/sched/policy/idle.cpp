@@ -62,16 +62,18 @@ void notify_stealable(OwnerCpu& me) {
         ++me->stats.ipis_skipped_none_idle;
 }
 
-void notify_cpu(OwnerCpu& me, CpuSched& target) {
-    if (&target == &me.cpu()) return;
+bool notify_cpu(OwnerCpu& me, CpuSched& target) {
+    if (&target == &me.cpu()) return false;
     SchedShared& shared = me.shared();
     pair_full_fence();  // Fw: the inbox exchange is published before it
     uint64_t word = pair_fenced_read(shared.halted.word(target.index));
     // kPairRmwOrder: the claim, as in claim_idle_cpu().
-    if ((word & AtomicCpuMask::bit(target.index)) && shared.halted.remove(target.index, kPairRmwOrder))
+    if ((word & AtomicCpuMask::bit(target.index)) && shared.halted.remove(target.index, kPairRmwOrder)) {
         kick_cpu(me, target);
-    else
-        ++me->stats.ipis_skipped_awake;  // running, spinning, or claimed by another waker
+        return true;
+    }
+    ++me->stats.ipis_skipped_awake;  // running, spinning, or claimed by another waker
+    return false;
 }
 
 namespace {

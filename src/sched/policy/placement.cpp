@@ -19,11 +19,12 @@ uint32_t nearest_allowed(OwnerCpu& me, const CpuMask& allowed) {
 }
 
 // Sends `task` to `target`'s inbox and wakes it if it sleeps (targeted wake of "The idle/wakeup protocol").
-void send_to(OwnerCpu& me, CpuSched& target, Task* task) {
+// True when this call kicked `target`.
+bool send_to(OwnerCpu& me, CpuSched& target, Task* task) {
     ++me->stats.tasks_migrated_out;
     trace::hook(me.index(), trace::Event::migrate, task, uint16_t(target.index));
     me.shared().ready->push_remote(target, task);
-    notify_cpu(me, target);
+    return notify_cpu(me, target);
 }
 
 // Claims a halted CPU among `allowed` and hands it `task` through its inbox, with the
@@ -96,7 +97,12 @@ void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind 
     uint32_t spread = ready.stealable_target(me, allowed, kind, hint);
     if (spread != me.index()) {
         if (spread != kNoCpu && spread < shared.cpu_count) {
-            send_to(me, shared.cpu(spread), task);
+            // The load figure is a racy hint: an unkicked target may have started a task
+            // of its own and keep it for a whole slice, while another CPU stays halted.
+            // The task is stealable from the target's queue, so announce it like a push
+            // to our own deque (docs/verification.md, the locked-variant gap). Still at
+            // most one kick per wake: this one only when send_to() sent none.
+            if (!send_to(me, shared.cpu(spread), task)) notify_stealable(me);
             return;
         }
         // Hand-off: a free CPU runs the woken task itself (the "within 2 slices"

@@ -244,7 +244,9 @@ uint32_t rotation_target(OwnerCpu& me, const Task* task);
 // spinning). At most one kick.
 void notify_stealable(OwnerCpu& me);
 // Waker side, after pushing into `target`'s inbox: kick it if it is halted and we claim it.
-void notify_cpu(OwnerCpu& me, CpuSched& target);
+// True when this call kicked it; false when `target` is us, awake, or claimed by another
+// waker (whose kick is then on its way).
+bool notify_cpu(OwnerCpu& me, CpuSched& target);
 // Claims one halted CPU allowed by `allowed` (victim order from `me`), clearing its bit.
 // The caller must hand it work and kick it. nullptr when none.
 CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed);

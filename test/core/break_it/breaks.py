@@ -21,11 +21,22 @@ BREAKS = {
   """        T* item = buffer->at(t).load(std::memory_order_relaxed);
         // seq_cst: the claim, ordered against take()'s CAS on the last item.
         if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
-            return { nullptr, StealStatus::lost_race };""",
+            return {nullptr, StealStatus::lost_race};""",
   """        int64_t claimed = t;
         if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
             return { nullptr, StealStatus::lost_race };
         for (int spin = 0; spin < 50; ++spin) platform::cpu_relax();
+        T* item = buffer->at(claimed).load(std::memory_order_relaxed);"""),
+ # The same bug without the widening pause: the slot is read right after the CAS, as a
+ # real mistake would be written (the delay build's comparison in docs/core.md).
+ "steal_reads_slot_after_cas_tight": ("deque.h",
+  """        T* item = buffer->at(t).load(std::memory_order_relaxed);
+        // seq_cst: the claim, ordered against take()'s CAS on the last item.
+        if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+            return {nullptr, StealStatus::lost_race};""",
+  """        int64_t claimed = t;
+        if (!m_top.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+            return { nullptr, StealStatus::lost_race };
         T* item = buffer->at(claimed).load(std::memory_order_relaxed);"""),
  "push_relaxed_bottom_store": ("deque.h",
   """        m_bottom.store(b + 1, std::memory_order_release);
@@ -37,11 +48,9 @@ BREAKS = {
 
     // Owner: push after reserve(); cannot fail."""),
  "grow_frees_old_buffer_at_once": ("deque.h",
-  """        if (old)
-            m_domain.retire(&old->retire_node, &Buffer::destroy);
+  """        if (old) m_domain.retire(&old->retire_node, &Buffer::destroy);
         return fresh;""",
-  """        if (old)
-            Buffer::destroy(&old->retire_node);
+  """        if (old) Buffer::destroy(&old->retire_node);
         return fresh;"""),
  "steal_batch_one_cas_over_a_range": ("deque.h",
   """        want = into.reserve(want);

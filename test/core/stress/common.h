@@ -10,12 +10,15 @@ namespace core_stress {
 
 using Clock = std::chrono::steady_clock;
 
-// Sanitizer builds run the same harnesses with fewer items: TSan is ~10-20x slower, ASan
-// ~3x. CORE_TEST_SCALE (a divisor, env) overrides the compiled default.
+// Sanitizer and delay builds run the same harnesses with fewer items: TSan is ~10-20x
+// slower, ASan ~3x. CORE_TEST_SCALE (a divisor, env) overrides the compiled default.
 #if defined(CORE_TSAN)
 inline constexpr uint64_t kDefaultScaleDivisor = 8;
 #elif defined(CORE_ASAN)
 inline constexpr uint64_t kDefaultScaleDivisor = 4;
+#elif defined(CORE_DELAY)
+// Each atomic access waits ~150 cycles on average: the harnesses would run ~10x longer.
+inline constexpr uint64_t kDefaultScaleDivisor = 8;
 #else
 inline constexpr uint64_t kDefaultScaleDivisor = 1;
 #endif

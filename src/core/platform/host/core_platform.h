@@ -3,6 +3,7 @@
 // the portable core touches an OS.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +27,100 @@ inline void cpu_relax() {
     asm volatile("yield" ::: "memory");
 #endif
 }
+
+// Called before every atomic access of the core (core::Atomic, core/ordering.h).
+#if defined(CORE_DELAY)
+// The delay build (CMake -DCORE_DELAY=ON, the host-delay tree): a random pause of up to
+// max_cycles TSC cycles (a few hundred: about the time of a cache miss or a short
+// preemption of the other side), so that every window between two accesses of a protocol
+// is sometimes long. x86 does not reorder loads with loads or stores with stores, so this
+// cannot show a missing release/acquire as ARM would; what it does is make rare
+// interleavings frequent, and keep a store->load window open for the length of a pause.
+namespace delay {
+
+inline uint64_t env_or(const char* name, uint64_t fallback) {
+    const char* text = std::getenv(name);
+    if (!text || !*text) return fallback;
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(text, &end, 0);
+    return (end && *end == '\0') ? uint64_t(v) : fallback;
+}
+
+// splitmix64: spreads a seed and a stream number into independent xorshift states.
+inline uint64_t mix(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+// The pause's clock: the TSC where there is one (cycles), else nanoseconds.
+inline uint64_t ticks() {
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();
+#else
+    return uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+#endif
+}
+
+struct Settings {
+    uint64_t seed;
+    uint64_t max_cycles;
+};
+
+// Read once per process: CORE_DELAY_SEED (else the clock) and CORE_DELAY_MAX_CYCLES
+// (default 400). The seed goes to stderr, so a failing run can be repeated with the same
+// delay sequences.
+inline const Settings& settings() {
+    static const Settings s = [] {
+        uint64_t clock = ticks();
+        Settings v{env_or("CORE_DELAY_SEED", mix(clock) & 0xffffffffu), env_or("CORE_DELAY_MAX_CYCLES", 400)};
+        std::fprintf(stderr, "core delay mode: CORE_DELAY_SEED=%llu CORE_DELAY_MAX_CYCLES=%llu\n",
+                     static_cast<unsigned long long>(v.seed), static_cast<unsigned long long>(v.max_cycles));
+        return v;
+    }();
+    return s;
+}
+
+// Printed at start-up by every program of the delay build, not at the first delay: a
+// failing test's output then always carries its seed.
+inline const Settings& g_settings_at_startup = settings();
+
+// Threads number themselves at their first delay point; thread k draws stream k of the
+// seed. The numbering follows the order in which threads first touch the core, so a
+// replay repeats the delay sequences, not the OS's scheduling of the threads.
+inline std::atomic<uint64_t> g_next_stream{0};
+inline thread_local uint64_t t_state = 0;
+
+// xorshift64: three shifts per access, thread-local, no shared write after the first call.
+inline uint64_t next() {
+    uint64_t x = t_state;
+    if (x == 0) {
+        // relaxed: only distinct numbers matter.
+        x = mix(settings().seed ^ mix(g_next_stream.fetch_add(1, std::memory_order_relaxed)));
+        if (x == 0) x = 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    t_state = x;
+    return x;
+}
+
+}  // namespace delay
+
+inline void atomic_delay_point() {
+    uint64_t r = delay::next();
+    // One access in four goes undelayed, so back-to-back accesses (the tightest
+    // interleavings, which the plain build sees) stay possible.
+    if ((r & 3) == 0) return;
+    uint64_t cycles = (r >> 16) % (delay::settings().max_cycles + 1);
+    uint64_t start = delay::ticks();
+    while (delay::ticks() - start < cycles) cpu_relax();
+}
+#else
+inline void atomic_delay_point() {}
+#endif
 
 // Long waits (barrier, stress harness) give the core away: the host may have fewer cores
 // than threads, and a spinning waiter would starve the thread it waits for.

@@ -12,6 +12,10 @@ namespace core::platform {
 
 inline void cpu_relax() { arch::cpu_relax(); }
 
+// Called before every atomic access of the core (core::Atomic). The host's delay build
+// pauses there; the kernel never does, and this empty body compiles to nothing.
+inline void atomic_delay_point() {}
+
 // In the kernel there is no one to yield to below the scheduler: waiting is spinning.
 inline void yield() { arch::cpu_relax(); }
 
