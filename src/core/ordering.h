@@ -123,7 +123,7 @@ inline V full_fence_then_load(Atomic<V>& a, std::memory_order load_order) {
 // rare side. TSan: the same seq_cst RMWs as the symmetric shapes (TSan sees neither a
 // compiler barrier nor membarrier), so TSan checks the pair as if both sides fenced.
 template <typename V>
-inline void store_then_light_fence(std::atomic<V>& a, V value, std::memory_order store_order) {
+inline void store_then_light_fence(Atomic<V>& a, V value, std::memory_order store_order) {
     if constexpr (kTsanMode) {
         (void)store_order;
         a.exchange(value, std::memory_order_seq_cst);
@@ -134,7 +134,7 @@ inline void store_then_light_fence(std::atomic<V>& a, V value, std::memory_order
 }
 
 template <typename V>
-inline V load_then_heavy_fence(std::atomic<V>& a, std::memory_order load_order) {
+inline V load_then_heavy_fence(Atomic<V>& a, std::memory_order load_order) {
     if constexpr (kTsanMode) {
         (void)load_order;
         return a.fetch_add(0, std::memory_order_seq_cst);

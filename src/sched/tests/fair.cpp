@@ -31,6 +31,11 @@ uint64_t ticks_of(uint32_t cpu) { return __atomic_load_n(&arch::cpu(cpu).timer_t
 constexpr uint32_t kMaxFairTasks = 2 * kMaxCpus + 1;
 constexpr uint64_t kFairWindowMs = 2000;
 constexpr uint32_t kFairTolerancePercent = 20;
+// The dispatch counts get a wider band than the time shares: at -smp 64 on a 2-core host
+// at load 50, 129 tasks came out at 31 dispatches against a fair 25 (+24%), as vCPUs the
+// host stalls hold their part of the rotation back. A lost rotation is off by a factor of
+// ten or more (see the check), so +-50% keeps the check's power.
+constexpr uint32_t kFairDispatchTolerancePercent = 50;
 // The window holds 2 s of scheduling: at least 2 s, and at least the ticks 2 s give the
 // CPUs at full speed (2 s / timeslice each, on average). Under TCG on a loaded host a busy
 // vCPU's ticks come late (at -smp 8 we saw 9 per CPU in 2 s instead of 500): slices stretch
@@ -190,7 +195,7 @@ bool run_fair_window(ktest::Context& ktest_ctx, uint32_t tasks) {
     print_shares("dispatches", run.dispatches, tasks);
     if (window_ms > kFairWindowMs + kFairWindowMs / 10) print_shares("at 2 s (not checked)", run.run_at_2s_tsc, tasks);
 
-    // The policy itself: every task begins a stint (is dispatched) equally often, ±20%:
+    // The policy itself: every task begins a stint (is dispatched) equally often, ±50%:
     // with rotation each task is displaced once per circuit of the ring; without it, N =
     // M + 1 gives the two tasks sharing a CPU hundreds of dispatches and the others one.
     // Host timing barely moves this count, so a policy regression fails here even when
@@ -205,7 +210,7 @@ bool run_fair_window(ktest::Context& ktest_ctx, uint32_t tasks) {
     // outside it: with N = M + 1 and no rotation, M - 1 tasks get 1 dispatch each while
     // two share a CPU for hundreds, so the fair count is dozens and 1 fails by far.
     uint64_t fair_dispatches = dispatches / tasks;
-    uint64_t allowance = fair_dispatches * kFairTolerancePercent / 100;
+    uint64_t allowance = fair_dispatches * kFairDispatchTolerancePercent / 100;
     if (allowance < kFairMinAllowance) allowance = kFairMinAllowance;
     for (uint32_t i = 0; i < tasks; ++i) {
         uint64_t got = run.dispatches[i];
