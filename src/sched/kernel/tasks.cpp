@@ -2,6 +2,7 @@
 #include <atomic>
 
 #include "arch/x86_64/cpu.h"
+#include "lib/fault_inject.h"
 #include "lib/libc.h"
 #include "sched/sync/join.h"
 #include "sched/kernel/kernel_glue.h"
@@ -94,7 +95,12 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
         result.error = SpawnError::affinity_offline;
         return result;
     }
-    Task* task = allocate_task_memory();
+    // fail=stack:N (torture only): every Nth spawn finds no task memory at all, in its
+    // first try and in every retry below, as when live tasks hold all of it. One failed
+    // allocation alone would never reach the caller: the retry absorbs it.
+    const bool starved = fault::should_fail(fault::Site::stack);
+    auto allocate = [starved]() -> Task* { return starved ? nullptr : allocate_task_memory(); };
+    Task* task = allocate();
     // Dead tasks waiting out their grace period hold memory too, and other CPUs' caches
     // hold freed stacks (allocation looks only at its own cache and the pool). Before
     // failing, push reclamation along on every CPU, move their cached stacks to the pool,
@@ -105,10 +111,10 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     // minutes; a fork-join that outgrows memory runs the child inline instead).
     for (int round = 0; !task && round < kSpawnReclaimRounds; ++round) {
         smp::call_on_all(&reclaim_and_spill_here, nullptr, true);
-        task = allocate_task_memory();
+        task = allocate();
         if (task || shared().epoch.stats().pending == 0) break;
         yield();
-        task = allocate_task_memory();
+        task = allocate();
     }
     if (!task) {
         result.error = SpawnError::out_of_memory;
