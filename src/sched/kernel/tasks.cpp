@@ -200,6 +200,32 @@ void sleep_for(uint64_t ns) {
     schedule(PickReason::sleeping);
 }
 
+SpawnError set_affinity(const CpuMask& affinity) {
+    if (affinity.empty()) return SpawnError::empty_affinity;
+    // relaxed: a hint, as in spawn(); placement re-checks (and widens if need be).
+    if ((affinity & shared().online.load(std::memory_order_relaxed)).empty()) return SpawnError::affinity_offline;
+    arch::InterruptGuard irq_off;
+    // relaxed: our own CPU's field. The running task is in no queue, and only its own CPU
+    // reads these fields until requeue_current() publishes it again (release/acquire).
+    Task* self = this_cpu_sched().current.load(std::memory_order_relaxed);
+    self->affinity_requested = affinity;
+    self->affinity = affinity;
+    self->widened = false;
+    self->widen_warned = false;
+    schedule(PickReason::yielded);
+    return SpawnError::none;
+}
+
+void set_priority(Priority priority) {
+    arch::InterruptGuard irq_off;
+    // relaxed: our own CPU's field.
+    Task* self = this_cpu_sched().current.load(std::memory_order_relaxed);
+    // relaxed: request_realtime_preempt() on another CPU reads a running task's class as a
+    // hint (atomic_ref there too); the requeue below publishes it to the next picker.
+    std::atomic_ref<Priority>(self->priority).store(priority, std::memory_order_relaxed);
+    schedule(PickReason::yielded);
+}
+
 Task* current_task() {
     arch::InterruptGuard irq_off;
     // relaxed: our own CPU's field.
