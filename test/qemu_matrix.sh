@@ -46,6 +46,10 @@ QEMU_CASES=(
   # kernel must say it runs them (a sched= that is parsed but ignored fails here).
   "locked-smp2-q35      |2  |test=all sched=locked |-machine q35 -cpu max -smp 2 -m 256M |locked-smp2-q35-runs-locked=grep:sched: locked ready queues"
   "locked-smp4-q35      |4  |test=all sched=locked |-machine q35 -cpu max -smp 4 -m 256M |locked-smp4-q35-runs-locked=grep:sched: locked ready queues"
+  # The torture (issue 14, docs/reliability.md): 60 s of everything at once, with fault
+  # injection at -smp 4 and under the locked ready queues at -smp 2; it must end with PASS.
+  "torture-smp4-faults  |4  |torture=60 fail=frames:97,heap:31,stack:997,ipi:17 |-machine q35 -cpu max -smp 4 -m 256M |torture-smp4-faults-verdict=grep:torture: verdict PASS"
+  "torture-smp2-locked  |2  |torture=60 sched=locked |-machine q35 -cpu max -smp 2 -m 256M |torture-smp2-locked-verdict=grep:torture: verdict PASS"
   # A deliberate scheduler invariant violation (src/sched/tests/verify_break.cpp): the
   # always-on SCHED_VERIFY must stop the kernel with the panic report naming it.
   "verify-break-smp2    |panic:task_state_edge |test=break_sched_verify |-machine q35 -cpu max -smp 2 -m 256M |"
