@@ -44,17 +44,16 @@ rm -rf "$isodir"
 limit=$((MINUTES * 60 + 300 + MINUTES * 6))
 echo "soak: $MINUTES min at -smp $SMP, -m $MEM, cmdline \"$cmdline\"; serial log $log (QEMU limit ${limit}s)"
 : > "$log"
-# Progress lines as they arrive; the tail ends when QEMU does.
-tail -n +1 -F "$log" 2> /dev/null | grep --line-buffered -aE 'torture: |PANIC|panic|FAIL' | grep --line-buffered -av 'torture: verdict' &
-tail_pid=$!
 start=$SECONDS
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp "$SMP" -m "$MEM" \
   -display none -no-reboot -serial "file:$log" -monitor none \
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" < /dev/null > "$dir/$NAME.stdout" 2>&1
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" < /dev/null > "$dir/$NAME.stdout" 2>&1 &
+qemu_pid=$!
+# Progress lines as they arrive; tail ends when QEMU (its timeout wrapper) does.
+tail --pid="$qemu_pid" -n +1 -F "$log" 2> /dev/null | grep --line-buffered -aE 'torture: |PANIC|panic|FAIL' |
+  grep --line-buffered -av 'torture: verdict'
+wait "$qemu_pid"
 rc=$?
-sleep 1
-kill "$tail_pid" 2> /dev/null
-wait "$tail_pid" 2> /dev/null
 verdict=$(grep -a 'torture: verdict' "$log" | tail -1)
 echo "soak: QEMU exit $rc after $((SECONDS - start)) s (33 = pass, 35 = fail, 124 = timeout); log $log"
 echo "${verdict:-soak: no verdict line in $log}"
