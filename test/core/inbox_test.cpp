@@ -65,10 +65,21 @@ TEST(Inbox, empty_approx_never_hides_a_finished_push)
     for (unsigned p = 0; p < kProducers; ++p)
         messages.push_back(std::make_unique<Msg[]>(per_producer));
     std::atomic<uint64_t> finished { 0 };
+    // Halfway, every producer pauses until the consumer has drained the inbox, so the
+    // consumer meets an empty inbox whatever the host's thread schedule (on a busy host
+    // it could otherwise pop every message in one run and never look at an empty one).
+    // seq_cst on both: plain flags, read after the counts they follow.
+    std::atomic<unsigned> paused { 0 };
+    std::atomic<bool> resume { false };
     std::vector<std::thread> producers;
     for (unsigned p = 0; p < kProducers; ++p) {
         producers.emplace_back([&, p] {
             for (uint64_t i = 0; i < per_producer; ++i) {
+                if (i == per_producer / 2) {
+                    paused.fetch_add(1, std::memory_order_seq_cst);
+                    while (!resume.load(std::memory_order_seq_cst))
+                        std::this_thread::yield();
+                }
                 inbox.push(&messages[p][i]);
                 // seq_cst: the consumer's seq_cst load that reads this makes the push
                 // above happen-before its empty_approx() call.
@@ -90,6 +101,8 @@ TEST(Inbox, empty_approx_never_hides_a_finished_push)
         uint64_t done = finished.load(std::memory_order_seq_cst); // seq_cst: see above
         if (inbox.empty_approx() && popped < done)
             ++hidden;
+        if (paused.load(std::memory_order_seq_cst) == kProducers && popped == done)
+            resume.store(true, std::memory_order_seq_cst);
     }
     for (auto& t : producers)
         t.join();

@@ -132,6 +132,7 @@ TEST(LockedQueues, concurrent_push_pick_and_steal_take_every_task_exactly_once)
     std::vector<std::atomic<uint32_t>> taken(tasks.size());
     std::atomic<uint64_t> total { 0 };
     std::atomic<uint32_t> wrong_cpu { 0 };
+    std::atomic<bool> thief_stole { false };
     for (size_t i = 0; i < tasks.size(); ++i) {
         tasks[i].id = i;
         if (i % 5 == 0) // 20% pinned, spread over the cpus
@@ -168,6 +169,23 @@ TEST(LockedQueues, concurrent_push_pick_and_steal_take_every_task_exactly_once)
                 for (uint32_t k = 0; k < 4; ++k)
                     take_one();
         }
+        // Stealing must happen whatever the host's thread schedule: a thread that runs
+        // alone to the end would otherwise drain its own queue before the thief looks.
+        // So the other cpus keep their leftovers (3 of every burst of 8) until the thief
+        // has stolen once; the thief drains its own queue and then must steal.
+        if (index == kCpus - 1) {
+            while (total.load(std::memory_order_relaxed) < tasks.size()) {
+                bool got = take_one();
+                if (me.cpu().stats.steals_succeeded.get() > 0)
+                    thief_stole.store(true, std::memory_order_release); // release: pairs with the acquire below (a flag only)
+                if (!got)
+                    std::this_thread::yield();
+            }
+            thief_stole.store(true, std::memory_order_release);
+            return;
+        }
+        while (!thief_stole.load(std::memory_order_acquire)) // acquire: pairs with the thief's release
+            std::this_thread::yield();
         // Drain until every task is taken (pinned ones only their cpu can take).
         while (total.load(std::memory_order_relaxed) < tasks.size())
             if (!take_one())
