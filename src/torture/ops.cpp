@@ -35,6 +35,23 @@ std::atomic<int64_t> g_live{0};
 std::atomic<uint64_t> g_spawn_oom{0}, g_spawn_offline{0}, g_spawn_capped{0}, g_heap_oom{0}, g_affinity_refused{0};
 std::atomic<uint64_t> g_max_wake_tsc{0}, g_max_sleep_late_tsc{0};
 
+// Torture tasks spawned and not yet joined, for dump_live_tasks(): a slot per task, found
+// by a probe from a hash of its id. relaxed: the registry is read only to diagnose a stall.
+constexpr size_t kRegistrySlots = 16384;  // above the live cap at 64 CPUs (128 each)
+std::atomic<sched::Task*> g_registry[kRegistrySlots];
+
+size_t register_task(sched::Task* task) {
+    for (size_t i = 0, slot = task->id * 0x9e3779b97f4a7c15ull >> 50;; ++i, slot = (slot + 1) % kRegistrySlots) {
+        sched::Task* expected = nullptr;
+        if (i == kRegistrySlots) return kRegistrySlots;  // full: not registered, never in practice
+        if (g_registry[slot].compare_exchange_strong(expected, task, std::memory_order_relaxed)) return slot;
+    }
+}
+
+void unregister_task(size_t slot) {
+    if (slot < kRegistrySlots) g_registry[slot].store(nullptr, std::memory_order_relaxed);
+}
+
 void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 void count(Op op) { bump(g_ops[size_t(op)]); }
 
@@ -79,7 +96,14 @@ void check_wake(const std::atomic<uint64_t>& stamp, const char* what) {
 
 // An empty handle when the live cap or spawn says no; the caller copes (runs the work
 // inline or skips it) and the reason is counted.
-TaskHandle spawn_counted(sched::TaskFn fn, void* arg, const sched::SpawnOptions& options) {
+// The registry slot of a spawned task travels with its handle.
+struct Spawned {
+    TaskHandle handle;
+    size_t slot = kRegistrySlots;
+    bool valid() const { return handle.valid(); }
+};
+
+Spawned spawn_counted(sched::TaskFn fn, void* arg, const sched::SpawnOptions& options) {
     if (g_live.fetch_add(1, std::memory_order_relaxed) >= g_limits.live_cap) {
         g_live.fetch_sub(1, std::memory_order_relaxed);
         bump(g_spawn_capped);
@@ -97,11 +121,15 @@ TaskHandle spawn_counted(sched::TaskFn fn, void* arg, const sched::SpawnOptions&
         return {};
     }
     bump(g_spawned);
-    return static_cast<TaskHandle&&>(r.handle);
+    Spawned s;
+    s.slot = register_task(r.handle.task());
+    s.handle = static_cast<TaskHandle&&>(r.handle);
+    return s;
 }
 
-int64_t join_counted(TaskHandle& handle) {
-    int64_t code = sched::join(handle);
+int64_t join_counted(Spawned& spawned) {
+    int64_t code = sched::join(spawned.handle);
+    unregister_task(spawned.slot);
     g_live.fetch_sub(1, std::memory_order_relaxed);
     bump(g_joined);
     return code;
@@ -165,7 +193,7 @@ int64_t carried_main(void* arg) {
 void op_spawn(Rng& rng) {
     constexpr uint32_t kMax = 4;
     Carried children[kMax];
-    TaskHandle handles[kMax];
+    Spawned handles[kMax];
     uint8_t fallback[kMax][64];
     uint32_t n = 1 + rng.below(kMax);
     for (uint32_t i = 0; i < n; ++i) {
@@ -321,7 +349,7 @@ void op_ping_pong(Op kind, Rng& rng) {
     CpuMask where = CpuMask::all();
     if (g_limits.cpus > 1 && rng.below(4) != 0)
         where = CpuMask::single((here + 1 + rng.below(g_limits.cpus - 1)) % g_limits.cpus);
-    TaskHandle partner = spawn_counted(&partner_main, &arg, {.name = "torture-partner", .affinity = where});
+    Spawned partner = spawn_counted(&partner_main, &arg, {.name = "torture-partner", .affinity = where});
     if (!partner.valid()) return;  // no partner (out of memory, its CPU offline, the cap): nothing to do
     ping_pong_side(p, 0, rng);
     int64_t code = join_counted(partner);
@@ -388,7 +416,7 @@ int64_t node_main(void* arg) {
 uint64_t tree_parallel(uint64_t seed, uint32_t depth) {
     if (depth == 0) return mix(seed);
     Node left{seed * 2 + 1, depth - 1};
-    TaskHandle handle = spawn_counted(&node_main, &left, {.name = "torture-fj"});
+    Spawned handle = spawn_counted(&node_main, &left, {.name = "torture-fj"});
     uint64_t right = tree_parallel(seed * 2 + 2, depth - 1);
     uint64_t left_value;
     if (handle.valid()) {
@@ -515,9 +543,11 @@ int64_t worker_main(void* arg) {
     // relaxed: the flag only ends the loop; each operation is complete in itself.
     while (!g_stop.load(std::memory_order_relaxed)) {
         Op op = pick(rng);
+        w->doing.store(op_name(op), std::memory_order_relaxed);
         run_op(op, rng);
         count(op);
     }
+    w->doing.store("done", std::memory_order_relaxed);
     return worker_checksum(*w);
 }
 
@@ -540,6 +570,13 @@ OpTotals op_totals() {
     t.max_wake_tsc = g_max_wake_tsc.load(std::memory_order_relaxed);
     t.max_sleep_late_tsc = g_max_sleep_late_tsc.load(std::memory_order_relaxed);
     return t;
+}
+
+void dump_live_tasks() {
+    for (const auto& slot : g_registry) {
+        const sched::Task* task = slot.load(std::memory_order_relaxed);
+        if (task) dump_task("live", task);
+    }
 }
 
 }  // namespace torture

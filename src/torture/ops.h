@@ -4,6 +4,7 @@
 // drains unless something was lost: that is the stop_bound check of the controller.
 #pragma once
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 
 namespace torture {
@@ -37,6 +38,8 @@ void set_limits(const Limits& limits);
 // checksum (the controller verifies it).
 struct WorkerArg {
     uint64_t seed = 0;
+    // What the worker is doing now, for the dump of a stalled run. relaxed: diagnosis only.
+    std::atomic<const char*> doing{"starting"};
 };
 int64_t worker_main(void* arg);
 int64_t worker_checksum(const WorkerArg& arg);
@@ -58,5 +61,8 @@ struct OpTotals {
     uint64_t max_wake_tsc = 0, max_sleep_late_tsc = 0;
 };
 OpTotals op_totals();
+
+// For a stalled run: every torture task spawned and not yet joined (dump_task of each).
+void dump_live_tasks();
 
 }  // namespace torture

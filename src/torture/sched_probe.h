@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "sched/model/cpu_mask.h"
+#include "sched/model/task.h"
 
 namespace torture {
 
@@ -26,5 +27,10 @@ bool running_within_affinity(uint32_t& cpu, bool& widened);
 // Hands every cached task stack back to mm (sched's trim_task_memory), so stack and frame
 // counts can be compared with the pre-torture ones. Nothing may spawn meanwhile.
 size_t release_task_memory();
+// For a stalled run: one line per CPU (scheduler and hotplug state, halted bit, what its
+// queues hold) and one per task given (state, on_cpu, queued, CPU, class, affinity).
+// Racy reads of a stopped system; for diagnosis only.
+void dump_cpus();
+void dump_task(const char* label, const sched::Task* task);
 
 }  // namespace torture

@@ -204,6 +204,7 @@ void spawn_phase_tasks(Run& r, uint32_t workers) {
     start_workers();
     for (uint32_t i = 0; i < workers; ++i) {
         g_worker_args[i].seed = r.rng.next();
+        g_worker_args[i].doing.store("starting", std::memory_order_relaxed);
         // With fail= armed this spawn can fail too: the phase then runs with fewer workers.
         sched::SpawnResult s = sched::spawn(&worker_entry, &g_worker_args[i], {.name = "torture-worker"});
         if (!s.ok()) {
@@ -241,6 +242,15 @@ bool run_phase(Run& r, uint64_t length_tsc) {
         fail(Check::stop_bound, "phase %llu: %u of %u tasks still running %llu s after the stop (a lost wakeup?)",
              (unsigned long long)r.phases, expected - g_done.load(std::memory_order_acquire), expected,
              (unsigned long long)kStopBoundSeconds);
+        for (uint32_t i = 0; i < workers; ++i) {
+            if (!g_workers[i].valid()) continue;
+            char label[48];
+            ksnprintf(label, sizeof label, "worker %u (%s)", i, g_worker_args[i].doing.load(std::memory_order_relaxed));
+            dump_task(label, g_workers[i].task());
+        }
+        dump_task("hotplug task", g_hotplug.task());
+        dump_live_tasks();
+        dump_cpus();
         sched::dump_state();
         r.aborted = true;
         return false;
