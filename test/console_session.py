@@ -194,6 +194,8 @@ def main():
         s.type("\x03")
         ok = s.expect(r"interrupted after \d+ ms; every task joined", T) and s.expect(re.escape(PROMPT), T)
         check("ctrl-c-stops-run", bool(ok), "run fib 32 was not interrupted")
+        # The torture from the console (docs/reliability.md): 5 s, a fixed seed, PASS.
+        command("torture 5 7", r"torture: verdict PASS", r"torture: PASS", name="torture-from-console")
         command("ps", r"cpu  running task", r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
         command("uptime", r"up \d+:\d\d:\d\d", name="uptime")
         # poweroff: QEMU must end through ACPI (there is no debug-exit device here).

@@ -30,7 +30,7 @@ constexpr Dispatch kHandlers[] = {
     {"log", cmd_log},       {"offline", cmd_offline}, {"online", cmd_online},
     {"sched", cmd_sched},   {"run", cmd_run},         {"load", cmd_load},
     {"top", cmd_top},       {"clear", cmd_clear},     {"poweroff", cmd_poweroff},
-    {"reboot", cmd_reboot},
+    {"reboot", cmd_reboot}, {"torture", cmd_torture},
 };
 
 // Only the console task uses these (they are large for a 16 KiB task stack).

@@ -67,4 +67,8 @@ uint64_t total_failures() {
     return n;
 }
 
+void reset_failures() {
+    for (auto& f : g_failures) f.store(0, std::memory_order_relaxed);
+}
+
 }  // namespace torture

@@ -27,5 +27,6 @@ const char* check_name(Check check);
 void fail(Check check, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t failures(Check check);
 uint64_t total_failures();
+void reset_failures();  // a new run
 
 }  // namespace torture

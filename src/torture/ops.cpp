@@ -572,6 +572,14 @@ OpTotals op_totals() {
     return t;
 }
 
+void reset_op_totals() {
+    for (auto& op : g_ops) op.store(0, std::memory_order_relaxed);
+    for (auto* c : {&g_spawned, &g_started, &g_joined, &g_spawn_oom, &g_spawn_offline, &g_spawn_capped, &g_heap_oom,
+                    &g_affinity_refused, &g_max_wake_tsc, &g_max_sleep_late_tsc})
+        c->store(0, std::memory_order_relaxed);
+    g_live.store(0, std::memory_order_relaxed);
+}
+
 void dump_live_tasks() {
     for (const auto& slot : g_registry) {
         const sched::Task* task = slot.load(std::memory_order_relaxed);

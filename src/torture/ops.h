@@ -61,6 +61,7 @@ struct OpTotals {
     uint64_t max_wake_tsc = 0, max_sleep_late_tsc = 0;
 };
 OpTotals op_totals();
+void reset_op_totals();  // a new run (the console can start several in one boot)
 
 // For a stalled run: every torture task spawned and not yet joined (dump_task of each).
 void dump_live_tasks();

@@ -369,6 +369,11 @@ bool run(const Config& config) {
     r.hz = arch::tsc_hz();
     r.seed = config.seed_given ? config.seed : mix(arch::rdtsc());
     r.rng = Rng(mix(r.seed));
+    reset_op_totals();
+    reset_failures();
+    g_offlines.store(0, std::memory_order_relaxed);
+    g_onlines.store(0, std::memory_order_relaxed);
+    const bool started_locked = strcmp(sched::backend_name(), "locked") == 0;
     fault::configure(config.fail);
     set_limits({.wake_bound_tsc = kWakeBoundSeconds * r.hz,
                 .sleep_bound_tsc = kSleepBoundSeconds * r.hz,
@@ -397,6 +402,14 @@ bool run(const Config& config) {
         return false;
     }
     bring_all_online();
+    // Leave the ready queues as we found them (the console's `sched` setting).
+    if ((strcmp(sched::backend_name(), "locked") == 0) != started_locked) {
+        if (sched::select_backend(started_locked ? sched::Backend::locked : sched::Backend::lockfree))
+            ++r.backend_switches;
+        else
+            fail(Check::backend_switch, "select_backend back to %s refused at the end",
+                 started_locked ? "locked" : "lockfree");
+    }
     progress_line(r);
     MemorySnapshot after = settle_and_measure();
     print_memory("after", after);

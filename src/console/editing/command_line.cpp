@@ -17,6 +17,7 @@ constexpr CommandSpec kCommands[] = {
     {"run", 2, 2, "run fib N", "fork-join fib(N), N <= 32, in the foreground (Ctrl-C stops it)"},
     {"load", 0, 2, "load [fib|spin [N]] | load stop [ID]", "start, list or stop background workloads"},
     {"top", 0, 0, "top", "live per-CPU view, twice a second, until a key is pressed"},
+    {"torture", 1, 2, "torture SECONDS [SEED]", "the torture (docs/reliability.md) for SECONDS, no fault injection"},
     {"clear", 0, 0, "clear", "clear the screen"},
     {"poweroff", 0, 0, "poweroff", "power the machine off (ACPI S5)"},
     {"reboot", 0, 0, "reboot", "reset the machine"},
