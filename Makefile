@@ -12,6 +12,8 @@
 #                       with fault injection (FAIL=spec, none: off); log in build/soak/
 #   make bench          host benchmarks against real baselines
 #   make trace          a traced fork-join boot -> build/trace/{serial.log,trace.json,timeline.png}
+#   make vbox           create/update a VirtualBox VM for the ISO and start it (docs/virtualbox.md);
+#                       without VBoxManage: one line, exit status 0
 #   SCHED_TRACE=0       (with kernel/iso/run) compiles the scheduler's trace hooks out
 #   make deps           install the Debian packages that are missing
 SHELL := /bin/bash
@@ -124,6 +126,14 @@ run: $(BUILD)/kernel.iso
 	  $(QEMU_FW) $(QEMU_DISPLAY) -cdrom $< -chardev stdio,id=com1,mux=on,signal=off \
 	  -serial chardev:com1 -mon chardev=com1 -no-reboot \
 	  -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
+
+# VirtualBox (docs/virtualbox.md): SMP, MEM, UEFI and CMDLINE as for `make run`; VBOX_VM,
+# VBOX_CHIPSET=piix3|ich9, VBOX_X2APIC=on|off, VBOX_SERIAL=file|socket|tcp, VBOX_START=gui|headless|none.
+.PHONY: vbox
+# Checked before the ISO is built, so a machine without VirtualBox gets exactly one line.
+vbox:
+	@bash test/vbox.sh --probe || exit 0; \
+	  $(MAKE) --no-print-directory iso && SMP="$(SMP)" MEM="$(MEM)" UEFI="$(UEFI)" bash test/vbox.sh $(BUILD)/kernel.iso
 
 .PHONY: deps-kernel-stamp FORCE
 FORCE:

@@ -8,6 +8,10 @@ by timing. Python standard library only.
 
 Prints one line per check, "PASS name" or "FAIL name (why)", and exits 1 if any failed.
 QEMU runs without the isa-debug-exit device: `poweroff` must end it through ACPI.
+
+The keyboard path: QEMU's monitor (HMP, on a second UNIX socket) presses keys on the
+emulated PS/2 keyboard with `sendkey`; the replies are read on the serial port, so scan
+codes, the IRQ 1 handler, the decoder and the line editor are all on the path.
 """
 import argparse
 import os
@@ -82,6 +86,68 @@ class Session:
             time.sleep(0.01)
 
 
+class Monitor:
+    """QEMU's human monitor on a UNIX socket: one command at a time, each answered by the
+    next "(qemu) " prompt."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for _ in range(300):
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise OSError("no monitor socket")
+        self.sock.settimeout(30)
+        self._read_prompt()
+
+    def _read_prompt(self):
+        data = b""
+        while not data.endswith(b"(qemu) "):
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise OSError("monitor closed")
+            data += chunk
+        return data.decode("latin-1")
+
+    def command(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+        return self._read_prompt()
+
+    def keys(self, names):
+        """Presses each key (QEMU names: "c", "shift-f", "ret", "up", "ctrl-c") in turn."""
+        for name in names:
+            reply = self.command(f"sendkey {name}")
+            if "unknown key" in reply or "invalid" in reply.lower():
+                raise ValueError(f"sendkey {name}: {reply.strip()}")
+            # Not a verdict: sendkey holds each key 100 ms before its release; pressing the
+            # next one earlier would overlap them like a person rolling two keys.
+            time.sleep(0.15)
+
+    def close(self):
+        self.sock.close()
+
+
+def keys_for(text):
+    """QEMU key names that type `text` on a US keyboard (the subset the tests need)."""
+    shifted = {"!": "shift-1", "\"": "shift-apostrophe", "_": "shift-minus"}
+    names = []
+    for ch in text:
+        if ch == " ":
+            names.append("spc")
+        elif ch in shifted:
+            names.append(shifted[ch])
+        elif ch.isalpha() and ch.isupper():
+            names.append("shift-" + ch.lower())
+        elif ch == "-":
+            names.append("minus")
+        else:
+            names.append(ch)
+    return names
+
+
 def build_iso(kernel, cmdline, iso, grub_cfg_in):
     work = tempfile.mkdtemp()
     try:
@@ -95,6 +161,39 @@ def build_iso(kernel, cmdline, iso, grub_cfg_in):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def keyboard_checks(s, check, T, monitor_path):
+    """Commands typed on the PS/2 keyboard through the monitor; replies read on serial."""
+    try:
+        mon = Monitor(monitor_path)
+    except OSError as e:
+        check("keyboard-monitor", False, str(e))
+        return
+
+    def typed(names, *patterns, name):
+        s.mark()
+        mon.keys(names)
+        for p in patterns:
+            if not s.expect(p, T):
+                return check(name, False, f"no /{p}/ after the keys {' '.join(names)}")
+        return check(name, bool(s.expect(re.escape(PROMPT), T)), "no prompt after the reply")
+
+    try:
+        typed(keys_for("uptime") + ["ret"], r"up \d+:\d\d:\d\d", name="keyboard-uptime")
+        # Shift, digits and a shifted symbol reach the line as typed.
+        typed(keys_for("Fr0b!") + ["ret"], r'unknown command "Fr0b!"', name="keyboard-shift")
+        # Up recalls the last line from the history; Enter runs it again.
+        typed(["up", "ret"], r'unknown command "Fr0b!"', name="keyboard-history-up")
+        # Backspace deletes the character before the cursor: "cpux" <BS> "s" is cpus.
+        typed(keys_for("cpux") + ["backspace", "s", "ret"], r"\d+ cpus, \d+ online", name="keyboard-backspace")
+        # Left arrow and insert in the middle: "uptme" <left><left> "i" is uptime.
+        typed(keys_for("uptme") + ["left", "left", "i", "ret"], r"up \d+:\d\d:\d\d", name="keyboard-left-insert")
+        # Ctrl-C at the prompt drops the line.
+        typed(keys_for("frob") + ["ctrl-c"], r"\^C", name="keyboard-ctrl-c")
+    except (OSError, ValueError) as e:
+        check("keyboard-monitor", False, str(e))
+    mon.close()
 
 
 def main():
@@ -112,11 +211,13 @@ def main():
     work = tempfile.mkdtemp()
     iso = os.path.join(work, "console.iso")
     sock_path = os.path.join(work, "serial.sock")
+    monitor_path = os.path.join(work, "monitor.sock")
     build_iso(args.kernel, args.cmdline, iso, os.path.join(root, "iso", "grub.cfg.in"))
 
     qemu = subprocess.Popen(
         ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max",
-         "-smp", str(args.smp), "-m", "256M", "-display", "none", "-monitor", "none",
+         "-smp", str(args.smp), "-m", "256M", "-display", "none",
+         "-monitor", f"unix:{monitor_path},server=on,wait=off",
          "-no-reboot", "-cdrom", iso, "-serial", f"unix:{sock_path},server=on,wait=on"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -163,6 +264,7 @@ def main():
         command("help", r"offline N", r"run fib N", r"poweroff", name="help")
         command("help offline", r"usage: offline N", name="help-cmd")
         command(f"cpus", rf"{args.smp} cpus, {args.smp} online", name=f"cpus-smp{args.smp}")
+        keyboard_checks(s, check, T, monitor_path)
         command("\x01\x02garbage \xff\xfe\x7f#%!", r'unknown command "', name="garbage-line")
         command("offline x", r'"x" is not a CPU number; usage: offline N', name="bad-argument")
         command("frobnicate", r'unknown command "frobnicate"; type help', name="unknown-command")
@@ -175,6 +277,8 @@ def main():
         done = s.expect(r"top: done", T) and s.expect(re.escape(PROMPT), T)
         check("top-until-key", bool(frames and done), "no frames or top did not stop on a key")
         command("load", r"load 1: 2 spin tasks", name="load-list")
+        command("ps", r"id  name +state +cpu  class +affinity +cpu ms", r"\d+  console +running",
+                r"\d+  load-spin +(running|ready) +\d+  normal +all", r"\d+ tasks: \d+ running", name="ps-under-load")
         command("load stop", r"load 1 \(spin\) stopped: 2 tasks joined", name="load-stop")
         if args.smp > 1:
             command("offline 1", r"cpu 1 offline in [0-9.]+ ms", name="offline-1")
@@ -194,9 +298,41 @@ def main():
         s.type("\x03")
         ok = s.expect(r"interrupted after \d+ ms; every task joined", T) and s.expect(re.escape(PROMPT), T)
         check("ctrl-c-stops-run", bool(ok), "run fib 32 was not interrupted")
+        # The lock-free core's stress on every CPU: progress lines, then a verdict that
+        # counts every item (lost and duplicated must be 0).
+        command("stress 5", r"stress: 1 s: \d+ rounds", r"stress: items pushed \d+, sent \d+; taken \d+, stolen \d+",
+                r"stress: PASS: lost 0, duplicated 0, corrupted 0, inbox out of order 0", name="stress-5-verdict")
+        # Ctrl-C once the first progress line is out (judged by text, not by time).
+        s.mark()
+        s.type("stress 60\r")
+        started = s.expect(r"stress: 1 s: ", T)
+        s.type("\x03")
+        ok = started and s.expect(r"stopped by Ctrl-C", T) and \
+            s.expect(r"stress: PASS: lost 0, duplicated 0", T) and s.expect(re.escape(PROMPT), T)
+        check("stress-ctrl-c", bool(ok), "stress 60 was not stopped by Ctrl-C with a passing verdict")
+        command("stress 0", r"stress: SECONDS must be a number from 1 to 3600; usage: stress SECONDS",
+                name="stress-bad-argument")
+        command("run uts t1", r"uts T1-d7: 63914 nodes \(the reference count\)", r"steals per cpu:",
+                name="run-uts-t1")
+        command("run messaging", r"messaging: 51200 of 51200 messages, .*checksum ok", name="run-messaging")
+        command("run uts t9", r"run: the UTS trees are t1 and t3; usage: run fib N", name="run-uts-bad-tree")
+        command("load uts", r"load 3: 1 uts tasks started", name="load-uts")
+        command("load messaging 2", r"load 4: 2 messaging tasks started", name="load-messaging")
+        command("bench yield", r"bench: the benchmarks need a quiet machine", name="bench-refused-under-load")
+        command("load stop", r"load 3 \(uts\) stopped: 1 tasks joined", r"load 4 \(messaging\) stopped: 2 tasks joined",
+                name="load-stop-uts-messaging")
+        command("bench yield", r"yield: 40000 switches", r"bench: done; lockfree ready queues", name="bench-yield")
+        command("bench frob", r'bench: unknown benchmark in "frob"; usage: bench', name="bench-unknown")
+        command("trace dump", r"trace: nothing recorded", name="trace-dump-empty")
+        command("trace on", r"trace: recording", name="trace-on")
+        command("run fib 10", r"fib\(10\) = 55", name="run-fib-traced")
+        command("trace off", r"trace: stopped", name="trace-off")
+        command("trace dump", r"TRACE-BEGIN cpus=\d+", r"T \d+ \d+ switch", r"TRACE-END records=\d+", r"trace: dump done",
+                name="trace-dump")
         # The torture from the console (docs/reliability.md): 5 s, a fixed seed, PASS.
         command("torture 5 7", r"torture: verdict PASS", r"torture: PASS", name="torture-from-console")
-        command("ps", r"cpu  running task", r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
+        command("ps", r"\d+  console +running", r"\b1 tasks: 1 running, 0 ready, 0 blocked, 0 sleeping",
+                r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
         command("uptime", r"up \d+:\d\d:\d\d", name="uptime")
         # poweroff: QEMU must end through ACPI (there is no debug-exit device here).
         s.mark()

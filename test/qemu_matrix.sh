@@ -37,6 +37,9 @@ QEMU_CASES=(
   "smp2-mem64M          |2  |test=all |-machine pc -cpu qemu64,-x2apic -smp 2 -m 64M |"
   "uefi-smp4-q35        |4  |test=all |-machine q35 -cpu max -smp 4 -m 256M @OVMF@ |"
   "uefi-smp2-pc-xapic   |2  |test=all |-machine pc -cpu qemu64,-x2apic -smp 2 -m 256M @OVMF@ |"
+  # What VirtualBox gives the kernel by default (docs/virtualbox.md): a PIIX chipset, no
+  # HPET, a CPU without CPUID leaf 0x15 (the TSC is calibrated with PIT channel 2).
+  "vboxlike-smp2-pc     |2  |test=all |-machine pc,hpet=off -cpu qemu64 -smp 2 -m 256M |vboxlike-pit-calibration=grep:timer: TSC .*(PIT channel 2"
   # A hostile command line: every bad option is named in a warning and the tests still pass.
   "badcmdline-smp2      |2  |test=all timeslice_us=12abc log=loud smp.max_cpus=0 bogus_option=1 x2apic=maybe |-machine q35 -cpu max -smp 2 -m 256M |badcmdline-warnings=fn:check_badcmdline_warnings"
   # An AP that never starts (the kernel withholds the last AP's SIPI): it is named in a

@@ -112,7 +112,7 @@ fi
 # test/console_session.py; one result per check it prints. Self-contained: needs only
 # build/kernel.elf (built here if missing) and python3.
 if [[ $mode != host ]]; then
-  echo "== console session (serial, -smp 4)"
+  echo "== console session (serial, and the PS/2 keyboard through the QEMU monitor, -smp 4)"
   mkdir -p "$BUILD/qemu"
   if [[ -f $BUILD/kernel.elf ]] || make -s kernel BUILD="$BUILD" > "$BUILD/qemu/console-build.log" 2>&1; then
     while read -r verdict name rest; do

@@ -46,6 +46,13 @@ void cmd_torture(const ParsedCommand&);
 void cmd_run(const ParsedCommand&);
 void cmd_load(const ParsedCommand&);
 void cmd_top(const ParsedCommand&);
+// commands_bench.cpp
+void cmd_bench(const ParsedCommand&);
+void cmd_trace(const ParsedCommand&);
+// Whether any `load` workload runs (the benchmarks need a quiet machine).
+bool workloads_running();
+// stress.cpp
+void cmd_stress(const ParsedCommand&);
 // The console's background workloads, for `ps`.
 void list_workloads();
 

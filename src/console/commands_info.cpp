@@ -9,11 +9,15 @@
 #include "console/sched_view.h"
 #include "lib/log.h"
 #include "mm/frames.h"
+#include "mm/kstack.h"
+#include "sched/kernel/task_memory.h"
 #include "sched/scheduler.h"
 
 namespace console {
 namespace {
 BootFacts g_facts;
+constexpr size_t kUsageColumns = 38;
+constexpr size_t kPsRows = 40;
 }  // namespace
 
 void set_boot_facts(const BootFacts& facts) { g_facts = facts; }
@@ -36,7 +40,13 @@ void cmd_help(const ParsedCommand& command) {
         out("usage: %s\n  %s\n", spec->usage, spec->summary);
         return;
     }
-    for (const CommandSpec& spec : command_table()) out("  %-38s %s\n", spec.usage, spec.summary);
+    // A usage too long for its column gets the summary on a line of its own.
+    for (const CommandSpec& spec : command_table()) {
+        if (std::string_view(spec.usage).size() > kUsageColumns)
+            out("  %s\n  %-*s %s\n", spec.usage, int(kUsageColumns), "", spec.summary);
+        else
+            out("  %-*s %s\n", int(kUsageColumns), spec.usage, spec.summary);
+    }
     out("keys: left/right/home/end edit, up/down history, Ctrl-C stops a command, Ctrl-L clears\n");
 }
 
@@ -58,13 +68,18 @@ void cmd_cpus(const ParsedCommand&) {
 }
 
 void cmd_ps(const ParsedCommand&) {
-    out("cpu  running task (id)\n");
-    for (uint32_t i = 0; i < sched_cpu_count(); ++i) {
-        CpuView view;
-        sched_cpu_view(i, view);
-        out("%-4u %s (%llu)%s\n", i, view.current, (unsigned long long)view.current_id,
-            view.online ? "" : "  [offline]");
+    static TaskView rows[kPsRows];  // console task only; too big for its stack
+    TaskTotals totals;
+    const size_t shown = sched_task_views(rows, kPsRows, totals);
+    out("%8s  %-16s %-8s %3s  %-8s %-12s %12s\n", "id", "name", "state", "cpu", "class", "affinity", "cpu ms");
+    for (size_t i = 0; i < shown; ++i) {
+        const TaskView& t = rows[i];
+        out("%8llu  %-16.16s %-8s %3u  %-8s %-12s %8llu.%03llu\n", (unsigned long long)t.id, t.name, t.state, t.cpu,
+            t.klass, t.affinity, (unsigned long long)(t.cpu_us / 1000), (unsigned long long)(t.cpu_us % 1000));
     }
+    out("%zu tasks: %zu running, %zu ready, %zu blocked, %zu sleeping%s; plus one idle task per cpu\n", totals.tasks,
+        totals.running, totals.ready, totals.blocked, totals.sleeping,
+        totals.tasks > shown ? " (first ones shown)" : "");
     list_workloads();
     // spawned - exited: the console itself is offset by the init task's exit at boot.
     out("%llu tasks alive besides the console\n", (unsigned long long)sched_live_tasks());
@@ -75,6 +90,11 @@ void cmd_mem(const ParsedCommand&) {
     out("memory: %llu MiB usable at boot; frames %llu free of %llu (%llu MiB free)\n",
         (unsigned long long)(g_facts.usable_memory_bytes >> 20), (unsigned long long)free_frames,
         (unsigned long long)total_frames, (unsigned long long)(free_frames * 4096 >> 20));
+    // Exited tasks' stacks stay cached, still mapped, until trim_task_memory(): after a big
+    // fork-join run most of the "used" frames are this cache, not a leak.
+    const mm::KernelStackStats stacks = mm::kernel_stack_stats();
+    out("task stacks: %zu allocated (peak %zu), %zu of them cached for reuse\n", stacks.in_use, stacks.peak,
+        sched::cached_task_memory());
 }
 
 void cmd_uptime(const ParsedCommand&) {

@@ -46,11 +46,13 @@ void out_screen(std::string_view text) { console::write_screen(text.data(), text
 
 void clear_screens() {
     out_serial("\x1b[2J\x1b[H");
-    // The screen drivers know no escape sequences; 64 blank lines scroll anything away.
-    static const char kBlank[] =
-        "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
-        "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
-    out_screen(std::string_view(kBlank, sizeof kBlank - 1));
+    clear_screen_only();
+}
+
+void clear_screen_only() { console::clear_screen(); }
+
+void out_screen_coloured(std::string_view text, Colour foreground, Colour background) {
+    console::write_screen_coloured(text.data(), text.size(), foreground, background);
 }
 
 }  // namespace console

@@ -1,10 +1,118 @@
 #include "console/sched_view.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
+#include "lib/log.h"
 #include "sched/kernel/kernel_glue.h"
+#include "sched/kernel/registry.h"
+#include "sched/kernel/task_memory.h"
+#include "mm/frames.h"
+#include "mm/kstack.h"
 #include "sched/scheduler.h"
 
 namespace console {
+namespace {
+
+constexpr size_t kMaxTaskViews = 64;
+sched::registry::TaskInfo g_task_infos[kMaxTaskViews];  // console task only
+
+const char* state_name(sched::TaskState state) {
+    switch (state) {
+        case sched::TaskState::created:
+            return "created";
+        case sched::TaskState::ready:
+            return "ready";
+        case sched::TaskState::running:
+            return "running";
+        case sched::TaskState::blocked:
+            return "blocked";
+        case sched::TaskState::sleeping:
+            return "sleeping";
+        case sched::TaskState::dead:
+            return "dead";
+    }
+    return "?";
+}
+
+const char* class_name(sched::Priority priority) {
+    switch (priority) {
+        case sched::Priority::realtime:
+            return "realtime";
+        case sched::Priority::normal:
+            return "normal";
+        case sched::Priority::idle:
+            return "idle";
+    }
+    return "?";
+}
+
+// "all", or ranges "0-2,5"; "..." at the end when they do not fit.
+void format_affinity(const CpuMask& mask, bool widened, char* out, size_t size) {
+    size_t n = 0;
+    const uint32_t cpus = sched_cpu_count();
+    bool all = true;
+    for (uint32_t c = 0; c < cpus; ++c) all = all && mask.contains(c);
+    if (all) {
+        n = size_t(ksnprintf(out, size, "all"));
+    } else {
+        out[0] = '\0';
+        for (uint32_t c = mask.next(0); c < cpus && c != kNoCpu; c = mask.next(c + 1)) {
+            uint32_t last = c;
+            while (last + 1 < cpus && mask.contains(last + 1)) ++last;
+            char range[16];
+            const int len = last == c ? ksnprintf(range, sizeof range, "%s%u", n ? "," : "", c)
+                                      : ksnprintf(range, sizeof range, "%s%u-%u", n ? "," : "", c, last);
+            if (n + size_t(len) + 4 >= size) {
+                n += size_t(ksnprintf(out + n, size - n, "..."));
+                break;
+            }
+            n += size_t(ksnprintf(out + n, size - n, "%s", range));
+            c = last;
+        }
+    }
+    if (widened && n + 1 < size) ksnprintf(out + n, size - n, "*");
+}
+
+}  // namespace
+
+size_t sched_task_views(TaskView* out, size_t max, TaskTotals& totals) {
+    sched::registry::Totals t;
+    const size_t copied = sched::registry::snapshot(g_task_infos, max < kMaxTaskViews ? max : kMaxTaskViews, t);
+    const uint64_t cycles_per_us = arch::tsc_hz() / 1000000 ? arch::tsc_hz() / 1000000 : 1;
+    for (size_t i = 0; i < copied; ++i) {
+        const sched::registry::TaskInfo& info = g_task_infos[i];
+        TaskView& view = out[i];
+        view.id = info.id;
+        for (size_t k = 0; k < sizeof view.name; ++k) {
+            const char c = info.name[k];
+            view.name[k] = c == '\0' || (c >= 0x20 && c < 0x7f) ? c : '?';
+        }
+        view.name[sizeof view.name - 1] = '\0';
+        view.state = state_name(info.state);
+        view.klass = class_name(info.priority);
+        view.cpu = info.cpu;
+        format_affinity(info.affinity, info.widened, view.affinity, sizeof view.affinity);
+        view.cpu_us = info.run_cycles / cycles_per_us;
+    }
+    totals.tasks = t.tasks;
+    totals.running = t.by_state[size_t(sched::TaskState::running)];
+    totals.ready = t.by_state[size_t(sched::TaskState::ready)] + t.by_state[size_t(sched::TaskState::created)];
+    totals.blocked = t.by_state[size_t(sched::TaskState::blocked)];
+    totals.sleeping = t.by_state[size_t(sched::TaskState::sleeping)];
+    return copied;
+}
+
+SystemView sched_system_view() {
+    SystemView view;
+    if (!sched::started()) return view;
+    const core::EpochStats epoch = sched::shared().epoch.stats();
+    view.epoch = sched::shared().epoch.epoch();
+    view.epoch_pending = epoch.pending;
+    view.free_frames = mm::free_frame_count();
+    view.task_stacks = mm::kernel_stack_stats().in_use;
+    view.cached_stacks = sched::cached_task_memory();
+    return view;
+}
 
 uint32_t sched_cpu_count() { return sched::started() ? sched::shared().cpu_count : 0; }
 

@@ -17,6 +17,31 @@ struct CpuView {
     uint64_t current_id = 0;
 };
 
+// One live spawned task, for `ps` (the scheduler's registry, sched/kernel/registry.h).
+struct TaskView {
+    uint64_t id = 0;
+    char name[24] = {};
+    const char* state = "";  // "running", "ready", "blocked", "sleeping", ...
+    const char* klass = "";  // "realtime", "normal", "idle"
+    uint32_t cpu = 0;  // where it runs, or last ran
+    char affinity[20] = {};  // "all", "3", "0-2,5", "..." when long; "*" when hotplug widened it
+    uint64_t cpu_us = 0;  // time on a CPU up to its last switch-out
+};
+struct TaskTotals {
+    size_t tasks = 0, running = 0, ready = 0, blocked = 0, sleeping = 0;
+};
+// Fills up to `max` rows, counts every live task. From the console task only (a static
+// buffer behind it).
+size_t sched_task_views(TaskView* out, size_t max, TaskTotals& totals);
+
+// Machine-wide figures for `top` (racy reads).
+struct SystemView {
+    uint64_t epoch = 0, epoch_pending = 0;  // the scheduler's epoch domain
+    uint64_t free_frames = 0;
+    uint64_t task_stacks = 0, cached_stacks = 0;
+};
+SystemView sched_system_view();
+
 uint32_t sched_cpu_count();  // CPUs the scheduler knows (online or parked)
 bool sched_cpu_view(uint32_t cpu, CpuView& out);
 uint64_t sched_live_tasks();  // spawned - exited over all CPUs

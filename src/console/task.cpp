@@ -25,12 +25,11 @@ struct Dispatch {
     CommandHandler handler;
 };
 constexpr Dispatch kHandlers[] = {
-    {"help", cmd_help},     {"cpus", cmd_cpus},       {"ps", cmd_ps},
-    {"mem", cmd_mem},       {"uptime", cmd_uptime},   {"version", cmd_version},
-    {"log", cmd_log},       {"offline", cmd_offline}, {"online", cmd_online},
-    {"sched", cmd_sched},   {"run", cmd_run},         {"load", cmd_load},
-    {"top", cmd_top},       {"clear", cmd_clear},     {"poweroff", cmd_poweroff},
-    {"reboot", cmd_reboot}, {"torture", cmd_torture},
+    {"help", cmd_help},     {"cpus", cmd_cpus},         {"ps", cmd_ps},         {"mem", cmd_mem},
+    {"uptime", cmd_uptime}, {"version", cmd_version},   {"log", cmd_log},       {"offline", cmd_offline},
+    {"online", cmd_online}, {"sched", cmd_sched},       {"run", cmd_run},       {"load", cmd_load},
+    {"bench", cmd_bench},   {"trace", cmd_trace},       {"stress", cmd_stress}, {"top", cmd_top},
+    {"clear", cmd_clear},   {"poweroff", cmd_poweroff}, {"reboot", cmd_reboot}, {"torture", cmd_torture},
 };
 
 // Only the console task uses these (they are large for a 16 KiB task stack).

@@ -80,23 +80,51 @@ const char* init_screen(const fbcon::FramebufferInfo& fb, bool efi_boot) {
 
 namespace {
 
-// Under the console lock, so lines of different CPUs never interleave.
-void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
-    arch::InterruptGuard irq;  // an interrupt handler that logs must not spin on its own CPU
-    uint32_t me = arch::this_cpu_safe()->index;
-    bool locked = false;
-    if (!g_panic_mode.load(std::memory_order_relaxed)) {
-        g_lock.lock();
-        locked = true;
-    } else if (g_owner.load(std::memory_order_relaxed) != me) {
-        for (uint64_t i = 0; i < kPanicLockSpins && !(locked = g_lock.try_lock()); ++i) arch::cpu_relax();
+void set_screen_colours(uint8_t foreground, uint8_t background) {
+    if (g_screen == Screen::vga_text)
+        vga_text::set_colours(foreground, background);
+    else if (g_screen == Screen::framebuffer)
+        fbcon::set_colours(foreground, background);
+}
+
+void reset_screen_colours() {
+    if (g_screen == Screen::vga_text)
+        vga_text::reset_colours();
+    else if (g_screen == Screen::framebuffer)
+        fbcon::reset_colours();
+}
+
+// Holds the console lock for a scope, so lines of different CPUs never interleave. In
+// panic mode a lock held by another CPU is waited for only briefly, and the CPU that holds
+// it (it panicked mid-line) does not wait for itself.
+class ConsoleLock {
+public:
+    ConsoleLock() {
+        const uint32_t me = arch::this_cpu_safe()->index;
+        if (!g_panic_mode.load(std::memory_order_relaxed)) {
+            g_lock.lock();
+            m_locked = true;
+        } else if (g_owner.load(std::memory_order_relaxed) != me) {
+            for (uint64_t i = 0; i < kPanicLockSpins && !(m_locked = g_lock.try_lock()); ++i) arch::cpu_relax();
+        }
+        if (m_locked) g_owner.store(me, std::memory_order_relaxed);
     }
-    if (locked) g_owner.store(me, std::memory_order_relaxed);
-    emit(s, n, to_screen, to_serial);
-    if (locked) {
+    ~ConsoleLock() {
+        if (!m_locked) return;
         g_owner.store(kNoOwner, std::memory_order_relaxed);
         g_lock.unlock();
     }
+    ConsoleLock(const ConsoleLock&) = delete;
+    ConsoleLock& operator=(const ConsoleLock&) = delete;
+
+private:
+    arch::InterruptGuard m_irq;  // an interrupt handler that logs must not spin on its own CPU
+    bool m_locked = false;
+};
+
+void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
+    ConsoleLock lock;
+    emit(s, n, to_screen, to_serial);
 }
 
 }  // namespace
@@ -106,6 +134,21 @@ void write(const char* s, size_t n) { locked_emit(s, n, true); }
 void write_serial(const char* s, size_t n) { locked_emit(s, n, false); }
 
 void write_screen(const char* s, size_t n) { locked_emit(s, n, true, false); }
+
+void write_screen_coloured(const char* s, size_t n, Colour foreground, Colour background) {
+    ConsoleLock lock;
+    set_screen_colours(uint8_t(foreground), uint8_t(background));
+    emit(s, n, true, false);
+    reset_screen_colours();
+}
+
+void clear_screen() {
+    ConsoleLock lock;
+    if (g_screen == Screen::vga_text)
+        vga_text::clear();
+    else if (g_screen == Screen::framebuffer)
+        fbcon::clear();
+}
 
 void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }
 

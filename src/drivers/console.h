@@ -25,6 +25,30 @@ void write_serial(const char* s, size_t n);
 // ANSI sequences the screen cannot show.
 void write_screen(const char* s, size_t n);
 
+// The 16 colours of VGA text mode; the framebuffer draws the same ones.
+enum class Colour : uint8_t {
+    black,
+    blue,
+    green,
+    cyan,
+    red,
+    magenta,
+    brown,
+    light_grey,
+    dark_grey,
+    light_blue,
+    light_green,
+    light_cyan,
+    light_red,
+    light_magenta,
+    yellow,
+    white,
+};
+// Screen only: the text in these colours, then back to the default (light grey on black).
+void write_screen_coloured(const char* s, size_t n, Colour foreground, Colour background);
+// Screen only: blank it, cursor top left (serial gets nothing: it has ANSI for that).
+void clear_screen();
+
 // Panic path: from now on a write by the CPU that already holds the console lock (it
 // panicked mid-line) does not wait for itself, and a lock held by another CPU is waited
 // for only briefly.

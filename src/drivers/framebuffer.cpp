@@ -15,10 +15,20 @@ struct Screen {
     uint32_t pitch = 0, width = 0, height = 0;
     uint32_t bytes_per_pixel = 0;
     uint32_t foreground = 0, background = 0;
+    uint32_t default_foreground = 0, default_background = 0;
+    uint32_t palette[16] = {};  // the VGA colours in this framebuffer's pixel format
     uint32_t columns = 0, rows = 0;
     uint32_t column = 0, row = 0;
 };
 Screen g_screen;
+
+// The 16 colours of the VGA text-mode palette (RGB), so both screens show the same.
+constexpr uint8_t kVgaPalette[16][3] = {
+    {0x00, 0x00, 0x00}, {0x00, 0x00, 0xaa}, {0x00, 0xaa, 0x00}, {0x00, 0xaa, 0xaa},
+    {0xaa, 0x00, 0x00}, {0xaa, 0x00, 0xaa}, {0xaa, 0x55, 0x00}, {0xaa, 0xaa, 0xaa},
+    {0x55, 0x55, 0x55}, {0x55, 0x55, 0xff}, {0x55, 0xff, 0x55}, {0x55, 0xff, 0xff},
+    {0xff, 0x55, 0x55}, {0xff, 0x55, 0xff}, {0xff, 0xff, 0x55}, {0xff, 0xff, 0xff},
+};
 
 uint32_t scale_channel(uint32_t value8, uint8_t pos, uint8_t size) {
     if (size == 0) return 0;
@@ -116,8 +126,9 @@ bool init(const FramebufferInfo& fb, const char** why) {
     g_screen.width = fb.width;
     g_screen.height = fb.height;
     g_screen.bytes_per_pixel = bytes_per_pixel;
-    g_screen.foreground = rgb(fb, 0xcc, 0xcc, 0xcc);
-    g_screen.background = rgb(fb, 0, 0, 0);
+    g_screen.default_foreground = g_screen.foreground = rgb(fb, 0xcc, 0xcc, 0xcc);
+    g_screen.default_background = g_screen.background = rgb(fb, 0, 0, 0);
+    for (int i = 0; i < 16; ++i) g_screen.palette[i] = rgb(fb, kVgaPalette[i][0], kVgaPalette[i][1], kVgaPalette[i][2]);
     g_screen.columns = fb.width / kFontWidth;
     g_screen.rows = fb.height / kFontHeight;
     g_screen.column = g_screen.row = 0;
@@ -138,6 +149,22 @@ void write(const char* s, size_t n) {
             draw_glyph(g_screen.column++, g_screen.row, c);
         }
     }
+}
+
+void set_colours(uint8_t foreground, uint8_t background) {
+    g_screen.foreground = g_screen.palette[foreground & 15];
+    g_screen.background = g_screen.palette[background & 15];
+}
+
+void reset_colours() {
+    g_screen.foreground = g_screen.default_foreground;
+    g_screen.background = g_screen.default_background;
+}
+
+void clear() {
+    if (g_screen.base == nullptr) return;
+    fill_rows(0, g_screen.rows * kFontHeight, g_screen.default_background);
+    g_screen.column = g_screen.row = 0;
 }
 
 }  // namespace fbcon

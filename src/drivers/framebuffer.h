@@ -17,5 +17,11 @@ extern const uint8_t g_font8x16[kFontGlyphs][kFontHeight];
 // Returns false (and draws nothing) for formats it cannot drive; the reason is in `why`.
 bool init(const FramebufferInfo& fb, const char** why);
 void write(const char* s, size_t n);
+// Colours of the text written from now on, as VGA palette indices (0-15, the same colours
+// VGA text mode shows); reset_colours() goes back to light grey on black.
+void set_colours(uint8_t foreground, uint8_t background);
+void reset_colours();
+// Blanks the screen and puts the cursor top left.
+void clear();
 
 }  // namespace fbcon

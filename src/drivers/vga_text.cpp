@@ -8,6 +8,7 @@ namespace vga_text {
 namespace {
 
 constexpr uint16_t kAttribute = 0x07 << 8;  // light grey on black
+uint16_t g_attribute = kAttribute;  // of the text written now
 volatile uint16_t* g_cells = nullptr;
 uint32_t g_columns = 0, g_rows = 0;
 uint32_t g_column = 0, g_row = 0;
@@ -61,9 +62,22 @@ void write(const char* s, size_t n) {
         } else {
             if (g_column == g_columns) newline();
             uint8_t ch = (c >= 0x20 && c < 0x7f) ? uint8_t(c) : '?';
-            g_cells[g_row * g_columns + g_column++] = kAttribute | ch;
+            g_cells[g_row * g_columns + g_column++] = uint16_t(g_attribute | ch);
         }
     }
+    move_cursor();
+}
+
+void set_colours(uint8_t foreground, uint8_t background) {
+    g_attribute = uint16_t(((background & 15) << 4 | (foreground & 15)) << 8);
+}
+
+void reset_colours() { g_attribute = kAttribute; }
+
+void clear() {
+    if (g_cells == nullptr) return;
+    for (uint32_t r = 0; r < g_rows; ++r) clear_row(r);
+    g_row = g_column = 0;
     move_cursor();
 }
 

@@ -155,6 +155,10 @@ struct Variants {
     uint32_t count = 0;
     uint32_t turn = 0;  // benchmarks run so far: the order flips each time
     bool ok = true;
+    // Polled before each benchmark run (the console's Ctrl-C); once true, `stopped` is set
+    // and nothing more runs. The run in flight finishes first: none is cut in the middle.
+    bool (*cancelled)() = nullptr;
+    bool stopped = false;
 
     // Runs fn(Results&) under every variant. A refused switch (its log line says why)
     // leaves that variant's row empty and `ok` false. The locked variant's queue-lock
@@ -162,6 +166,10 @@ struct Variants {
     template <typename Fn>
     void each(uint32_t level, LockSlot slot, Fn&& fn) {
         for (uint32_t i = 0; i < count; ++i) {
+            if (stopped || (cancelled && cancelled())) {
+                stopped = true;
+                return;
+            }
             uint32_t v = (turn & 1) ? count - 1 - i : i;
             if (count > 1 && !select_backend(kind[v])) {
                 log_error("bench: could not switch to the %s scheduler; its figures are missing", res[v].variant);

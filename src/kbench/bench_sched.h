@@ -12,6 +12,11 @@ namespace sched {
 // both, the lock-free/locked ratios after them. An unknown name gets one warning line
 // listing the known ones and runs nothing.
 // False when nothing ran or a benchmark could not complete (its line says why).
-bool run_benchmarks(const char* name);
+// `cancelled` (the console's Ctrl-C) is polled before each benchmark run; once it returns
+// true nothing more runs, the CPUs the scaling runs took offline come back, the variant
+// the boot chose is selected again, and no table is printed.
+bool run_benchmarks(const char* name, bool (*cancelled)() = nullptr);
+// Whether run_benchmarks() would accept `name` (without the warning for a wrong one).
+bool valid_benchmark_list(const char* name);
 
 }  // namespace sched

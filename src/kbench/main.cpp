@@ -35,8 +35,9 @@ uint32_t bench_bits(const char* p, size_t len) {
 
 // bench=<list>: "sched" (every benchmark, the variant sched= chose), "all" (every
 // benchmark under both variants), or names from kBenchNames separated by commas (those,
-// under both variants). Returns the Bench bits, 0 after a warning for an unknown name.
-uint32_t parse_bench_list(const char* list, bool& both) {
+// under both variants). Returns the Bench bits; 0 for an unknown name, after a warning
+// unless `quiet`.
+uint32_t parse_bench_list(const char* list, bool& both, bool quiet = false) {
     both = true;
     if (same(list, "sched")) {
         both = false;
@@ -51,6 +52,7 @@ uint32_t parse_bench_list(const char* list, bool& both) {
         size_t len = size_t(end - p);
         uint32_t found = bench_bits(p, len);
         if (!found) {
+            if (quiet) return 0;
             log_warn(
                 "bench: unknown benchmark \"%.*s\" in bench=%s (known: sched, all, spawn, fib, uts, "
                 "messaging, yield, wake, or a comma list of the last six); none run",
@@ -99,7 +101,12 @@ bool run_set(Variants& vs, uint32_t which) {
 }  // namespace
 }  // namespace kbench
 
-bool run_benchmarks(const char* name) {
+bool valid_benchmark_list(const char* name) {
+    bool both = true;
+    return kbench::parse_bench_list(name, both, true) != 0;
+}
+
+bool run_benchmarks(const char* name, bool (*cancelled)()) {
     using namespace kbench;
     bool both = true;
     uint32_t which = parse_bench_list(name, both);
@@ -115,8 +122,14 @@ bool run_benchmarks(const char* name) {
     // bench=sched: the variant this boot runs. Otherwise both, then back to the booted one.
     const sched::Backend booted = booted_variant();
     Variants vs = variants_for(results, both, booted);
+    vs.cancelled = cancelled;
     bool ok = run_set(vs, which);
-    print_reports(results, vs.count);
+    if (vs.stopped) {
+        log_warn("bench: stopped before the end; no tables (they would be partial)");
+        ok = false;
+    } else {
+        print_reports(results, vs.count);
+    }
     if (both && !select_backend(booted)) ok = false;
     results[1].~Results();
     results[0].~Results();

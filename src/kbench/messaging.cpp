@@ -3,11 +3,13 @@
 // ring); every sender of a group sends kMsgLoops messages to every receiver of its group.
 // Full and empty channels block, so the run is mostly wakeups. Total time, all messages
 // counted and checksummed; at every CPU count of the scaling runs.
+#include <atomic>
 #include <cstdint>
 #include <new>
 
 #include "arch/x86_64/tsc.h"
 #include "kbench/bench.h"
+#include "kbench/runs.h"
 #include "lib/spinlock.h"
 #include "mm/heap.h"
 #include "sched/sync/semaphore.h"
@@ -46,6 +48,10 @@ struct Channel {
     }
 };
 
+// A receiver that reads this ends early: sent only by the controller of a stopped run,
+// after every sender is joined, so a complete run never carries it.
+constexpr uint64_t kStopMarker = ~uint64_t(0);
+
 struct MsgGroup {
     Channel channels[kMsgPerSide];
     uint32_t group = 0;
@@ -53,9 +59,20 @@ struct MsgGroup {
     uint64_t checksum[kMsgPerSide] = {};
 };
 
+// Why a run stops early: the caller's flag (may be null), or a failed spawn of ours.
+// relaxed loads and stores: flags polled once per loop; the joins order everything else.
+struct MsgStop {
+    const std::atomic<bool>* caller = nullptr;
+    std::atomic<bool> spawn_failed{false};
+    bool requested() const {
+        return (caller && caller->load(std::memory_order_relaxed)) || spawn_failed.load(std::memory_order_relaxed);
+    }
+};
+
 struct MsgArg {
     MsgGroup* group;
     uint32_t index;
+    const MsgStop* stop;
 };
 
 uint64_t message_value(uint32_t group, uint32_t sender, uint32_t receiver, uint32_t loop) {
@@ -64,7 +81,7 @@ uint64_t message_value(uint32_t group, uint32_t sender, uint32_t receiver, uint3
 
 int64_t msg_sender(void* arg) {
     auto* a = static_cast<MsgArg*>(arg);
-    for (uint32_t loop = 0; loop < kMsgLoops; ++loop) {
+    for (uint32_t loop = 0; loop < kMsgLoops && !a->stop->requested(); ++loop) {
         for (uint32_t r = 0; r < kMsgPerSide; ++r)
             a->group->channels[r].send(message_value(a->group->group, a->index, r, loop));
     }
@@ -74,9 +91,13 @@ int64_t msg_sender(void* arg) {
 int64_t msg_receiver(void* arg) {
     auto* a = static_cast<MsgArg*>(arg);
     Channel& mine = a->group->channels[a->index];
-    uint64_t sum = 0;
-    for (uint32_t i = 0; i < kMsgPerSide * kMsgLoops; ++i) sum += mine.receive();
-    a->group->received[a->index] = kMsgPerSide * kMsgLoops;
+    uint64_t sum = 0, count = 0;
+    for (; count < kMsgPerSide * kMsgLoops; ++count) {
+        const uint64_t value = mine.receive();
+        if (value == kStopMarker) break;
+        sum += value;
+    }
+    a->group->received[a->index] = count;
     a->group->checksum[a->index] = sum;
     return 0;
 }
@@ -86,26 +107,30 @@ struct MsgMemory {
     MsgGroup* groups = nullptr;
     MsgArg* args = nullptr;
     TaskHandle* handles = nullptr;
+    bool* is_receiver = nullptr;
 };
 
 void free_memory(MsgMemory& m) {
     mm::kfree(m.groups);
     mm::kfree(m.args);
     mm::kfree(m.handles);
+    mm::kfree(m.is_receiver);
 }
 
 bool allocate(MsgMemory& m) {
     m.groups = static_cast<MsgGroup*>(mm::kmalloc(sizeof(MsgGroup) * kMsgGroups, alignof(MsgGroup)));
     m.args = static_cast<MsgArg*>(mm::kmalloc(sizeof(MsgArg) * kMsgTasks));
     m.handles = static_cast<TaskHandle*>(mm::kmalloc(sizeof(TaskHandle) * kMsgTasks));
-    if (m.groups && m.args && m.handles) return true;
+    m.is_receiver = static_cast<bool*>(mm::kmalloc(sizeof(bool) * kMsgTasks));
+    if (m.groups && m.args && m.handles && m.is_receiver) return true;
     log_warn("bench: messaging: no memory for %u groups", kMsgGroups);
     free_memory(m);
     return false;
 }
 
 // Builds the groups and spawns their receivers and senders; `count` is how many started.
-bool spawn_groups(MsgMemory& m, uint32_t& count) {
+// False when a spawn failed: the tasks already running are then told to stop.
+bool spawn_groups(MsgMemory& m, uint32_t& count, MsgStop& stop) {
     for (uint32_t g = 0; g < kMsgGroups; ++g) {
         new (&m.groups[g]) MsgGroup();
         m.groups[g].group = g;
@@ -113,18 +138,16 @@ bool spawn_groups(MsgMemory& m, uint32_t& count) {
     for (uint32_t g = 0; g < kMsgGroups; ++g) {
         for (uint32_t side = 0; side < 2; ++side) {
             for (uint32_t i = 0; i < kMsgPerSide; ++i) {
-                m.args[count] = MsgArg{&m.groups[g], i};
+                m.args[count] = MsgArg{&m.groups[g], i, &stop};
                 auto r = spawn(side == 0 ? msg_receiver : msg_sender, &m.args[count],
                                {.name = side == 0 ? "receiver" : "sender"});
                 if (!r.ok()) {
-                    // Senders and receivers of a group wait on each other: a missing one
-                    // would leave the rest blocked forever. Only at boot-time scale of
-                    // memory, so say so and stop.
-                    log_error("bench: messaging: spawn failed (%s); the run is abandoned with tasks blocked",
-                              to_string(r.error));
+                    log_warn("bench: messaging: spawn failed (%s); the run stops early", to_string(r.error));
+                    stop.spawn_failed.store(true, std::memory_order_relaxed);  // relaxed: see MsgStop
                     return false;
                 }
                 new (&m.handles[count]) TaskHandle(static_cast<TaskHandle&&>(r.handle));
+                m.is_receiver[count] = side == 0;
                 ++count;
             }
         }
@@ -141,34 +164,68 @@ uint64_t expected_checksum(uint32_t g, uint32_t r) {
     return sum;
 }
 
-void count_messages(const MsgGroup* groups, MsgRow& row) {
+void count_messages(const MsgGroup* groups, MessagingResult& result) {
     bool sums_ok = true;
     for (uint32_t g = 0; g < kMsgGroups; ++g) {
         for (uint32_t r = 0; r < kMsgPerSide; ++r) {
-            row.messages += groups[g].received[r];
+            result.messages += groups[g].received[r];
             if (groups[g].checksum[r] != expected_checksum(g, r)) sums_ok = false;
         }
     }
-    row.checksum_ok = sums_ok && row.messages == kMsgTotal;
+    result.checksum_ok = sums_ok && result.messages == kMsgTotal;
+}
+
+// Senders first: once they are joined nothing else is sent, so a stopped run can release
+// each receiver still waiting with one marker (its channel has room: nobody else sends).
+// A complete run sends none, and its receivers end by their count.
+void join_all(MsgMemory& m, uint32_t count, const MsgStop& stop) {
+    for (uint32_t i = 0; i < count; ++i)
+        if (!m.is_receiver[i]) join(m.handles[i]);
+    // Read after the senders' joins: a sender that saw the stop and quit early is joined,
+    // so a stop it acted on is visible here. A stop set after the last sender finished
+    // sends markers nobody needs; they stay in the rings and go with the groups.
+    if (stop.requested()) {
+        for (uint32_t i = 0; i < count; ++i) {
+            if (!m.is_receiver[i]) continue;
+            const MsgArg& a = m.args[i];
+            a.group->channels[a.index].send(kStopMarker);
+        }
+    }
+    for (uint32_t i = 0; i < count; ++i)
+        if (m.is_receiver[i]) join(m.handles[i]);
 }
 
 MsgRow bench_messaging() {
+    const MessagingResult result = messaging_once(nullptr);
     MsgRow row;
-    MsgMemory m;
-    if (!allocate(m)) return row;
-    uint32_t count = 0;
-    uint64_t start = arch::rdtsc();
-    if (!spawn_groups(m, count)) return row;  // the blocked tasks keep their memory
-    for (uint32_t i = 0; i < count; ++i) join(m.handles[i]);
-    row.cycles = arch::rdtsc() - start;
-    count_messages(m.groups, row);
-    for (uint32_t g = 0; g < kMsgGroups; ++g) m.groups[g].~MsgGroup();
-    for (uint32_t i = 0; i < count; ++i) m.handles[i].~TaskHandle();
-    free_memory(m);
+    row.cycles = result.cycles;
+    row.messages = result.messages;
+    row.checksum_ok = result.checksum_ok;
     return row;
 }
 
 }  // namespace
+
+MessagingResult messaging_once(const std::atomic<bool>* caller_stop) {
+    MessagingResult result{kMsgGroups, kMsgPerSide, kMsgPerSide, 0, kMsgTotal, 0, false, false};
+    MsgMemory m;
+    if (!allocate(m)) {
+        result.spawn_failed = true;
+        return result;
+    }
+    MsgStop stop;
+    stop.caller = caller_stop;
+    uint32_t count = 0;
+    const uint64_t start = arch::rdtsc();
+    result.spawn_failed = !spawn_groups(m, count, stop);
+    join_all(m, count, stop);
+    result.cycles = arch::rdtsc() - start;
+    count_messages(m.groups, result);
+    for (uint32_t g = 0; g < kMsgGroups; ++g) m.groups[g].~MsgGroup();
+    for (uint32_t i = 0; i < count; ++i) m.handles[i].~TaskHandle();
+    free_memory(m);
+    return result;
+}
 
 void run_messaging(Variants& vs, const Level& level) {
     vs.each(level.index, kLockMsg, [&](Results& res) {

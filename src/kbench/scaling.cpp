@@ -50,7 +50,7 @@ void run_scaling(Variants& vs, uint32_t which) {
     for (uint32_t l = 0;; ++l) {
         Level level{l, count_of(online), online};
         run_level(vs, which, level);
-        if (level.cpus <= 1) break;
+        if (level.cpus <= 1 || vs.stopped) break;
         uint32_t cpu = offline_highest_ap(online, level.cpus);
         if (cpu == 0) break;
         offlined[offlined_count++] = cpu;

@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/tsc.h"
 #include "kbench/bench.h"
+#include "kbench/runs.h"
 #include "mm/kstack.h"
 #include "sched/kernel/task_memory.h"
 
@@ -16,32 +17,42 @@ namespace {
 // with the tree's depth (T3-b200 is 333 levels deep; kernel stacks are 16 KiB).
 constexpr uint32_t kUtsFanout = 32;
 
-struct UtsArg {
+// What every task of one count shares; on the stack of the task that started the count.
+struct UtsRun {
     const lib::UtsTree* tree;
+    const std::atomic<bool>* stop;
+    // Children run inline because spawn failed (out of task memory). relaxed: a count,
+    // read after the run's join, which orders every increment before it.
+    std::atomic<uint64_t> inlined{0};
+};
+
+struct UtsArg {
+    UtsRun* run;
     lib::UtsNode node;
 };
 
 int64_t uts_task(void* arg);
 
-// Children run inline because spawn failed (out of task memory). relaxed: a count, read
-// after the run's join, which orders every increment before it.
-std::atomic<uint64_t> g_uts_inlined{0};
+bool stopped(const UtsRun& run) {
+    // relaxed: a flag polled before each batch; the joins order everything else.
+    return run.stop && run.stop->load(std::memory_order_relaxed);
+}
 
-int64_t uts_subtree(const lib::UtsTree& tree, const lib::UtsNode& node) {
-    uint32_t children = lib::uts_child_count(tree, node);
+int64_t uts_subtree(UtsRun& run, const lib::UtsNode& node) {
+    uint32_t children = lib::uts_child_count(*run.tree, node);
     int64_t nodes = 1;
-    for (uint32_t first = 0; first < children; first += kUtsFanout) {
+    for (uint32_t first = 0; first < children && !stopped(run); first += kUtsFanout) {
         uint32_t n = children - first < kUtsFanout ? children - first : kUtsFanout;
         UtsArg args[kUtsFanout];
         TaskHandle handles[kUtsFanout];
         for (uint32_t i = 0; i < n; ++i) {
-            args[i] = UtsArg{&tree, lib::uts_child(node, first + i)};
+            args[i] = UtsArg{&run, lib::uts_child(node, first + i)};
             auto r = spawn(uts_task, &args[i], {.name = "uts"});
             if (r.ok())
                 handles[i] = static_cast<TaskHandle&&>(r.handle);
             else {
-                g_uts_inlined.fetch_add(1, std::memory_order_relaxed);  // relaxed: see above
-                nodes += uts_subtree(tree, args[i].node);  // out of memory: inline
+                run.inlined.fetch_add(1, std::memory_order_relaxed);  // relaxed: see UtsRun
+                nodes += uts_subtree(run, args[i].node);  // out of memory: inline
             }
         }
         for (uint32_t i = 0; i < n; ++i) {
@@ -53,19 +64,17 @@ int64_t uts_subtree(const lib::UtsTree& tree, const lib::UtsNode& node) {
 
 int64_t uts_task(void* arg) {
     auto* a = static_cast<UtsArg*>(arg);
-    return uts_subtree(*a->tree, a->node);
+    return uts_subtree(*a->run, a->node);
 }
 
 // One timed run of `tree`; row.nodes is what the tasks counted.
 UtsRow uts_run(const lib::UtsTree& tree) {
     UtsRow row;
-    UtsArg root{&tree, lib::uts_root(tree)};
-    g_uts_inlined.store(0, std::memory_order_relaxed);  // relaxed: no run is going on
     uint64_t start = arch::rdtsc();
-    auto r = spawn(uts_task, &root, {.name = "uts"});
-    row.nodes = uint64_t(r.ok() ? join(r.handle) : uts_subtree(tree, root.node));
+    const UtsCountResult count = uts_count_with_tasks(tree, nullptr);
     row.cycles = arch::rdtsc() - start;
-    row.inlined = g_uts_inlined.load(std::memory_order_relaxed);  // relaxed: after the join
+    row.nodes = count.nodes;
+    row.inlined = count.inlined;
     return row;
 }
 
@@ -97,6 +106,16 @@ UtsRow bench_uts(const lib::UtsTree& tree) {
 }
 
 }  // namespace
+
+UtsCountResult uts_count_with_tasks(const lib::UtsTree& tree, const std::atomic<bool>* stop) {
+    UtsRun run{&tree, stop};
+    UtsArg root{&run, lib::uts_root(tree)};
+    auto r = spawn(uts_task, &root, {.name = "uts"});
+    UtsCountResult result;
+    result.nodes = uint64_t(r.ok() ? join(r.handle) : uts_subtree(run, root.node));
+    result.inlined = run.inlined.load(std::memory_order_relaxed);  // relaxed: after the join
+    return result;
+}
 
 void run_uts(Variants& vs, const Level& level) {
     for (uint32_t t = 0; t < kUtsTrees; ++t) {

@@ -66,7 +66,8 @@ TEST(CommandLine, unknown_command_says_so_and_points_to_help) {
 TEST(CommandLine, wrong_argument_counts_name_the_usage) {
     EXPECT_EQ(error_of("offline"), "offline: missing argument; usage: offline N");
     EXPECT_EQ(error_of("cpus 3"), "cpus: too many arguments; usage: cpus");
-    EXPECT_EQ(error_of("run fib"), "run: missing argument; usage: run fib N");
+    EXPECT_EQ(error_of("run"), "run: missing argument; usage: run fib N | run uts t1|t3 | run messaging");
+    EXPECT_EQ(error_of("run fib 1 2"), "run: too many arguments; usage: run fib N | run uts t1|t3 | run messaging");
 }
 
 TEST(CommandLine, quoted_garbage_is_printable_and_bounded) {

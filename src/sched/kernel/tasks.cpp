@@ -6,6 +6,7 @@
 #include "lib/libc.h"
 #include "sched/sync/join.h"
 #include "sched/kernel/kernel_glue.h"
+#include "sched/kernel/registry.h"
 #include "sched/scheduler.h"
 #include "sched/kernel/switch_frame.h"
 #include "sched/kernel/task_memory.h"
@@ -145,6 +146,7 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     change_state(task, TaskState::created, TaskState::ready, std::memory_order_relaxed);
     me.stats.tasks_spawned.add();
     if (!options.detached) result.handle = TaskHandle(task);
+    registry::add(task, me.index);
     trace::hook_spawn(me.index, task);
     place(owner, task, PushKind::spawn, WakeHint::none);
     return result;
@@ -157,6 +159,7 @@ void exit(int64_t code) {
     Task* self = me.current.load(std::memory_order_relaxed);
     me.stats.tasks_exited.add();
     trace::hook(me.index, trace::Event::exit, self, uint16_t(code));
+    registry::remove(self);  // before anyone may free it: joiners wake in the next call
     exit_and_wake_joiners(self, code);
     schedule(PickReason::exited);
     __builtin_unreachable();

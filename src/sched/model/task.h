@@ -1,7 +1,7 @@
 // The task control block, shared by the kernel glue and the host model.
 //
 // API changes (S-K reads this): additions only so far (widen_warned, for hotplug; run_prev,
-// for the locked ready queues of issue 5). Renames
+// for the locked ready queues of issue 5; registry_*, for the console's ps). Renames
 // are announced here.
 //
 // A task is in exactly one place at a time: current on one CPU, an owner list
@@ -85,6 +85,13 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     void* arg = nullptr;
     uint64_t slice_start_tsc = 0;
     uint64_t wake_tsc = 0;
+    // The live-task registry (kernel registry.cpp, for `ps`): links in the list of the CPU
+    // that spawned the task, under that list's lock. Tasks not made by spawn() (init, the
+    // idle tasks) are in none.
+    static constexpr uint16_t kNoRegistry = 0xffff;
+    Task* registry_next = nullptr;
+    Task* registry_prev = nullptr;
+    uint16_t registry_list = kNoRegistry;
 
     // ---- statistics, written by the CPU running the task
     TaskCounters counters;
