@@ -43,6 +43,8 @@ const char* check_name(Check check) {
             return "memory_returned";
         case Check::heap_content:
             return "heap_content";
+        case Check::core_stress:
+            return "core_stress";
     }
     return "?";
 }

@@ -7,6 +7,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "kbench/core_stress.h"
 #include "mm/heap.h"
 #include "sched/model/victims.h"
 #include "sched/scheduler.h"
@@ -34,6 +35,10 @@ std::atomic<uint64_t> g_spawned{0}, g_started{0}, g_joined{0};
 std::atomic<int64_t> g_live{0};
 std::atomic<uint64_t> g_spawn_oom{0}, g_spawn_offline{0}, g_spawn_capped{0}, g_heap_oom{0}, g_affinity_refused{0};
 std::atomic<uint64_t> g_max_wake_tsc{0}, g_max_sleep_late_tsc{0};
+std::atomic<uint64_t> g_core_runs{0}, g_core_rounds{0}, g_core_items{0}, g_core_refused{0};
+// One core stress at a time: each starts a worker on every online CPU. acquire/release:
+// a gate only; the run publishes nothing through it.
+std::atomic<bool> g_core_busy{false};
 
 // Torture tasks spawned and not yet joined, for dump_live_tasks(): a slot per task, found
 // by a probe from a hash of its id. relaxed: the registry is read only to diagnose a stall.
@@ -459,6 +464,43 @@ void op_heap(Rng& rng) {
     mm::kfree(block);
 }
 
+// ---------------------------------------------------------------- the core stress
+
+bool core_cancelled(void*) { return stopping(); }
+
+void op_core(Rng& rng) {
+    bool expected = false;
+    if (!g_core_busy.compare_exchange_strong(expected, true, std::memory_order_acquire, std::memory_order_relaxed)) {
+        op_yield(rng);  // another worker runs it now
+        return;
+    }
+    workloads::CoreStressOptions options;
+    options.seconds = 1;
+    options.items_per_worker = 256 + rng.below(768);
+    options.seed = rng.next() | 1;
+    options.cancelled = &core_cancelled;  // the phase's stop ends it after the round in flight
+    const workloads::CoreStressResult r = sched::kbench::run_core_stress_on_cpus(options);
+    g_core_busy.store(false, std::memory_order_release);
+    const workloads::CoreStressCounts& c = r.counts;
+    // fail=heap:N / stack:N: its items, deques or workers could not be had. It says so
+    // before it starts and frees what it took; the caller copes by going on.
+    if (r.error != workloads::CoreStressError::none) {
+        bump(g_core_refused);
+        return;
+    }
+    if (r.cancelled && c.rounds == 0) return;  // stopped before a round: nothing was checked
+    bump(g_core_runs);
+    g_core_rounds.fetch_add(c.rounds, std::memory_order_relaxed);
+    g_core_items.fetch_add(c.pushed + c.sent, std::memory_order_relaxed);
+    if (!r.passed())
+        fail(Check::core_stress,
+             "%s: %llu rounds, lost %llu, duplicated %llu, corrupted %llu, out of order %llu, "
+             "freed objects seen %llu",
+             workloads::describe(r), (unsigned long long)c.rounds, (unsigned long long)c.lost,
+             (unsigned long long)c.duplicated, (unsigned long long)c.corrupted, (unsigned long long)c.out_of_order,
+             (unsigned long long)c.epoch_poison_seen);
+}
+
 // ---------------------------------------------------------------- the mix
 
 struct Weight {
@@ -466,8 +508,8 @@ struct Weight {
     uint32_t weight;
 };
 constexpr Weight kMix[] = {
-    {Op::spawn, 20}, {Op::yield, 10},   {Op::sleep, 10}, {Op::mutex, 6},    {Op::semaphore, 6},
-    {Op::event, 6},  {Op::affinity, 8}, {Op::klass, 6},  {Op::forkjoin, 4}, {Op::heap, 10},
+    {Op::spawn, 20},   {Op::yield, 10}, {Op::sleep, 10},   {Op::mutex, 6}, {Op::semaphore, 6}, {Op::event, 6},
+    {Op::affinity, 8}, {Op::klass, 6},  {Op::forkjoin, 4}, {Op::heap, 10}, {Op::core, 2},
 };
 
 Op pick(Rng& rng) {
@@ -501,6 +543,8 @@ void run_op(Op op, Rng& rng) {
             return op_forkjoin(rng);
         case Op::heap:
             return op_heap(rng);
+        case Op::core:
+            return op_core(rng);
     }
 }
 
@@ -528,6 +572,8 @@ const char* op_name(Op op) {
             return "forkjoin";
         case Op::heap:
             return "heap";
+        case Op::core:
+            return "core";
     }
     return "?";
 }
@@ -569,13 +615,18 @@ OpTotals op_totals() {
     t.affinity_refused = g_affinity_refused.load(std::memory_order_relaxed);
     t.max_wake_tsc = g_max_wake_tsc.load(std::memory_order_relaxed);
     t.max_sleep_late_tsc = g_max_sleep_late_tsc.load(std::memory_order_relaxed);
+    t.core_runs = g_core_runs.load(std::memory_order_relaxed);
+    t.core_rounds = g_core_rounds.load(std::memory_order_relaxed);
+    t.core_items = g_core_items.load(std::memory_order_relaxed);
+    t.core_refused = g_core_refused.load(std::memory_order_relaxed);
     return t;
 }
 
 void reset_op_totals() {
     for (auto& op : g_ops) op.store(0, std::memory_order_relaxed);
     for (auto* c : {&g_spawned, &g_started, &g_joined, &g_spawn_oom, &g_spawn_offline, &g_spawn_capped, &g_heap_oom,
-                    &g_affinity_refused, &g_max_wake_tsc, &g_max_sleep_late_tsc})
+                    &g_affinity_refused, &g_max_wake_tsc, &g_max_sleep_late_tsc, &g_core_runs, &g_core_rounds,
+                    &g_core_items, &g_core_refused})
         c->store(0, std::memory_order_relaxed);
     g_live.store(0, std::memory_order_relaxed);
 }

@@ -20,10 +20,9 @@ enum class Op : uint8_t {
     klass,  // set_priority to realtime or idle for a few yields, then back to normal
     forkjoin,  // a binary fork-join tree of depth 4-10, verified against a sequential run
     heap,  // kmalloc a random size, fill, yield, verify, kfree
-    // The lock-free core's own stress (deque/epoch/inbox on every CPU) goes here, last, once
-    // src/workloads/core_stress is in the tree.
+    core,  // the lock-free core's own stress (deque, epochs, inbox) on every online CPU, ~1 s
 };
-constexpr size_t kOpCount = 10;
+constexpr size_t kOpCount = 11;
 const char* op_name(Op op);
 
 struct Limits {
@@ -59,6 +58,9 @@ struct OpTotals {
     uint64_t heap_oom = 0;  // kmalloc said no; the caller went on without the block
     uint64_t affinity_refused = 0;  // set_affinity said affinity_offline
     uint64_t max_wake_tsc = 0, max_sleep_late_tsc = 0;
+    // The core stress runs (workloads/core_stress.h): completed, rounds checked, items
+    // counted, and runs that could not start (out of memory, no worker under fault injection).
+    uint64_t core_runs = 0, core_rounds = 0, core_items = 0, core_refused = 0;
 };
 OpTotals op_totals();
 void reset_op_totals();  // a new run (the console can start several in one boot)

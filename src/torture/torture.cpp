@@ -337,6 +337,9 @@ void print_verdict(const Run& r, bool pass) {
         (unsigned long long)t.spawned, (unsigned long long)t.started, (unsigned long long)t.joined,
         (unsigned long long)r.workers_joined, (unsigned long long)t.spawn_oom, (unsigned long long)t.spawn_offline,
         (unsigned long long)t.spawn_capped, (unsigned long long)t.heap_oom, (unsigned long long)t.affinity_refused);
+    log_info("torture: totals: core stress %llu runs, %llu rounds, %llu items checked, %llu could not start",
+             (unsigned long long)t.core_runs, (unsigned long long)t.core_rounds, (unsigned long long)t.core_items,
+             (unsigned long long)t.core_refused);
     Line faults;
     for (size_t i = 0; i < fault::kSiteCount; ++i) {
         fault::SiteCounts c = fault::counts(fault::Site(i));
