@@ -125,6 +125,8 @@ public:
         if (same(key, "sched")) return set_choice(key, value, kSchedulers, m_out.sched);
         if (same(key, "trace")) return set_choice(key, value, kOnOff, m_out.trace);
         if (same(key, "console")) return set_choice(key, value, kOnOff, m_out.console);
+        if (same(key, "watchdog")) return set_choice(key, value, kOnOff, m_out.watchdog);
+        if (same(key, "watchdog_s")) return set_number(key, value, 1, 3600, m_out.watchdog_s);
         if (same(key, "torture")) return set_number(key, value, 1, 604800, m_out.torture_s);
         if (same(key, "torture.seed")) return set_seed(key, value, m_out.torture_seed, m_out.torture_seed_given);
         if (same(key, "fail")) return set_fail_plan(key, value);

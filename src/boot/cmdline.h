@@ -28,6 +28,8 @@ struct Options {
     Sched sched = Sched::lockfree;
     bool trace = false;  // trace=on|off
     bool console = true;  // console=on|off: the interactive console after boot (docs/console.md)
+    bool watchdog = true;  // watchdog=on|off: the lockup detector (docs/smp.md, "Lockup detector")
+    uint32_t watchdog_s = 10;  // watchdog_s=1..3600: seconds without a tick / a scheduling point
     // The torture (docs/reliability.md) instead of the demo and the console, then QEMU exits
     // with its verdict. torture=1..604800 seconds; 0: none.
     uint32_t torture_s = 0;

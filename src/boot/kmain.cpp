@@ -103,6 +103,7 @@ sched::Config sched_config(const boot::Options& options) {
         .spin_us = options.spin_us,
         .backend = options.sched,
         .trace = options.trace,
+        .watchdog_s = options.watchdog ? options.watchdog_s : 0,
         // Test mode: the hung-test watchdog is polled from CPU 0's scheduler tick.
         .on_cpu0_tick = ktest::active() ? &ktest::watchdog_poll : nullptr,
     };

@@ -21,9 +21,10 @@ Screen g_screen = Screen::none;
 
 Spinlock g_lock;
 constexpr uint32_t kNoOwner = ~0u;
-// Which CPU holds g_lock; only the panic path reads it. relaxed: the holder writes it
-// after acquiring and it is only compared with the reader's own index, which only that
-// CPU itself could have stored.
+// Which CPU holds g_lock; only the panic path and NMI handlers read it. relaxed: the
+// holder writes it after acquiring and it is only compared with the reader's own index,
+// which only that CPU itself could have stored. (An NMI that lands between lock() and
+// this store sees another value and waits its bounded time, then writes anyway.)
 std::atomic<uint32_t> g_owner{kNoOwner};
 // relaxed: set once by the panicking CPU, which reads its own store; another CPU that
 // misses it just keeps taking the lock normally, which is what it should do anyway.
@@ -94,14 +95,23 @@ void reset_screen_colours() {
         fbcon::reset_colours();
 }
 
-// Holds the console lock for a scope, so lines of different CPUs never interleave. In
-// panic mode a lock held by another CPU is waited for only briefly, and the CPU that holds
-// it (it panicked mid-line) does not wait for itself.
+// Holds the console lock for a scope, so lines of different CPUs never interleave.
+//
+// Two writers cannot simply wait for the lock. A panicking CPU may itself hold it (it
+// panicked mid-line) or find it held by a CPU that will never let go. An NMI handler (the
+// lockup detector's report) may have interrupted its own CPU inside a console write, with
+// the lock held: waiting would deadlock. Both wait a bounded time for a lock held by
+// another CPU (about a second under TCG; the holder is normally just finishing a line)
+// and then write without it; a lock held by their own CPU is not waited for at all.
+// Without the lock, an NMI leaves the screen alone (screen_usable()): the screen drivers
+// keep a cursor and colours that the interrupted write may be halfway through updating.
 class ConsoleLock {
 public:
     ConsoleLock() {
-        const uint32_t me = arch::this_cpu_safe()->index;
-        if (!g_panic_mode.load(std::memory_order_relaxed)) {
+        arch::PerCpu* cpu = arch::this_cpu_safe();
+        const uint32_t me = cpu->index;
+        m_in_nmi = cpu->nmi_nesting != 0;
+        if (!g_panic_mode.load(std::memory_order_relaxed) && !m_in_nmi) {
             g_lock.lock();
             m_locked = true;
         } else if (g_owner.load(std::memory_order_relaxed) != me) {
@@ -117,14 +127,17 @@ public:
     ConsoleLock(const ConsoleLock&) = delete;
     ConsoleLock& operator=(const ConsoleLock&) = delete;
 
+    bool screen_usable() const { return m_locked || !m_in_nmi; }
+
 private:
     arch::InterruptGuard m_irq;  // an interrupt handler that logs must not spin on its own CPU
     bool m_locked = false;
+    bool m_in_nmi = false;
 };
 
 void locked_emit(const char* s, size_t n, bool to_screen, bool to_serial = true) {
     ConsoleLock lock;
-    emit(s, n, to_screen, to_serial);
+    emit(s, n, to_screen && lock.screen_usable(), to_serial);
 }
 
 }  // namespace
@@ -137,6 +150,7 @@ void write_screen(const char* s, size_t n) { locked_emit(s, n, true, false); }
 
 void write_screen_coloured(const char* s, size_t n, Colour foreground, Colour background) {
     ConsoleLock lock;
+    if (!lock.screen_usable()) return;
     set_screen_colours(uint8_t(foreground), uint8_t(background));
     emit(s, n, true, false);
     reset_screen_colours();
@@ -144,10 +158,16 @@ void write_screen_coloured(const char* s, size_t n, Colour foreground, Colour ba
 
 void clear_screen() {
     ConsoleLock lock;
+    if (!lock.screen_usable()) return;
     if (g_screen == Screen::vga_text)
         vga_text::clear();
     else if (g_screen == Screen::framebuffer)
         fbcon::clear();
+}
+
+void run_with_lock_held(void (*fn)(void*), void* arg) {
+    ConsoleLock lock;  // this CPU holds it, interrupts off, as in the middle of a write
+    fn(arg);
 }
 
 void enter_panic_mode() { g_panic_mode.store(true, std::memory_order_relaxed); }

@@ -49,6 +49,12 @@ void write_screen_coloured(const char* s, size_t n, Colour foreground, Colour ba
 // Screen only: blank it, cursor top left (serial gets nothing: it has ANSI for that).
 void clear_screen();
 
+// Tests: runs fn(arg) on this CPU with interrupts off and the console lock held, as in
+// the middle of a console write. The lockup detector's test uses it to show that a report
+// from an NMI that interrupted the lock's holder still gets out (docs/smp.md, "Lockup
+// detector"). Nothing else may write to the console meanwhile: it would wait for fn.
+void run_with_lock_held(void (*fn)(void* arg), void* arg);
+
 // Panic path: from now on a write by the CPU that already holds the console lock (it
 // panicked mid-line) does not wait for itself, and a lock held by another CPU is waited
 // for only briefly.

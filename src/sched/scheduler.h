@@ -75,6 +75,21 @@ const char* to_string(HotplugError error);
 HotplugError cpu_offline(uint32_t cpu);
 HotplugError cpu_online(uint32_t cpu);
 
+// Preemption ("Preemption, timers and sleep"). Between preempt_disable() and the matching
+// preempt_enable() neither the tick nor a reschedule IPI switches the calling task away:
+// it stays on this CPU, interrupts on, until it enables preemption again, and a
+// preemption that came due meanwhile happens then. Nests. The task must not yield, sleep,
+// wait or exit in between (SCHED_VERIFY "switch_with_preemption_disabled"). A long spin
+// in here is what the soft lockup detector reports (sched/watchdog.h).
+void preempt_disable();
+void preempt_enable();
+class PreemptGuard {
+public:
+    PreemptGuard() { preempt_disable(); }
+    ~PreemptGuard() { preempt_enable(); }
+    PreemptGuard(const PreemptGuard&) = delete;
+    PreemptGuard& operator=(const PreemptGuard&) = delete;
+};
 // The calling task's own affinity and class, changed at once: the task yields, and
 // requeue_current() moves it if this CPU is no longer allowed. A task changes only itself,
 // so nobody else ever sees a queued task change under it. set_affinity refuses an empty set

@@ -23,6 +23,10 @@ std::atomic<ReschedHook> g_resched_hook{nullptr};
 // load tells a deliberate stop from any other NMI.
 std::atomic<bool> g_stop_requested{false};
 
+// release/acquire: the hook's data is set up before it is installed (the lockup
+// detector's per-CPU records), and the NMI handler loads it with acquire.
+std::atomic<NmiHook> g_nmi_hook{nullptr};
+
 uint8_t vector_of(Ipi kind) {
     switch (kind) {
         case Ipi::reschedule:
@@ -66,7 +70,12 @@ void halt_interrupt(InterruptFrame&) {
 
 void nmi_interrupt(InterruptFrame& frame) {
     if (g_stop_requested.load(std::memory_order_acquire)) park_forever();
-    arch::handle_exception(frame);  // the exception policy (panic parking, reports)
+    arch::PerCpu* me = arch::this_cpu_safe();
+    me->nmi_nesting = me->nmi_nesting + 1;  // the console: this CPU may have been interrupted inside its lock
+    NmiHook hook = g_nmi_hook.load(std::memory_order_acquire);  // pairs with set_nmi_hook()
+    bool handled = hook != nullptr && hook(frame);
+    me->nmi_nesting = me->nmi_nesting - 1;
+    if (!handled) arch::handle_exception(frame);  // the exception policy (panic parking, reports)
 }
 
 bool targetable(uint32_t cpu_index) {
@@ -117,6 +126,17 @@ void send_ipi_all_but_self(Ipi kind) {
     uint32_t self = arch::this_cpu()->index;
     for (uint32_t i = 0; i < online; ++i)
         if (i != self) send_ipi(i, kind);
+}
+
+NmiHook set_nmi_hook(NmiHook hook) {
+    return g_nmi_hook.exchange(hook, std::memory_order_acq_rel);  // release: pairs with nmi_interrupt()
+}
+
+bool send_nmi(uint32_t cpu_index) {
+    if (!targetable(cpu_index)) return false;
+    // The vector field is ignored for delivery mode NMI; the IDT's vector 2 runs.
+    arch::lapic::send_ipi(arch::cpu(cpu_index).apic_id, 0, arch::lapic::Delivery::nmi);
+    return true;
 }
 
 void stop_other_cpus() {

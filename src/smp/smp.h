@@ -5,6 +5,8 @@
 
 #include "lib/cpu_mask.h"
 
+struct InterruptFrame;
+
 namespace smp {
 
 // What bring-up takes from the boot loader and the command line (kmain fills it in).
@@ -48,5 +50,16 @@ void start_ap_main(ApMain fn);
 
 // Panic path: stops every other CPU with an NMI. Safe to call before SMP is up.
 void stop_other_cpus();
+
+// An NMI to one other online CPU (LAPIC delivery mode NMI, xAPIC or x2APIC), for the
+// lockup detector: it reaches a CPU that has interrupts off. False when it cannot be sent
+// (no LAPIC, no such CPU, or the caller itself).
+bool send_nmi(uint32_t cpu_index);
+// Runs in the NMI handler (on the NMI's IST stack, interrupts off, NMIs blocked until it
+// returns) unless the panic path is stopping this CPU. Returns true when the NMI was its
+// own; otherwise the exception policy handles it (an unexplained NMI panics). Returns the
+// previous hook.
+using NmiHook = bool (*)(InterruptFrame& frame);
+NmiHook set_nmi_hook(NmiHook hook);
 
 }  // namespace smp

@@ -42,6 +42,8 @@ void expect_defaults(const Options& o)
     EXPECT_EQ(o.sched, d.sched);
     EXPECT_EQ(o.trace, d.trace);
     EXPECT_EQ(o.console, d.console);
+    EXPECT_EQ(o.watchdog, d.watchdog);
+    EXPECT_EQ(o.watchdog_s, d.watchdog_s);
 }
 
 } // namespace
@@ -326,6 +328,41 @@ TEST(Cmdline, the_qemu_matrix_hostile_line_names_each_bad_option_and_keeps_the_g
     const char* keys[] = { "for timeslice_us ", "for log ", "for smp.max_cpus ", "\"bogus_option\"", "for x2apic " };
     for (size_t i = 0; i < 5; ++i)
         EXPECT_NE(r.warnings[i].find(keys[i]), std::string::npos) << r.warnings[i];
+}
+
+TEST(Cmdline, the_watchdog_is_on_for_10_s_by_default_and_takes_off_and_a_bound)
+{
+    EXPECT_TRUE(Options().watchdog);
+    EXPECT_EQ(Options().watchdog_s, 10u);
+    Result r = parse("watchdog=off watchdog_s=30");
+    EXPECT_TRUE(r.warnings.empty());
+    EXPECT_FALSE(r.options.watchdog);
+    EXPECT_EQ(r.options.watchdog_s, 30u);
+    EXPECT_EQ(parse("watchdog_s=1").options.watchdog_s, 1u);
+    EXPECT_EQ(parse("watchdog_s=3600").options.watchdog_s, 3600u);
+}
+
+TEST(Cmdline, a_bad_watchdog_value_is_one_warning_and_the_default)
+{
+    struct Case {
+        const char* text;
+        const char* warning;
+    };
+    const Case cases[] = {
+        { "watchdog_s=0", "cmdline: bad value \"0\" for watchdog_s (expected 1..3600), using 10" },
+        { "watchdog_s=3601", "cmdline: bad value \"3601\" for watchdog_s (expected 1..3600), using 10" },
+        { "watchdog_s=10s", "cmdline: bad value \"10s\" for watchdog_s (expected 1..3600), using 10" },
+        { "watchdog_s=-5", "cmdline: bad value \"-5\" for watchdog_s (expected 1..3600), using 10" },
+        { "watchdog_s", "cmdline: missing value for watchdog_s (expected 1..3600), using 10" },
+        { "watchdog=maybe", "cmdline: bad value \"maybe\" for watchdog (expected on|off), using on" },
+    };
+    for (const Case& c : cases) {
+        Result r = parse(c.text);
+        ASSERT_EQ(r.warnings.size(), 1u) << c.text;
+        EXPECT_EQ(r.warnings[0], c.warning);
+        EXPECT_TRUE(r.options.watchdog);
+        EXPECT_EQ(r.options.watchdog_s, 10u);
+    }
 }
 
 TEST(Cmdline, torture_and_its_seed_are_understood)

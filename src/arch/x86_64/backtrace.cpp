@@ -56,29 +56,42 @@ bool readable(uint64_t address) {
 
 void set_address_probe(VirtToPhys virt_to_phys) { g_virt_to_phys = virt_to_phys; }
 
-void print_backtrace(uint64_t rbp, int max_frames) {
-    uint64_t previous = 0;
-    int repeats = 0;  // runaway recursion: one line per distinct frame, then a count
-    for (int i = 0; i < max_frames; ++i) {
+size_t capture_backtrace(uint64_t rbp, uint64_t* return_addresses, size_t max) {
+    size_t count = 0;
+    while (count < max) {
         if (rbp == 0 || !readable(rbp)) break;
         auto frame = reinterpret_cast<const uint64_t*>(rbp);
         uint64_t return_address = frame[1];
         if (return_address == 0) break;
-        if (return_address == previous) {
-            ++repeats;
-        } else {
-            if (repeats > 0) klog::print("      (same frame %d more times)\n", repeats);
-            repeats = 0;
-            char symbol[160];
-            // The call instruction is just before the return address: symbolize that byte,
-            // so a call at the very end of a function is not attributed to the next one.
-            format(return_address - 1, symbol, sizeof symbol);
-            klog::print("  #%-2d 0x%016llx %s\n", i, (unsigned long long)return_address, symbol);
-            previous = return_address;
-        }
+        return_addresses[count++] = return_address;
         uint64_t next = frame[0];
         if (next <= rbp) break;  // stacks grow down, so callers' frames are above ours
         rbp = next;
+    }
+    return count;
+}
+
+void print_backtrace(uint64_t rbp, int max_frames) {
+    constexpr int kMaxFrames = 64;
+    uint64_t addresses[kMaxFrames];
+    size_t limit = max_frames <= 0 ? 0 : max_frames < kMaxFrames ? size_t(max_frames) : size_t(kMaxFrames);
+    size_t count = capture_backtrace(rbp, addresses, limit);
+    uint64_t previous = 0;
+    int repeats = 0;  // runaway recursion: one line per distinct frame, then a count
+    for (size_t i = 0; i < count; ++i) {
+        uint64_t return_address = addresses[i];
+        if (return_address == previous) {
+            ++repeats;
+            continue;
+        }
+        if (repeats > 0) klog::print("      (same frame %d more times)\n", repeats);
+        repeats = 0;
+        char symbol[160];
+        // The call instruction is just before the return address: symbolize that byte,
+        // so a call at the very end of a function is not attributed to the next one.
+        format(return_address - 1, symbol, sizeof symbol);
+        klog::print("  #%-2d 0x%016llx %s\n", int(i), (unsigned long long)return_address, symbol);
+        previous = return_address;
     }
     if (repeats > 0) klog::print("      (same frame %d more times)\n", repeats);
 }

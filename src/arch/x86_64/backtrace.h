@@ -15,6 +15,9 @@ void format(uint64_t address, char* buf, size_t size);
 // found by walking saved frame pointers from `rbp`. Stops at a null or implausible frame
 // pointer (unmapped, misaligned, not moving up the stack) or after `max_frames`.
 void print_backtrace(uint64_t rbp, int max_frames = 64);
+// The same walk, into `return_addresses` instead of the console (at most `max` of them);
+// returns how many it found. Safe where printing is not (an NMI keeps a record of it).
+size_t capture_backtrace(uint64_t rbp, uint64_t* return_addresses, size_t max);
 
 // The page-table lookup the walk uses to read only mapped words: the physical address
 // of `virt`, ~0 when unmapped. Registered by mm (mm::fault_hooks_init); until then the

@@ -60,6 +60,21 @@ void print_registers(const InterruptFrame& f) {
                 (unsigned long long)f.rflags, (unsigned long long)f.cs, (unsigned long long)f.ss);
 }
 
+void print_rip(const InterruptFrame& f) {
+    char symbol[160];
+    ksyms::format(f.rip, symbol, sizeof symbol);
+    klog::print("rip %016llx %s\n", (unsigned long long)f.rip, symbol);
+}
+
+void print_frame_backtrace(const InterruptFrame& f) {
+    char symbol[160];
+    ksyms::format(f.rip, symbol, sizeof symbol);
+    klog::print("backtrace:\n");
+    // The interrupted function itself, then its callers.
+    klog::print("  #   0x%016llx %s\n", (unsigned long long)f.rip, symbol);
+    ksyms::print_backtrace(f.rbp);
+}
+
 [[noreturn]] void report(const InterruptFrame* frame, const char* message, uint64_t caller_rbp) {
     cli();
     PerCpu* cpu = this_cpu_safe();
@@ -81,12 +96,10 @@ void print_registers(const InterruptFrame& f) {
     klog::print("\n======== KERNEL PANIC ========\n");
     klog::print("panic: %s\n", message);
     klog::print("cpu %u (apic id %u)\n", cpu->index, cpu->apic_id);
-    char symbol[160];
     if (frame != nullptr) {
         klog::print("exception: %s (vector %llu), error code 0x%llx\n", exception_name(frame->vector),
                     (unsigned long long)frame->vector, (unsigned long long)frame->error_code);
-        ksyms::format(frame->rip, symbol, sizeof symbol);
-        klog::print("rip %016llx %s\n", (unsigned long long)frame->rip, symbol);
+        print_rip(*frame);
         klog::print("rsp %016llx\n", (unsigned long long)frame->rsp);
         // A #DF is usually a #PF that could not be delivered (a stack ran into its guard
         // page), and CR2 still names the address; for a #PF it is the faulting address.
@@ -108,10 +121,7 @@ void print_registers(const InterruptFrame& f) {
                         note);
         }
         print_registers(*frame);
-        klog::print("backtrace:\n");
-        // The faulting function itself, then its callers.
-        klog::print("  #   0x%016llx %s\n", (unsigned long long)frame->rip, symbol);
-        ksyms::print_backtrace(frame->rbp);
+        print_frame_backtrace(*frame);
     } else {
         klog::print("backtrace:\n");
         ksyms::print_backtrace(caller_rbp);
@@ -133,6 +143,13 @@ void reporting_init() {
 }
 
 bool panic_in_progress() { return g_panic_cpu.load(std::memory_order_acquire) != kNobody; }
+
+void print_interrupted_context(const InterruptFrame& frame) {
+    print_rip(frame);
+    klog::print("rsp %016llx\n", (unsigned long long)frame.rsp);
+    print_registers(frame);
+    print_frame_backtrace(frame);
+}
 
 void panic_from_exception(const InterruptFrame& frame, const char* what) { report(&frame, what, 0); }
 

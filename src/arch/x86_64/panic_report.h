@@ -15,6 +15,10 @@ void reporting_init();
 
 // Exceptions that nothing handled end here (exceptions.cpp).
 [[noreturn]] void panic_from_exception(const InterruptFrame& frame, const char* what);
+// The report's description of an interrupted context, for other reports (the lockup
+// detector's): rip with its symbol, rsp, the registers and the symbolized backtrace.
+// Raw console lines, no locks of its own.
+void print_interrupted_context(const InterruptFrame& frame);
 // True once some CPU has started a panic (an NMI handler uses it to park the CPU).
 bool panic_in_progress();
 

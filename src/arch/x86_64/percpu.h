@@ -25,6 +25,11 @@ struct PerCpu {
     uint64_t timer_ticks;
     uint64_t ipis_received;
     uint64_t call_functions_run;
+    // Non-zero while this CPU runs its NMI handler (smp/ipi.cpp), which may have
+    // interrupted this very CPU inside the console lock: the console then does not wait
+    // for itself. Written and read only by this CPU, like a signal handler's flag; the
+    // handler's writes sit around opaque calls, so the compiler keeps them in place.
+    volatile uint32_t nmi_nesting;
     // arch-private: GDT/TSS/IST stacks live here so each CPU has its own
     alignas(16) uint64_t gdt[7];
     struct __attribute__((packed)) Tss {

@@ -206,6 +206,10 @@ void hotplug_on_kick(CpuSched& me) {
     // relaxed: our own CPU's field.
     Task* current = me.current.load(std::memory_order_relaxed);
     if (current == nullptr || current->is_idle_task) return;  // the idle loop sees the request
+    if (preemption_blocked(me)) {
+        defer_preemption(me);  // preempt_enable() leaves; then schedule() sees the request
+        return;
+    }
     // As the tick does (the IPI handler sent EOI before the hook): the task is requeued
     // here and schedule() switches to the idle task, which evacuates it with the rest.
     schedule(PickReason::preempted);

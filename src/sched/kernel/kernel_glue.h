@@ -58,6 +58,22 @@ void handle_hotplug(OwnerCpu& me);
 // asked to go offline (hotplug.cpp). Interrupts off (the IPI handler, after EOI).
 void hotplug_on_kick(CpuSched& me);
 
+// Preemption blocked by preempt_disable() (preempt.cpp). While it is, the tick and the
+// reschedule IPI call defer_preemption() instead of schedule(PickReason::preempted); the
+// final preempt_enable() then preempts. Interrupts off, on CPU `me.index`.
+bool preemption_blocked(const CpuSched& me);
+void defer_preemption(CpuSched& me);
+
+// The lockup detector's per-tick work (watchdog.cpp): bumps this CPU's heartbeat, checks
+// its neighbour's (hard lockup) and its own current task (soft lockup). First thing in
+// on_tick(), on every CPU and every tick, idle or not.
+void watchdog_tick(CpuSched& me, const InterruptFrame& frame, uint64_t now);
+// platform::halt() brackets `sti; hlt` with these: a halted CPU has no tick to miss.
+void watchdog_halt_begin();
+void watchdog_halt_end();
+// End of start(), on the BSP, once every CPU has joined: arms the detector (0: off).
+void watchdog_start(uint32_t watchdog_s);
+
 // The first code a new task runs (sched_task_bootstrap calls it with prev and the Task).
 [[noreturn]] void task_first_run(void* prev, void* self);
 // The idle task's body (start.cpp builds one per CPU).

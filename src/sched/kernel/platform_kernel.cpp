@@ -7,6 +7,7 @@
 #include "lib/cpu_mask.h"
 #include "lib/fault_inject.h"
 #include "lib/panic.h"
+#include "sched/kernel/kernel_glue.h"
 #include "smp/smp.h"
 
 namespace sched::platform {
@@ -28,8 +29,10 @@ void halt(HaltLatch&, uint64_t deadline_tsc) {
         uint64_t ns = ns_from_tsc(left) + 1;
         arch::timer::oneshot_ns(ns);
     }
+    watchdog_halt_begin();
     arch::sti_halt();
     arch::cli();
+    watchdog_halt_end();
 }
 
 void kick(uint32_t cpu, HaltLatch&) { smp::send_ipi(cpu, smp::Ipi::reschedule); }

@@ -83,6 +83,9 @@ void dispatch_here(OwnerCpu& owner, Task* next, uint64_t now) {
 // the hardware's parts: the timer, the CPU's current pointer, the switch itself.
 void schedule(PickReason reason) {
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // the callers' promise (kernel_glue.h)
+    // A task that blocked preemption may not leave its CPU (preempt.cpp); the tick and
+    // the IPIs defer instead of calling us.
+    SCHED_VERIFY(!preemption_blocked(this_cpu_sched()), "switch_with_preemption_disabled");
     Task* next;
     Task* prev;
     {

@@ -42,6 +42,10 @@ void on_reschedule_ipi() {
         // relaxed: our own CPU's field.
         Task* current = here.current.load(std::memory_order_relaxed);
         if (current != nullptr && !current->is_idle_task && current->priority != Priority::realtime) {
+            if (preemption_blocked(here)) {
+                defer_preemption(here);  // preempt_enable() switches to the realtime task
+                return;
+            }
             here.stats.realtime_preemptions.add();
             schedule(PickReason::preempted);  // EOI was sent before the hook, as for the tick
         }
@@ -206,6 +210,7 @@ void start(const Config& config) {
     }
     log_info("sched: started on cpu 0 of %u, timeslice %u us", count, config.timeslice_us);
     log_info("sched: %s ready queues", backend_name());
+    watchdog_start(config.watchdog_s);
 }
 
 }  // namespace sched

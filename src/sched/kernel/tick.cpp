@@ -34,8 +34,9 @@ void arm_timer(CpuSched& me, uint64_t now) {
     me.armed_deadline_tsc = deadline;
 }
 
-void on_tick(InterruptFrame&) {
+void on_tick(InterruptFrame& frame) {
     CpuSched& me = this_cpu_sched();
+    watchdog_tick(me, frame, platform::now_tsc());
     if (me.index == 0) run_cpu0_tick_hook();
     me.armed_deadline_tsc = 0;  // whatever was armed has fired
     // relaxed: our own CPU's field.
@@ -53,6 +54,14 @@ void on_tick(InterruptFrame&) {
     }
     if (now < me.slice_end_tsc) {
         arm_timer(me, now);  // a sleeper's deadline, or fired early
+        return;
+    }
+    if (preemption_blocked(me)) {
+        // preempt_disable(): the task runs on, and preempt_enable() preempts it. Ticks
+        // go on once per slice meanwhile, so the soft lockup detector still sees it.
+        defer_preemption(me);
+        me.slice_end_tsc = now + me.shared.config.timeslice_tsc;
+        arm_timer(me, now);
         return;
     }
     schedule(PickReason::preempted);

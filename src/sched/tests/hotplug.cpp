@@ -496,8 +496,10 @@ KTEST_SCHED(sched_hotplug_churn_returns_every_frame) {
     uint32_t spawned = 0;
     g_churn_done.store(0, std::memory_order_relaxed);
     // Warm-up: the same pattern once, so whatever it allocates for good (page tables of
-    // the stack slots it reaches) exists before the baseline.
-    for (uint32_t c = 1; c < n; ++c) {
+    // the stack slots it reaches) exists before the baseline. Each AP cycled is progress:
+    // at -smp 64 on a busy host the loop takes minutes, and without these the watchdog
+    // cancelled a healthy run (issue 11).
+    for (uint32_t c = 1; c < n; ++c, ktest::progress()) {
         KEXPECT(spawn_batch(c, spawned), "warm-up spawn failed");
         HotplugError e = sched::cpu_offline(c);
         KEXPECT(e == HotplugError::none, "cpu_offline(%u): %s", c, sched::to_string(e));
@@ -514,7 +516,7 @@ KTEST_SCHED(sched_hotplug_churn_returns_every_frame) {
     size_t baseline = mm::free_frame_count();
 
     for (uint32_t round = 0; round < kChurnRounds; ++round) {
-        for (uint32_t c = 1; c < n; ++c) {
+        for (uint32_t c = 1; c < n; ++c, ktest::progress()) {
             KEXPECT(spawn_batch(c, spawned), "spawn failed (round %u, cpu %u)", round, c);
             HotplugError e = sched::cpu_offline(c);
             KEXPECT(e == HotplugError::none, "cpu_offline(%u): %s", c, sched::to_string(e));

@@ -25,7 +25,7 @@ using sched::CpuMask;
 using sched::SpawnOptions;
 using sched::TaskHandle;
 
-constexpr uint32_t kMaxTasks = 128;
+constexpr uint32_t kMaxTasks = 2 * kMaxCpus + 3;  // the largest n below is 2 * cpus + 2 (-smp 64 overran 128)
 
 uint64_t xorshift(uint64_t& s) {
     s ^= s << 13;
