@@ -45,6 +45,8 @@ const char* check_name(Check check) {
             return "heap_content";
         case Check::core_stress:
             return "core_stress";
+        case Check::lockup:
+            return "lockup";
     }
     return "?";
 }

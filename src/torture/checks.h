@@ -21,8 +21,9 @@ enum class Check : uint8_t {
     memory_returned,  // frames, heap bytes or task stacks not back at their pre-torture values
     heap_content,  // a heap block did not hold what was written into it
     core_stress,  // the lock-free core's own stress lost, duplicated or corrupted an item, or saw a freed object
+    lockup,  // the lockup detector (sched/watchdog.h) reported a hard or soft lockup during the run
 };
-constexpr size_t kCheckCount = 13;
+constexpr size_t kCheckCount = 14;
 const char* check_name(Check check);
 
 void fail(Check check, const char* fmt, ...) __attribute__((format(printf, 2, 3)));

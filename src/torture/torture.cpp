@@ -11,6 +11,7 @@
 #include "mm/frames.h"
 #include "sched/model/victims.h"
 #include "sched/scheduler.h"
+#include "sched/watchdog.h"
 #include "torture/checks.h"
 #include "torture/memory.h"
 #include "torture/ops.h"
@@ -109,6 +110,7 @@ struct Run {
     OpTotals last_ops;
     SchedTotals last_sched;
     uint64_t last_epoch_advance_tsc = 0;
+    sched::watchdog::Counts lockups_before;  // the lockup detector's counts at the start
     bool aborted = false;
 };
 
@@ -177,6 +179,10 @@ void progress_line(Run& r) {
         (unsigned long long)injected_total(), (unsigned long long)st.backstop_rescues,
         (unsigned long long)(mm::total_frame_count() - m.free_frames), (unsigned long long)m.heap_bytes,
         (unsigned long long)m.task_stacks, (long long)ops.live);
+    sched::watchdog::Counts lockups = sched::watchdog::counts();
+    line.add(" | lockups %llu hard %llu soft",
+             (unsigned long long)(lockups.hard_lockups - r.lockups_before.hard_lockups),
+             (unsigned long long)(lockups.soft_lockups - r.lockups_before.soft_lockups));
     log_info("%s", line.text);
     r.last_ops = ops;
     r.last_sched = st;
@@ -390,6 +396,7 @@ bool run(const Config& config) {
     r.start_tsc = r.last_progress_tsc = r.last_epoch_advance_tsc = arch::rdtsc();
     r.next_progress_tsc = r.start_tsc + kProgressSeconds * r.hz;
     r.last_sched = sched_totals();
+    r.lockups_before = sched::watchdog::counts();
     uint64_t end_tsc = r.start_tsc + uint64_t(config.seconds) * r.hz;
     fault::arm(true);
     while (!r.aborted && arch::rdtsc() < end_tsc) {
@@ -401,6 +408,10 @@ bool run(const Config& config) {
     }
     fault::arm(false);
     if (r.aborted) {
+        sched::watchdog::Counts lockups = sched::watchdog::counts();
+        log_info("torture: lockup detector: %llu hard, %llu soft lockups during the run",
+                 (unsigned long long)(lockups.hard_lockups - r.lockups_before.hard_lockups),
+                 (unsigned long long)(lockups.soft_lockups - r.lockups_before.soft_lockups));
         print_verdict(r, false);
         return false;
     }
@@ -417,6 +428,13 @@ bool run(const Config& config) {
     MemorySnapshot after = settle_and_measure();
     print_memory("after", after);
     check_returned(before, after);
+    // The lockup detector (when on) watched the whole run: a report is a failure here too.
+    sched::watchdog::Counts lockups = sched::watchdog::counts();
+    uint64_t hard = lockups.hard_lockups - r.lockups_before.hard_lockups;
+    uint64_t soft = lockups.soft_lockups - r.lockups_before.soft_lockups;
+    if (hard || soft)
+        fail(Check::lockup, "the lockup detector reported %llu hard and %llu soft lockups during the run",
+             (unsigned long long)hard, (unsigned long long)soft);
     bool pass = total_failures() == 0;
     print_verdict(r, pass);
     return pass;
