@@ -365,9 +365,15 @@ void print_verdict(const Run& r, bool pass) {
     Line failed;
     for (size_t i = 0; i < kCheckCount; ++i)
         if (failures(Check(i))) failed.add(" %s x%llu", check_name(Check(i)), (unsigned long long)failures(Check(i)));
-    log_info("torture: verdict %s after %llu s, seed %llu%s%s", pass ? "PASS" : "FAIL",
-             (unsigned long long)seconds_since(r, now), (unsigned long long)r.seed,
-             pass ? "" : ", failed checks:", failed.text);
+    log_info(
+        "torture: verdict %s after %llu s, seed %llu: %llu ops, %llu tasks joined, %llu hotplug, %llu backend "
+        "switches, %llu grace periods, %llu faults injected, %llu backstop rescues%s%s",
+        pass ? "PASS" : "FAIL", (unsigned long long)seconds_since(r, now), (unsigned long long)r.seed,
+        (unsigned long long)all, (unsigned long long)(t.joined + r.workers_joined),
+        (unsigned long long)(g_offlines.load(std::memory_order_relaxed) + g_onlines.load(std::memory_order_relaxed)),
+        (unsigned long long)r.backend_switches, (unsigned long long)(s.epoch_advances / kAdvancesPerGracePeriod),
+        (unsigned long long)injected_total(), (unsigned long long)s.backstop_rescues,
+        pass ? "" : "; failed checks:", failed.text);
 }
 
 }  // namespace
