@@ -8,6 +8,8 @@
 #                       coverage merged into test/fuzz/corpus/ (FUZZ_TARGETS="madt ..." picks)
 #   make verify         the spin models at their large bounds (docs/verification.md)
 #   make stress         long-running lock-free stress (ARGS="--seconds 60 ...")
+#   make soak           the in-kernel torture for MINUTES=n (default 60) at SMP=n (default 4),
+#                       with fault injection (FAIL=spec, none: off); log in build/soak/
 #   make bench          host benchmarks against real baselines
 #   make bench-icount   kernel scheduler costs in guest instructions (QEMU -icount)
 #   make trace          a traced fork-join boot -> build/trace/{serial.log,trace.json,timeline.png}
@@ -157,6 +159,12 @@ verify: deps-host
 	@bash test/model/run_models.sh --large
 stress: deps-host
 	@bash test/run_stress.sh $(ARGS)
+# The torture for hours (docs/reliability.md): progress lines on the terminal, the serial log
+# in $(BUILD)/soak/, the verdict last; fails unless QEMU exits 33.
+MINUTES ?= 60
+.PHONY: soak
+soak: deps-kernel $(BUILD)/kernel.elf
+	@BUILD=$(BUILD) bash test/soak.sh $(MINUTES) $(SMP)
 bench: deps-kernel deps-host deps-bench
 	@bash bench/run_bench.sh
 

@@ -7,7 +7,7 @@
 #   (b) a lower layer includes a higher one, unless docs/architecture.md names that edge
 #       as "`src/<file>` -> `<header>`" with its justification.
 # Layers, bottom to top:
-#   lib < core = workloads < arch < mm < acpi < smp < drivers < sched < kbench = ktest < boot
+#   lib < core = workloads < arch < mm < acpi < smp < drivers < sched < kbench = ktest = console = torture < boot
 # In-kernel tests (src/*/tests/) are ktest's; the kernel side of a seam
 # (src/*/platform/kernel/) is kernel glue, ranked with sched, the only layer that
 # instantiates the portable code in the kernel.
@@ -30,12 +30,12 @@ rank() {
     smp/*) echo 5 ;;
     drivers/*) echo 6 ;;
     sched/*) echo 7 ;;
-    kbench/* | ktest/* | console/*) echo 8 ;;
+    kbench/* | ktest/* | console/* | torture/*) echo 8 ;;
     boot/*) echo 9 ;;
   esac
 }
 layer_name() {  # the folder for kbench/workloads, else the layer
-  case $1 in kbench/* | workloads/* | console/*) echo "${1%%/*}" ;; */tests/*) echo ktest ;; *) echo "${LAYERS[$(rank "$1")]}" ;; esac
+  case $1 in kbench/* | workloads/* | console/* | torture/*) echo "${1%%/*}" ;; */tests/*) echo ktest ;; *) echo "${LAYERS[$(rank "$1")]}" ;; esac
 }
 portable() {
   case $1 in
@@ -46,7 +46,7 @@ portable() {
 }
 kernel_only() {
   case $1 in
-    arch/* | mm/* | boot/* | drivers/* | smp/* | acpi/* | ktest/* | sched/kernel/* | sched/scheduler.h | kbench/*) return 0 ;;
+    arch/* | mm/* | boot/* | drivers/* | smp/* | acpi/* | ktest/* | sched/kernel/* | sched/scheduler.h | kbench/* | torture/*) return 0 ;;
   esac
   return 1
 }

@@ -351,6 +351,8 @@ def main():
         command("trace off", r"trace: stopped", name="trace-off")
         command("trace dump", r"TRACE-BEGIN cpus=\d+", r"T \d+ \d+ switch", r"TRACE-END records=\d+", r"trace: dump done",
                 name="trace-dump")
+        # The torture from the console (docs/reliability.md): 5 s, a fixed seed, PASS.
+        command("torture 5 7", r"torture: verdict PASS", r"torture: PASS", name="torture-from-console")
         command("ps", r"\d+  console +running", r"\b1 tasks: 1 running, 0 ready, 0 blocked, 0 sleeping",
                 r"\b0 tasks alive besides the console", name="ps-after-all-stopped")
         command("uptime", r"up \d+:\d\d:\d\d", name="uptime")

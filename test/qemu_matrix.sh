@@ -52,6 +52,10 @@ QEMU_CASES=(
   # The lockup detector switched off (docs/smp.md, "Lockup detector"): its tests must see it
   # off and skip, and a plain test still runs (a boot where every test skips is a failure).
   "watchdog-off-smp2    |2  |test=watchdog,sched_spawn_join watchdog=off |-machine q35 -cpu max -smp 2 -m 256M |watchdog-off-seen=grep:skip watchdog_hard_lockup_is_reported_with_an_nmi: the lockup detector is off"
+  # The torture (issue 14, docs/reliability.md): 60 s of everything at once, with fault
+  # injection at -smp 4 and under the locked ready queues at -smp 2; it must end with PASS.
+  "torture-smp4-faults  |4  |torture=60 fail=frames:97,heap:31,stack:997,ipi:17 |-machine q35 -cpu max -smp 4 -m 256M |torture-smp4-faults-verdict=grep:torture: verdict PASS"
+  "torture-smp2-locked  |2  |torture=60 sched=locked |-machine q35 -cpu max -smp 2 -m 256M |torture-smp2-locked-verdict=grep:torture: verdict PASS"
   # A deliberate scheduler invariant violation (src/sched/tests/verify_break.cpp): the
   # always-on SCHED_VERIFY must stop the kernel with the panic report naming it.
   "verify-break-smp2    |panic:task_state_edge |test=break_sched_verify |-machine q35 -cpu max -smp 2 -m 256M |"

@@ -127,6 +127,10 @@ public:
         if (same(key, "console")) return set_choice(key, value, kOnOff, m_out.console);
         if (same(key, "watchdog")) return set_choice(key, value, kOnOff, m_out.watchdog);
         if (same(key, "watchdog_s")) return set_number(key, value, 1, 3600, m_out.watchdog_s);
+        if (same(key, "torture")) return set_number(key, value, 1, 604800, m_out.torture_s);
+        if (same(key, "torture.seed")) return set_seed(key, value, m_out.torture_seed, m_out.torture_seed_given);
+        if (same(key, "fail")) return set_fail_plan(key, value);
+        if (same(key, "fail.seed")) return set_seed(key, value, m_out.fail.seed, m_out.fail.random);
         if (same(key, "expect_ap_failure")) return set_choice(key, value, kOnOff, m_out.expect_ap_failure);
         if (same(key, "nosmp")) {
             if (value) return emit(Message().text("cmdline: option ").quoted(key).text(" takes no value, ignored"));
@@ -176,6 +180,56 @@ private:
         Message m;
         begin_bad_value(m, key, value).number(min).text("..").number(max).text("), using ");
         emit(m.number(field));
+    }
+
+    // Any 64-bit decimal; `given` turns true with it.
+    void set_seed(std::string_view key, std::optional<std::string_view> value, uint64_t& field, bool& given) {
+        const auto parsed = value ? parse_decimal(*value) : std::nullopt;
+        if (parsed) {
+            field = *parsed;
+            given = true;
+            return;
+        }
+        Message m;
+        begin_bad_value(m, key, value).text("a decimal number below 2^64), using ");
+        emit(given ? m.number(field) : m.text("none"));
+    }
+
+    // fail=site:N[,site:N...]: parsed whole into a copy, stored only when every item is good.
+    void set_fail_plan(std::string_view key, std::optional<std::string_view> value) {
+        fault::Plan plan = m_out.fail;
+        for (uint32_t& n : plan.every) n = 0;
+        bool good = value && !value->empty();
+        for (size_t position = 0; good && position <= value->size();) {
+            size_t end = position;
+            while (end < value->size() && (*value)[end] != ',') ++end;
+            good = set_fail_item(std::string_view(value->data() + position, end - position), plan);
+            position = end + 1;
+        }
+        if (good) {
+            m_out.fail = plan;
+            return;
+        }
+        Message m;
+        begin_bad_value(m, key, value).text("site:N,... with sites frames, heap, stack, ipi and N 1..4294967295)");
+        emit(m.text(m_out.fail.any() ? ", keeping the earlier fail=" : ", using no fault injection"));
+    }
+
+    // One "site:N" of fail=, into `plan`; false when malformed.
+    static bool set_fail_item(std::string_view item, fault::Plan& plan) {
+        size_t colon = 0;
+        while (colon < item.size() && item[colon] != ':') ++colon;
+        if (colon == item.size()) return false;
+        const std::string_view name(item.data(), colon);
+        const auto n = parse_decimal(std::string_view(item.data() + colon + 1, item.size() - colon - 1));
+        if (!n || *n == 0 || *n > UINT32_MAX) return false;
+        for (size_t i = 0; i < fault::kSiteCount; ++i) {
+            if (same(name, fault::site_name(fault::Site(i)))) {
+                plan.every[i] = static_cast<uint32_t>(*n);
+                return true;
+            }
+        }
+        return false;
     }
 
     // A bare on/off key means "on", as for most kernels' boolean flags.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "lib/fault_inject.h"
 #include "sched/config.h"
 
 namespace boot {
@@ -29,6 +30,15 @@ struct Options {
     bool console = true;  // console=on|off: the interactive console after boot (docs/console.md)
     bool watchdog = true;  // watchdog=on|off: the lockup detector (docs/smp.md, "Lockup detector")
     uint32_t watchdog_s = 10;  // watchdog_s=1..3600: seconds without a tick / a scheduling point
+    // The torture (docs/reliability.md) instead of the demo and the console, then QEMU exits
+    // with its verdict. torture=1..604800 seconds; 0: none.
+    uint32_t torture_s = 0;
+    uint64_t torture_seed = 0;  // torture.seed=N replays a run's random choices
+    bool torture_seed_given = false;
+    // fail=frames:N,heap:N,stack:N,ipi:N (each 1..4294967295, any subset, in any order):
+    // every Nth call of that site fails while the torture runs; fail.seed=S makes it
+    // probability 1/N instead (lib/fault_inject.h). A malformed list is ignored as a whole.
+    fault::Plan fail;
 };
 
 using WarnFn = void (*)(void* ctx, const char* message);

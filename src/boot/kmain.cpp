@@ -24,6 +24,7 @@
 #include "sched/scheduler.h"
 #include "sched/trace/trace.h"
 #include "smp/smp.h"
+#include "torture/torture.h"
 
 extern "C" void (*const __init_array_start[])();
 extern "C" void (*const __init_array_end[])();
@@ -143,7 +144,8 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
 
     boot::parse_cmdline(g_boot_info.cmdline, g_options, cmdline_warning, nullptr);
     klog::set_level(to_log_level(g_options.log));
-    if (g_options.test[0] != '\0') ktest::set_active();  // a panic now ends the run as a failure
+    // A panic now ends the run as a failure (QEMU exits 35): tests and the torture.
+    if (g_options.test[0] != '\0' || g_options.torture_s) ktest::set_active();
 
     mm::frames_init({g_boot_info.memory, g_boot_info.memory_count}, loader_ranges_in_use(g_boot_info));
     mm::paging_init();
@@ -177,6 +179,16 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uint64_t info_phys) {
         sched::dump_metrics();
         sched::trace::finish();
         ktest::exit_qemu(ok);
+    }
+    // torture=: the torture instead of the demo and the console (docs/reliability.md), then
+    // the run ends: QEMU exits 33 when every check held, 35 otherwise.
+    if (g_options.torture_s) {
+        bool pass = torture::run({.seconds = g_options.torture_s,
+                                  .seed = g_options.torture_seed,
+                                  .seed_given = g_options.torture_seed_given,
+                                  .fail = g_options.fail});
+        sched::dump_metrics();
+        ktest::exit_qemu(pass);
     }
     if (g_options.demo) sched::run_demo();
     // trace=on: dump the rings and end the run (`make trace` waits for QEMU to exit);

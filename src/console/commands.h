@@ -41,6 +41,7 @@ void cmd_online(const ParsedCommand&);
 void cmd_sched(const ParsedCommand&);
 void cmd_poweroff(const ParsedCommand&);
 void cmd_reboot(const ParsedCommand&);
+void cmd_torture(const ParsedCommand&);
 // workloads.cpp
 void cmd_run(const ParsedCommand&);
 void cmd_load(const ParsedCommand&);

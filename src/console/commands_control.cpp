@@ -1,9 +1,11 @@
-// Commands that change the machine: offline, online, sched, poweroff, reboot.
+// Commands that change the machine: offline, online, sched, torture, poweroff, reboot.
 #include "arch/x86_64/tsc.h"
 #include "console/commands.h"
 #include "console/output.h"
 #include "console/power.h"
+#include "console/sched_view.h"
 #include "sched/scheduler.h"
+#include "torture/torture.h"
 
 namespace console {
 namespace {
@@ -58,6 +60,27 @@ void cmd_sched(const ParsedCommand& command) {
         out("sched: %s ready queues\n", sched::backend_name());
     else
         out("sched: cannot switch now (stop the workloads first: load stop); still %s\n", sched::backend_name());
+}
+
+// The torture from the console task: the same run as torture= at boot, without fault
+// injection (boot-time faults belong on the command line). Its pauses must be quiescent for
+// the live switches of the ready queues, so the console's workloads must be stopped first.
+void cmd_torture(const ParsedCommand& command) {
+    const bool seed_given = command.argument_count() > 1;
+    const auto seconds = parse_number(command.argument(0), 604800);
+    const auto seed = seed_given ? parse_number(command.argument(1), UINT64_MAX) : std::optional<uint64_t>(0);
+    if (!seconds || *seconds == 0 || !seed) {
+        usage_error(command, "torture: SECONDS is 1..604800, SEED a decimal number");
+        return;
+    }
+    if (sched_live_tasks() != 0) {
+        out("torture: %llu tasks are alive besides the console; stop the workloads first (load stop)\n",
+            (unsigned long long)sched_live_tasks());
+        return;
+    }
+    const bool pass =
+        torture::run({.seconds = uint32_t(*seconds), .seed = *seed, .seed_given = seed_given, .fail = {}});
+    out("torture: %s\n", pass ? "PASS" : "FAIL (the lines above name the failed checks)");
 }
 
 void cmd_poweroff(const ParsedCommand&) { power_off(); }

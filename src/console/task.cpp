@@ -29,7 +29,7 @@ constexpr Dispatch kHandlers[] = {
     {"uptime", cmd_uptime}, {"version", cmd_version},   {"log", cmd_log},       {"offline", cmd_offline},
     {"online", cmd_online}, {"sched", cmd_sched},       {"run", cmd_run},       {"load", cmd_load},
     {"bench", cmd_bench},   {"trace", cmd_trace},       {"stress", cmd_stress}, {"top", cmd_top},
-    {"clear", cmd_clear},   {"poweroff", cmd_poweroff}, {"reboot", cmd_reboot},
+    {"clear", cmd_clear},   {"poweroff", cmd_poweroff}, {"reboot", cmd_reboot}, {"torture", cmd_torture},
 };
 
 // Only the console task uses these (they are large for a 16 KiB task stack).

@@ -10,6 +10,7 @@
 #include <bit>
 
 #include "arch/x86_64/cpu.h"
+#include "lib/fault_inject.h"
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -122,6 +123,7 @@ std::optional<size_t> find_free_run(size_t from, size_t limit, size_t count) {
 }
 
 std::optional<uint64_t> allocate(size_t count, uint64_t limit) {
+    if (fault::should_fail(fault::Site::frames)) return std::nullopt;  // fail=frames:N (torture only)
     std::optional<size_t> first;
     {
         IrqSaveLocker guard(g_lock);

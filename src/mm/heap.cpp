@@ -13,9 +13,11 @@
 // most one page after its header.
 #include "mm/heap.h"
 
+#include <atomic>
 #include <cstdint>
 
 #include "arch/x86_64/cpu.h"
+#include "lib/fault_inject.h"
 #include "lib/libc.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -49,6 +51,11 @@ struct FreeBlock {
 Spinlock g_lock;
 FreeBlock* g_free_lists[kClassCount];
 bool g_ready = false;
+// For heap_stats(): what callers hold (a small block counts its whole class size, a large
+// one its frames) and the frames carved into class pages, which are never given back.
+// relaxed: statistics; the torture reads them only once the workload has stopped.
+std::atomic<uint64_t> g_bytes_in_use{0};
+std::atomic<uint64_t> g_class_pages{0};
 
 size_t class_shift_for(size_t size, size_t align) {
     size_t need = size > align ? size : align;
@@ -61,6 +68,7 @@ size_t class_shift_for(size_t size, size_t align) {
 bool refill(size_t shift) {
     std::optional<uint64_t> frame = alloc_frame();
     if (!frame) return false;
+    g_class_pages.fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
     auto* page = static_cast<uint8_t*>(phys_to_virt(*frame));
     auto* header = reinterpret_cast<PageHeader*>(page);
     header->magic = kSmallMagic;
@@ -82,6 +90,7 @@ void* alloc_small(size_t shift) {
     if (list == nullptr && !refill(shift)) return nullptr;
     FreeBlock* b = list;
     list = b->next;
+    g_bytes_in_use.fetch_add(size_t(1) << shift, std::memory_order_relaxed);  // relaxed: a statistic
     return b;
 }
 
@@ -101,6 +110,7 @@ void* alloc_large(size_t size, size_t align) {
     header->class_shift = 0;
     header->run_phys = *run;
     header->frame_count = frames + extra;
+    g_bytes_in_use.fetch_add((frames + extra) * kPageSize, std::memory_order_relaxed);  // relaxed: a statistic
     return reinterpret_cast<void*>(block);
 }
 
@@ -116,6 +126,7 @@ void* kmalloc(size_t size, size_t align) {
     if (!g_ready) return nullptr;
     if (size == 0) size = 1;
     if (align == 0 || (align & (align - 1)) != 0) return nullptr;  // not a power of two
+    if (fault::should_fail(fault::Site::heap)) return nullptr;  // fail=heap:N (torture only)
     size_t shift = class_shift_for(size, align);
     if (shift <= kMaxClassShift) return alloc_small(shift);
     return alloc_large(size, align);
@@ -132,6 +143,7 @@ void kfree(void* p) {
             panic("kfree: %p is not a block start (class %zu)", p, shift);
         // Poison all but the link so a use after free reads garbage, not stale data.
         memset(static_cast<uint8_t*>(p) + sizeof(FreeBlock), kPoison, (size_t(1) << shift) - sizeof(FreeBlock));
+        g_bytes_in_use.fetch_sub(size_t(1) << shift, std::memory_order_relaxed);  // relaxed: a statistic
         IrqSaveLocker guard(g_lock);
         FreeBlock*& list = g_free_lists[shift - kMinClassShift];
         auto* b = static_cast<FreeBlock*>(p);
@@ -142,10 +154,16 @@ void kfree(void* p) {
     if (header->magic == kLargeMagic) {
         uint64_t run = header->run_phys, frames = header->frame_count;
         header->magic = 0;  // a second kfree of this block now panics below
+        g_bytes_in_use.fetch_sub(frames * kPageSize, std::memory_order_relaxed);  // relaxed: a statistic
         free_frames(run, frames);
         return;
     }
     panic("kfree: %p has no heap header (double free or wild pointer)", p);
+}
+
+HeapStats heap_stats() {
+    // relaxed: statistics (see their declaration).
+    return {g_bytes_in_use.load(std::memory_order_relaxed), g_class_pages.load(std::memory_order_relaxed)};
 }
 
 }  // namespace mm

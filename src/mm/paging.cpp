@@ -7,6 +7,8 @@
 // splits a large direct-map page when it has to.
 #include "mm/paging.h"
 
+#include <atomic>
+
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -47,9 +49,14 @@ uint64_t* table_at(uint64_t phys) { return phys_to_ptr<uint64_t>(phys); }
 uint64_t index_at(uint64_t virt, int level) { return (virt >> (12 + 9 * (level - 1))) & 511; }
 uint64_t page_size_at(int level) { return 1ull << (12 + 9 * (level - 1)); }
 
+// relaxed: a statistic (page_table_frames()); tables are never freed, so it only grows.
+std::atomic<uint64_t> g_table_frames{0};
+
 uint64_t new_table_frame() {
     std::optional<uint64_t> frame = alloc_frame_below(kPageTableLimit);
-    return frame ? *frame : 0;
+    if (!frame) return 0;
+    g_table_frames.fetch_add(1, std::memory_order_relaxed);
+    return *frame;
 }
 
 // Replaces the huge page in `entry` (at `level`, 3 or 2) by a table of pages one level
@@ -210,5 +217,7 @@ uint64_t virt_to_phys(uint64_t virt) {
     }
     return ~0ull;
 }
+
+uint64_t page_table_frames() { return g_table_frames.load(std::memory_order_relaxed); }  // relaxed: a statistic
 
 }  // namespace mm

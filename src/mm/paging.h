@@ -23,5 +23,8 @@ void unmap_page(uint64_t virt);
 void* map_mmio(uint64_t phys, size_t size);
 // Physical address a virtual address maps to, or ~0 when unmapped.
 uint64_t virt_to_phys(uint64_t virt);
+// Frames taken for page tables since boot (tables are never freed): new kernel stacks in
+// fresh 2 MiB regions of the stack area take some, and they stay.
+uint64_t page_table_frames();
 
 }  // namespace mm

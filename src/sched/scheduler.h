@@ -90,6 +90,13 @@ public:
     PreemptGuard(const PreemptGuard&) = delete;
     PreemptGuard& operator=(const PreemptGuard&) = delete;
 };
+// The calling task's own affinity and class, changed at once: the task yields, and
+// requeue_current() moves it if this CPU is no longer allowed. A task changes only itself,
+// so nobody else ever sees a queued task change under it. set_affinity refuses an empty set
+// (empty_affinity) and one with no CPU online (affinity_offline), changing nothing; a set
+// whose CPUs all go offline later is widened like a spawned one ("CPU hotplug").
+SpawnError set_affinity(const CpuMask& affinity);
+void set_priority(Priority priority);
 
 Task* current_task();
 uint32_t current_cpu();  // may be stale as soon as it returns, unless pinned

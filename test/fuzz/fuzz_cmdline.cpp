@@ -29,6 +29,7 @@ void check_ranges(const boot::Options& o)
     FUZZ_CHECK(o.sched == boot::Options::Sched::lockfree || o.sched == boot::Options::Sched::locked);
     FUZZ_CHECK(std::memchr(o.test, 0, sizeof o.test) != nullptr);
     FUZZ_CHECK(std::memchr(o.bench, 0, sizeof o.bench) != nullptr);
+    FUZZ_CHECK(o.torture_s <= 604800);
 }
 
 bool same_options(const boot::Options& a, const boot::Options& b)
@@ -36,7 +37,10 @@ bool same_options(const boot::Options& a, const boot::Options& b)
     return std::memcmp(a.test, b.test, sizeof a.test) == 0 && std::memcmp(a.bench, b.bench, sizeof a.bench) == 0
         && a.log == b.log && a.timeslice_us == b.timeslice_us && a.spin_us == b.spin_us && a.x2apic == b.x2apic
         && a.max_cpus == b.max_cpus && a.ap_timeout_ms == b.ap_timeout_ms && a.demo == b.demo
-        && a.expect_ap_failure == b.expect_ap_failure && a.sched == b.sched && a.trace == b.trace;
+        && a.expect_ap_failure == b.expect_ap_failure && a.sched == b.sched && a.trace == b.trace
+        && a.torture_s == b.torture_s && a.torture_seed == b.torture_seed
+        && a.torture_seed_given == b.torture_seed_given && std::memcmp(a.fail.every, b.fail.every, sizeof a.fail.every) == 0
+        && a.fail.random == b.fail.random && a.fail.seed == b.fail.seed;
 }
 
 } // namespace

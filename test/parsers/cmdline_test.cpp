@@ -364,3 +364,65 @@ TEST(Cmdline, a_bad_watchdog_value_is_one_warning_and_the_default)
         EXPECT_EQ(r.options.watchdog_s, 10u);
     }
 }
+
+TEST(Cmdline, torture_and_its_seed_are_understood)
+{
+    Result r = parse("torture=3600 torture.seed=18446744073709551615");
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+    EXPECT_EQ(r.options.torture_s, 3600u);
+    EXPECT_TRUE(r.options.torture_seed_given);
+    EXPECT_EQ(r.options.torture_seed, 18446744073709551615ull);
+    EXPECT_EQ(Options().torture_s, 0u);
+    EXPECT_FALSE(Options().torture_seed_given);
+}
+
+TEST(Cmdline, a_bad_torture_length_or_seed_warns_once_and_runs_no_torture)
+{
+    Result r = parse("torture=0 torture.seed=12x");
+    ASSERT_EQ(r.warnings.size(), 2u);
+    EXPECT_EQ(r.warnings[0], "cmdline: bad value \"0\" for torture (expected 1..604800), using 0");
+    EXPECT_EQ(r.warnings[1], "cmdline: bad value \"12x\" for torture.seed (expected a decimal number below 2^64), using none");
+    EXPECT_EQ(r.options.torture_s, 0u);
+    EXPECT_FALSE(r.options.torture_seed_given);
+}
+
+TEST(Cmdline, fail_sets_every_site_named_in_any_order)
+{
+    Result r = parse("fail=ipi:17,frames:97,stack:997,heap:31");
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+    const fault::Plan& p = r.options.fail;
+    EXPECT_EQ(p.every[size_t(fault::Site::frames)], 97u);
+    EXPECT_EQ(p.every[size_t(fault::Site::heap)], 31u);
+    EXPECT_EQ(p.every[size_t(fault::Site::stack)], 997u);
+    EXPECT_EQ(p.every[size_t(fault::Site::ipi)], 17u);
+    EXPECT_FALSE(p.random);  // every Nth until fail.seed= says otherwise
+    Result subset = parse("fail=heap:5");
+    EXPECT_EQ(subset.options.fail.every[size_t(fault::Site::heap)], 5u);
+    EXPECT_EQ(subset.options.fail.every[size_t(fault::Site::frames)], 0u);
+    EXPECT_FALSE(Options().fail.any());
+}
+
+TEST(Cmdline, fail_seed_switches_to_probability_one_in_n)
+{
+    Result r = parse("fail=frames:8 fail.seed=42");
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+    EXPECT_TRUE(r.options.fail.random);
+    EXPECT_EQ(r.options.fail.seed, 42u);
+    EXPECT_EQ(r.options.fail.every[size_t(fault::Site::frames)], 8u);
+}
+
+TEST(Cmdline, a_malformed_fail_list_is_ignored_whole_with_one_warning)
+{
+    for (std::string_view text : { "fail=frames:0", "fail=frames", "fail=disk:3", "fail=heap:3,", "fail=heap:-1",
+                                   "fail=heap:4294967296", "fail=", "fail", "fail=heap:3,,ipi:2" }) {
+        Result r = parse(text);
+        ASSERT_EQ(r.warnings.size(), 1u) << text;
+        EXPECT_NE(r.warnings[0].find("for fail (expected site:N"), std::string::npos) << r.warnings[0];
+        EXPECT_NE(r.warnings[0].find("using no fault injection"), std::string::npos) << r.warnings[0];
+        EXPECT_FALSE(r.options.fail.any()) << text;
+    }
+    Result kept = parse("fail=heap:3 fail=heap:x");
+    ASSERT_EQ(kept.warnings.size(), 1u);
+    EXPECT_NE(kept.warnings[0].find("keeping the earlier fail="), std::string::npos) << kept.warnings[0];
+    EXPECT_EQ(kept.options.fail.every[size_t(fault::Site::heap)], 3u);
+}

@@ -18,6 +18,10 @@ namespace {
 thread_local sched::Task* t_self = nullptr;
 std::atomic<uint64_t> g_bad_wakes { 0 };
 std::atomic<uint64_t> g_blocks { 0 };
+// Runs once on the woken task right after its wake, before the primitive sees it: lets a
+// test put something between a wake and the waiter's own re-check.
+thread_local void (*t_after_wake)(void*) = nullptr;
+thread_local void* t_after_wake_arg = nullptr;
 } // namespace
 
 namespace sched {
@@ -32,6 +36,10 @@ void wait_block_current()
     while (self->state.load(std::memory_order_acquire) == TaskState::blocked)
         self->state.wait(TaskState::blocked, std::memory_order_acquire);
     self->state.store(TaskState::running, std::memory_order_relaxed); // relaxed: our own state
+    if (auto hook = t_after_wake) {
+        t_after_wake = nullptr;
+        hook(t_after_wake_arg);
+    }
 }
 
 void wait_make_ready(Task* task, WakeHint)
@@ -143,6 +151,38 @@ TEST(WaitQueue, event_wakes_all)
         });
         ASSERT_EQ(through.load(), 4) << "round " << round;
     }
+    EXPECT_EQ(g_bad_wakes.load(), 0u);
+}
+
+// The torture's Event ping-pong stall (docs/reliability.md): a set() reached its
+// wake_all() only after the waiter had seen the flag, reset it and waited again, so the
+// wake found the event reset. The hook plays that late wake: the event is reset between
+// the wake and the waiter's return. wait() must wait again and return only once it has
+// seen the event set (the second set below).
+TEST(WaitQueue, event_wait_returns_only_once_it_has_seen_the_event_set)
+{
+    Event event;
+    std::atomic<bool> returned { false };
+    std::atomic<bool> set_on_return { false };
+    const uint64_t blocks_before = g_blocks.load();
+    run_tasks(2, [&](uint32_t i) {
+        if (i == 0) {
+            t_after_wake = [](void* e) { static_cast<Event*>(e)->reset(); };
+            t_after_wake_arg = &event;
+            event.wait();
+            set_on_return.store(event.is_set());
+            returned.store(true);
+            return;
+        }
+        while (g_blocks.load() < blocks_before + 1)
+            std::this_thread::yield();
+        event.set(); // its wake meets a reset event
+        // Fixed: the waiter blocks again. Broken: it returns with the event reset.
+        while (g_blocks.load() < blocks_before + 2 && !returned.load())
+            std::this_thread::yield();
+        event.set();
+    });
+    EXPECT_TRUE(set_on_return.load()) << "Event::wait() returned while the event was reset";
     EXPECT_EQ(g_bad_wakes.load(), 0u);
 }
 

@@ -20,6 +20,7 @@ constexpr CommandSpec kCommands[] = {
     {"trace", 0, 1, "trace [on|off|dump]", "scheduler timeline: record, stop, dump over serial"},
     {"stress", 1, 1, "stress SECONDS", "lock-free core stress (deque, epochs, inbox) on every CPU"},
     {"top", 0, 0, "top", "live per-CPU view, twice a second, until a key is pressed"},
+    {"torture", 1, 2, "torture SECONDS [SEED]", "the torture (docs/reliability.md) for SECONDS, no fault injection"},
     {"clear", 0, 0, "clear", "clear the screen"},
     {"poweroff", 0, 0, "poweroff", "power the machine off (ACPI S5)"},
     {"reboot", 0, 0, "reboot", "reset the machine"},

@@ -2,6 +2,7 @@
 #include <atomic>
 
 #include "arch/x86_64/cpu.h"
+#include "lib/fault_inject.h"
 #include "lib/libc.h"
 #include "sched/sync/join.h"
 #include "sched/kernel/kernel_glue.h"
@@ -96,7 +97,12 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
         result.error = SpawnError::affinity_offline;
         return result;
     }
-    Task* task = allocate_task_memory();
+    // fail=stack:N (torture only): every Nth spawn finds no task memory at all, in its
+    // first try and in every retry below, as when live tasks hold all of it. One failed
+    // allocation alone would never reach the caller: the retry absorbs it.
+    const bool starved = fault::should_fail(fault::Site::stack);
+    auto allocate = [starved]() -> Task* { return starved ? nullptr : allocate_task_memory(); };
+    Task* task = allocate();
     // Dead tasks waiting out their grace period hold memory too, and other CPUs' caches
     // hold freed stacks (allocation looks only at its own cache and the pool). Before
     // failing, push reclamation along on every CPU, move their cached stacks to the pool,
@@ -107,10 +113,10 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     // minutes; a fork-join that outgrows memory runs the child inline instead).
     for (int round = 0; !task && round < kSpawnReclaimRounds; ++round) {
         smp::call_on_all(&reclaim_and_spill_here, nullptr, true);
-        task = allocate_task_memory();
+        task = allocate();
         if (task || shared().epoch.stats().pending == 0) break;
         yield();
-        task = allocate_task_memory();
+        task = allocate();
     }
     if (!task) {
         result.error = SpawnError::out_of_memory;
@@ -196,6 +202,32 @@ void sleep_for(uint64_t ns) {
     // either dispatches a task (arm_timer() covers min(slice end, next sleeper)) or the
     // idle task, whose halt arms the next sleeper's deadline.
     schedule(PickReason::sleeping);
+}
+
+SpawnError set_affinity(const CpuMask& affinity) {
+    if (affinity.empty()) return SpawnError::empty_affinity;
+    // relaxed: a hint, as in spawn(); placement re-checks (and widens if need be).
+    if ((affinity & shared().online.load(std::memory_order_relaxed)).empty()) return SpawnError::affinity_offline;
+    arch::InterruptGuard irq_off;
+    // relaxed: our own CPU's field. The running task is in no queue, and only its own CPU
+    // reads these fields until requeue_current() publishes it again (release/acquire).
+    Task* self = this_cpu_sched().current.load(std::memory_order_relaxed);
+    self->affinity_requested = affinity;
+    self->affinity = affinity;
+    self->widened = false;
+    self->widen_warned = false;
+    schedule(PickReason::yielded);
+    return SpawnError::none;
+}
+
+void set_priority(Priority priority) {
+    arch::InterruptGuard irq_off;
+    // relaxed: our own CPU's field.
+    Task* self = this_cpu_sched().current.load(std::memory_order_relaxed);
+    // relaxed: request_realtime_preempt() on another CPU reads a running task's class as a
+    // hint (atomic_ref there too); the requeue below publishes it to the next picker.
+    std::atomic_ref<Priority>(self->priority).store(priority, std::memory_order_relaxed);
+    schedule(PickReason::yielded);
 }
 
 Task* current_task() {

@@ -15,7 +15,7 @@ namespace sched {
 void kick_cpu(OwnerCpu& me, CpuSched& target) {
     ++me->stats.ipis_sent;
     trace::hook(me.index(), trace::Event::ipi_send, 0u, uint16_t(target.index));
-    platform::kick(target.index, target.latch);
+    platform::kick_wakeup(target.index, target.latch);
 }
 
 CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed) {
@@ -157,6 +157,7 @@ void idle_halt(OwnerCpu& me) {
         deadline = now + shared.config.backstop_tsc;
     if (deadline == ~uint64_t(0)) deadline = 0;  // no deadline: only a kick ends the halt
     ++me->stats.halts;
+    uint64_t wake_ipis_before = me->stats.wake_ipis_received.get();
     trace::hook(cpu.index, trace::Event::idle_enter, 0u, 0);
     platform::halt(cpu.latch, deadline);
     trace::hook(cpu.index, trace::Event::idle_exit, 0u, 0);
@@ -166,6 +167,13 @@ void idle_halt(OwnerCpu& me) {
     if (shared.halted.remove(cpu.index, kPairRmwOrder)) ++me->stats.backstop_wakeups;
     // go_online() stores, fences and re-checks the epoch before we touch shared pointers.
     if (cpu.epoch) cpu.epoch->go_online();
+    // A rescue (fault injection, fail=ipi:N): a waker's kick to us was dropped, no other
+    // reschedule IPI ended this halt (so the timer did: the backstop or a sleeper's
+    // deadline), and work is waiting for us. Counted after the fact, never acted on: the
+    // idle loop picks the work up as it would anyway.
+    if (platform::take_dropped_wakeup(cpu.index) && me->stats.wake_ipis_received.get() == wake_ipis_before &&
+        shared.ready->has_work_for(cpu))
+        ++me->stats.backstop_found_work;
 }
 
 }  // namespace sched

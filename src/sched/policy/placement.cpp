@@ -1,5 +1,7 @@
 // Placement ("Placement"): where a task that becomes runnable goes, and who gets woken.
 // Whenever a task goes to a CPU other than the caller's, it goes through that CPU's inbox.
+#include <atomic>
+
 #include "sched/queues/ready_queues.h"
 #include "sched/trace/trace.h"
 
@@ -59,7 +61,10 @@ void request_realtime_preempt(OwnerCpu& me, CpuSched& target) {
     // tasks are freed only after a grace period. A switch on `target` right after this
     // read drains the inbox before picking, so it finds the realtime task anyway.
     Task* running = target.current.load(std::memory_order_relaxed);
-    if (!running || running->is_idle_task || running->priority == Priority::realtime) return;
+    if (!running || running->is_idle_task) return;
+    // relaxed: the class of a task running elsewhere is a hint too; set_priority() changes
+    // it on the running task (tasks.cpp), the only write that can overlap this read.
+    if (std::atomic_ref<Priority>(running->priority).load(std::memory_order_relaxed) == Priority::realtime) return;
     // release: pairs with the acquire exchange in the IPI hook; the task itself is
     // published by the push before this.
     target.preempt_for_realtime.store(true, std::memory_order_release);

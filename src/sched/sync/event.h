@@ -23,9 +23,13 @@ public:
     void reset() { m_set.store(false, std::memory_order_relaxed); }  // relaxed: no data published
     bool is_set() const { return m_set.load(std::memory_order_acquire); }  // acquire: as in wait()
 
+    // Returns once it has seen the event set. A wake alone is not enough: a set() whose
+    // store this waiter already saw (it returned at once, reset the event and waited again)
+    // may reach its wake_all() only now, and would wake the new wait of an event that is
+    // not set. Found by the torture (docs/reliability.md): an Event ping-pong lost a round
+    // that way and one side blocked for good.
     void wait() {
-        if (is_set()) return;
-        m_waiters.wait_if([&] { return !is_set(); });
+        while (!is_set()) m_waiters.wait_if([&] { return !is_set(); });
     }
 
 private:

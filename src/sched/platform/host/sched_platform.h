@@ -11,6 +11,9 @@
 //   void halt(HaltLatch&, uint64_t deadline_tsc);  `sti; hlt; cli`; returns on a kick, on the
 //                                         deadline (0 = none), or spuriously
 //   void kick(uint32_t cpu, HaltLatch&);  the reschedule IPI to `cpu`
+//   void kick_wakeup(uint32_t cpu, HaltLatch&);  a kick that wakes a halted CPU for work; the
+//                                         kernel may drop it (fault injection, fail=ipi:N)
+//   bool take_dropped_wakeup(uint32_t cpu);  true once after kick_wakeup dropped a kick to `cpu`
 //   void cpu_relax();
 //   bool interrupts_off();                the precondition of owner operations (host: true)
 //   SCHED_VERIFY(cond, "name")            an invariant, checked in every build; a violation
@@ -133,6 +136,10 @@ inline void kick(uint32_t, HaltLatch& latch) {
     latch.pending.store(1, std::memory_order_release);
     syscall(SYS_futex, reinterpret_cast<uint32_t*>(&latch.pending), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
+
+// The host injects no faults: a wakeup kick is a kick, and none is ever dropped.
+inline void kick_wakeup(uint32_t cpu, HaltLatch& latch) { kick(cpu, latch); }
+inline bool take_dropped_wakeup(uint32_t) { return false; }
 
 }  // namespace sched::platform
 

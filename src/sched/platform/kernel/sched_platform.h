@@ -70,6 +70,13 @@ void halt(HaltLatch& latch, uint64_t deadline_tsc);
 // Sends the reschedule IPI to `cpu`. Out of line so this header stays free of smp/.
 void kick(uint32_t cpu, HaltLatch& latch);
 
+// The kick of a wakeup (kick_cpu(): work was published for a halted CPU). With fail=ipi:N
+// armed it drops every Nth one (fault injection) and remembers that it did, so the idle
+// loop can count the halts the backstop timer had to end instead (a rescue).
+void kick_wakeup(uint32_t cpu, HaltLatch& latch);
+// True once after a wakeup kick to `cpu` was dropped; clears the mark. On `cpu` itself.
+bool take_dropped_wakeup(uint32_t cpu);
+
 }  // namespace sched::platform
 
 // SCHED_VERIFY(cond, "name"): an invariant of the scheduler, checked in every build (a
