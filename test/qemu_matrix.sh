@@ -10,7 +10,7 @@
 #   QEMU_ONLY=regex   run only the cases whose names match (bash =~), e.g.
 #                     QEMU_ONLY='^(smp2-q35-max|badcmdline-smp2)$' make qemu-tests
 #   QEMU_JOBS=n       boots at once (default 2)
-#   QEMU_TIMEOUT=s    per-boot limit in seconds for up to 8 CPUs (default 180); a boot
+#   QEMU_TIMEOUT=s    per-boot limit in seconds for up to 8 CPUs (default 420); a boot
 #                     with more CPUs gets it scaled by CPUs/8 (TCG runs every vCPU on
 #                     the host's cores). A last resort: a test that stops making progress
 #                     is cancelled by the kernel's own watchdog long before.
@@ -61,7 +61,7 @@ QEMU_CASES=(
   "verify-break-smp2    |panic:task_state_edge |test=break_sched_verify |-machine q35 -cpu max -smp 2 -m 256M |"
 )
 
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-180}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-420}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
 
 # make_test_iso <cmdline> <iso path>: the kernel from `make kernel` with another grub.cfg.
