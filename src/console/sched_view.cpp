@@ -16,36 +16,6 @@ namespace {
 constexpr size_t kMaxTaskViews = 64;
 sched::registry::TaskInfo g_task_infos[kMaxTaskViews];  // console task only
 
-const char* state_name(sched::TaskState state) {
-    switch (state) {
-        case sched::TaskState::created:
-            return "created";
-        case sched::TaskState::ready:
-            return "ready";
-        case sched::TaskState::running:
-            return "running";
-        case sched::TaskState::blocked:
-            return "blocked";
-        case sched::TaskState::sleeping:
-            return "sleeping";
-        case sched::TaskState::dead:
-            return "dead";
-    }
-    return "?";
-}
-
-const char* class_name(sched::Priority priority) {
-    switch (priority) {
-        case sched::Priority::realtime:
-            return "realtime";
-        case sched::Priority::normal:
-            return "normal";
-        case sched::Priority::idle:
-            return "idle";
-    }
-    return "?";
-}
-
 // "all", or ranges "0-2,5"; "..." at the end when they do not fit.
 void format_affinity(const CpuMask& mask, bool widened, char* out, size_t size) {
     size_t n = 0;
@@ -88,8 +58,8 @@ size_t sched_task_views(TaskView* out, size_t max, TaskTotals& totals) {
             view.name[k] = c == '\0' || (c >= 0x20 && c < 0x7f) ? c : '?';
         }
         view.name[sizeof view.name - 1] = '\0';
-        view.state = state_name(info.state);
-        view.klass = class_name(info.priority);
+        view.state = sched::to_string(info.state);
+        view.klass = sched::to_string(info.priority);
         view.cpu = info.cpu;
         format_affinity(info.affinity, info.widened, view.affinity, sizeof view.affinity);
         view.cpu_us = info.run_cycles / cycles_per_us;

@@ -52,24 +52,6 @@ bool running_within_affinity(uint32_t& cpu, bool& widened) {
 
 namespace {
 
-const char* state_name(sched::TaskState state) {
-    switch (state) {
-        case sched::TaskState::created:
-            return "created";
-        case sched::TaskState::ready:
-            return "ready";
-        case sched::TaskState::running:
-            return "running";
-        case sched::TaskState::blocked:
-            return "blocked";
-        case sched::TaskState::sleeping:
-            return "sleeping";
-        case sched::TaskState::dead:
-            return "dead";
-    }
-    return "?";
-}
-
 const char* hotplug_name(sched::HotplugState state) {
     switch (state) {
         case sched::HotplugState::running:
@@ -109,7 +91,7 @@ void dump_task(const char* label, const sched::Task* t) {
     log_info(
         "torture: %s: task '%s' id %llu state %s on_cpu %d queued %d last_cpu %u class %u affinity %llx "
         "requested %llx widened %d",
-        label, t->name, (unsigned long long)t->id, state_name(t->state.load(std::memory_order_relaxed)),
+        label, t->name, (unsigned long long)t->id, sched::to_string(t->state.load(std::memory_order_relaxed)),
         t->on_cpu.load(std::memory_order_relaxed) ? 1 : 0, t->queued ? 1 : 0, t->last_cpu, unsigned(t->priority),
         (unsigned long long)t->affinity.word(0), (unsigned long long)t->affinity_requested.word(0), t->widened ? 1 : 0);
 }

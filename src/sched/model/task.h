@@ -31,6 +31,28 @@ enum class TaskState : uint8_t {
     dead,  // exited; memory waits for the refs and the grace period
 };
 
+// Names for logs, `ps` and the torture's dumps (one place, so every reader agrees).
+constexpr const char* to_string(TaskState state) {
+    switch (state) {
+        case TaskState::created: return "created";
+        case TaskState::ready: return "ready";
+        case TaskState::running: return "running";
+        case TaskState::blocked: return "blocked";
+        case TaskState::sleeping: return "sleeping";
+        case TaskState::dead: return "dead";
+    }
+    return "?";
+}
+
+constexpr const char* to_string(Priority priority) {
+    switch (priority) {
+        case Priority::realtime: return "realtime";
+        case Priority::normal: return "normal";
+        case Priority::idle: return "idle";
+    }
+    return "?";
+}
+
 using TaskFn = int64_t (*)(void* arg);
 
 // Portable copy of mm::KernelStack: [bottom, top), guard page just below bottom.
