@@ -294,10 +294,11 @@ def main():
         # top redraws until a key arrives; wait for two frames, then press a key.
         s.mark()
         s.type("top\r")
-        frames = s.expect(r"frame 0 ", T) and s.expect(r"frame 1 ", T)
+        frames = s.expect(r"frame 0 ", T) and s.expect(r"runq dq/pin/inb/rt\+bg", T) and \
+            s.expect(r"\b0 +online .*\] +\d+ +\d+/\d+/\d+/\d+ ", T) and s.expect(r"frame 1 ", T)
         s.type("q")
         done = s.expect(r"top: done", T) and s.expect(re.escape(PROMPT), T)
-        check("top-until-key", bool(frames and done), "no frames or top did not stop on a key")
+        check("top-until-key", bool(frames and done), "no frames with run-queue depths, or top did not stop on a key")
         command("load", r"load 1: 2 spin tasks", name="load-list")
         command("ps", r"id  name +state +cpu  class +affinity +cpu ms", r"\d+  console +running",
                 r"\d+  load-spin +(running|ready) +\d+  normal +all", r"\d+ tasks: \d+ running", name="ps-under-load")

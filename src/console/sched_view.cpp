@@ -105,6 +105,15 @@ bool sched_cpu_view(uint32_t index, CpuView& out) {
     // Interrupts off while we hold the pointer: this CPU passes no quiescent point, so a task
     // that exits meanwhile is not freed before we are done (its grace period waits for us).
     arch::InterruptGuard irq_off;
+    // Also why shared().ready cannot change under us: a backend switch rewrites it only in a
+    // call-function IPI taken by every online CPU, this one too, which interrupts off hold
+    // off (backend.cpp).
+    const sched::QueueDepths depths = s.ready->depths_approx(s.cpu(index));
+    out.deque = depths.stealable;
+    out.pinned = depths.pinned;
+    out.inbox = depths.inbox;
+    out.other = depths.other;
+    out.split = depths.split;
     const sched::Task* task = cpu.current.load(std::memory_order_acquire);  // acquire: its name is set
     out.current_id = 0;
     out.current[0] = '\0';

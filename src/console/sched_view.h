@@ -14,6 +14,11 @@ struct CpuView {
     uint64_t ipis_sent = 0, ipis_received = 0;  // wakeup IPIs, as the metrics dump counts them
     uint64_t idle_cycles = 0;  // spinning + halted
     uint64_t spawned = 0, exited = 0;
+    // Run-queue depth now (sched::QueueDepths): the deque (the locked variant's one queue),
+    // pinned list, inbox, and realtime + background lists; `split` false for the locked
+    // variant, which has only the one queue.
+    uint32_t deque = 0, pinned = 0, inbox = 0, other = 0;
+    bool split = true;
     char current[24] = {};  // name of the task running now ("idle", ...), best effort
     uint64_t current_id = 0;
 };

@@ -92,17 +92,24 @@ void cmd_top(const ParsedCommand&) {
         clear_screen_only();
         out("top: %u cpus, %llu tasks besides the console, %s queues, frame %u (any key quits)\x1b[K\n", cpus,
             (unsigned long long)sched_live_tasks(), sched::backend_name(), frame);
-        out("cpu state   busy                   busy%% switch/s steal/s ipi-tx/rx halt/s running\x1b[K\n");
+        out("cpu state   busy                   busy%% runq dq/pin/inb/rt+bg switch/s steal/try/s ipi-tx/rx halt/s "
+            "running\x1b[K\n");
         uint64_t spawned = 0, exited = 0;
         for (uint32_t i = 0; i < cpus; ++i) {
             sched_cpu_view(i, now[i]);
             const uint64_t idle = now[i].idle_cycles - before[i].idle_cycles;
             const uint64_t busy_pct = !now[i].online || idle >= dt_tsc ? 0 : 100 - idle * 100 / dt_tsc;
-            char prefix[32], suffix[112];
+            char prefix[32], runq[32], suffix[160];
             ksnprintf(prefix, sizeof prefix, "%-3u %-7s ", i, now[i].online ? "online" : "offline");
-            ksnprintf(suffix, sizeof suffix, "%4llu %8llu %7llu %4llu/%-4llu %6llu %s", (unsigned long long)busy_pct,
+            if (now[i].split)
+                ksnprintf(runq, sizeof runq, "%u/%u/%u/%u", now[i].deque, now[i].pinned, now[i].inbox, now[i].other);
+            else
+                ksnprintf(runq, sizeof runq, "%u (one queue)", now[i].deque);
+            ksnprintf(suffix, sizeof suffix, "%4llu %-18s %8llu %5llu/%-5llu %4llu/%-4llu %6llu %s",
+                      (unsigned long long)busy_pct, runq,
                       (unsigned long long)per_second(now[i].switches - before[i].switches, dt_ns),
                       (unsigned long long)per_second(now[i].steals - before[i].steals, dt_ns),
+                      (unsigned long long)per_second(now[i].steal_tries - before[i].steal_tries, dt_ns),
                       (unsigned long long)per_second(now[i].ipis_sent - before[i].ipis_sent, dt_ns),
                       (unsigned long long)per_second(now[i].ipis_received - before[i].ipis_received, dt_ns),
                       (unsigned long long)per_second(now[i].halts - before[i].halts, dt_ns), now[i].current);

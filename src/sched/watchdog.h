@@ -35,7 +35,7 @@ struct Counts {
     uint64_t hard_lockups = 0;  // reports printed by NMI handlers
     uint64_t soft_lockups = 0;  // warnings printed by ticks
     uint64_t stale_alarms = 0;  // NMIs that found the heartbeat moving again
-    uint64_t windows_voided = 0;  // observations restarted: the checker itself missed ticks
+    uint64_t late_looks = 0;  // looks that came late (the checker missed ticks): each counted one gap
 };
 Counts counts();
 

@@ -54,6 +54,10 @@ TEST(LockedQueues, owner_picks_realtime_first_then_newest_normal_then_background
         w.ready.push_local(me, &t, PushKind::spawn);
     w.ready.push_local(me, &rt, PushKind::spawn);
     EXPECT_EQ(w.ready.queued_approx(0), 5u);
+    QueueDepths d = w.ready.depths_approx(*w.cpu[0]); // one queue: every class in `stealable`
+    EXPECT_FALSE(d.split);
+    EXPECT_EQ(d.stealable, 5u);
+    EXPECT_EQ(d.pinned + d.inbox + d.other, 0u);
     EXPECT_EQ(w.ready.pick_local(me, PickReason::blocked), &rt);
     EXPECT_EQ(w.ready.pick_local(me, PickReason::blocked), &normal[2]); // LIFO
     EXPECT_EQ(w.ready.pick_local(me, PickReason::yielded), &normal[0]); // FIFO after a yield

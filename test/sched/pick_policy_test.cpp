@@ -121,3 +121,40 @@ TEST(PickPolicy, pick_policy_never_starves_oldest)
     // Generous: one timeslice plus scheduling noise of the host.
     EXPECT_LT(elapsed, std::chrono::milliseconds(500));
 }
+
+TEST(PickPolicy, queue_depths_count_each_structure_and_follow_picks_and_inbox_drains)
+{
+    OneCpu s(1'000'000'000);
+    std::vector<Task> normal(3), pinned(2), sent(4);
+    Task rt, bg;
+    rt.priority = Priority::realtime;
+    bg.priority = Priority::idle;
+    for (auto& p : pinned)
+        p.affinity = p.affinity_requested = CpuMask::single(0);
+    for (auto& t : normal)
+        s.push(&t);
+    for (auto& p : pinned)
+        s.push(&p);
+    s.push(&rt);
+    s.push(&bg);
+    for (auto& t : sent)
+        s.ready.push_remote(s.cpu, &t); // from "another CPU": the inbox
+    QueueDepths d = s.ready.depths_approx(s.cpu);
+    EXPECT_TRUE(d.split);
+    EXPECT_EQ(d.stealable, 3u);
+    EXPECT_EQ(d.pinned, 2u);
+    EXPECT_EQ(d.inbox, 4u);
+    EXPECT_EQ(d.other, 2u); // realtime + background
+    // The first pick drains the inbox into the deque and takes the realtime task.
+    EXPECT_EQ(s.ready.pick_local(s.me, PickReason::blocked), &rt);
+    d = s.ready.depths_approx(s.cpu);
+    EXPECT_EQ(d.inbox, 0u);
+    EXPECT_EQ(d.stealable, 7u);
+    EXPECT_EQ(d.other, 1u);
+    size_t picked = 1;
+    while (s.ready.pick_local(s.me, PickReason::blocked))
+        ++picked;
+    EXPECT_EQ(picked, 11u);
+    d = s.ready.depths_approx(s.cpu);
+    EXPECT_EQ(d.stealable + d.pinned + d.inbox + d.other, 0u);
+}

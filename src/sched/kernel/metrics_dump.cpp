@@ -99,15 +99,15 @@ void dump_metrics() {
                 (unsigned long long)e.retired, (unsigned long long)e.freed, (unsigned long long)e.pending,
                 (unsigned long long)e.epoch_advances, (unsigned long long)s.epoch.epoch());
     if (watchdog::enabled()) {
-        // Probes and voided windows are the detector's doubts, not reports: a vCPU the host
-        // stopped for a bound is probed, and a stall of the whole VM voids windows.
+        // Probes and late looks are the detector's doubts, not reports: a vCPU the host
+        // stopped for a bound is probed, and a stall of the whole VM makes looks late.
         watchdog::Counts w = watchdog::counts();
         klog::print(
             "watchdog: bound %u ms; %llu hard lockups, %llu soft lockups; %llu probes (%llu answered), %llu stale "
-            "alarms, %llu windows voided\n",
+            "alarms, %llu late looks\n",
             watchdog::threshold_ms(), (unsigned long long)w.hard_lockups, (unsigned long long)w.soft_lockups,
             (unsigned long long)w.probes_sent, (unsigned long long)w.probes_answered,
-            (unsigned long long)w.stale_alarms, (unsigned long long)w.windows_voided);
+            (unsigned long long)w.stale_alarms, (unsigned long long)w.late_looks);
     }
 }
 

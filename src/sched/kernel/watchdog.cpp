@@ -14,8 +14,10 @@
 //  - The whole VM stalls (all vCPU threads off the host together): the TSC, which follows
 //    the host, jumps for everyone, so every heartbeat looks stalled at once. But the
 //    watcher stalled too: its own looks are then far apart. A look more than g_gap_tsc
-//    after the previous one voids the observation and starts a new one, so a stall of
-//    the watcher never counts as a stall of the watched CPU.
+//    after the previous one is late, and counts as only g_gap_tsc of stall however late
+//    it is, so one stall of the whole VM adds one gap, not a lockup. (Voiding the window
+//    instead blinded the detector on a host too slow for every watcher: at -smp 64 on 2
+//    cores every look was late and nothing was ever reported.)
 //  - One vCPU stalls alone while its watcher runs: indistinguishable, from the outside,
 //    from a CPU spinning with interrupts off. Hence two NMIs. The first (probe) only asks
 //    the CPU to answer; a descheduled vCPU cannot, and when the host runs it again it
@@ -32,7 +34,7 @@
 //  - A CPU printing a soft lockup report from its tick (interrupts off, slow serial) is
 //    making progress: the same counter is odd meanwhile (report_soft_lockup()).
 // A soft lockup is judged by the CPU itself, from its own ticks, so only the first case
-// applies: the same gap rule voids its window after a stall of the whole VM.
+// applies: the same gap rule caps what a late tick of its own counts.
 #include "sched/watchdog.h"
 
 #include <atomic>
@@ -101,7 +103,7 @@ std::atomic<uint64_t> g_threshold_tsc{0};
 std::atomic<uint32_t> g_threshold_ms{0};
 
 // relaxed: statistics, nothing is published through them.
-std::atomic<uint64_t> g_probes_sent{0}, g_probes_answered{0}, g_reports_sent{0}, g_stale_alarms{0}, g_windows_voided{0};
+std::atomic<uint64_t> g_probes_sent{0}, g_probes_answered{0}, g_reports_sent{0}, g_stale_alarms{0}, g_late_looks{0};
 // The records, each published by the release increment of its count (acquire in counts()
 // and last_*()). Written by one NMI handler or tick at a time in practice (one report per
 // episode); a test reads them when no other lockup is going on.
@@ -241,7 +243,7 @@ void watch_neighbour(CpuSched& me, uint64_t now, uint64_t threshold_tsc) {
         look.answered = t.answered.load(std::memory_order_acquire) == look.heartbeat + 1;
     }
     lockup::Verdict verdict = lockup::watch(o, look, bounds(threshold_tsc));
-    if (verdict.voided) g_windows_voided.fetch_add(1, std::memory_order_relaxed);
+    if (verdict.late) g_late_looks.fetch_add(1, std::memory_order_relaxed);
     if (verdict.action == lockup::Action::none) return;
     Ask ask = verdict.action == lockup::Action::probe ? Ask::probe : Ask::report;
     if (send_request(me.index, target, ask, look.heartbeat, lockup::stalled_for(o), now, threshold_tsc))
@@ -282,7 +284,7 @@ void watch_own_task(CpuSched& me, const InterruptFrame& frame, uint64_t now, uin
     const Task* watched = task != nullptr && !task->is_idle_task ? task : nullptr;
     lockup::OwnVerdict verdict =
         lockup::watch_own(own, watched, watched ? scheduling_points(me) : 0, now, bounds(threshold_tsc));
-    if (verdict.voided) g_windows_voided.fetch_add(1, std::memory_order_relaxed);
+    if (verdict.late) g_late_looks.fetch_add(1, std::memory_order_relaxed);
     if (verdict.warn) report_soft_lockup(me, task, now - own.since, frame);
 }
 
@@ -345,7 +347,7 @@ Counts counts() {
     c.hard_lockups = g_hard_lockups.load(std::memory_order_acquire);
     c.soft_lockups = g_soft_lockups.load(std::memory_order_acquire);
     c.stale_alarms = g_stale_alarms.load(std::memory_order_relaxed);
-    c.windows_voided = g_windows_voided.load(std::memory_order_relaxed);
+    c.late_looks = g_late_looks.load(std::memory_order_relaxed);
     return c;
 }
 

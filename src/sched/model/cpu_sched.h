@@ -130,6 +130,12 @@ private:
 
 public:
     core::MpscInbox<Task> inbox;  // placed here by other CPUs
+    // Tasks pushed into the inbox so far (any CPU) and taken out of it (the owner): their
+    // difference is the inbox's depth, for monitors only. relaxed (the placer's fetch_add,
+    // the owner's Counter, the monitor's loads): nothing is published through them; the
+    // inbox's own release/acquire carries the task.
+    std::atomic<uint64_t> inbox_pushed{0};
+    Counter inbox_taken;
     TaskList pinned, realtime, background;  // owner only, never stolen
     TimerQueue sleepers;  // owner only
 

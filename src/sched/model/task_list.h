@@ -2,6 +2,7 @@
 // background lists. Never touched by another CPU (so never stolen from), which is why a
 // plain singly linked list with a tail pointer is enough.
 #pragma once
+#include <atomic>
 #include <cstddef>
 
 #include "sched/model/task.h"
@@ -15,7 +16,9 @@ public:
     TaskList& operator=(const TaskList&) = delete;
 
     bool empty() const { return m_head == nullptr; }
-    size_t size() const { return m_size; }
+    size_t size() const { return m_size.load(std::memory_order_relaxed); }
+    // The same, from any CPU: a racy hint for monitors (`top`), never for decisions.
+    size_t size_approx() const { return m_size.load(std::memory_order_relaxed); }
     Task* front() const { return m_head; }
 
     void push_back(Task* task) {
@@ -25,13 +28,13 @@ public:
         else
             m_head = task;
         m_tail = task;
-        ++m_size;
+        bump(1);
     }
     void push_front(Task* task) {
         task->run_next = m_head;
         m_head = task;
         if (!m_tail) m_tail = task;
-        ++m_size;
+        bump(1);
     }
     Task* pop_front() {
         Task* task = m_head;
@@ -39,14 +42,18 @@ public:
         m_head = task->run_next;
         if (!m_head) m_tail = nullptr;
         task->run_next = nullptr;
-        --m_size;
+        bump(-1);
         return task;
     }
 
 private:
+    // relaxed (load and store): the owner is the only writer; other CPUs read the size only
+    // as a monitor's hint (size_approx), so nothing is published through it.
+    void bump(int delta) { m_size.store(m_size.load(std::memory_order_relaxed) + size_t(delta), std::memory_order_relaxed); }
+
     Task* m_head = nullptr;
     Task* m_tail = nullptr;
-    size_t m_size = 0;
+    std::atomic<size_t> m_size{0};
 };
 
 }  // namespace sched

@@ -11,7 +11,10 @@ namespace sched::lockup {
 struct Bounds {
     uint64_t threshold = 0;  // watchdog_s: this long without a tick / a scheduling point
     // A watcher whose own looks are further apart than this missed ticks itself (the VM,
-    // or its vCPU, stalled), so what it saw meanwhile proves nothing: the window restarts.
+    // or its vCPU, stalled), so what it saw meanwhile proves little: such a late look
+    // counts as only `gap` of stall, however late it is. On a host too slow for every
+    // watcher, detection slows down with the host (threshold / gap late looks) instead of
+    // stopping, and a single long stop of the whole VM counts as one gap, not a lockup.
     uint64_t gap = 0;
     // After the stalled CPU answered the probe (so it runs), how long its tick may still
     // be missing before the report: a descheduled vCPU that runs again takes its overdue
@@ -51,8 +54,19 @@ enum class Action : uint8_t { none, probe, report };
 
 struct Verdict {
     Action action = Action::none;
-    bool voided = false;  // the window restarted because the watcher itself missed ticks
+    bool late = false;  // the watcher itself missed ticks: this look counted as one gap
 };
+
+// Shifts a window's timestamps forward by what a late look overran the gap bound, so that
+// the look counts as exactly `gap` of elapsed time (0 stays 0: "not yet").
+inline uint64_t overrun(uint64_t previous_look, uint64_t now, const Bounds& b) {
+    uint64_t elapsed = now - previous_look;
+    return elapsed > b.gap ? elapsed - b.gap : 0;
+}
+
+inline void shift(uint64_t& stamp, uint64_t by) {
+    if (stamp != 0) stamp += by;
+}
 
 // One look. The caller sends what the verdict asks for and, when the NMI went out, calls
 // sent() (a send can fail: another watcher holds the target's request slot).
@@ -62,13 +76,16 @@ inline Verdict watch(Observation& o, const Look& look, const Bounds& b) {
         o.target = kNoTarget;  // when the neighbour is back, its window starts afresh
         return v;
     }
-    bool same_target = look.target == o.target;
-    bool gap = look.now - o.look > b.gap;
     bool alive = look.heartbeat != o.heartbeat || look.quiet != o.quiet || (look.quiet & 1) != 0;
-    if (!same_target || gap || alive) {
-        v.voided = same_target && gap && !alive;
+    if (look.target != o.target || alive) {
         o = Observation{look.target, look.heartbeat, look.quiet, look.now, look.now, 0, 0, false};
         return v;
+    }
+    if (uint64_t by = overrun(o.look, look.now, b)) {
+        v.late = true;
+        o.alive += by;
+        shift(o.probe, by);
+        shift(o.answer, by);
     }
     o.look = look.now;
     if (look.now - o.alive < b.threshold || o.reported) return v;
@@ -103,13 +120,13 @@ struct OwnTask {
 
 struct OwnVerdict {
     bool warn = false;
-    bool voided = false;
+    bool late = false;  // this tick came late: it counted as one gap
 };
 
 // One tick: `task` is the CPU's current task (nullptr for its idle task), `points` its
 // count of scheduling points. An episode ends at the next scheduling point or another
-// task; a gap in the CPU's own ticks restarts the window but not the episode (no second
-// warning for it).
+// task; a late tick (a gap in the CPU's own ticks: the VM or the vCPU stalled) counts as
+// one gap of running, however late it is.
 inline OwnVerdict watch_own(OwnTask& own, const void* task, uint64_t points, uint64_t now, const Bounds& b) {
     OwnVerdict v;
     if (task == nullptr) {
@@ -117,17 +134,15 @@ inline OwnVerdict watch_own(OwnTask& own, const void* task, uint64_t points, uin
         return v;
     }
     bool same = task == own.task && points == own.points;
-    bool gap = now - own.tick > b.gap;
+    uint64_t by = overrun(own.tick, now, b);
     own.tick = now;
-    if (!same || gap) {
-        if (same)
-            v.voided = true;
-        else
-            own.warned = false;
-        own.task = task;
-        own.points = points;
-        own.since = now;
+    if (!same) {
+        own = OwnTask{task, points, now, now, false};
         return v;
+    }
+    if (by != 0) {
+        v.late = true;
+        own.since += by;
     }
     if (own.warned || now - own.since < b.threshold) return v;
     own.warned = true;

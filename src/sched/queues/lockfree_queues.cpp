@@ -21,12 +21,28 @@ void LockFreeReadyQueues::push_local(OwnerCpu& me, Task* task, PushKind) {
     }
 }
 
-void LockFreeReadyQueues::push_remote(CpuSched& target, Task* task) { target.inbox.push(task); }
+void LockFreeReadyQueues::push_remote(CpuSched& target, Task* task) {
+    target.inbox_pushed.fetch_add(1, std::memory_order_relaxed);  // relaxed: a monitor's count (cpu_sched.h)
+    target.inbox.push(task);
+}
+
+QueueDepths LockFreeReadyQueues::depths_approx(CpuSched& cpu) {
+    QueueDepths d;
+    const uint64_t taken = cpu.inbox_taken.get();
+    const uint64_t pushed = cpu.inbox_pushed.load(std::memory_order_relaxed);  // relaxed: a hint
+    const int64_t deque = cpu.stealer().size_approx();
+    d.stealable = deque > 0 ? uint32_t(deque) : 0;
+    d.pinned = uint32_t(cpu.pinned.size_approx());
+    d.inbox = pushed > taken ? uint32_t(pushed - taken) : 0;
+    d.other = uint32_t(cpu.realtime.size_approx() + cpu.background.size_approx());
+    return d;
+}
 
 void LockFreeReadyQueues::drain_inbox(OwnerCpu& me) {
     for (uint32_t i = 0; i < kInboxDrainMax; ++i) {
         Task* task = me->inbox.pop();
         if (!task) return;
+        ++me->inbox_taken;
         ++me->stats.tasks_migrated_in;
         // acquire: pairs with the release store of the state by whoever placed it (a
         // sleeping task moved by evacuation keeps sleeping here).
@@ -140,10 +156,12 @@ size_t LockFreeReadyQueues::evacuate_queued(OwnerCpu& me) {
     // synchronize()), so nothing new arrives after this drain. pop() may return nullptr
     // while a producer is mid-push; empty_approx() tells us to come back.
     while (!me->inbox.empty_approx()) {
-        if (Task* task = me->inbox.pop())
+        if (Task* task = me->inbox.pop()) {
+            ++me->inbox_taken;
             move(task);
-        else
+        } else {
             platform::cpu_relax();
+        }
     }
     return moved;
 }

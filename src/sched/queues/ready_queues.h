@@ -43,6 +43,16 @@ enum class WakeHint : uint8_t {
     sync,  // the waker is about to block or exit: keep the task local (join, hand-off)
 };
 
+// How many tasks wait on one CPU, by structure: a racy snapshot for monitors (`top`), read
+// from any CPU without the owner's cooperation. Never a basis for a decision.
+struct QueueDepths {
+    uint32_t stealable = 0;  // lock-free: the deque; locked: the one queue, every class
+    uint32_t pinned = 0;  // lock-free only (the locked variant keeps them in its queue)
+    uint32_t inbox = 0;  // lock-free only: placed here by other CPUs, not yet taken in
+    uint32_t other = 0;  // lock-free only: realtime + background lists
+    bool split = true;  // false: the locked variant, whose one queue is all in `stealable`
+};
+
 // Hooks for issue 5: the locked variant implements the same interface. What both variants
 // do alike (the held-next hand-off, the order of the local pick, the idle re-check, the
 // frame of an evacuation) is written once here, in ready_queues.cpp; the variants supply
@@ -85,6 +95,8 @@ public:
     // Owner side: whether runnable non-background work waits here besides the current
     // task ("The pick policy and fairness" rotation: a preempted task moves on only then).
     virtual bool has_waiting_work(OwnerCpu& me) = 0;
+    // `cpu`'s queue depths, from any CPU (QueueDepths).
+    virtual QueueDepths depths_approx(CpuSched& cpu) = 0;
 
 protected:
     ~ReadyQueues() = default;  // never deleted through the interface (no operator delete in the kernel)
@@ -112,6 +124,7 @@ public:
     bool has_stealable_work(SchedShared& shared) override;
     uint32_t stealable_target(OwnerCpu&, const CpuMask&, PushKind, WakeHint) override { return kNoCpu; }
     bool has_waiting_work(OwnerCpu& me) override;
+    QueueDepths depths_approx(CpuSched& cpu) override;
 
     // Moves up to kInboxDrainMax inbox tasks into the owner structures ("The pick policy and fairness" step 1).
     void drain_inbox(OwnerCpu& me);
@@ -142,6 +155,12 @@ public:
     bool has_stealable_work(SchedShared& shared) override;
     uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) override;
     bool has_waiting_work(OwnerCpu& me) override;
+    QueueDepths depths_approx(CpuSched& cpu) override {
+        QueueDepths d;
+        d.stealable = queued_approx(cpu.index);
+        d.split = false;
+        return d;
+    }
 
     // Runnable tasks queued on `cpu` (a relaxed hint: monitors, tests).
     uint32_t queued_approx(uint32_t cpu) const;

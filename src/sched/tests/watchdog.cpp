@@ -337,10 +337,10 @@ KTEST_SCHED(watchdog_busy_system_reports_no_lockup) {
             (unsigned long long)(after.soft_lockups - before.soft_lockups));
     log_info(
         "watchdog test: %u cpus busy for %u bounds of %u ms%s: no report; %llu probe(s) (%llu answered), %llu stale "
-        "alarm(s), %llu window(s) voided",
+        "alarm(s), %llu late look(s)",
         n, kBusyThresholds, bound_ms, cycled ? ", one cpu offline and back" : "",
         (unsigned long long)(after.probes_sent - before.probes_sent),
         (unsigned long long)(after.probes_answered - before.probes_answered),
         (unsigned long long)(after.stale_alarms - before.stale_alarms),
-        (unsigned long long)(after.windows_voided - before.windows_voided));
+        (unsigned long long)(after.late_looks - before.late_looks));
 }
