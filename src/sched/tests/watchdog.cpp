@@ -75,6 +75,43 @@ struct HardSpin {
     return 0;
 }
 
+// What one deliberate hard lockup left behind: the counts around it and its record.
+struct HardLockupRun {
+    uint32_t target = 0;  // the CPU the spinner was pinned to
+    Counts before, after;
+    LockupRecord rec;
+};
+
+// The frame both hard-lockup tests share: on the last CPU (skipped when it is the only
+// one), with the bound lowered, `entry` spins with interrupts off until the report count
+// moves; then exactly one report must have been recorded. Fails (ktest_ctx.failed) or
+// skips (ktest_ctx.skipped) through ktest_ctx; the caller returns then.
+void run_hard_spinner(ktest::Context& ktest_ctx, int64_t (*entry)(void*), const char* name, HardLockupRun& run) {
+    if (!sched::watchdog::enabled()) return ktest_ctx.skip("%s", kOffSkip);
+    run.target = cpu_count() - 1;
+    if (run.target == 0)
+        return ktest_ctx.skip("needs a second CPU: a CPU with interrupts off cannot notice its own missing tick");
+    KEXPECT(online(run.target), "cpu %u is not online", run.target);
+    lower_threshold();
+    static HardSpin spin;  // the spinner may outlive a cancelled test's frame
+    spin.cpu.store(0, std::memory_order_relaxed);  // relaxed: the spawn publishes it
+    run.before = sched::watchdog::counts();
+    spin.reports_before = run.before.hard_lockups;
+    auto r = sched::spawn(entry, &spin, {.name = name, .affinity = sched::CpuMask::single(run.target)});
+    KEXPECT(r.ok(), "spawn failed: %s", sched::to_string(r.error));
+    sched::join(r.handle);
+    ktest::progress();
+    run.after = sched::watchdog::counts();
+    KEXPECT(run.after.hard_lockups == run.before.hard_lockups + 1, "%llu hard lockup reports, expected 1",
+            (unsigned long long)(run.after.hard_lockups - run.before.hard_lockups));
+    KEXPECT(sched::watchdog::last_hard_lockup(run.rec), "no record of the report");
+    uint32_t spun_on = spin.cpu.load(std::memory_order_relaxed);  // relaxed: the join ordered it
+    KEXPECT(spun_on == run.target, "the spinner ran on cpu %u, not the cpu %u it was pinned to", spun_on, run.target);
+    KEXPECT(run.rec.cpu == run.target && run.rec.interrupts_were_off,
+            "the report names cpu %u (interrupts %s), expected cpu %u with interrupts off", run.rec.cpu,
+            run.rec.interrupts_were_off ? "off" : "on", run.target);
+}
+
 }  // namespace
 
 // One CPU spins with interrupts off; the CPU before it in the ring notices the missing
@@ -82,42 +119,23 @@ struct HardSpin {
 // The record must name the spinning CPU, another CPU as the one that noticed, interrupts
 // off, and the spinning function in the backtrace.
 KTEST_SCHED(watchdog_hard_lockup_is_reported_with_an_nmi) {
-    if (!sched::watchdog::enabled()) return ktest_ctx.skip("%s", kOffSkip);
-    uint32_t target = cpu_count() - 1;
-    if (target == 0)
-        return ktest_ctx.skip("needs a second CPU: a CPU with interrupts off cannot notice its own missing tick");
-    KEXPECT(online(target), "cpu %u is not online", target);
-    lower_threshold();
-    static HardSpin spin;
-    Counts before = sched::watchdog::counts();
-    spin.reports_before = before.hard_lockups;
-    auto r = sched::spawn(spin_with_interrupts_off, &spin,
-                          {.name = "hard-spinner", .affinity = sched::CpuMask::single(target)});
-    KEXPECT(r.ok(), "spawn failed: %s", sched::to_string(r.error));
-    sched::join(r.handle);
-    ktest::progress();
-    Counts after = sched::watchdog::counts();
-    LockupRecord rec;
-    KEXPECT(after.hard_lockups == before.hard_lockups + 1, "%llu hard lockup reports, expected 1",
-            (unsigned long long)(after.hard_lockups - before.hard_lockups));
-    KEXPECT(sched::watchdog::last_hard_lockup(rec), "no record of the report");
-    uint32_t spun_on = spin.cpu.load(std::memory_order_relaxed);
-    KEXPECT(spun_on == target, "the spinner ran on cpu %u, not the cpu %u it was pinned to", spun_on, target);
-    KEXPECT(rec.cpu == target, "the report names cpu %u, the spinner was on cpu %u", rec.cpu, target);
-    KEXPECT(rec.seen_by != target && rec.seen_by < cpu_count(), "noticed by cpu %u", rec.seen_by);
-    KEXPECT(rec.interrupts_were_off, "the report says interrupts were on");
+    HardLockupRun run;
+    run_hard_spinner(ktest_ctx, spin_with_interrupts_off, "hard-spinner", run);
+    if (ktest_ctx.failed || ktest_ctx.skipped) return;
+    const LockupRecord& rec = run.rec;
+    KEXPECT(rec.seen_by != run.target && rec.seen_by < cpu_count(), "noticed by cpu %u", rec.seen_by);
     KEXPECT(rec.mentions("spin_with_interrupts_off"), "the backtrace (%zu frames) does not name the spinning function",
             rec.frame_count);
-    KEXPECT(after.probes_sent > before.probes_sent && after.reports_sent > before.reports_sent,
-            "NMIs sent: %llu probes, %llu reports", (unsigned long long)(after.probes_sent - before.probes_sent),
-            (unsigned long long)(after.reports_sent - before.reports_sent));
+    KEXPECT(run.after.probes_sent > run.before.probes_sent && run.after.reports_sent > run.before.reports_sent,
+            "NMIs sent: %llu probes, %llu reports", (unsigned long long)(run.after.probes_sent - run.before.probes_sent),
+            (unsigned long long)(run.after.reports_sent - run.before.reports_sent));
     log_info(
         "watchdog test: cpu %u reported by cpu %u after %llu ms without a tick (bound %u ms); %llu probe(s), "
         "%llu report NMI(s), %llu stale",
         rec.cpu, rec.seen_by, (unsigned long long)rec.stalled_ms, test_bound_ms(),
-        (unsigned long long)(after.probes_sent - before.probes_sent),
-        (unsigned long long)(after.reports_sent - before.reports_sent),
-        (unsigned long long)(after.stale_alarms - before.stale_alarms));
+        (unsigned long long)(run.after.probes_sent - run.before.probes_sent),
+        (unsigned long long)(run.after.reports_sent - run.before.reports_sent),
+        (unsigned long long)(run.after.stale_alarms - run.before.stale_alarms));
 }
 
 // ---------------------------------------------------------------- hard lockup, console lock held
@@ -145,31 +163,13 @@ int64_t lock_console_and_spin(void* arg) {
 // count moves, the spin ends and releases the lock. Nothing else logs meanwhile (the init
 // task only joins; idle CPUs do not log).
 KTEST_SCHED(watchdog_hard_lockup_report_gets_past_a_held_console_lock) {
-    if (!sched::watchdog::enabled()) return ktest_ctx.skip("%s", kOffSkip);
-    uint32_t target = cpu_count() - 1;
-    if (target == 0)
-        return ktest_ctx.skip("needs a second CPU: a CPU with interrupts off cannot notice its own missing tick");
-    KEXPECT(online(target), "cpu %u is not online", target);
-    lower_threshold();
-    static HardSpin spin;
-    Counts before = sched::watchdog::counts();
-    spin.reports_before = before.hard_lockups;
-    auto r = sched::spawn(lock_console_and_spin, &spin,
-                          {.name = "console-spinner", .affinity = sched::CpuMask::single(target)});
-    KEXPECT(r.ok(), "spawn failed: %s", sched::to_string(r.error));
-    sched::join(r.handle);
-    ktest::progress();
-    Counts after = sched::watchdog::counts();
-    LockupRecord rec;
-    KEXPECT(after.hard_lockups == before.hard_lockups + 1, "%llu hard lockup reports, expected 1",
-            (unsigned long long)(after.hard_lockups - before.hard_lockups));
-    KEXPECT(sched::watchdog::last_hard_lockup(rec), "no record of the report");
-    KEXPECT(rec.cpu == target && rec.interrupts_were_off, "the report names cpu %u (interrupts %s), expected cpu %u",
-            rec.cpu, rec.interrupts_were_off ? "off" : "on", target);
-    KEXPECT(rec.mentions("spin_holding_the_console_lock"), "the backtrace (%zu frames) does not name the spin",
-            rec.frame_count);
-    log_info("watchdog test: cpu %u reported while holding the console lock, after %llu ms without a tick", rec.cpu,
-             (unsigned long long)rec.stalled_ms);
+    HardLockupRun run;
+    run_hard_spinner(ktest_ctx, lock_console_and_spin, "console-spinner", run);
+    if (ktest_ctx.failed || ktest_ctx.skipped) return;
+    KEXPECT(run.rec.mentions("spin_holding_the_console_lock"), "the backtrace (%zu frames) does not name the spin",
+            run.rec.frame_count);
+    log_info("watchdog test: cpu %u reported while holding the console lock, after %llu ms without a tick", run.rec.cpu,
+             (unsigned long long)run.rec.stalled_ms);
 }
 
 // ---------------------------------------------------------------- soft lockup
