@@ -337,6 +337,13 @@ def main():
                 name="stress-bad-argument")
         command("run uts t1", r"uts T1-d7: 63914 nodes \(the reference count\)", r"steals per cpu:",
                 name="run-uts-t1")
+        # The run's stacks go back to mm once it is over (the console keeps at most 256 cached).
+        s.mark()
+        s.type("mem\r")
+        m = s.expect(r"task stacks: \d+ allocated \(peak \d+\), (\d+) of them cached", T)
+        prompt_back = s.expect(re.escape(PROMPT), T)
+        check("stacks-returned-after-run", bool(m and prompt_back and int(m.group(1)) <= 256),
+              f"stacks still cached after run uts t1: {m.group(1) if m else 'no mem reply'}")
         command("run messaging", r"messaging: 51200 of 51200 messages, .*checksum ok", name="run-messaging")
         command("run uts t9", r"run: the UTS trees are t1 and t3; usage: run fib N", name="run-uts-bad-tree")
         command("load uts", r"load 3: 1 uts tasks started", name="load-uts")

@@ -129,6 +129,11 @@ bool sched_cpu_view(uint32_t index, CpuView& out) {
     return true;
 }
 
+size_t sched_release_cached_stacks(size_t keep) {
+    if (!sched::started() || sched::cached_task_memory() <= keep) return 0;
+    return sched::trim_task_memory();
+}
+
 uint64_t sched_live_tasks() {
     int64_t alive = 0;
     for (uint32_t i = 0; i < sched_cpu_count(); ++i) {
