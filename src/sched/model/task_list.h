@@ -1,6 +1,7 @@
 // Owner-only FIFO of tasks linked through Task::run_next: a CPU's pinned, realtime and
-// background lists. Never touched by another CPU (so never stolen from), which is why a
-// plain singly linked list with a tail pointer is enough.
+// background lists. Never changed by another CPU (so never stolen from), which is why a
+// plain singly linked list with a tail pointer is enough; only its size is read from
+// elsewhere, by monitors.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -16,9 +17,9 @@ public:
     TaskList& operator=(const TaskList&) = delete;
 
     bool empty() const { return m_head == nullptr; }
+    // Exact on the owner; from any other CPU a racy hint for monitors (`top`), never for
+    // decisions.
     size_t size() const { return m_size.load(std::memory_order_relaxed); }
-    // The same, from any CPU: a racy hint for monitors (`top`), never for decisions.
-    size_t size_approx() const { return m_size.load(std::memory_order_relaxed); }
     Task* front() const { return m_head; }
 
     void push_back(Task* task) {
@@ -48,7 +49,7 @@ public:
 
 private:
     // relaxed (load and store): the owner is the only writer; other CPUs read the size only
-    // as a monitor's hint (size_approx), so nothing is published through it.
+    // as a monitor's hint (size()), so nothing is published through it.
     void bump(int delta) { m_size.store(m_size.load(std::memory_order_relaxed) + size_t(delta), std::memory_order_relaxed); }
 
     Task* m_head = nullptr;

@@ -57,13 +57,14 @@ struct Verdict {
     bool late = false;  // the watcher itself missed ticks: this look counted as one gap
 };
 
-// Shifts a window's timestamps forward by what a late look overran the gap bound, so that
-// the look counts as exactly `gap` of elapsed time (0 stays 0: "not yet").
+// How far a look overran the gap bound after the previous one (0: on time). Moving a
+// window's timestamps forward by it makes the late look count as exactly `gap`.
 inline uint64_t overrun(uint64_t previous_look, uint64_t now, const Bounds& b) {
     uint64_t elapsed = now - previous_look;
     return elapsed > b.gap ? elapsed - b.gap : 0;
 }
 
+// Moves one timestamp forward by an overrun; 0 stays 0 ("not yet").
 inline void shift(uint64_t& stamp, uint64_t by) {
     if (stamp != 0) stamp += by;
 }

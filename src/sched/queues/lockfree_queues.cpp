@@ -32,9 +32,9 @@ QueueDepths LockFreeReadyQueues::depths_approx(CpuSched& cpu) {
     const uint64_t pushed = cpu.inbox_pushed.load(std::memory_order_relaxed);  // relaxed: a hint
     const int64_t deque = cpu.stealer().size_approx();
     d.stealable = deque > 0 ? uint32_t(deque) : 0;
-    d.pinned = uint32_t(cpu.pinned.size_approx());
+    d.pinned = uint32_t(cpu.pinned.size());
     d.inbox = pushed > taken ? uint32_t(pushed - taken) : 0;
-    d.other = uint32_t(cpu.realtime.size_approx() + cpu.background.size_approx());
+    d.other = uint32_t(cpu.realtime.size() + cpu.background.size());
     return d;
 }
 
