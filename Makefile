@@ -16,7 +16,8 @@
 #   make vbox           create/update a VirtualBox VM for the ISO and start it (docs/virtualbox.md);
 #                       without VBoxManage: one line, exit status 0
 #   SCHED_TRACE=0       (with kernel/iso/run) compiles the scheduler's trace hooks out
-#   SCHED_OP_COSTS=0    (with kernel/iso/run) compiles the per-operation cost counters out
+#   SCHED_OP_COSTS=1    (with kernel/iso/run) compiles the per-operation cost counters in
+#                       (off by default; make bench-icount turns them on)
 #   make deps           install the Debian packages that are missing
 SHELL := /bin/bash
 .DEFAULT_GOAL := kernel

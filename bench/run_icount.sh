@@ -19,7 +19,7 @@ CMDLINE="bench=spawn,yield,wake"
 mkdir -p "$RESULTS" "$ROOT/$KBUILD"
 
 echo "== kernel ISO with $CMDLINE in $KBUILD"
-make -C "$ROOT" --no-print-directory iso BUILD="$KBUILD" CMDLINE="$CMDLINE" >"$ROOT/$KBUILD/build.log" 2>&1 \
+make -C "$ROOT" --no-print-directory iso BUILD="$KBUILD" CMDLINE="$CMDLINE" SCHED_OP_COSTS=1 >"$ROOT/$KBUILD/build.log" 2>&1 \
     || { tail -40 "$ROOT/$KBUILD/build.log"; echo "run_icount: kernel build failed" >&2; exit 1; }
 
 jsons=()

@@ -34,9 +34,18 @@
 //   running reader then executes a full fence somewhere, and "the scan misses the store"
 //   again means that fence came after the store's point, so the re-check sees g or later
 //   (core_platform.h; docs/core.md, "Asymmetric fences").
-// * retire: unlink (caller); FULL FENCE; e = G. A reader that still saw the unlinked
-//   pointer pinned at r with its fence before ours, so e >= r and the free at e + 2 needs
-//   the reader to have unpinned first.
+// * retire: unlink (caller); append to the participant's list, unstamped. The stamp comes
+//   later, once for all unstamped nodes (seal(), from try_reclaim() and the destructor):
+//     - pinned at r (m_depth != 0): e = r + 1, no fence. While we are pinned at r, G <= r + 1
+//       (above), so a reader that still saw the pointer pinned at most at r + 1. A reader
+//       pinned at r + 2 or later read G from a CAS whose scan read our unpin or a later
+//       re-announce (release stores after the unlink in program order, acquire loads), so
+//       it sees the unlink: it cannot hold the object.
+//     - not pinned: FULL FENCE; e = G. A reader that still saw the unlinked pointer pinned
+//       at r with its fence before ours, so e >= r.
+//   Either way the free at e + 2 needs every reader that may hold the object to have
+//   unpinned first. A stamp taken later than the unlink is only larger (G never goes
+//   back), i.e. later, safe; stamps are kept non-decreasing along the list.
 // * unpin / re-announce are release stores read by the scanner's acquire loads, and G's
 //   CAS is acq_rel, read with acquire before freeing: a reader's last access to an object
 //   happens-before its free.
@@ -321,6 +330,7 @@ public:
     // Leaves the domain: unpins, and hands garbage still waiting to the domain's shared
     // list (freed later by the other participants or by ~EpochDomain).
     ~EpochParticipant() {
+        seal();  // the shared list frees by stamp
         unpin();
         if (m_head) {
             // Counted as retired in our slot, counted as freed by the shared list later.
@@ -381,18 +391,21 @@ public:
     }
 
     // Queues `node` to be freed with free_fn(node) once no reader can hold it. The caller
-    // has already unlinked the object. Never allocates, never frees synchronously.
+    // has already unlinked the object. Never allocates, never frees synchronously, never
+    // fences: the node waits unstamped until the next try_reclaim() stamps every unstamped
+    // node at once (seal(); header comment, "retire").
     void retire(RetireNode* node, void (*free_fn)(RetireNode*)) {
         node->free_fn = free_fn;
-        node->epoch = m_domain.stamp();
+        node->epoch = kUnstamped;
         node->next = nullptr;
-        // Own list in retire order; stamps never decrease (coherence of G), so the
-        // reclaimable nodes are always a prefix.
+        // Own list in retire order: the stamped nodes first, stamps non-decreasing (seal()),
+        // so the reclaimable nodes are always a prefix; the unstamped ones follow.
         if (m_tail)
             m_tail->next = node;
         else
             m_head = node;
         m_tail = node;
+        if (!m_unstamped) m_unstamped = node;
         ++m_pending;
         // relaxed: single-writer statistic.
         m_slot->retired.store(m_slot->retired.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -401,10 +414,13 @@ public:
     // Tries to advance the epoch, then frees this participant's garbage whose grace period
     // is over, and the domain's shared garbage. Returns the number of objects freed.
     size_t try_reclaim() {
+        seal();
         m_domain.try_advance();
-        uint64_t g = m_domain.epoch();
+        uint64_t g = m_domain.epoch();  // >= kFirstEpoch = kGracePeriods: no wrap below
         size_t freed = 0;
-        while (m_head && m_head->epoch + EpochDomain::kGracePeriods <= g) {
+        // Written as stamp <= g - grace so that a node free_fn retires meanwhile (stamp
+        // kUnstamped) never passes.
+        while (m_head && m_head->epoch <= g - EpochDomain::kGracePeriods) {
             // Unlink before calling free_fn: it may retire again (e.g. a torture test
             // re-queueing its object for another grace period).
             RetireNode* node = m_head;
@@ -492,6 +508,18 @@ private:
         // of this 0, hence before any free that follows its advance.
         m_slot->state.store(0, std::memory_order_release);
     }
+    // Stamps every unstamped node (retire() left them so) with one epoch: the pinned epoch
+    // + 1 while pinned, without a fence; otherwise G read after a full fence. Never below
+    // the last stamp given, so stamps stay non-decreasing along the list (raising a stamp
+    // only delays the free). Header comment, "retire", says why both are safe.
+    void seal() {
+        if (!m_unstamped) return;
+        uint64_t e = m_depth != 0 ? m_announced + 1 : m_domain.stamp();
+        if (e < m_last_stamp) e = m_last_stamp;
+        m_last_stamp = e;
+        for (RetireNode* node = m_unstamped; node; node = node->next) node->epoch = e;
+        m_unstamped = nullptr;
+    }
     void add_freed(uint64_t n) {
         if (n == 0) return;
         // relaxed: single-writer statistic.
@@ -511,8 +539,12 @@ private:
     uint32_t m_id;
     uint32_t m_depth = 0;
     uint64_t m_announced = 0;  // epoch of our current pin (meaningful only while pinned)
+    // The stamp of a node retire() queued and seal() has not stamped yet: never reclaimable.
+    static constexpr uint64_t kUnstamped = UINT64_MAX;
     RetireNode* m_head = nullptr;
     RetireNode* m_tail = nullptr;
+    RetireNode* m_unstamped = nullptr;  // the first unstamped node; all after it are too
+    uint64_t m_last_stamp = 0;          // what seal() last gave
     uint64_t m_pending = 0;
 };
 

@@ -35,9 +35,9 @@ TEST(Epoch, garbage_is_freed_only_after_the_global_epoch_moved_two_past_its_stam
     Garbage g;
     uint64_t e = domain.epoch();
     writer.retire(&g.node, &Garbage::free_fn);
-    EXPECT_EQ(g.node.epoch, e);
-    // try_reclaim advances at most once per call.
+    // try_reclaim stamps first (not pinned: G after a fence), then advances at most once.
     writer.try_reclaim();
+    EXPECT_EQ(g.node.epoch, e);
     EXPECT_EQ(domain.epoch(), e + 1);
     EXPECT_FALSE(g.freed);
     writer.try_reclaim();
@@ -48,6 +48,86 @@ TEST(Epoch, garbage_is_freed_only_after_the_global_epoch_moved_two_past_its_stam
     EXPECT_EQ(st.freed, 1u);
     EXPECT_EQ(st.pending, 0u);
     EXPECT_EQ(st.epoch_advances, 2u);
+}
+
+// Garbage retired while pinned at e is stamped e + 1 without a fence (G cannot pass
+// e + 1 while we stay pinned at e), so it waits one advance longer: freed at e + 3.
+TEST(Epoch, garbage_retired_while_pinned_is_stamped_one_past_the_pinned_epoch)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    writer.go_online();
+    uint64_t e = domain.epoch();
+    Garbage g;
+    writer.retire(&g.node, &Garbage::free_fn);
+    writer.try_reclaim(); // stamps e + 1, advances to e + 1 (we announce e)
+    EXPECT_EQ(g.node.epoch, e + 1);
+    EXPECT_EQ(domain.epoch(), e + 1);
+    writer.try_reclaim(); // we still announce e: no advance
+    EXPECT_EQ(domain.epoch(), e + 1) << "the epoch ran two past a pinned participant";
+    for (uint64_t target = e + 2; target <= e + 3; ++target) {
+        EXPECT_FALSE(g.freed) << "freed before G reached stamp + 2 = " << e + 3;
+        writer.quiescent();
+        writer.try_reclaim();
+        EXPECT_EQ(domain.epoch(), target);
+    }
+    EXPECT_TRUE(g.freed);
+    writer.go_offline();
+}
+
+// Stamps stay non-decreasing along a participant's list however pinned and unpinned
+// retires mix, so the reclaimable nodes are a prefix and each is freed in turn.
+TEST(Epoch, stamps_never_decrease_when_pinned_and_unpinned_retires_mix)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant other(domain, 1);
+    Garbage pinned, unpinned, later;
+    writer.go_online();
+    writer.retire(&pinned.node, &Garbage::free_fn);
+    writer.try_reclaim(); // pinned: stamp G + 1, then G advances to that stamp
+    writer.go_offline();
+    other.enter(); // holds G where it is, so the unpinned stamp below reads the same G
+    uint64_t g = domain.epoch();
+    writer.retire(&unpinned.node, &Garbage::free_fn);
+    writer.try_reclaim();
+    EXPECT_EQ(pinned.node.epoch, g);
+    EXPECT_EQ(unpinned.node.epoch, g) << "an unpinned stamp read G = " << g;
+    writer.retire(&later.node, &Garbage::free_fn);
+    other.exit();
+    EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
+    EXPECT_TRUE(pinned.freed && unpinned.freed && later.freed);
+    EXPECT_LE(unpinned.node.epoch, later.node.epoch);
+}
+
+// A free callback that retires again (a torture re-queues its object this way) queues an
+// unstamped node: the same try_reclaim() must not free it.
+TEST(Epoch, a_node_retired_by_a_free_callback_waits_for_its_own_grace_period)
+{
+    static core::EpochParticipant* s_writer;
+    static int s_frees;
+    struct Requeue {
+        core::RetireNode node;
+        static void free_fn(core::RetireNode* n)
+        {
+            if (++s_frees == 1)
+                s_writer->retire(n, &Requeue::free_fn);
+        }
+    };
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    s_writer = &writer;
+    s_frees = 0;
+    Requeue r;
+    uint64_t e = domain.epoch();
+    writer.retire(&r.node, &Requeue::free_fn);
+    writer.try_reclaim();
+    writer.try_reclaim(); // G = e + 2: the first free, which retires the node again
+    EXPECT_EQ(domain.epoch(), e + 2);
+    EXPECT_EQ(s_frees, 1) << "the re-retired node was freed in the same pass";
+    EXPECT_EQ(writer.pending(), 1u);
+    EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
+    EXPECT_EQ(s_frees, 2);
 }
 
 TEST(Epoch, a_stalled_section_lets_garbage_grow_frees_nothing_early_and_drains_after)

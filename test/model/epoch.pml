@@ -18,7 +18,12 @@
  * Bound: the global epoch starts at kFirstEpoch = 2 and try_advance() gives up at EMAX
  * (the model's only cut; two advances past the last stamp are enough to free it).
  *
- * Twin: -DBREAK_FREE_EARLY frees at stamp + 1 instead of stamp + kGracePeriods (2).
+ * retire() queues the object unstamped; the retiring participant's next try_reclaim() (or its
+ * destructor) stamps every unstamped object at once (seal()): the pinned epoch + 1 with no
+ * fence while pinned, else G after a full fence, never below the last stamp given.
+ *
+ * Twins: -DBREAK_FREE_EARLY frees at stamp + 1 instead of stamp + kGracePeriods (2);
+ * -DBREAK_STAMP_PINNED stamps the pinned epoch itself instead of that epoch + 1.
  */
 
 #ifndef PARTS
@@ -42,6 +47,11 @@
 #else
 #define GRACE 2 /* EpochDomain::kGracePeriods */
 #endif
+#ifdef BREAK_STAMP_PINNED
+#define PINNED_STAMP_OFFSET 0
+#else
+#define PINNED_STAMP_OFFSET 1 /* seal() while pinned at r: r + 1 */
+#endif
 
 /* Memory words: m_global, m_scan_end, the shared pointer, then each slot's state
  * (0 = not pinned, e << 1 | 1 = pinned at e). */
@@ -58,6 +68,7 @@
 /* Ghost state. */
 byte held[PARTS];      /* bit o: participant holds object o */
 bool retired[OBJS + 1];
+bool stamped[OBJS + 1];
 bool freed[OBJS + 1];
 byte stamp[OBJS + 1];
 
@@ -84,10 +95,45 @@ inline unpin(p) {
     tso_store(p, STATE(p), 0)
 }
 
+/* EpochParticipant::seal(), the retiring participant only (0): stamps every retired and
+ * unstamped object with one epoch. Pinned (depth != 0): announced + 1, no memory access;
+ * not pinned: stamp() = full_fence_then_load(m_global). Raised to the last stamp given. */
+inline seal(p) {
+    if
+    :: p == 0 && retired[current - 1] && !stamped[current - 1] ->
+        if
+        :: depth != 0 -> g = announced + PINNED_STAMP_OFFSET
+        :: else ->
+            tso_fence(p); /* lock orq, then mov */
+            tso_load(p, GLOBAL, g)
+        fi;
+        d_step {
+            if
+            :: g < last -> g = last
+            :: else -> skip
+            fi;
+            last = g;
+            i = 1;
+            do
+            :: i <= OBJS ->
+                if
+                :: retired[i] && !stamped[i] -> stamp[i] = g; stamped[i] = 1
+                :: else -> skip
+                fi;
+                i++
+            :: else -> break
+            od;
+            i = 0; g = 0
+        }
+    :: else -> skip
+    fi
+}
+
 /* EpochDomain::try_advance(), then try_reclaim()'s frees: the participant's own list and
  * the shared list both free at stamp + kGracePeriods <= epoch(); the model lets any
  * participant free any retired object (a superset of who frees what in the code). */
 inline try_reclaim(p) {
+    seal(p);
     /* load_then_full_fence(m_global, acquire): mov + lock orq */
     tso_load(p, GLOBAL, g);
     tso_fence(p);
@@ -123,7 +169,7 @@ inline try_reclaim(p) {
         do
         :: i <= OBJS ->
             if
-            :: retired[i] && !freed[i] && stamp[i] + GRACE <= g ->
+            :: stamped[i] && !freed[i] && stamp[i] + GRACE <= g ->
                 freed[i] = 1;
                 tso_i = 0;
                 do /* the property: nobody holds what is freed */
@@ -141,13 +187,12 @@ inline try_reclaim(p) {
 }
 
 /* Participant 0 only: the caller unlinks the object (store of the new pointer), then
- * retire() stamps it with EpochDomain::stamp() = full_fence_then_load(m_global). */
+ * retire() queues it unstamped (no fence, no shared access). The unstamped objects are
+ * always the newest ones, so seal() tests the newest to know whether any is. */
 inline unlink_and_retire(p) {
     current++;
     tso_store(p, POINTER, current); /* release: mov */
-    tso_fence(p);                   /* stamp(): lock orq, then mov */
-    tso_load(p, GLOBAL, g);
-    d_step { stamp[current - 1] = g; retired[current - 1] = 1; g = 0 }
+    retired[current - 1] = 1
 }
 
 proctype participant(byte p) {
@@ -158,6 +203,7 @@ proctype participant(byte p) {
     bool registered = 0;
     byte current = 1;   /* participant 0: the object the pointer names now */
     byte joins = 0;
+    byte last = 0;      /* m_last_stamp */
 
     /* The constructor: seq_cst CAS-max of m_scan_end (lock cmpxchg). */
 register:
@@ -220,7 +266,8 @@ register:
         :: depth == 1 -> depth = 0; unpin(p)
         :: else -> skip
         fi;
-        tso_store(p, STATE(p), 0); /* ~EpochParticipant: unpin() */
+        seal(p);                   /* ~EpochParticipant: seal(), then unpin() */
+        tso_store(p, STATE(p), 0);
         registered = 0;
         joins++;
         goto register

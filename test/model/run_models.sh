@@ -36,6 +36,7 @@ SMALL=(
   "deque_break_steal_late_read|deque|twin|-DITEMS=3 -DTHIEVES=1 -DBREAK_STEAL_LATE_READ|"
   "epoch_2parts|epoch|proof|-DPARTS=2 -DOBJS=2 -DEMAX=5|"
   "epoch_break_free_early|epoch|twin|-DPARTS=2 -DOBJS=2 -DEMAX=5 -DBREAK_FREE_EARLY|"
+  "epoch_break_stamp_pinned|epoch|twin|-DPARTS=2 -DOBJS=2 -DEMAX=5 -DBREAK_STAMP_PINNED|"
   "wakeup_lockfree_2cpu_1waker|wakeup|proof|-DNCPU=2 -DWAKERS=1|"
   "wakeup_lockfree_2cpu_2wakers|wakeup|proof|-DNCPU=2 -DWAKERS=2|"
   "wakeup_lockfree_2cpu_1waker_hotplug|wakeup|proof|-DNCPU=2 -DWAKERS=1 -DWITH_HOTPLUG|"

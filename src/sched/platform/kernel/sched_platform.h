@@ -25,10 +25,11 @@ inline uint64_t now_tsc() { return arch::rdtsc(); }
 
 // SchedStats' OpCost counters: an rdtsc pair and two relaxed counter updates per pick,
 // steal round and wakeup (about 10 instructions each; on hardware each rdtsc is tens of
-// cycles). On by default, since kbench reports them; `make kernel SCHED_OP_COSTS=0`
-// compiles them out (kbench then reports zero operations).
+// cycles, and under QEMU each is a helper call). Off by default, so the hot paths read
+// no clock; `make bench-icount` builds with SCHED_OP_COSTS=1, the only place whose
+// figures need them (kbench reports zero operations without them).
 #ifndef SCHED_OP_COSTS
-#define SCHED_OP_COSTS 1
+#define SCHED_OP_COSTS 0
 #endif
 constexpr bool kCountOpCosts = SCHED_OP_COSTS != 0;
 
