@@ -73,7 +73,9 @@ def epoch_rows(m):
     row("QSBR enter+exit (CPU)", "enter_exit", "ours_qsbr", ["urcu_qsbr"])
     row("QSBR quiescent (CPU)", "quiescent", "ours_qsbr", ["ours_qsbr_fences", "urcu_qsbr"])
     row("retire, EBR membarrier (CPU)", "retire", "ours", ["ours_fences", "ck", "urcu_memb"])
+    row("retire, EBR fences (CPU)", "retire", "ours_fences", ["ck", "urcu_memb"])
     row("retire, QSBR (CPU)", "retire", "ours_qsbr", ["urcu_qsbr"])
+    row("new+delete of the node alone, inside every retire row (CPU)", "BM_alloc", "new_delete_only", [])
     row("grace period, EBR membarrier (wall)", "grace_period", "ours", ["ours_fences", "ck", "urcu_memb"], True)
     row("grace period, QSBR (wall)", "grace_period", "ours_qsbr", ["ours_qsbr_fences", "urcu_qsbr"], True)
     return rows

@@ -109,8 +109,23 @@ struct Ours {
 
 }
 
+// The allocator's share of every retire row: the same new and delete of the same node,
+// with no reclamation scheme around them (the retire rows poll and free in batches of
+// kPollInterval; this frees at once, so it is a lower bound of that share).
+void bm_new_delete_only(benchmark::State& state)
+{
+    pin_current_thread(0);
+    for (auto _ : state) {
+        OursNode* node = new OursNode {};
+        benchmark::DoNotOptimize(node);
+        delete node;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 void register_ours_epoch_benchmarks()
 {
+    benchmark::RegisterBenchmark("BM_alloc/new_delete_only", bm_new_delete_only);
     register_epoch_benchmarks<Ours<false, true>>(false);
     register_epoch_benchmarks<Ours<true, true>>(true);
     register_epoch_benchmarks<Ours<false, false>>(false);
