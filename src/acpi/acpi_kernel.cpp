@@ -121,6 +121,87 @@ bool find_s5(std::span<const uint8_t> dsdt, uint16_t& slp_typa) {
 
 const Platform& platform() { return g_platform; }
 
+namespace {
+
+// Maps the XSDT (or, failing it, the RSDT) that `rsdp` names. False when neither is usable.
+bool map_root(const Rsdp& rsdp, std::span<const uint8_t>& root, bool& is_xsdt) {
+    Error e = Error::not_found;
+    is_xsdt = false;
+    if (rsdp.xsdt_phys) {
+        e = map_table(rsdp.xsdt_phys, "XSDT", kMaxRootLength, root);
+        if (e == Error::none) {
+            is_xsdt = true;
+            return true;
+        }
+        log_warn("acpi: XSDT at 0x%lx unusable (%s); trying the RSDT", (unsigned long)rsdp.xsdt_phys, to_string(e));
+    }
+    e = rsdp.rsdt_phys ? map_table(rsdp.rsdt_phys, "RSDT", kMaxRootLength, root) : Error::not_found;
+    if (e != Error::none) {
+        log_warn("acpi: RSDT at 0x%lx unusable (%s); booting one CPU", (unsigned long)rsdp.rsdt_phys, to_string(e));
+        return false;
+    }
+    return true;
+}
+
+// Parses the MADT at `phys` into g_platform.madt; a truncated table still counts when it
+// listed CPUs before its malformed entry.
+void read_madt(uint64_t phys) {
+    std::span<const uint8_t> table;
+    Error e = map_table(phys, "APIC", kMaxTableLength, table);
+    if (e == Error::none) e = parse_madt(table, g_platform.madt);
+    if (e == Error::truncated_entry && g_platform.madt.cpu_count > 0) {
+        // Entries before the malformed one were parsed; boot with those CPUs.
+        log_warn("acpi: MADT has a malformed entry (%s); using the %zu CPUs listed before it", to_string(e),
+                 g_platform.madt.cpu_count);
+        g_platform.has_madt = true;
+    } else if (e != Error::none) {
+        log_warn("acpi: MADT unusable (%s); booting one CPU", to_string(e));
+    } else {
+        g_platform.has_madt = true;
+    }
+}
+
+// Reads the power-off registers from the FADT at `phys`, and the DSDT's address.
+void read_fadt_at(uint64_t phys, uint64_t& dsdt_phys) {
+    std::span<const uint8_t> table;
+    Error e = map_table(phys, "FACP", kMaxTableLength, table);
+    if (e != Error::none) {
+        log_warn("acpi: FADT unusable (%s); no ACPI power-off", to_string(e));
+        return;
+    }
+    g_platform.fadt_phys = phys;
+    read_fadt(table, dsdt_phys);
+}
+
+// Looks for \_S5 in the DSDT at `phys`.
+void read_dsdt(uint64_t phys) {
+    std::span<const uint8_t> dsdt;
+    Error e = map_table(phys, "DSDT", kMaxDsdtLength, dsdt);
+    if (e == Error::none)
+        g_platform.has_s5 = find_s5(dsdt, g_platform.slp_typa_s5);
+    else
+        log_warn("acpi: DSDT unusable (%s)", to_string(e));
+}
+
+void log_platform() {
+    const Madt& m = g_platform.madt;
+    if (g_platform.has_madt) {
+        size_t enabled = 0;
+        for (size_t i = 0; i < m.cpu_count; ++i) enabled += m.cpus[i].enabled;
+        log_info("acpi: MADT: %zu CPUs (%zu enabled)%s, %zu IOAPICs, %zu overrides, %zu NMI entries, LAPIC 0x%lx%s",
+                 m.cpu_count, enabled, m.cpus_truncated ? " (list truncated)" : "", m.ioapic_count, m.override_count,
+                 m.nmi_count, (unsigned long)(m.lapic_address_override ? m.lapic_address_override : m.lapic_address),
+                 m.has_8259 ? ", 8259 present" : "");
+    } else {
+        log_warn("acpi: no usable MADT; booting one CPU");
+    }
+    if (g_platform.pm1a_control_port)
+        log_info("acpi: PM1a_CNT port 0x%x, \\_S5 %s (SLP_TYPa %u)", g_platform.pm1a_control_port,
+                 g_platform.has_s5 ? "found" : "not found", g_platform.slp_typa_s5);
+}
+
+}  // namespace
+
 bool discover(std::span<const uint8_t> loader_rsdp) {
     Rsdp rsdp;
     if (!find_rsdp(loader_rsdp, rsdp)) {
@@ -129,23 +210,9 @@ bool discover(std::span<const uint8_t> loader_rsdp) {
     }
     std::span<const uint8_t> root;
     bool is_xsdt = false;
-    Error e = Error::not_found;
-    if (rsdp.xsdt_phys) {
-        e = map_table(rsdp.xsdt_phys, "XSDT", kMaxRootLength, root);
-        if (e == Error::none)
-            is_xsdt = true;
-        else
-            log_warn("acpi: XSDT at 0x%lx unusable (%s); trying the RSDT", (unsigned long)rsdp.xsdt_phys, to_string(e));
-    }
-    if (!is_xsdt) {
-        e = rsdp.rsdt_phys ? map_table(rsdp.rsdt_phys, "RSDT", kMaxRootLength, root) : Error::not_found;
-        if (e != Error::none) {
-            log_warn("acpi: RSDT at 0x%lx unusable (%s); booting one CPU", (unsigned long)rsdp.rsdt_phys, to_string(e));
-            return false;
-        }
-    }
+    if (!map_root(rsdp, root, is_xsdt)) return false;
     static RootTable entries;  // 512 bytes: keep it off the boot stack
-    e = parse_root_table(root, is_xsdt, entries);
+    Error e = parse_root_table(root, is_xsdt, entries);
     if (e == Error::truncated_entry && entries.count > 0) {
         // The parser kept every whole entry before the fault; use them.
         log_warn("acpi: %s has a truncated last entry; using the %zu whole ones", is_xsdt ? "XSDT" : "RSDT",
@@ -164,52 +231,13 @@ bool discover(std::span<const uint8_t> loader_rsdp) {
             log_warn("acpi: table %zu at 0x%lx cannot be mapped, skipped", i, (unsigned long)phys);
             continue;
         }
-        std::span<const uint8_t> table;
-        if (memcmp(header, "APIC", 4) == 0 && !g_platform.has_madt) {
-            e = map_table(phys, "APIC", kMaxTableLength, table);
-            if (e == Error::none) e = parse_madt(table, g_platform.madt);
-            if (e == Error::truncated_entry && g_platform.madt.cpu_count > 0) {
-                // Entries before the malformed one were parsed; boot with those CPUs.
-                log_warn("acpi: MADT has a malformed entry (%s); using the %zu CPUs listed before it", to_string(e),
-                         g_platform.madt.cpu_count);
-                g_platform.has_madt = true;
-            } else if (e != Error::none) {
-                log_warn("acpi: MADT unusable (%s); booting one CPU", to_string(e));
-            } else {
-                g_platform.has_madt = true;
-            }
-        } else if (memcmp(header, "FACP", 4) == 0 && !g_platform.fadt_phys) {
-            e = map_table(phys, "FACP", kMaxTableLength, table);
-            if (e != Error::none) {
-                log_warn("acpi: FADT unusable (%s); no ACPI power-off", to_string(e));
-                continue;
-            }
-            g_platform.fadt_phys = phys;
-            read_fadt(table, dsdt_phys);
-        }
+        if (memcmp(header, "APIC", 4) == 0 && !g_platform.has_madt)
+            read_madt(phys);
+        else if (memcmp(header, "FACP", 4) == 0 && !g_platform.fadt_phys)
+            read_fadt_at(phys, dsdt_phys);
     }
-    if (dsdt_phys) {
-        std::span<const uint8_t> dsdt;
-        e = map_table(dsdt_phys, "DSDT", kMaxDsdtLength, dsdt);
-        if (e == Error::none)
-            g_platform.has_s5 = find_s5(dsdt, g_platform.slp_typa_s5);
-        else
-            log_warn("acpi: DSDT unusable (%s)", to_string(e));
-    }
-    const Madt& m = g_platform.madt;
-    if (g_platform.has_madt) {
-        size_t enabled = 0;
-        for (size_t i = 0; i < m.cpu_count; ++i) enabled += m.cpus[i].enabled;
-        log_info("acpi: MADT: %zu CPUs (%zu enabled)%s, %zu IOAPICs, %zu overrides, %zu NMI entries, LAPIC 0x%lx%s",
-                 m.cpu_count, enabled, m.cpus_truncated ? " (list truncated)" : "", m.ioapic_count, m.override_count,
-                 m.nmi_count, (unsigned long)(m.lapic_address_override ? m.lapic_address_override : m.lapic_address),
-                 m.has_8259 ? ", 8259 present" : "");
-    } else {
-        log_warn("acpi: no usable MADT; booting one CPU");
-    }
-    if (g_platform.pm1a_control_port)
-        log_info("acpi: PM1a_CNT port 0x%x, \\_S5 %s (SLP_TYPa %u)", g_platform.pm1a_control_port,
-                 g_platform.has_s5 ? "found" : "not found", g_platform.slp_typa_s5);
+    if (dsdt_phys) read_dsdt(dsdt_phys);
+    log_platform();
     return g_platform.has_madt;
 }
 
