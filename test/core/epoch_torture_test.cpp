@@ -48,6 +48,15 @@ TEST(EpochTorture, core_epochs_with_one_reader_per_core_and_no_qsbr)
     expect_no_reader_saw_a_late_free(run_torture<CoreReclaimer>(config));
 }
 
+// The writer retires while online, so every stamp is the fence-free pinned one.
+TEST(EpochTorture, core_epochs_with_an_online_writer_never_free_an_object_a_reader_still_holds)
+{
+    TortureResult r = torture<CoreOnlineWriterReclaimer>(4, scaled(300'000, 20'000), 17);
+    expect_no_reader_saw_a_late_free(r);
+    EXPECT_GT(r.grace_periods_seen, r.retired);
+    EXPECT_GT(r.epoch_advances, 10u);
+}
+
 TEST(EpochTorture, urcu_memb_oracle_passes_the_same_torture)
 {
     TortureResult r = torture<UrcuMembReclaimer>(4, scaled(100'000, 10'000), 13);

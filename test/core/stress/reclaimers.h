@@ -33,18 +33,22 @@ struct ReclaimerStats {
     uint64_t pending = 0;
 };
 
-class CoreReclaimer {
+// OnlineWriter: the writer is an online (QSBR) participant, as a kernel CPU is when it
+// retires a dead task: its retires are stamped by the pinned path (pinned epoch + 1, no
+// fence); otherwise it is offline and they take the fenced path.
+template <bool OnlineWriter>
+class CoreReclaimerOf {
 public:
-    static constexpr const char* kName = "core";
+    static constexpr const char* kName = OnlineWriter ? "core-online-writer" : "core";
     static constexpr bool kTsanVisible = true;
-    explicit CoreReclaimer(unsigned readers)
+    explicit CoreReclaimerOf(unsigned readers)
         : m_domain(readers + 1)
     {
     }
 
     class Reader {
     public:
-        Reader(CoreReclaimer& reclaimer, unsigned index)
+        Reader(CoreReclaimerOf& reclaimer, unsigned index)
             : m_participant(reclaimer.m_domain, index + 1)
         {
         }
@@ -65,16 +69,26 @@ public:
 
     class Writer {
     public:
-        Writer(CoreReclaimer& reclaimer, GracePeriodFn fn, void* context)
+        Writer(CoreReclaimerOf& reclaimer, GracePeriodFn fn, void* context)
             : m_participant(reclaimer.m_domain, 0)
             , m_fn(fn)
             , m_context(context)
         {
             s_current = this;
+            if (OnlineWriter)
+                m_participant.go_online();
         }
-        ~Writer() { s_current = nullptr; }
+        ~Writer()
+        {
+            m_participant.go_offline();
+            s_current = nullptr;
+        }
         void retire(TortureObject* object) { m_participant.retire(&object->retire_node, &Writer::trampoline); }
-        void poll() { m_participant.try_reclaim(); }
+        void poll()
+        {
+            m_participant.quiescent(); // an online writer holds nothing between its steps
+            m_participant.try_reclaim();
+        }
         bool drain() { return m_participant.barrier() == core::BarrierStatus::completed; }
         ReclaimerStats stats() const
         {
@@ -98,6 +112,8 @@ public:
 private:
     core::EpochDomain m_domain;
 };
+using CoreReclaimer = CoreReclaimerOf<false>;
+using CoreOnlineWriterReclaimer = CoreReclaimerOf<true>;
 
 // liburcu's urcu-memb: readers register and use read_lock/unlock; the writer batches
 // removed objects and calls synchronize_rcu(), after which the whole batch is safe.
