@@ -23,7 +23,8 @@
  * fence while pinned, else G after a full fence, never below the last stamp given.
  *
  * Twins: -DBREAK_FREE_EARLY frees at stamp + 1 instead of stamp + kGracePeriods (2);
- * -DBREAK_STAMP_PINNED stamps the pinned epoch itself instead of that epoch + 1.
+ * -DBREAK_STAMP_PINNED stamps the pinned epoch itself instead of that epoch + 1;
+ * -DBREAK_SEAL_NO_FENCE drops the unpinned seal's fence before its load of G.
  */
 
 #ifndef PARTS
@@ -40,7 +41,13 @@
  * read the pointer, participant 1 reads but does not reclaim, participant 2 (if any)
  * does both. Every participant pins, unpins, goes on and offline and re-joins. */
 #define CAN_READ(p) ((p) != 0)
+#ifdef READER_RECLAIMS
+/* -DREADER_RECLAIMS: participant 1 also reclaims (advances G), so someone other than the
+ * writer can move G between the writer's unlink and its stamp. */
+#define CAN_RECLAIM(p) 1
+#else
 #define CAN_RECLAIM(p) ((p) != 1)
+#endif
 
 #ifdef BREAK_FREE_EARLY
 #define GRACE 1
@@ -104,7 +111,9 @@ inline seal(p) {
         if
         :: depth != 0 -> g = announced + PINNED_STAMP_OFFSET
         :: else ->
+#ifndef BREAK_SEAL_NO_FENCE
             tso_fence(p); /* lock orq, then mov */
+#endif
             tso_load(p, GLOBAL, g)
         fi;
         d_step {

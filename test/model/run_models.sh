@@ -37,6 +37,7 @@ SMALL=(
   "epoch_2parts|epoch|proof|-DPARTS=2 -DOBJS=2 -DEMAX=5|"
   "epoch_break_free_early|epoch|twin|-DPARTS=2 -DOBJS=2 -DEMAX=5 -DBREAK_FREE_EARLY|"
   "epoch_break_stamp_pinned|epoch|twin|-DPARTS=2 -DOBJS=2 -DEMAX=5 -DBREAK_STAMP_PINNED|"
+  "epoch_break_seal_no_fence|epoch|twin|-DPARTS=2 -DOBJS=2 -DEMAX=4 -DREADER_RECLAIMS -DBREAK_SEAL_NO_FENCE|"
   "wakeup_lockfree_2cpu_1waker|wakeup|proof|-DNCPU=2 -DWAKERS=1|"
   "wakeup_lockfree_2cpu_2wakers|wakeup|proof|-DNCPU=2 -DWAKERS=2|"
   "wakeup_lockfree_2cpu_1waker_hotplug|wakeup|proof|-DNCPU=2 -DWAKERS=1 -DWITH_HOTPLUG|"
@@ -49,6 +50,7 @@ SMALL=(
 LARGE=(
   "deque_3items_2thieves|deque|proof|-DITEMS=3 -DTHIEVES=2|"
   "epoch_2parts_3objs|epoch|proof|-DPARTS=2 -DOBJS=3 -DEMAX=6|"
+  "epoch_2parts_reader_reclaims|epoch|proof|-DPARTS=2 -DOBJS=2 -DEMAX=5 -DREADER_RECLAIMS|"
   "wakeup_lockfree_3cpu_1waker|wakeup|proof|-DNCPU=3 -DWAKERS=1|"
   "wakeup_lockfree_3cpu_2wakers|wakeup|proof|-DNCPU=3 -DWAKERS=2|-DBITSTATE"
   "wakeup_lockfree_3cpu_1waker_hotplug|wakeup|proof|-DNCPU=3 -DWAKERS=1 -DWITH_HOTPLUG|-DBITSTATE"
