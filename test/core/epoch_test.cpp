@@ -82,22 +82,23 @@ TEST(Epoch, stamps_never_decrease_when_pinned_and_unpinned_retires_mix)
     core::EpochDomain domain(4);
     core::EpochParticipant writer(domain, 0);
     core::EpochParticipant other(domain, 1);
-    Garbage pinned, unpinned, later;
-    writer.go_online();
-    writer.retire(&pinned.node, &Garbage::free_fn);
-    writer.try_reclaim(); // pinned: stamp G + 1, then G advances to that stamp
-    writer.go_offline();
-    other.enter(); // holds G where it is, so the unpinned stamp below reads the same G
+    Garbage pinned, unpinned;
+    other.enter();        // pinned at e
+    writer.try_reclaim(); // G: e -> e + 1; `other` now holds it there
     uint64_t g = domain.epoch();
+    writer.go_online();   // pinned at g
+    writer.retire(&pinned.node, &Garbage::free_fn);
+    writer.try_reclaim(); // pinned stamp g + 1; no advance past `other`
+    EXPECT_EQ(domain.epoch(), g);
+    EXPECT_EQ(pinned.node.epoch, g + 1);
+    writer.go_offline();
     writer.retire(&unpinned.node, &Garbage::free_fn);
-    writer.try_reclaim();
-    EXPECT_EQ(pinned.node.epoch, g);
-    EXPECT_EQ(unpinned.node.epoch, g) << "an unpinned stamp read G = " << g;
-    writer.retire(&later.node, &Garbage::free_fn);
+    writer.try_reclaim(); // unpinned: reads G = g, below the last stamp
+    EXPECT_EQ(unpinned.node.epoch, g + 1) << "an unpinned stamp of G = " << g << " after a pinned " << g + 1
+                                          << " must be raised to it";
     other.exit();
     EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
-    EXPECT_TRUE(pinned.freed && unpinned.freed && later.freed);
-    EXPECT_LE(unpinned.node.epoch, later.node.epoch);
+    EXPECT_TRUE(pinned.freed && unpinned.freed);
 }
 
 // A free callback that retires again (a torture re-queues its object this way) queues an
