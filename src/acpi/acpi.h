@@ -95,6 +95,26 @@ struct Madt {
 // `bytes` is the whole MADT including its header (validated here).
 Error parse_madt(std::span<const uint8_t> bytes, Madt& out);
 
+// The FADT ("FACP") facts the kernel uses for soft-off. Offsets from ACPI 6.5 §5.2.9:
+// DSDT (u32 at 40), PM1a_CNT_BLK (u32 I/O port at 64), X_DSDT (u64 at 140),
+// X_PM1a_CNT_BLK (12-byte generic address at 172). A field past the table's own length is
+// absent (an ACPI 1.0 FADT is 116 bytes); an X_ field that is present and nonzero wins.
+struct Fadt {
+    uint64_t dsdt_phys = 0;
+    uint16_t pm1a_control_port = 0;  // 0 when absent, not system I/O, or above 0xFFFF
+};
+// `bytes` is the whole FADT including its header (validated here); bad_length when the
+// table ends before the DSDT field.
+Error parse_fadt(std::span<const uint8_t> bytes, Fadt& out);
+
+// SLP_TYPa for S5 from the DSDT (the whole table, validated here), read without an AML
+// interpreter: the first `Name(_S5, Package(){ SLP_TYPa, ... })` of the AML, i.e. NameOp
+// (0x08), optionally a root prefix '\', "_S5_", PackageOp (0x12), PkgLength, NumElements,
+// then the first element as ZeroOp, OneOp or a Byte/Word/DWord constant. not_found when
+// the AML holds no such object; truncated_entry when the package runs past the table,
+// holds no element, or its first element is of another kind.
+Error find_s5(std::span<const uint8_t> bytes, uint32_t& slp_typa);
+
 // Kernel glue (src/acpi/acpi_kernel.cpp): find RSDP from the multiboot info or by
 // scanning the BIOS areas, walk XSDT/RSDT, parse the MADT. Logs one readable line per
 // problem; returns false when no usable MADT exists (the caller then boots 1 CPU).

@@ -76,47 +76,6 @@ bool find_rsdp(std::span<const uint8_t> loader_rsdp, Rsdp& out) {
     return find_rsdp_in(0xe0000, 0x100000, out);
 }
 
-// FADT: DSDT (32-bit at 40, 64-bit X_DSDT at 140) and PM1a_CNT (I/O port at 64, or the
-// X_PM1a_CNT_BLK generic address at 172 when it names system I/O).
-void read_fadt(std::span<const uint8_t> fadt, uint64_t& dsdt_phys) {
-    const uint8_t* p = fadt.data();
-    size_t n = fadt.size();
-    if (n >= 44) dsdt_phys = read_at<uint32_t>(p + 40);
-    if (n >= 148 && read_at<uint64_t>(p + 140) != 0) dsdt_phys = read_at<uint64_t>(p + 140);
-    if (n >= 68) g_platform.pm1a_control_port = uint16_t(read_at<uint32_t>(p + 64));
-    if (n >= 184 && p[172] == 1 && read_at<uint64_t>(p + 176) != 0 && read_at<uint64_t>(p + 176) <= 0xffff)
-        g_platform.pm1a_control_port = uint16_t(read_at<uint64_t>(p + 176));
-}
-
-// \_S5 is `Name(_S5, Package(){ SLP_TYPa, ... })` in AML: NameOp '_S5_' PackageOp PkgLength
-// NumElements then the first element as BytePrefix n, ZeroOp or OneOp. A pattern search
-// is enough for this one object and avoids an AML interpreter.
-bool find_s5(std::span<const uint8_t> dsdt, uint16_t& slp_typa) {
-    const uint8_t* p = dsdt.data();
-    size_t n = dsdt.size();
-    for (size_t i = sizeof(SdtHeader) + 1; i + 4 < n; ++i) {
-        if (memcmp(p + i, "_S5_", 4) != 0) continue;
-        bool name_op = p[i - 1] == 0x08 || (p[i - 1] == '\\' && p[i - 2] == 0x08);
-        size_t j = i + 4;
-        if (!name_op || j >= n || p[j] != 0x12) continue;  // PackageOp
-        ++j;
-        if (j >= n) return false;
-        j += 1 + (p[j] >> 6);  // PkgLength: lead byte bits 6-7 count the extra bytes
-        ++j;  // NumElements
-        if (j >= n) return false;
-        if (p[j] == 0x0a && j + 1 < n) {
-            slp_typa = p[j + 1];
-            return true;
-        }
-        if (p[j] == 0x00 || p[j] == 0x01) {
-            slp_typa = p[j];
-            return true;
-        }
-        return false;
-    }
-    return false;
-}
-
 }  // namespace
 
 const Platform& platform() { return g_platform; }
@@ -161,26 +120,35 @@ void read_madt(uint64_t phys) {
     }
 }
 
-// Reads the power-off registers from the FADT at `phys`, and the DSDT's address.
+// Reads the power-off register from the FADT at `phys`, and the DSDT's address.
 void read_fadt_at(uint64_t phys, uint64_t& dsdt_phys) {
     std::span<const uint8_t> table;
+    Fadt fadt;
     Error e = map_table(phys, "FACP", kMaxTableLength, table);
+    if (e == Error::none) e = parse_fadt(table, fadt);
     if (e != Error::none) {
         log_warn("acpi: FADT unusable (%s); no ACPI power-off", to_string(e));
         return;
     }
     g_platform.fadt_phys = phys;
-    read_fadt(table, dsdt_phys);
+    g_platform.pm1a_control_port = fadt.pm1a_control_port;
+    dsdt_phys = fadt.dsdt_phys;
 }
 
 // Looks for \_S5 in the DSDT at `phys`.
 void read_dsdt(uint64_t phys) {
     std::span<const uint8_t> dsdt;
+    uint32_t slp_typa = 0;
     Error e = map_table(phys, "DSDT", kMaxDsdtLength, dsdt);
-    if (e == Error::none)
-        g_platform.has_s5 = find_s5(dsdt, g_platform.slp_typa_s5);
-    else
-        log_warn("acpi: DSDT unusable (%s)", to_string(e));
+    if (e == Error::none) e = find_s5(dsdt, slp_typa);
+    if (e == Error::none && slp_typa > 7) {
+        log_warn("acpi: \\_S5 SLP_TYPa %u does not fit the 3-bit field; no ACPI power-off", slp_typa);
+    } else if (e == Error::none) {
+        g_platform.has_s5 = true;
+        g_platform.slp_typa_s5 = static_cast<uint16_t>(slp_typa);
+    } else if (e != Error::not_found) {
+        log_warn("acpi: DSDT: no usable \\_S5 (%s); no ACPI power-off", to_string(e));
+    }
 }
 
 void log_platform() {

@@ -1,4 +1,4 @@
-// The pure half of ACPI: RSDP, the generic SDT header, XSDT/RSDT and the MADT, parsed
+// The pure half of ACPI: RSDP, the generic SDT header, XSDT/RSDT, MADT, FADT and \_S5, parsed
 // from byte spans the caller has mapped. Firmware tables are input like any other: every
 // length is checked against the span before a byte is read, and every multi-byte field
 // is assembled byte by byte (tables are packed; entries sit at odd addresses).
@@ -16,6 +16,25 @@ constexpr uint32_t kMadtPcatCompat = 1u << 0;
 constexpr uint32_t kCpuEnabled = 1u << 0;
 constexpr uint32_t kCpuOnlineCapable = 1u << 1;
 constexpr uint8_t kXapicBroadcastId = 0xFF;
+
+constexpr size_t kFadtDsdt = 40;  // u32
+constexpr size_t kFadtPm1aControl = 64;  // u32 I/O port
+constexpr size_t kFadtXDsdt = 140;  // u64
+constexpr size_t kFadtXPm1aControl = 172;  // generic address: space id, width, offset, size, u64
+constexpr size_t kGenericAddressSize = 12;
+constexpr uint8_t kAddressSpaceSystemIo = 1;
+constexpr uint64_t kMaxIoPort = 0xFFFF;
+
+enum AmlOpcode : uint8_t {
+    aml_zero = 0x00,
+    aml_one = 0x01,
+    aml_name = 0x08,
+    aml_byte_prefix = 0x0A,
+    aml_word_prefix = 0x0B,
+    aml_dword_prefix = 0x0C,
+    aml_package = 0x12,
+    aml_root_prefix = '\\',
+};
 
 enum MadtEntryType : uint8_t {
     entry_local_apic = 0,
@@ -256,6 +275,83 @@ Error parse_madt(std::span<const uint8_t> bytes, Madt& out) {
         offset += length;
     }
     return Error::none;
+}
+
+Error parse_fadt(std::span<const uint8_t> bytes, Fadt& out) {
+    out = Fadt{};
+    if (const Error error = validate_table(bytes, "FACP"); error != Error::none) return error;
+    const auto table = bytes.first(lib::load_le32(bytes.data() + 4));
+    if (table.size() < kFadtDsdt + 4) return Error::bad_length;
+    out.dsdt_phys = lib::load_le32(table.data() + kFadtDsdt);
+    if (table.size() >= kFadtXDsdt + 8) {
+        if (const uint64_t x_dsdt = lib::load_le64(table.data() + kFadtXDsdt); x_dsdt != 0) out.dsdt_phys = x_dsdt;
+    }
+    if (table.size() >= kFadtPm1aControl + 4) {
+        const uint32_t port = lib::load_le32(table.data() + kFadtPm1aControl);
+        if (port <= kMaxIoPort) out.pm1a_control_port = static_cast<uint16_t>(port);
+    }
+    if (table.size() >= kFadtXPm1aControl + kGenericAddressSize) {
+        const uint8_t* gas = table.data() + kFadtXPm1aControl;
+        const uint64_t port = lib::load_le64(gas + 4);
+        if (gas[0] == kAddressSpaceSystemIo && port != 0 && port <= kMaxIoPort)
+            out.pm1a_control_port = static_cast<uint16_t>(port);
+    }
+    return Error::none;
+}
+
+Error find_s5(std::span<const uint8_t> bytes, uint32_t& slp_typa) {
+    slp_typa = 0;
+    if (const Error error = validate_table(bytes, "DSDT"); error != Error::none) return error;
+    const auto aml = bytes.first(lib::load_le32(bytes.data() + 4)).subspan(kSdtHeaderSize);
+    const size_t n = aml.size();
+    for (size_t i = 1; i + 4 <= n; ++i) {
+        if (aml[i] != '_' || aml[i + 1] != 'S' || aml[i + 2] != '5' || aml[i + 3] != '_') continue;
+        const bool name_op = aml[i - 1] == aml_name || (i >= 2 && aml[i - 1] == aml_root_prefix && aml[i - 2] == aml_name);
+        if (!name_op || i + 4 >= n || aml[i + 4] != aml_package) continue;
+
+        // PkgLength (ACPI 6.5 §20.2.4): bits 7-6 of the lead byte count the bytes that
+        // follow it (0-3); with none, bits 5-0 are the length, else bits 3-0 are its low
+        // nibble and each following byte adds 8 bits. The length counts itself and
+        // everything after it in the package.
+        const size_t length_at = i + 5;
+        if (length_at >= n) return Error::truncated_entry;
+        const uint8_t lead = aml[length_at];
+        const size_t follow = lead >> 6;
+        if (n - length_at <= follow) return Error::truncated_entry;
+        uint32_t length = follow == 0 ? (lead & 0x3F) : (lead & 0x0F);
+        for (size_t k = 1; k <= follow; ++k) length |= static_cast<uint32_t>(aml[length_at + k]) << (4 + 8 * (k - 1));
+        if (length > n - length_at) return Error::truncated_entry;
+        const auto package = aml.subspan(length_at, length);
+
+        // NumElements, then the first element.
+        size_t at = 1 + follow;
+        if (at >= package.size() || package[at] == 0) return Error::truncated_entry;
+        ++at;
+        if (at >= package.size()) return Error::truncated_entry;
+        const uint8_t op = package[at];
+        const size_t rest = package.size() - at - 1;
+        switch (op) {
+            case aml_zero:
+            case aml_one:
+                slp_typa = op;
+                return Error::none;
+            case aml_byte_prefix:
+                if (rest < 1) return Error::truncated_entry;
+                slp_typa = package[at + 1];
+                return Error::none;
+            case aml_word_prefix:
+                if (rest < 2) return Error::truncated_entry;
+                slp_typa = lib::load_le16(package.data() + at + 1);
+                return Error::none;
+            case aml_dword_prefix:
+                if (rest < 4) return Error::truncated_entry;
+                slp_typa = lib::load_le32(package.data() + at + 1);
+                return Error::none;
+            default:
+                return Error::truncated_entry;
+        }
+    }
+    return Error::not_found;
 }
 
 }  // namespace acpi

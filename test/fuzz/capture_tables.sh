@@ -88,13 +88,15 @@ capture_qemu ovmf-q35 -machine q35 -smp 4 "${OVMF[@]}"
 capture_qemu ovmf-pc -machine pc -smp 2,maxcpus=4 "${OVMF[@]}"
 capture_bochs
 
-# The inputs each target reads: RSDPs, root tables, MADTs, info blocks.
+# The inputs each target reads: RSDPs, root tables, MADTs, FADTs, DSDTs, info blocks.
 for f in "$OUT"/*.bin; do
   name=$(basename "$f" .bin)
   case $name in
     *-rsdp) target=rsdp ;;
     *-rsdt | *-xsdt) target=root_table ;;
     *-apic) target=madt ;;
+    *-facp) target=fadt ;;
+    *-dsdt) target=dsdt ;;
     *-mbi) target=multiboot2 ;;
     *) continue ;;
   esac

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/fuzz
 CXX=${FUZZ_CXX:-clang++-14}
-TARGETS=(multiboot2 rsdp root_table madt cmdline)
+TARGETS=(multiboot2 rsdp root_table madt fadt dsdt cmdline)
 FLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -DHOSTED=1 -Isrc -Isrc/core/platform/host)
@@ -29,6 +29,8 @@ sources_of() {  # the parser source each target links
   case $1 in
     multiboot2) echo src/boot/multiboot2.cpp ;;
     cmdline) echo src/boot/cmdline.cpp ;;
+    escape) echo src/console/editing/escape_decoder.cpp ;;
+    scancode) echo src/console/editing/scancode_decoder.cpp ;;
     *) echo src/acpi/tables.cpp ;;
   esac
 }
@@ -37,7 +39,7 @@ build() {  # build <target>: only when a source or header is newer than the bina
   local target=$1 bin=$OUT/bin/fuzz_$1 src
   src=$(sources_of "$target")
   mkdir -p "$OUT/bin"
-  if [[ -x $bin && -z $(find test/fuzz/fuzz_"$target".cpp test/fuzz/fuzz_check.h "$src" src/boot src/acpi \
+  if [[ -x $bin && -z $(find test/fuzz/fuzz_"$target".cpp test/fuzz/fuzz_check.h "$src" src/boot src/acpi src/console/editing \
                           src/lib/le_bytes.h -newer "$bin" -print -quit) ]]; then
     return 0
   fi

@@ -83,6 +83,24 @@ void acpi_seeds()
     for (uint8_t i = 0; i < 17; ++i)
         full_lists.interrupt_override(0, i, i, 0xd).local_apic_nmi(i, 5, 1);
     write("madt", "overfull-lists", full_lists.finish());
+
+    write("fadt", "acpi6-x-fields", make_fadt(276, { .dsdt = 0x1000, .pm1a_control = 0x604, .x_dsdt = 0x1'2345'6000,
+        .x_pm1a_control = 0xb004 }));
+    write("fadt", "x-pm1a-in-memory-space", make_fadt(276, { .dsdt = 0x1000, .pm1a_control = 0x604, .x_pm1a_space = 0,
+        .x_pm1a_control = 0xfed0'0000 }));
+    write("fadt", "ports-beyond-16-bits", make_fadt(244, { .dsdt = 0x1000, .pm1a_control = 0x1'0604,
+        .x_pm1a_control = 0x1'0000 }));
+    write("fadt", "cut-before-x-dsdt", make_fadt(140, { .dsdt = 0x1000, .pm1a_control = 0x604 }));
+    write("fadt", "dsdt-field-only", make_fadt(44, { .dsdt = 0x1000 }));
+
+    write("dsdt", "root-prefix-byte-values", make_dsdt({ 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, 0x05,
+        0x0a, 0x05 }));
+    write("dsdt", "word-and-dword-values", make_dsdt({ 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x01, 0x0b, 0x07, 0x00,
+        0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x01, 0x0c, 0x09, 0x00, 0x00, 0x00 }));
+    Bytes long_package { 0x70, '_', 'S', '5', '_', 0x60, 0x08, '_', 'S', '5', '_', 0x12, 0x41, 0x01, 0x02, 0x0a, 0x03 };
+    long_package.resize(long_package.size() + 12, 0x00);
+    write("dsdt", "reference-then-two-byte-pkglength", make_dsdt(long_package));
+    write("dsdt", "package-past-the-end", make_dsdt({ 0x08, '_', 'S', '5', '_', 0x12, 0x83, 0x01, 0x02, 0x0a, 0x03 }));
 }
 
 void cmdline_seeds()

@@ -4,6 +4,9 @@
 #   --large   the bounds of `make verify`
 #   --tsv     print "PASS|FAIL<TAB>name<TAB>detail" lines only (test/run_all.sh reads them)
 #   --only R  run only the entries whose name matches the regex R
+# Environment: MODEL_TIMEOUT seconds per run (default 1200); MODEL_MEMLIM the verifier's
+# memory limit in MB (default 6144); MODEL_EXHAUSTIVE=1 runs the bitstate entries as
+# complete searches too (-DCOLLAPSE; they need about 12-16 GB, give MODEL_MEMLIM room).
 # One line per model or twin: `PASS name (states, seconds)`. A model passes when spin
 # explores its whole state space without an error; a twin (a model with a known break)
 # passes only when spin finds the error and writes a counterexample trail. Exits nonzero
@@ -14,6 +17,8 @@ ROOT=$PWD
 MODELS=$ROOT/test/model
 OUT=${MODEL_BUILD:-${BUILD:-build}/model}
 TIMEOUT=${MODEL_TIMEOUT:-1200} # seconds per run
+MEMLIM=${MODEL_MEMLIM:-6144}   # MB
+EXHAUSTIVE=${MODEL_EXHAUSTIVE:-0}
 size=small
 tsv=0
 only=.
@@ -78,6 +83,7 @@ report() { # report <ok 0|1> <name> <detail>
 # run_one <name> <model> <proof|twin> <defines> <cc flags>
 run_one() {
   local name=$1 model=$2 expect=$3 defines=$4 ccflags=$5
+  ((EXHAUSTIVE)) && ccflags=${ccflags//-DBITSTATE/}
   local dir=$OUT/$name
   rm -rf "$dir" && mkdir -p "$dir"
   # spin runs the C preprocessor; #include "tso.pml" is found beside the model.
@@ -92,13 +98,15 @@ run_one() {
   # runs at most a few seconds; the large bounds run for minutes, so -O2 pays there.
   local opt=-O0
   [[ $size == large ]] && opt=-O2
-  local cc=(gcc "$opt" -w -DSAFETY -DMEMLIM=6144)
+  local cc=(gcc "$opt" -w -DSAFETY -DMEMLIM="$MEMLIM")
   if [[ $ccflags == *BITSTATE* ]]; then cc+=(-DBITSTATE); else cc+=(-DCOLLAPSE); fi
   if ! (cd "$dir" && "${cc[@]}" -o pan pan.c) > "$dir/cc.log" 2>&1; then
     report 1 "$name" "compiling the verifier failed, see $dir/cc.log"; return
   fi
   local run=(./pan -m3000000)
-  if [[ $ccflags == *BITSTATE* ]]; then run+=(-w33 -k3); else run+=(-w26); fi
+  if [[ $ccflags == *BITSTATE* ]]; then run+=(-w33 -k3)
+  elif [[ $size == large ]]; then run+=(-w28)
+  else run+=(-w26); fi
   local start=$SECONDS
   (cd "$dir" && timeout "$TIMEOUT" nice -n 10 "${run[@]}") > "$dir/pan.log" 2>&1
   local rc=$? secs=$((SECONDS - start))

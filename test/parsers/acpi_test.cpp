@@ -1,4 +1,4 @@
-// ACPI RSDP, SDT header, XSDT/RSDT and MADT parsers over hand-built tables.
+// ACPI RSDP, SDT header, XSDT/RSDT, MADT, FADT and \_S5 parsers over hand-built tables.
 #include "builders.h"
 #include "samples.h"
 #include <acpi/acpi.h>
@@ -491,4 +491,165 @@ TEST(Acpi, every_error_has_a_readable_name)
              Error::bad_revision, Error::not_found, Error::truncated_entry }) {
         EXPECT_GT(std::strlen(acpi::to_string(e)), 1u);
     }
+}
+
+// ---------------------------------------------------------------- FADT
+
+namespace {
+
+Error parse_fadt(const Bytes& bytes, acpi::Fadt& out)
+{
+    ExactBuffer buffer(bytes);
+    return acpi::parse_fadt(buffer.span(), out);
+}
+
+Error find_s5(const Bytes& aml, uint32_t& slp_typa)
+{
+    ExactBuffer buffer(make_dsdt(aml));
+    return acpi::find_s5(buffer.span(), slp_typa);
+}
+
+} // namespace
+
+TEST(Acpi, an_acpi_1_fadt_gives_the_32_bit_dsdt_and_port)
+{
+    acpi::Fadt fadt;
+    ASSERT_EQ(parse_fadt(make_fadt(116, { .dsdt = 0x7fe0040, .pm1a_control = 0x604 }), fadt), Error::none);
+    EXPECT_EQ(fadt.dsdt_phys, 0x7fe0040u);
+    EXPECT_EQ(fadt.pm1a_control_port, 0x604);
+}
+
+TEST(Acpi, the_x_fields_of_a_newer_fadt_win_when_nonzero)
+{
+    acpi::Fadt fadt;
+    const FadtFields both { .dsdt = 0x1000, .pm1a_control = 0x604, .x_dsdt = 0x1'2345'6000, .x_pm1a_control = 0xb004 };
+    ASSERT_EQ(parse_fadt(make_fadt(276, both), fadt), Error::none);
+    EXPECT_EQ(fadt.dsdt_phys, 0x1'2345'6000u);
+    EXPECT_EQ(fadt.pm1a_control_port, 0xb004);
+
+    const FadtFields zero_x { .dsdt = 0x1000, .pm1a_control = 0x604 };
+    ASSERT_EQ(parse_fadt(make_fadt(276, zero_x), fadt), Error::none);
+    EXPECT_EQ(fadt.dsdt_phys, 0x1000u);
+    EXPECT_EQ(fadt.pm1a_control_port, 0x604);
+}
+
+TEST(Acpi, an_x_pm1a_register_in_memory_space_or_beyond_the_io_ports_is_not_a_port)
+{
+    acpi::Fadt fadt;
+    FadtFields memory { .pm1a_control = 0x604, .x_pm1a_space = 0, .x_pm1a_control = 0xfed0'0000 };
+    ASSERT_EQ(parse_fadt(make_fadt(276, memory), fadt), Error::none);
+    EXPECT_EQ(fadt.pm1a_control_port, 0x604);  // the 32-bit field stands
+
+    FadtFields wide { .pm1a_control = 0x1'0604, .x_pm1a_control = 0x1'0000 };
+    ASSERT_EQ(parse_fadt(make_fadt(276, wide), fadt), Error::none);
+    EXPECT_EQ(fadt.pm1a_control_port, 0);  // neither fits an I/O port
+}
+
+TEST(Acpi, fadt_fields_past_its_length_are_absent)
+{
+    acpi::Fadt fadt;
+    // 148 bytes hold X_DSDT but not X_PM1a_CNT_BLK; 60 hold the DSDT but not PM1a_CNT_BLK.
+    ASSERT_EQ(parse_fadt(make_fadt(148, { .dsdt = 1, .pm1a_control = 2, .x_dsdt = 3, .x_pm1a_control = 4 }), fadt),
+        Error::none);
+    EXPECT_EQ(fadt.dsdt_phys, 3u);
+    EXPECT_EQ(fadt.pm1a_control_port, 2);
+    ASSERT_EQ(parse_fadt(make_fadt(60, { .dsdt = 1, .pm1a_control = 2 }), fadt), Error::none);
+    EXPECT_EQ(fadt.dsdt_phys, 1u);
+    EXPECT_EQ(fadt.pm1a_control_port, 0);
+}
+
+TEST(Acpi, a_fadt_too_short_for_the_dsdt_field_or_invalid_is_rejected_and_cleared)
+{
+    acpi::Fadt fadt;
+    fadt.dsdt_phys = 99;
+    fadt.pm1a_control_port = 99;
+    EXPECT_EQ(parse_fadt(make_fadt(43, { .dsdt = 1 }), fadt), Error::bad_length);
+    EXPECT_EQ(fadt.dsdt_phys, 0u);
+    EXPECT_EQ(fadt.pm1a_control_port, 0);
+    Bytes bad = make_fadt(116, { .dsdt = 1 });
+    bad[50] ^= 1;
+    EXPECT_EQ(parse_fadt(bad, fadt), Error::bad_checksum);
+    EXPECT_EQ(parse_fadt(make_root_table(false, {}), fadt), Error::bad_signature);
+}
+
+// ---------------------------------------------------------------- \_S5 in the DSDT
+
+TEST(Acpi, s5_as_qemu_writes_it)
+{
+    // Name (_S5, Package (0x04) { Zero, Zero, Zero, Zero }), after an unrelated method.
+    uint32_t slp = 99;
+    const Bytes aml { 0x14, 0x08, '_', 'P', 'T', 'S', 0x01, 0x70, 0x68, 0x60, 0x08, '_', 'S', '5', '_', 0x12, 0x06,
+        0x04, 0x00, 0x00, 0x00, 0x00 };
+    ASSERT_EQ(find_s5(aml, slp), Error::none);
+    EXPECT_EQ(slp, 0u);
+}
+
+TEST(Acpi, s5_with_a_root_prefix_and_constant_prefixes)
+{
+    uint32_t slp = 0;
+    ASSERT_EQ(find_s5({ 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, 0x05, 0x0a, 0x05 }, slp), Error::none);
+    EXPECT_EQ(slp, 5u);
+    ASSERT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x01, 0x0b, 0x07, 0x00 }, slp), Error::none);
+    EXPECT_EQ(slp, 7u);
+    ASSERT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x01, 0x0c, 0x09, 0x00, 0x00, 0x00 }, slp), Error::none);
+    EXPECT_EQ(slp, 9u);  // reported as is; the kernel refuses a value over 7
+    ASSERT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x01 }, slp), Error::none);
+    EXPECT_EQ(slp, 1u);
+}
+
+TEST(Acpi, s5_with_a_multi_byte_package_length)
+{
+    // PkgLength 0x41 0x01: one following byte, length 0x01 | 0x01 << 4 = 17.
+    Bytes aml { 0x08, '_', 'S', '5', '_', 0x12, 0x41, 0x01, 0x02, 0x0a, 0x03 };
+    aml.resize(aml.size() + 12, 0x00);  // the rest of the 17 bytes
+    uint32_t slp = 0;
+    ASSERT_EQ(find_s5(aml, slp), Error::none);
+    EXPECT_EQ(slp, 3u);
+    aml.resize(aml.size() - 1);  // now the package runs one byte past the table
+    EXPECT_EQ(find_s5(aml, slp), Error::truncated_entry);
+}
+
+TEST(Acpi, s5_that_is_not_a_named_package_is_skipped)
+{
+    uint32_t slp = 0;
+    // A reference to _S5_ (no NameOp), then a Name(_S5_) that is not a package, then the real one.
+    const Bytes aml { 0x70, '_', 'S', '5', '_', 0x60, 0x08, '_', 'S', '5', '_', 0x0a, 0x01, 0x08, '_', 'S', '5', '_',
+        0x12, 0x04, 0x01, 0x0a, 0x06 };
+    ASSERT_EQ(find_s5(aml, slp), Error::none);
+    EXPECT_EQ(slp, 6u);
+    EXPECT_EQ(find_s5({ 0x70, '_', 'S', '5', '_', 0x60 }, slp), Error::not_found);
+    EXPECT_EQ(find_s5({}, slp), Error::not_found);
+}
+
+TEST(Acpi, s5_packages_that_end_early_or_hold_other_objects_are_truncated)
+{
+    uint32_t slp = 0;
+    EXPECT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12 }, slp), Error::truncated_entry);  // no PkgLength
+    EXPECT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x01 }, slp), Error::truncated_entry);  // no NumElements
+    EXPECT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00 }, slp), Error::truncated_entry);  // zero elements
+    EXPECT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x0a }, slp), Error::truncated_entry);  // cut byte
+    EXPECT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x0a, 0x05 }, slp), Error::truncated_entry);  // past PkgLength
+    EXPECT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x0d, 0x00 }, slp), Error::truncated_entry);  // a string
+    EXPECT_EQ(find_s5({ 0x08, '_', 'S', '5', '_', 0x12, 0x48 }, slp), Error::truncated_entry);  // length bytes missing
+}
+
+TEST(Acpi, s5_ignores_the_header_bytes_before_the_aml)
+{
+    // "_S5_" at the very start of the AML: the byte before it is the header's last byte,
+    // which is not AML even when it happens to be 0x08.
+    Bytes dsdt = make_dsdt({ '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x01 });
+    dsdt[35] = 0x08;
+    fix_checksum(dsdt, 9, dsdt.size());
+    ExactBuffer buffer(dsdt);
+    uint32_t slp = 0;
+    EXPECT_EQ(acpi::find_s5(buffer.span(), slp), Error::not_found);
+}
+
+TEST(Acpi, s5_needs_a_valid_dsdt)
+{
+    Bytes dsdt = make_dsdt({ 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x01 });
+    dsdt[40] ^= 0xff;
+    ExactBuffer buffer(dsdt);
+    uint32_t slp = 0;
+    EXPECT_EQ(acpi::find_s5(buffer.span(), slp), Error::bad_checksum);
 }

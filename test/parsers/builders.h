@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -337,6 +338,42 @@ inline Bytes make_root_table(bool xsdt, const std::vector<uint64_t>& entries)
         else
             put_u32(b.body(), static_cast<uint32_t>(e));
     }
+    return b.finish();
+}
+
+// An FADT of `length` bytes (116: ACPI 1.0; 276: ACPI 6.x) with the fields the kernel
+// reads; fields past `length` are left out.
+struct FadtFields {
+    uint32_t dsdt = 0;
+    uint32_t pm1a_control = 0;
+    uint64_t x_dsdt = 0;
+    uint8_t x_pm1a_space = 1;  // 1 = system I/O, 0 = memory
+    uint64_t x_pm1a_control = 0;
+};
+
+inline Bytes make_fadt(size_t length, const FadtFields& f)
+{
+    SdtBuilder b("FACP");
+    Bytes& t = b.body();
+    t.resize(std::max<size_t>(length, 36), 0);
+    auto put_at = [&](size_t at, uint64_t v, size_t size) {
+        for (size_t i = 0; i < size && at + i < t.size(); ++i)
+            t[at + i] = static_cast<uint8_t>(v >> (8 * i));
+    };
+    put_at(40, f.dsdt, 4);
+    put_at(64, f.pm1a_control, 4);
+    put_at(140, f.x_dsdt, 8);
+    put_at(172, f.x_pm1a_space, 1);
+    put_at(173, 16, 1);  // register bit width
+    put_at(176, f.x_pm1a_control, 8);
+    return b.finish();
+}
+
+// A DSDT whose AML is `aml`, e.g. the bytes of `Name(_S5, Package(){ 5, 0 })`.
+inline Bytes make_dsdt(const Bytes& aml)
+{
+    SdtBuilder b("DSDT");
+    b.body().insert(b.body().end(), aml.begin(), aml.end());
     return b.finish();
 }
 
