@@ -82,6 +82,13 @@ TEST(EscapeDecoder, interrupted_sequence_starts_over) {
     EXPECT_EQ(decode("\x1b[\r" "a"), std::vector<Key>{Key::character('a')});
 }
 
+TEST(EscapeDecoder, escape_interrupting_ss3_starts_a_new_sequence) {
+    // Found by test/fuzz/fuzz_escape.cpp: the ESC was taken as SS3's final byte, so the
+    // rest of the next sequence came out typed.
+    EXPECT_EQ(decode("\x1bO\x1b[A"), std::vector<Key>{Key::of(KeyCode::up)});
+    EXPECT_EQ(decode("\x1bO\x1bOB"), std::vector<Key>{Key::of(KeyCode::down)});
+}
+
 TEST(EscapeDecoder, alt_letter_is_the_letter) {
     EXPECT_EQ(decode("\x1bx"), std::vector<Key>{Key::character('x')});
 }
@@ -101,4 +108,19 @@ TEST(EscapeDecoder, random_garbage_never_yields_out_of_range_keys_and_recovers) 
     // Whatever state garbage left it in, a terminator and a fresh sequence decode.
     decode(d, "~");
     EXPECT_EQ(decode(d, "\x1b[A"), std::vector<Key>{Key::of(KeyCode::up)});
+}
+
+TEST(EscapeDecoder, sequences_with_private_or_intermediate_bytes_are_skipped_whole) {
+    // A terminal's answer to a device-attributes query, cursor show/hide, a sequence with
+    // an intermediate byte: none is a key, and none leaks its tail as typed text.
+    EXPECT_EQ(decode("\x1b[?1;2cx"), std::vector<Key>{Key::character('x')});
+    EXPECT_EQ(decode("\x1b[?25hx"), std::vector<Key>{Key::character('x')});
+    EXPECT_EQ(decode("\x1b[>0;10;1cx"), std::vector<Key>{Key::character('x')});
+    EXPECT_EQ(decode("\x1b[1 qx"), std::vector<Key>{Key::character('x')});
+    EXPECT_EQ(decode("\x1b[?25\x1b[A"), std::vector<Key>{Key::of(KeyCode::up)});  // ESC still starts anew
+}
+
+TEST(EscapeDecoder, linux_console_function_keys_give_no_stray_letter) {
+    EXPECT_EQ(decode("\x1b[[Ax\x1b[[E"), std::vector<Key>{Key::character('x')});
+    EXPECT_EQ(decode("\x1b[[\x1b[B"), std::vector<Key>{Key::of(KeyCode::down)});
 }

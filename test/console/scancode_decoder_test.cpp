@@ -89,3 +89,11 @@ TEST(ScancodeDecoder, random_bytes_never_yield_out_of_range_keys) {
         if (k.code == KeyCode::ctrl) { EXPECT_TRUE(k.ch >= 'a' && k.ch <= 'z'); }
     }
 }
+
+TEST(ScancodeDecoder, holding_caps_lock_toggles_once_despite_typematic_repeats) {
+    ScancodeDecoder d;
+    EXPECT_EQ(decode(d, {0x3a, 0x3a, 0x3a, 0x1e}), std::vector<Key>{Key::character('A')});
+    EXPECT_TRUE(d.caps_lock());
+    EXPECT_EQ(decode(d, {0xba, 0x3a, 0x3a, 0xba, 0x1e}), std::vector<Key>{Key::character('a')});
+    EXPECT_FALSE(d.caps_lock());
+}

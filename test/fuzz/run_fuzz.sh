@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/fuzz
 CXX=${FUZZ_CXX:-clang++-14}
-TARGETS=(multiboot2 rsdp root_table madt fadt dsdt cmdline)
+TARGETS=(multiboot2 rsdp root_table madt fadt dsdt cmdline escape scancode)
 FLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -DHOSTED=1 -Isrc -Isrc/core/platform/host)

@@ -73,6 +73,10 @@ Key EscapeDecoder::feed(uint8_t byte) {
             m_state = State::ground;
             return feed(byte);
         case State::ss3:
+            if (byte == kEscape) {  // as in CSI: an interrupted sequence, a new one starts
+                m_state = State::escape;
+                return {};
+            }
             m_state = State::ground;
             return cursor_key(byte);
         case State::csi:
@@ -82,6 +86,12 @@ Key EscapeDecoder::feed(uint8_t byte) {
                     return {};
                 }
                 m_parameters[m_parameter_count++] = byte;
+                return {};
+            }
+            if (byte >= 0x20 && byte <= 0x3f) {
+                // A private marker (? < = >), ':' or an intermediate byte: a sequence of
+                // ECMA-48's grammar that is no key (ESC [ ? 25 h), skipped to its final byte.
+                m_state = State::csi_skip;
                 return {};
             }
             m_state = State::ground;
@@ -104,6 +114,11 @@ Key EscapeDecoder::feed(uint8_t byte) {
 }
 
 Key EscapeDecoder::finish_csi(uint8_t final_byte) {
+    if (final_byte == '[' && m_parameter_count == 0) {
+        // The Linux console's F1-F5, ESC [ [ A..E: one more byte, no key.
+        m_state = State::csi_skip;
+        return {};
+    }
     if (final_byte != '~') {
         return cursor_key(final_byte);  // ESC [ 1 ; 5 C (ctrl-right) is plain right here
     }

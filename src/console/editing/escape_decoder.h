@@ -2,8 +2,9 @@
 //   printable ASCII -> character; CR, LF (CR LF counts once) -> enter; DEL, BS -> backspace;
 //   TAB -> tab; other C0 controls -> ctrl + letter; ESC [ A/B/C/D/H/F (with optional
 //   numeric parameters), ESC O A/B/C/D/H/F, ESC [ n ~ (1/7 home, 3 delete, 4/8 end).
-// Anything else (bytes >= 0x80, unknown or over-long sequences, NUL) yields no key and
-// leaves the decoder ready for the next sequence.
+// Anything else (bytes >= 0x80, NUL, unknown or over-long sequences, sequences with private
+// or intermediate bytes such as ESC [ ? 25 h, the Linux console's ESC [ [ A) yields no key
+// and leaves the decoder ready for the next sequence.
 #pragma once
 #include <cstddef>
 #include <cstdint>

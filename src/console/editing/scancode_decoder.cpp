@@ -95,7 +95,10 @@ Key ScancodeDecoder::plain(uint8_t code, bool released) {
             m_left_ctrl = !released;
             return {};
         case kCapsLock:
-            if (!released) m_caps_lock = !m_caps_lock;
+            // Typematic repeat resends the make code while the key is held: only the
+            // first make toggles.
+            if (!released && !m_caps_held) m_caps_lock = !m_caps_lock;
+            m_caps_held = !released;
             return {};
         default:
             break;

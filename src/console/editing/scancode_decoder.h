@@ -1,6 +1,6 @@
 // PS/2 keyboard bytes in scan code set 1 (what the 8042 delivers with translation on,
 // QEMU's and most firmware's default) -> Keys. Pure and host-tested.
-// Tracks both shifts, both ctrls (E0 1D), caps lock; E0-prefixed arrows, Home, End,
+// Tracks both shifts, both ctrls (E0 1D), caps lock (toggled by a press, not by its repeats); E0-prefixed arrows, Home, End,
 // Delete, keypad Enter; ignores break codes except for modifiers, the E1 (Pause) sequence,
 // the E0 2A/AA fake shifts and the controller's ACK/resend/error bytes.
 #pragma once
@@ -28,6 +28,7 @@ private:
     bool m_left_shift = false, m_right_shift = false;
     bool m_left_ctrl = false, m_right_ctrl = false;
     bool m_caps_lock = false;
+    bool m_caps_held = false;  // caps lock is down: its repeated make codes do not toggle
 };
 
 }  // namespace console
