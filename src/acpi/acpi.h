@@ -95,13 +95,22 @@ struct Madt {
 // `bytes` is the whole MADT including its header (validated here).
 Error parse_madt(std::span<const uint8_t> bytes, Madt& out);
 
-// The FADT ("FACP") facts the kernel uses for soft-off. Offsets from ACPI 6.5 §5.2.9:
-// DSDT (u32 at 40), PM1a_CNT_BLK (u32 I/O port at 64), X_DSDT (u64 at 140),
-// X_PM1a_CNT_BLK (12-byte generic address at 172). A field past the table's own length is
-// absent (an ACPI 1.0 FADT is 116 bytes); an X_ field that is present and nonzero wins.
+// The FADT ("FACP") facts the kernel uses for soft-off and reset. Offsets from ACPI 6.5
+// §5.2.9: DSDT (u32 at 40), PM1a_CNT_BLK (u32 I/O port at 64), Flags (u32 at 112),
+// RESET_REG (12-byte generic address at 116: space id, width, offset, access size, u64
+// address), RESET_VALUE (u8 at 128), X_DSDT (u64 at 140), X_PM1a_CNT_BLK (generic address
+// at 172). A field past the table's own length is absent (an ACPI 1.0 FADT is 116 bytes).
+// X_DSDT wins when nonzero. X_PM1a_CNT_BLK wins only when it names a system-I/O port of at
+// most 0xFFFF; otherwise PM1a_CNT_BLK stands, itself a port only when at most 0xFFFF.
 struct Fadt {
     uint64_t dsdt_phys = 0;
-    uint16_t pm1a_control_port = 0;  // 0 when absent, not system I/O, or above 0xFFFF
+    uint16_t pm1a_control_port = 0;  // 0: none usable
+    // RESET_REG when Flags.RESET_REG_SUP (bit 10) is set, RESET_VALUE is inside the table
+    // and the address is nonzero; the caller decides which address spaces it can write.
+    bool has_reset = false;
+    uint8_t reset_space = 0;  // 0 system memory, 1 system I/O, 2 PCI configuration, ...
+    uint64_t reset_address = 0;
+    uint8_t reset_value = 0;
 };
 // `bytes` is the whole FADT including its header (validated here); bad_length when the
 // table ends before the DSDT field.
@@ -121,10 +130,10 @@ Error find_s5(std::span<const uint8_t> bytes, uint32_t& slp_typa);
 struct Platform {
     Madt madt;
     bool has_madt = false;
-    uint64_t fadt_phys = 0;
-    uint16_t pm1a_control_port = 0;  // for ACPI shutdown, from the FADT (0 when unknown)
-    uint16_t slp_typa_s5 = 0;  // SLP_TYPa for S5, if found in the DSDT
-    bool has_s5 = false;
+    uint64_t fadt_phys = 0;  // 0: no usable FADT
+    Fadt fadt;  // PM1a_CNT port (0 when unknown) and the reset register
+    enum class S5 : uint8_t { not_found, found, unusable } s5 = S5::not_found;
+    uint8_t slp_typa_s5 = 0;  // SLP_TYPa for S5 when s5 == found (0..7)
 };
 
 }  // namespace acpi

@@ -120,34 +120,41 @@ void read_madt(uint64_t phys) {
     }
 }
 
-// Reads the power-off register from the FADT at `phys`, and the DSDT's address.
+// Reads the FADT at `phys`: the power-off and reset registers, and the DSDT's address.
 void read_fadt_at(uint64_t phys, uint64_t& dsdt_phys) {
     std::span<const uint8_t> table;
     Fadt fadt;
     Error e = map_table(phys, "FACP", kMaxTableLength, table);
     if (e == Error::none) e = parse_fadt(table, fadt);
     if (e != Error::none) {
-        log_warn("acpi: FADT unusable (%s); no ACPI power-off", to_string(e));
+        log_warn("acpi: FADT unusable (%s); no ACPI power-off or reset register", to_string(e));
         return;
     }
     g_platform.fadt_phys = phys;
-    g_platform.pm1a_control_port = fadt.pm1a_control_port;
+    g_platform.fadt = fadt;
     dsdt_phys = fadt.dsdt_phys;
 }
 
-// Looks for \_S5 in the DSDT at `phys`.
+// Looks for \_S5 in the DSDT at `phys`. Without it, `poweroff` guesses SLP_TYP.
 void read_dsdt(uint64_t phys) {
     std::span<const uint8_t> dsdt;
-    uint32_t slp_typa = 0;
     Error e = map_table(phys, "DSDT", kMaxDsdtLength, dsdt);
-    if (e == Error::none) e = find_s5(dsdt, slp_typa);
-    if (e == Error::none && slp_typa > 7) {
-        log_warn("acpi: \\_S5 SLP_TYPa %u does not fit the 3-bit field; no ACPI power-off", slp_typa);
-    } else if (e == Error::none) {
-        g_platform.has_s5 = true;
-        g_platform.slp_typa_s5 = static_cast<uint16_t>(slp_typa);
-    } else if (e != Error::not_found) {
-        log_warn("acpi: DSDT: no usable \\_S5 (%s); no ACPI power-off", to_string(e));
+    if (e != Error::none) {
+        log_warn("acpi: DSDT at 0x%lx unusable (%s)", (unsigned long)phys, to_string(e));
+        return;
+    }
+    uint32_t slp_typa = 0;
+    e = find_s5(dsdt, slp_typa);
+    if (e == Error::not_found) return;  // log_platform() says so
+    if (e != Error::none) {
+        log_warn("acpi: DSDT: \\_S5 unreadable (%s)", to_string(e));
+        g_platform.s5 = Platform::S5::unusable;
+    } else if (slp_typa > 7) {
+        log_warn("acpi: DSDT: \\_S5 SLP_TYPa %u does not fit its 3-bit field", slp_typa);
+        g_platform.s5 = Platform::S5::unusable;
+    } else {
+        g_platform.s5 = Platform::S5::found;
+        g_platform.slp_typa_s5 = static_cast<uint8_t>(slp_typa);
     }
 }
 
@@ -163,9 +170,15 @@ void log_platform() {
     } else {
         log_warn("acpi: no usable MADT; booting one CPU");
     }
-    if (g_platform.pm1a_control_port)
-        log_info("acpi: PM1a_CNT port 0x%x, \\_S5 %s (SLP_TYPa %u)", g_platform.pm1a_control_port,
-                 g_platform.has_s5 ? "found" : "not found", g_platform.slp_typa_s5);
+    const char* s5 = g_platform.s5 == Platform::S5::unusable ? "unusable" : "not found";
+    if (g_platform.fadt.pm1a_control_port && g_platform.s5 == Platform::S5::found)
+        log_info("acpi: PM1a_CNT port 0x%x, \\_S5 found (SLP_TYPa %u)", g_platform.fadt.pm1a_control_port,
+                 g_platform.slp_typa_s5);
+    else if (g_platform.fadt.pm1a_control_port)
+        log_info("acpi: PM1a_CNT port 0x%x, \\_S5 %s: poweroff will try the common SLP_TYP values",
+                 g_platform.fadt.pm1a_control_port, s5);
+    else if (g_platform.fadt_phys)
+        log_warn("acpi: the FADT names no usable PM1a_CNT port; no ACPI power-off");
 }
 
 }  // namespace
@@ -210,9 +223,9 @@ bool discover(std::span<const uint8_t> loader_rsdp) {
 }
 
 void power_off() {
-    if (!g_platform.pm1a_control_port || !g_platform.has_s5) return;
+    if (!g_platform.fadt.pm1a_control_port || g_platform.s5 != Platform::S5::found) return;
     // SLP_TYPx in bits 10-12, SLP_EN is bit 13.
-    arch::outw(g_platform.pm1a_control_port, uint16_t((g_platform.slp_typa_s5 & 7) << 10 | 1u << 13));
+    arch::outw(g_platform.fadt.pm1a_control_port, uint16_t(g_platform.slp_typa_s5 << 10 | 1u << 13));
 }
 
 }  // namespace acpi

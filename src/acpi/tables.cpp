@@ -19,6 +19,10 @@ constexpr uint8_t kXapicBroadcastId = 0xFF;
 
 constexpr size_t kFadtDsdt = 40;  // u32
 constexpr size_t kFadtPm1aControl = 64;  // u32 I/O port
+constexpr size_t kFadtFlags = 112;  // u32
+constexpr uint32_t kFadtResetRegSupported = 1u << 10;
+constexpr size_t kFadtResetReg = 116;  // generic address
+constexpr size_t kFadtResetValue = 128;  // u8
 constexpr size_t kFadtXDsdt = 140;  // u64
 constexpr size_t kFadtXPm1aControl = 172;  // generic address: space id, width, offset, size, u64
 constexpr size_t kGenericAddressSize = 12;
@@ -295,6 +299,15 @@ Error parse_fadt(std::span<const uint8_t> bytes, Fadt& out) {
         const uint64_t port = lib::load_le64(gas + 4);
         if (gas[0] == kAddressSpaceSystemIo && port != 0 && port <= kMaxIoPort)
             out.pm1a_control_port = static_cast<uint16_t>(port);
+    }
+    if (table.size() > kFadtResetValue &&
+        (lib::load_le32(table.data() + kFadtFlags) & kFadtResetRegSupported) != 0) {
+        const uint8_t* gas = table.data() + kFadtResetReg;
+        out.reset_space = gas[0];
+        out.reset_address = lib::load_le64(gas + 4);
+        out.reset_value = table[kFadtResetValue];
+        out.has_reset = out.reset_address != 0;
+        if (!out.has_reset) out.reset_space = out.reset_value = 0;
     }
     return Error::none;
 }

@@ -1,6 +1,7 @@
-// poweroff: PM1a_CNT with SLP_TYPa from \_S5 (acpi::power_off). Without \_S5, the SLP_TYP
-// values firmware commonly uses for S5 (0: QEMU, Bochs; 5: ICH chipsets, VirtualBox; 7) are
-// tried in turn. Never the isa-debug-exit port: that is a test device, not a power switch.
+// poweroff: PM1a_CNT with SLP_TYPa from \_S5 (acpi::power_off). Without a usable \_S5, the
+// SLP_TYP values firmware commonly uses for S5 are tried in turn: 0 (QEMU, Bochs), 7 (Intel
+// ICH), then 5 (VirtualBox), last because on ICH 5 is S3, suspend to RAM. Never the
+// isa-debug-exit port: that is a test device, not a power switch.
 // reboot: the FADT reset register (ACPI 2+), else the 8042 reset line, else a triple fault.
 #include "console/power.h"
 
@@ -11,7 +12,6 @@
 #include "arch/x86_64/tsc.h"
 #include "console/output.h"
 #include "drivers/keyboard.h"
-#include "mm/layout.h"
 #include "mm/paging.h"
 
 namespace console {
@@ -20,35 +20,21 @@ namespace {
 constexpr uint16_t kSleepEnable = 1u << 13;
 constexpr uint64_t kSettleUs = 200000;
 
-// FADT fields (ACPI 6.x table 5.9): Flags at 112, RESET_REG (a generic address) at 116,
-// RESET_VALUE at 128. Flags bit 10: RESET_REG_SUP.
-constexpr uint32_t kFadtFlags = 112, kFadtResetReg = 116, kFadtResetValue = 128;
-constexpr uint32_t kFlagResetRegSupported = 1u << 10;
 constexpr uint8_t kAddressSpaceMemory = 0, kAddressSpaceIo = 1;
 
+// The FADT's reset register, as acpi::parse_fadt read it.
 bool acpi_reset() {
-    const acpi::Platform& platform = acpi::platform();
-    if (platform.fadt_phys == 0) return false;
-    const uint8_t* fadt = mm::phys_to_ptr<const uint8_t>(platform.fadt_phys);
-    uint32_t length = 0;
-    for (int i = 0; i < 4; ++i) length |= uint32_t(fadt[4 + i]) << (8 * i);
-    if (length < kFadtResetValue + 1) return false;
-    uint32_t flags = 0;
-    for (int i = 0; i < 4; ++i) flags |= uint32_t(fadt[kFadtFlags + i]) << (8 * i);
-    if (!(flags & kFlagResetRegSupported)) return false;
-    const uint8_t space = fadt[kFadtResetReg];
-    uint64_t address = 0;
-    for (int i = 0; i < 8; ++i) address |= uint64_t(fadt[kFadtResetReg + 4 + i]) << (8 * i);
-    const uint8_t value = fadt[kFadtResetValue];
-    if (address == 0) return false;
-    if (space == kAddressSpaceIo && address <= 0xffff) {
-        out("reboot: ACPI reset register (I/O port 0x%llx <- 0x%x)\n", (unsigned long long)address, value);
-        arch::outb(uint16_t(address), value);
-    } else if (space == kAddressSpaceMemory) {
+    const acpi::Fadt& fadt = acpi::platform().fadt;
+    if (!fadt.has_reset) return false;
+    const uint64_t address = fadt.reset_address;
+    if (fadt.reset_space == kAddressSpaceIo && address <= 0xffff) {
+        out("reboot: ACPI reset register (I/O port 0x%llx <- 0x%x)\n", (unsigned long long)address, fadt.reset_value);
+        arch::outb(uint16_t(address), fadt.reset_value);
+    } else if (fadt.reset_space == kAddressSpaceMemory) {
         auto* reg = static_cast<volatile uint8_t*>(mm::map_mmio(address & ~0xfffull, 4096));
         if (!reg) return false;
-        out("reboot: ACPI reset register (memory 0x%llx <- 0x%x)\n", (unsigned long long)address, value);
-        reg[address & 0xfff] = value;
+        out("reboot: ACPI reset register (memory 0x%llx <- 0x%x)\n", (unsigned long long)address, fadt.reset_value);
+        reg[address & 0xfff] = fadt.reset_value;
     } else {
         return false;  // PCI configuration space: not done here
     }
@@ -69,15 +55,15 @@ bool acpi_reset() {
 
 void power_off() {
     const acpi::Platform& platform = acpi::platform();
-    const uint16_t port = platform.pm1a_control_port;
-    if (port && platform.has_s5) {
+    const uint16_t port = platform.fadt.pm1a_control_port;
+    if (port && platform.s5 == acpi::Platform::S5::found) {
         out("poweroff: ACPI S5 (SLP_TYPa %u from \\_S5) through PM1a_CNT port 0x%x\n", platform.slp_typa_s5, port);
         acpi::power_off();
         arch::delay_us(kSettleUs);
     } else if (port) {
-        out("poweroff: no \\_S5 in the DSDT; trying the common SLP_TYP values 0, 5, 7 through PM1a_CNT port 0x%x\n",
-            port);
-        for (uint16_t type : {0, 5, 7}) {
+        out("poweroff: %s; trying the common SLP_TYP values 0, 7, 5 through PM1a_CNT port 0x%x\n",
+            platform.s5 == acpi::Platform::S5::unusable ? "the DSDT's \\_S5 is unusable" : "no \\_S5 in the DSDT", port);
+        for (uint16_t type : {0, 7, 5}) {
             arch::outw(port, uint16_t(type << 10 | kSleepEnable));
             arch::delay_us(kSettleUs);
         }

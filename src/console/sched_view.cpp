@@ -130,7 +130,12 @@ bool sched_cpu_view(uint32_t index, CpuView& out) {
 }
 
 size_t sched_release_cached_stacks(size_t keep) {
-    if (!sched::started() || sched::cached_task_memory() <= keep) return 0;
+    if (!sched::started()) return 0;
+    // The tasks of a run that just ended may still wait for their grace period on another
+    // CPU (on a loaded host its vCPU can lag far behind): their stacks reach the caches
+    // only when reclaimed, so reclaim first, then trim.
+    sched::drain_reclaim();
+    if (sched::cached_task_memory() <= keep) return 0;
     return sched::trim_task_memory();
 }
 

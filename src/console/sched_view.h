@@ -52,8 +52,9 @@ uint32_t sched_cpu_count();  // CPUs the scheduler knows (online or parked)
 bool sched_cpu_view(uint32_t cpu, CpuView& out);
 uint64_t sched_live_tasks();  // spawned - exited over all CPUs
 
-// Exited tasks' stacks stay cached for reuse (sched/kernel/task_memory.h). When more than
-// `keep` are cached, gives them all back to mm (sched::trim_task_memory: a call-function
+// Exited tasks' stacks stay cached for reuse (sched/kernel/task_memory.h). Reclaims every
+// dead task first (sched::drain_reclaim); then, when more than `keep` are cached, gives them
+// all back to mm (sched::trim_task_memory: a call-function
 // IPI to every CPU and a TLB flush) and returns how many; otherwise 0. From a task.
 size_t sched_release_cached_stacks(size_t keep);
 

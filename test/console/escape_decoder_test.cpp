@@ -123,4 +123,10 @@ TEST(EscapeDecoder, sequences_with_private_or_intermediate_bytes_are_skipped_who
 TEST(EscapeDecoder, linux_console_function_keys_give_no_stray_letter) {
     EXPECT_EQ(decode("\x1b[[Ax\x1b[[E"), std::vector<Key>{Key::character('x')});
     EXPECT_EQ(decode("\x1b[[\x1b[B"), std::vector<Key>{Key::of(KeyCode::down)});
+    EXPECT_EQ(decode("\x1b[[1x"), std::vector<Key>{Key::character('x')});  // exactly one byte follows
+}
+
+TEST(EscapeDecoder, ss3_parameters_are_ignored_not_typed) {
+    EXPECT_EQ(decode("\x1bO1;2Px"), std::vector<Key>{Key::character('x')});  // older xterm's shift-F1
+    EXPECT_EQ(decode("\x1bO1;5A"), std::vector<Key>{Key::of(KeyCode::up)});
 }

@@ -107,6 +107,8 @@ private:
 
     size_t ss3(size_t i)
     {
+        while (i < m_in.size() && m_in[i] >= 0x20 && m_in[i] <= 0x3f)
+            ++i;  // parameters (ESC O 1;2 P): ignored
         if (i == m_in.size() || m_in[i] == kEsc)
             return i;  // an ESC interrupts: a new sequence starts there
         emit(i, cursor(m_in[i]));
@@ -122,8 +124,11 @@ private:
             return i;
         if (m_in[i] >= 0x20 && m_in[i] <= 0x3f)
             return skip_overlong(i);  // over-long, or a private or intermediate byte
-        if (m_in[i] == '[' && i == start)
-            return skip_overlong(i + 1);  // the Linux console's ESC [ [ A: one more byte
+        if (m_in[i] == '[' && i == start) {  // the Linux console's ESC [ [ A: one more byte
+            if (i + 1 < m_in.size() && m_in[i + 1] == kEsc)
+                return i + 1;
+            return i + 2 < m_in.size() ? i + 2 : m_in.size();
+        }
         if (m_in[i] == kEsc)
             return i;
         if (is_final(m_in[i])) {

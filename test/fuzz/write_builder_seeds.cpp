@@ -85,7 +85,9 @@ void acpi_seeds()
     write("madt", "overfull-lists", full_lists.finish());
 
     write("fadt", "acpi6-x-fields", make_fadt(276, { .dsdt = 0x1000, .pm1a_control = 0x604, .x_dsdt = 0x1'2345'6000,
-        .x_pm1a_control = 0xb004 }));
+        .x_pm1a_control = 0xb004, .flags = 1u << 10, .reset_address = 0xcf9, .reset_value = 6 }));
+    write("fadt", "memory-reset-register", make_fadt(244, { .dsdt = 0x1000, .pm1a_control = 0x604, .flags = 1u << 10,
+        .reset_space = 0, .reset_address = 0xfed0'0f00, .reset_value = 0x0e }));
     write("fadt", "x-pm1a-in-memory-space", make_fadt(276, { .dsdt = 0x1000, .pm1a_control = 0x604, .x_pm1a_space = 0,
         .x_pm1a_control = 0xfed0'0000 }));
     write("fadt", "ports-beyond-16-bits", make_fadt(244, { .dsdt = 0x1000, .pm1a_control = 0x1'0604,

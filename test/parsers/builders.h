@@ -349,6 +349,10 @@ struct FadtFields {
     uint64_t x_dsdt = 0;
     uint8_t x_pm1a_space = 1;  // 1 = system I/O, 0 = memory
     uint64_t x_pm1a_control = 0;
+    uint32_t flags = 0;  // bit 10: RESET_REG_SUP
+    uint8_t reset_space = 1;
+    uint64_t reset_address = 0;
+    uint8_t reset_value = 0;
 };
 
 inline Bytes make_fadt(size_t length, const FadtFields& f)
@@ -362,6 +366,11 @@ inline Bytes make_fadt(size_t length, const FadtFields& f)
     };
     put_at(40, f.dsdt, 4);
     put_at(64, f.pm1a_control, 4);
+    put_at(112, f.flags, 4);
+    put_at(116, f.reset_space, 1);
+    put_at(117, 8, 1);  // register bit width
+    put_at(120, f.reset_address, 8);
+    put_at(128, f.reset_value, 1);
     put_at(140, f.x_dsdt, 8);
     put_at(172, f.x_pm1a_space, 1);
     put_at(173, 16, 1);  // register bit width

@@ -77,6 +77,7 @@ Key EscapeDecoder::feed(uint8_t byte) {
                 m_state = State::escape;
                 return {};
             }
+            if (byte >= 0x20 && byte <= 0x3f) return {};  // parameters: ignored, as in CSI
             m_state = State::ground;
             return cursor_key(byte);
         case State::csi:
@@ -101,6 +102,9 @@ Key EscapeDecoder::feed(uint8_t byte) {
                 return {};
             }
             return {};  // a control byte or junk inside a sequence: the sequence is dropped
+        case State::skip_one:
+            m_state = byte == kEscape ? State::escape : State::ground;
+            return {};
         case State::csi_skip:
             if (byte >= 0x40 && byte <= 0x7e)
                 m_state = State::ground;
@@ -116,7 +120,7 @@ Key EscapeDecoder::feed(uint8_t byte) {
 Key EscapeDecoder::finish_csi(uint8_t final_byte) {
     if (final_byte == '[' && m_parameter_count == 0) {
         // The Linux console's F1-F5, ESC [ [ A..E: one more byte, no key.
-        m_state = State::csi_skip;
+        m_state = State::skip_one;
         return {};
     }
     if (final_byte != '~') {
