@@ -6,7 +6,7 @@
 // the Linux console's ESC [ [ A skipped to their final byte. Every key is well formed; NUL
 // and bytes >= 0x80 never yield a key and leave the decoder as good as new; and after
 // any input, one final byte ('~') brings it back to ground, so a plain 'z' is 'z'.
-#include "fuzz_check.h"
+#include "fuzz_key.h"
 #include <console/editing/escape_decoder.h>
 #include <string_view>
 #include <vector>
@@ -154,17 +154,6 @@ private:
     size_t m_enter_cr_at = SIZE_MAX;
 };
 
-void check_well_formed(Key key)
-{
-    FUZZ_CHECK(key.code <= KeyCode::ctrl);
-    if (key.code == KeyCode::character)
-        FUZZ_CHECK(key.ch >= 0x20 && key.ch <= 0x7e);
-    else if (key.code == KeyCode::ctrl)
-        FUZZ_CHECK(key.ch >= 'a' && key.ch <= 'z');
-    else
-        FUZZ_CHECK(key.ch == 0);
-}
-
 std::vector<Key> feed_all(EscapeDecoder& decoder, std::string_view bytes)
 {
     std::vector<Key> keys;
@@ -185,7 +174,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     std::vector<Emitted> keys;
     for (size_t i = 0; i < size; ++i) {
         const Key key = decoder.feed(bytes[i]);
-        check_well_formed(key);
+        fuzz::check_well_formed(key);
         if (bytes[i] == 0x00 || bytes[i] >= 0x80)
             FUZZ_CHECK(key.code == KeyCode::none);
         if (key.code != KeyCode::none)

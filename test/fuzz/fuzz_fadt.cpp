@@ -94,17 +94,7 @@ void check(std::span<const uint8_t> bytes)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     check(std::span<const uint8_t>(data, size));
-    if (size >= sizeof(acpi::SdtHeader)) {
-        std::vector<uint8_t> valid(data, data + size);
-        std::memcpy(valid.data(), "FACP", 4);
-        const uint32_t length = static_cast<uint32_t>(size);
-        std::memcpy(valid.data() + 4, &length, 4);
-        valid[9] = 0;
-        uint8_t sum = 0;
-        for (uint8_t byte : valid)
-            sum = static_cast<uint8_t>(sum + byte);
-        valid[9] = static_cast<uint8_t>(-sum);
-        check(valid);
-    }
+    if (size >= sizeof(acpi::SdtHeader))
+        check(fuzz::as_valid_table(data, size, "FACP"));
     return 0;
 }

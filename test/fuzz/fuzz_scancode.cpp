@@ -8,7 +8,7 @@
 // lock, ctrl + letter is {ctrl, letter}. Every key is well formed; after any input five
 // filler bytes end a pending Pause sequence or E0 so that the next make code is its key
 // again; reset() gives a fresh decoder.
-#include "fuzz_check.h"
+#include "fuzz_key.h"
 #include <console/editing/scancode_decoder.h>
 #include <string_view>
 #include <vector>
@@ -146,17 +146,6 @@ private:
     bool m_caps_down = false;  // caps lock held: its repeated makes do not toggle
 };
 
-void check_well_formed(Key key)
-{
-    FUZZ_CHECK(key.code <= KeyCode::ctrl);
-    if (key.code == KeyCode::character)
-        FUZZ_CHECK(key.ch >= 0x20 && key.ch <= 0x7e);
-    else if (key.code == KeyCode::ctrl)
-        FUZZ_CHECK(key.ch >= 'a' && key.ch <= 'z');
-    else
-        FUZZ_CHECK(key.ch == 0);
-}
-
 void check_modifiers(const ScancodeDecoder& decoder, const Modifiers& m)
 {
     FUZZ_CHECK(decoder.shift() == (m.left_shift || m.right_shift));
@@ -173,7 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     ScancodeDecoder decoder;
     for (size_t i = 0; i < size; ++i) {
         const Key key = decoder.feed(bytes[i]);
-        check_well_formed(key);
+        fuzz::check_well_formed(key);
         FUZZ_CHECK(key == model.at(i).key);
         check_modifiers(decoder, model.at(i).after);
     }

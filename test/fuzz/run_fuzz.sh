@@ -39,8 +39,8 @@ build() {  # build <target>: only when a source or header is newer than the bina
   local target=$1 bin=$OUT/bin/fuzz_$1 src
   src=$(sources_of "$target")
   mkdir -p "$OUT/bin"
-  if [[ -x $bin && -z $(find test/fuzz/fuzz_"$target".cpp test/fuzz/fuzz_check.h "$src" src/boot src/acpi src/console/editing \
-                          src/lib/le_bytes.h -newer "$bin" -print -quit) ]]; then
+  if [[ -x $bin && -z $(find test/fuzz/fuzz_"$target".cpp test/fuzz/fuzz_check.h test/fuzz/fuzz_key.h "$src" \
+                          src/boot src/acpi src/console/editing src/lib/le_bytes.h -newer "$bin" -print -quit) ]]; then
     return 0
   fi
   echo "fuzz: building fuzz_$target" >&2
