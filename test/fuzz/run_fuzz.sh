@@ -129,6 +129,8 @@ functions_of() {  # a regex of the (mangled) function names a target reaches
   case $1 in
     rsdp) echo 'parse_rsdp|checksum_ok|has_signature' ;;
     root_table) echo 'parse_root_table|validate_table|checksum_ok|has_signature' ;;
+    fadt) echo 'parse_fadt|validate_table|checksum_ok|has_signature' ;;
+    dsdt) echo 'find_s5|validate_table|checksum_ok|has_signature' ;;
     madt) echo 'parse_madt|validate_table|checksum_ok|has_signature|reset|minimum_entry_length|add_cpu|usable|cpu_from_flags|append' ;;
     *) echo '.' ;;
   esac
