@@ -19,6 +19,17 @@ esac
 passed=0
 failed=0
 failures=()
+# phase <title>: prints the section header; the time each section took is listed at the
+# end (the CI limit is on the whole run, so where it goes is worth seeing).
+phase_times=()
+phase_name=""
+phase_start=$SECONDS
+phase() {
+  if [[ -n $phase_name ]]; then phase_times+=("$phase_name: $((SECONDS - phase_start)) s"); fi
+  phase_name=${1%% (*}
+  phase_start=$SECONDS
+  if [[ -n $1 ]]; then echo "== $1"; fi
+}
 record() {  # record <name> <ok:0|1> [detail]
   if [[ $2 == 0 ]]; then
     passed=$((passed + 1)); printf 'PASS %s%s\n' "$1" "${3:+  ($3)}"
@@ -66,7 +77,7 @@ PY
 # Layering (docs/architecture.md "Layers"): portable folders include no kernel code, and
 # every include from a lower layer to a higher one is justified there.
 if [[ $mode != qemu ]]; then
-  echo "== layering"
+  phase "layering"
   mkdir -p "$BUILD/logs"
   if bash test/check_layers.sh > "$BUILD/logs/layers.log" 2>&1; then
     record layers 0 "$(tail -1 "$BUILD/logs/layers.log")"
@@ -76,7 +87,7 @@ if [[ $mode != qemu ]]; then
 fi
 
 if [[ $mode != qemu ]]; then
-  echo "== host tests (plain, ASan+UBSan, TSan, delay)"
+  phase "host tests (plain, ASan+UBSan, TSan, delay)"
   ctest_tree host "$BUILD/host"
   ctest_tree host-asan "$BUILD/host-asan" -DSANITIZE=address
   ctest_tree host-tsan "$BUILD/host-tsan" -DSANITIZE=thread
@@ -88,7 +99,7 @@ fi
 if [[ $mode != qemu ]]; then
   # Each fuzz target over its corpus once (seeds, finds, regression inputs): a crash or a
   # broken invariant fails its target. Fuzzing itself is `make fuzz`.
-  echo "== fuzz corpus replay (libFuzzer, ASan+UBSan)"
+  phase "fuzz corpus replay (libFuzzer, ASan+UBSan)"
   mkdir -p "$BUILD/logs/fuzz"
   for target in $(bash test/fuzz/run_fuzz.sh --list); do
     log=$BUILD/logs/fuzz/$target.log
@@ -99,14 +110,14 @@ if [[ $mode != qemu ]]; then
     fi
   done
 
-  echo "== protocol models (spin)"  # test/model: every model and its break twin, small bounds
+  phase "protocol models (spin)"  # test/model: every model and its break twin, small bounds
   while IFS=$'\t' read -r verdict name detail; do
     record "model/$name" "$([[ $verdict == PASS ]] && echo 0 || echo 1)" "$detail"
   done < <(MODEL_BUILD="$BUILD/model" bash test/model/run_models.sh --small --tsv)
 fi
 
 if [[ $mode != host ]]; then
-  echo "== QEMU boot matrix"
+  phase "QEMU boot matrix"
   source test/qemu_matrix.sh
   qemu_matrix
 fi
@@ -115,7 +126,7 @@ fi
 # test/console_session.py; one result per check it prints. Self-contained: needs only
 # build/kernel.elf (built here if missing) and python3.
 if [[ $mode != host ]]; then
-  echo "== console session (serial, and the PS/2 keyboard through the QEMU monitor, -smp 4)"
+  phase "console session (serial, and the PS/2 keyboard through the QEMU monitor, -smp 4)"
   mkdir -p "$BUILD/qemu"
   if [[ -f $BUILD/kernel.elf ]] || make -s kernel BUILD="$BUILD" > "$BUILD/qemu/console-build.log" 2>&1; then
     while read -r verdict name rest; do
@@ -130,6 +141,8 @@ if [[ $mode != host ]]; then
   fi
 fi
 
+phase ""
+echo "time per section: $(IFS=';'; echo "${phase_times[*]}" | sed 's/;/, /g')"
 if ((failed > 0)); then
   echo "failed: ${failures[*]}"
 fi

@@ -137,6 +137,14 @@ private:
         }
         // Drain our deque, then help by stealing from the thieves until all are counted.
         while (!finished()) {
+            // Until a thief has stolen in this round, leave the rest to the thieves: on a
+            // busy host a thief thread may not even have started before the owner is
+            // through its items, and then the round would test no steal at all.
+            // relaxed: a pacing flag; the items themselves are counted after join().
+            if (m_config.thieves > 0 && m_thief_steals.load(std::memory_order_relaxed) == 0) {
+                std::this_thread::yield();
+                continue;
+            }
             if (Item* item = victim.take()) {
                 consume(item, m_counters.taken_lifo);
                 continue;
@@ -174,6 +182,7 @@ private:
                 if (choice < 2) {
                     size_t moved = victim.steal_batch(mine, 1 + rng.below(16));
                     m_counters.batch_moved.fetch_add(moved, std::memory_order_relaxed);
+                    m_thief_steals.fetch_add(moved, std::memory_order_relaxed); // relaxed: pacing flag
                     progress = moved > 0;
                 } else {
                     const DequeStealer* from = &victim;
@@ -187,6 +196,7 @@ private:
                         auto r = from->steal();
                         if (r.status == core::StealStatus::success) {
                             consume(r.item, m_counters.stolen);
+                            m_thief_steals.fetch_add(1, std::memory_order_relaxed); // relaxed: pacing flag
                             progress = true;
                         } else if (r.status == core::StealStatus::lost_race) {
                             m_counters.lost_races.fetch_add(1, std::memory_order_relaxed);
@@ -226,6 +236,7 @@ private:
     std::vector<std::unique_ptr<Deque>> m_thief_deques;
     std::vector<DequeStealer> m_thief_views; // m_thief_views[i] looks at m_thief_deques[i]
     std::atomic<uint64_t> m_consumed { 0 };
+    std::atomic<uint64_t> m_thief_steals { 0 }; // items thieves stole or batch-moved this round
     std::atomic<bool> m_abort { false };
 };
 
