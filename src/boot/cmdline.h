@@ -14,7 +14,7 @@ namespace boot {
 enum class LogLevel : uint8_t { debug, info, warn, error };
 
 struct Options {
-    char test[64] = {};  // test=all | test=<prefix>; empty: no tests
+    char test[64] = {};  // test=all | <prefix>, comma-separated, -<prefix> leaves out; empty: no tests
     char bench[64] = {};  // bench=<name> | all
     LogLevel log = LogLevel::info;  // log=debug|info|warn|error
     uint32_t timeslice_us = 4000;  // timeslice_us=100..1000000

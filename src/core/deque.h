@@ -269,7 +269,10 @@ private:
     // single CAS of top over a range [t, t+n) would be wrong, because the owner's take()
     // claims indices above top without any CAS once it has seen top < bottom - 1, so while
     // the thief prepares its range the owner may already have taken t+1 .. t+n-1. Room in
-    // `into` is reserved first, so every claimed item has a place. Returns the count moved.
+    // `into` is reserved first, so every claimed item has a place. The claimed items are
+    // written straight into `into`'s buffer above its bottom, where nobody reads, and
+    // published with one store of its bottom at the end (as crossbeam's steal_batch does):
+    // `into`'s thieves see the whole batch at once or none of it. Returns the count moved.
     // `into` is the deque of the caller's own DequeOwner (DequeStealer::steal_batch).
     size_t steal_batch(WorkStealingDeque& into, size_t max) {
         if (&into == this || max == 0) return 0;
@@ -279,15 +282,26 @@ private:
         size_t want = size_t((available + 1) / 2);
         if (want > max) want = max;
         want = into.reserve(want);
+        if (want == 0) return 0;
+        // relaxed: into's owner is the caller; reserve() above may have replaced the buffer,
+        // and we read our own latest store.
+        int64_t into_bottom = into.m_bottom.load(std::memory_order_relaxed);
+        Buffer* into_buffer = into.m_buffer.load(std::memory_order_relaxed);
         size_t moved = 0;
         for (size_t attempts = 0; moved < want && attempts < 2 * want; ++attempts) {
             StealResult<T> r = steal();
             if (r.status == StealStatus::empty) break;
             if (r.status == StealStatus::success) {
-                into.push_reserved(r.item);
+                // relaxed: index into_bottom + moved is above into's published bottom, so no
+                // thief of `into` reads it before the release store below; reserve() made
+                // room, so it overwrites no live index.
+                into_buffer->at(into_bottom + int64_t(moved)).store(r.item, std::memory_order_relaxed);
                 ++moved;
             }
         }
+        // release: pairs with the acquire load of bottom in steal() on `into`, as publish()
+        // does for a single push: every slot written above is visible to a thief that sees it.
+        if (moved > 0) into.m_bottom.store(into_bottom + int64_t(moved), std::memory_order_release);
         return moved;
     }
 

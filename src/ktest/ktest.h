@@ -7,7 +7,9 @@
 //   }
 //
 // `test=all` or `test=<prefix>` runs the matching tests on the BSP after SMP bring-up
-// (tests named break_* only when a prefix names them: they crash the kernel on purpose),
+// (tests named break_* only when a prefix names them: they crash the kernel on purpose);
+// a comma-separated list mixes both, and `-<prefix>` leaves tests out
+// (`test=all,-sched_fair,-watchdog`),
 // printing "ok <name>" or "FAIL <name>: <reason>" per test, then a summary, then exits
 // QEMU through isa-debug-exit (status 33 all passed, 35 otherwise).
 //
@@ -36,8 +38,8 @@ struct TestCase {
 };
 
 enum class Phase { platform, sched };
-// Runs the tests of `phase` whose names start with `prefix` ("all" runs every one, and
-// a comma-separated list of prefixes is accepted); counts add up across phases.
+// Runs the tests of `phase` that `prefix` selects ("all", name prefixes, "-prefix" to
+// leave out; comma-separated); counts add up across phases.
 void run(Phase phase, const char* prefix);
 // Prints the combined "ktest: N passed, M failed" line; true when at least one test ran
 // and none failed. Does not exit.

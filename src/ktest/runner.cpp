@@ -51,20 +51,29 @@ void (*g_watchdog_dump)() = nullptr;  // set once before the tests that need it
 void (*g_cleanup)(void*) = nullptr;
 void* g_cleanup_arg = nullptr;
 
-// `filter` is "all" or a comma-separated list of name prefixes. Tests named break_* end
-// the run on purpose (a check that must be seen to fire): only a filter naming them runs
-// them, never "all".
+// `filter` is a comma-separated list: "all" (every test not named break_*), name
+// prefixes to run, and "-prefix" to leave out, e.g. "all,-sched_fair,-watchdog". A list
+// of exclusions alone means all but those. Tests named break_* end the run on purpose (a
+// check that must be seen to fire): only a prefix naming them runs them, never "all".
 bool matches(const char* name, const char* filter) {
-    if (strcmp(filter, "all") == 0) return strncmp(name, "break_", 6) != 0;
-    const char* p = filter;
-    while (*p) {
+    const bool is_break = strncmp(name, "break_", 6) == 0;
+    bool any_include = false, included = false;
+    for (const char* p = filter; *p;) {
         const char* end = p;
         while (*end && *end != ',') ++end;
         size_t len = size_t(end - p);
-        if (len > 0 && strncmp(name, p, len) == 0) return true;
+        if (len > 1 && *p == '-') {
+            if (strncmp(name, p + 1, len - 1) == 0) return false;
+        } else if (len > 0 && *p != '-') {
+            any_include = true;
+            if (len == 3 && strncmp(p, "all", 3) == 0)
+                included = included || !is_break;
+            else if (strncmp(name, p, len) == 0)
+                included = true;
+        }
         p = *end ? end + 1 : end;
     }
-    return false;
+    return any_include ? included : !is_break;
 }
 
 }  // namespace

@@ -54,8 +54,9 @@ BREAKS = {
         return fresh;"""),
  "steal_batch_one_cas_over_a_range": ("deque.h",
   """        want = into.reserve(want);
-        size_t moved = 0;""",
+        if (want == 0) return 0;""",
   """        want = into.reserve(want);
+        if (want == 0) return 0;
         {
             int64_t t = m_top.load(std::memory_order_acquire);
             std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -70,8 +71,7 @@ BREAKS = {
             if (!m_top.compare_exchange_strong(t, t + n, std::memory_order_seq_cst, std::memory_order_relaxed)) return 0;
             for (int64_t i = 0; i < n; ++i) into.push_reserved(items[i]);
             return size_t(n);
-        }
-        size_t moved = 0;"""),
+        }"""),
  "epoch_grace_of_one": ("epoch.h",
   """    static constexpr uint64_t kGracePeriods = 2;""",
   """    static constexpr uint64_t kGracePeriods = 1;"""),
