@@ -21,9 +21,15 @@ struct JoinWaiter {
     JoinWaiter* next;
 };
 
+// Exit and join meet without the lock when nobody waits (Dekker, both sides seq_cst): the
+// joiner links its node, then looks at the state; the exiting task stores dead, then looks
+// at the list. In the single total order one of them sees the other's store: either the
+// joiner sees dead and unlinks itself, or the exiting task sees a non-empty list and walks
+// it under the lock, which the joiner holds until its node and its blocked state are in.
 struct alignas(64) JoinBucket {
     Spinlock lock;  // taken with interrupts off only
-    JoinWaiter* waiters = nullptr;
+    // Written only under `lock`; read without it by exit_and_wake_joiners().
+    std::atomic<JoinWaiter*> waiters{nullptr};
 };
 JoinBucket g_buckets[kBuckets];
 
@@ -48,22 +54,35 @@ uint32_t join_bucket_index(const Task* task) { return bucket_index(task); }
 void exit_and_wake_joiners(Task* self, int64_t code) {
     self->exit_code = code;
     JoinBucket& bucket = bucket_of(self);
+    // seq_cst: the Dekker store, paired with the joiner's seq_cst load of the state in
+    // wait_until_dead() (the release part also publishes exit_code to it and to any
+    // acquire reader of the state). On x86 an xchg: the one locked instruction of an exit
+    // that nobody waits for.
+    change_state(self, TaskState::running, TaskState::dead, std::memory_order_seq_cst);
+    // seq_cst: the Dekker load, after our store in the total order; partner: the joiner's
+    // seq_cst store of its node. Empty: every joiner of ours that had not seen dead yet
+    // would have linked its node before this load, so there is none.
+    if (!bucket.waiters.load(std::memory_order_seq_cst)) return;
     JoinWaiter* woken = nullptr;
     {
         SpinlockLocker guard(bucket.lock);
-        // release: pairs with the acquire load in wait_until_dead() (and in any reader of
-        // the state), which then reads exit_code.
-        change_state(self, TaskState::running, TaskState::dead, std::memory_order_release);
-        JoinWaiter** link = &bucket.waiters;
-        while (JoinWaiter* w = *link) {
+        // relaxed: the lock orders every write of the list.
+        JoinWaiter* w = bucket.waiters.load(std::memory_order_relaxed);
+        JoinWaiter* kept = nullptr;
+        JoinWaiter** kept_tail = &kept;
+        while (w) {
+            JoinWaiter* next = w->next;
             if (w->target == self) {
-                *link = w->next;
                 w->next = woken;
                 woken = w;
             } else {
-                link = &w->next;
+                *kept_tail = w;
+                kept_tail = &w->next;
             }
+            w = next;
         }
+        *kept_tail = nullptr;
+        bucket.waiters.store(kept, std::memory_order_relaxed);  // relaxed: under the lock
     }
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // exit() did cli
     arch::InterruptGuard irq_off;  // already off: the proof OwnerCpu wants
@@ -79,6 +98,10 @@ void exit_and_wake_joiners(Task* self, int64_t code) {
 }
 
 void wait_until_dead(Task* task) {
+    // Already dead (a fork-join or a batch joins most of its children after they exited):
+    // dead is final, so no lock and no bucket. acquire: pairs with the release in
+    // exit_and_wake_joiners(); the caller then reads exit_code.
+    if (task->state.load(std::memory_order_acquire) == TaskState::dead) return;
     arch::InterruptGuard irq_off;
     JoinBucket& bucket = bucket_of(task);
     for (;;) {
@@ -86,12 +109,20 @@ void wait_until_dead(Task* task) {
         JoinWaiter node{task, self, nullptr};
         {
             SpinlockLocker guard(bucket.lock);
-            // acquire: pairs with the release store in exit_and_wake_joiners().
-            if (task->state.load(std::memory_order_acquire) == TaskState::dead) return;
-            node.next = bucket.waiters;
-            bucket.waiters = &node;
-            // relaxed: the lock orders it before the exiting task's CAS (which reads it
-            // after taking the same lock).
+            // relaxed: the lock orders every write of the list.
+            node.next = bucket.waiters.load(std::memory_order_relaxed);
+            // seq_cst: the Dekker store; partner: the exiting task's seq_cst load of the
+            // list, after its store of dead.
+            bucket.waiters.store(&node, std::memory_order_seq_cst);
+            // seq_cst: the Dekker load, after our node in the total order; its acquire
+            // part pairs with the release of the dead store, so exit_code is visible.
+            if (task->state.load(std::memory_order_seq_cst) == TaskState::dead) {
+                // We hold the lock since linking it, so our node is still the head.
+                bucket.waiters.store(node.next, std::memory_order_relaxed);  // relaxed: under the lock
+                return;
+            }
+            // relaxed: the lock orders it before the exiting task's walk, which it does
+            // under the same lock (it saw our node, so it takes the lock after we drop it).
             change_state(self, TaskState::running, TaskState::blocked, std::memory_order_relaxed);
         }
         schedule(PickReason::blocked);
