@@ -352,12 +352,6 @@ private:
         m_bottom.store(b + 1, std::memory_order_release);
     }
 
-    // Owner: push after reserve(); cannot fail.
-    void push_reserved(T* item) {
-        int64_t b = m_bottom.load(std::memory_order_relaxed);  // relaxed: owner's own field
-        publish(m_buffer.load(std::memory_order_relaxed), b, item);
-    }
-
     // Owner: replaces `old` (may be null) by a buffer holding at least `needed` items with
     // indices [t, b) copied over, and retires `old`. nullptr (nothing changed) on failure.
     Buffer* grow(Buffer* old, int64_t t, int64_t b, int64_t needed) {

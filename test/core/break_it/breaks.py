@@ -39,14 +39,10 @@ BREAKS = {
             return { nullptr, StealStatus::lost_race };
         T* item = buffer->at(claimed).load(std::memory_order_relaxed);"""),
  "push_relaxed_bottom_store": ("deque.h",
-  """        m_bottom.store(b + 1, std::memory_order_release);
-    }
-
-    // Owner: push after reserve(); cannot fail.""",
-  """        m_bottom.store(b + 1, std::memory_order_relaxed);
-    }
-
-    // Owner: push after reserve(); cannot fail."""),
+  """        // a relaxed store; a release store is the same guarantee and visible to TSan.)
+        m_bottom.store(b + 1, std::memory_order_release);""",
+  """        // a relaxed store; a release store is the same guarantee and visible to TSan.)
+        m_bottom.store(b + 1, std::memory_order_relaxed);"""),
  "grow_frees_old_buffer_at_once": ("deque.h",
   """        if (old) m_domain.retire(&old->retire_node, &Buffer::destroy);
         return fresh;""",
@@ -69,7 +65,10 @@ BREAKS = {
             if (n > 64) n = 64;
             for (int64_t i = 0; i < n; ++i) items[i] = buffer->at(t + i).load(std::memory_order_relaxed);
             if (!m_top.compare_exchange_strong(t, t + n, std::memory_order_seq_cst, std::memory_order_relaxed)) return 0;
-            for (int64_t i = 0; i < n; ++i) into.push_reserved(items[i]);
+            int64_t ib = into.m_bottom.load(std::memory_order_relaxed);
+            Buffer* into_buffer = into.m_buffer.load(std::memory_order_relaxed);
+            for (int64_t i = 0; i < n; ++i) into_buffer->at(ib + i).store(items[i], std::memory_order_relaxed);
+            into.m_bottom.store(ib + n, std::memory_order_release);
             return size_t(n);
         }"""),
  "epoch_grace_of_one": ("epoch.h",
