@@ -413,9 +413,101 @@ public:
 
     // Tries to advance the epoch, then frees this participant's garbage whose grace period
     // is over, and the domain's shared garbage. Returns the number of objects freed.
-    size_t try_reclaim() {
+    // With an advance interval above 1 (set_advance_interval()) the advance is attempted
+    // only as that says.
+    size_t try_reclaim() { return reclaim(/*force_advance=*/false); }
+
+    // An advance that may succeed costs a heavy fence: a membarrier system call when the
+    // host registered it (hundreds of nanoseconds with nobody else running, an IPI per
+    // running reader otherwise), a full fence else. A writer that retires in long bursts
+    // can amortise it: with an interval of n, try_reclaim() attempts the advance only once
+    // n nodes were retired since its last attempt, or when nothing was retired since the
+    // previous call (the burst is over, so the backlog still drains by polling alone).
+    // Garbage then waits up to about 2n retires longer. 0 and 1 mean every call attempts
+    // (the default); barrier() and synchronize() always attempt.
+    void set_advance_interval(uint32_t retires) { m_advance_interval = retires ? retires : 1; }
+
+    // Waits until everything this participant retired before the call has been freed
+    // (not other participants' garbage, not the shared list). Offline participants do not
+    // hold it up; an online one that never calls quiescent() or a stalled section does,
+    // hence the bound: after `max_rounds` unsuccessful rounds it gives up with timed_out
+    // (pass UINT64_MAX to wait as long as it takes). in_section without waiting when
+    // called inside a section.
+    [[nodiscard]] BarrierStatus barrier(uint64_t max_rounds = kDefaultBarrierRounds) {
+        if (in_section()) return BarrierStatus::in_section;
+        for (uint64_t round = 0; m_pending > 0; ++round) {
+            if (round >= max_rounds) return BarrierStatus::timed_out;
+            uint64_t before = m_domain.epoch();
+            quiescent();
+            reclaim(/*force_advance=*/true);
+            if (m_pending == 0) break;
+            // The epoch moved: the next advance may already be possible (an online caller's
+            // own stale announcement is what blocks it, and quiescent() fixes that), so go
+            // round again at once. Bounded: two advances past our newest stamp finish.
+            if (m_domain.epoch() != before) continue;
+            // Someone else is holding the epoch: spin first (a grace period is normally a
+            // few microseconds), hand the CPU away only for long waits.
+            if (round < kBarrierSpinRounds)
+                platform::cpu_relax();
+            else
+                platform::yield();
+        }
+        return BarrierStatus::completed;
+    }
+
+    // Waits one grace period without retiring anything (Linux's synchronize_rcu(), ck's
+    // ck_epoch_synchronize()): on `completed`, every section that was open anywhere in the
+    // domain when the call began has ended, and its reads happen-before our return, so an
+    // object the caller unlinked before the call may be freed or reused at once. Two
+    // advances past the stamp an object unlinked now would get, through the same scans as
+    // reclamation (header comment, "retire"); no node, no free, no list walk. Bounded like
+    // barrier(): timed_out after `max_rounds` rounds without reaching it; in_section when
+    // called inside a section (it would wait for itself).
+    [[nodiscard]] BarrierStatus synchronize(uint64_t max_rounds = kDefaultBarrierRounds) {
+        if (in_section()) return BarrierStatus::in_section;
+        // The fenced stamp, pinned or not: a reader that could still see what the caller
+        // unlinked pinned at r <= target - 2, and while it stays pinned G <= r + 1. So
+        // G >= target means it has unpinned (or re-announced, QSBR) since; acquire (in
+        // epoch()) on the CAS that made G >= target, whose scan read that unpin with
+        // acquire, orders the reader's accesses before our return.
+        const uint64_t target = m_domain.stamp() + EpochDomain::kGracePeriods;
+        for (uint64_t round = 0;; ++round) {
+            uint64_t before = m_domain.epoch();
+            if (before >= target) return BarrierStatus::completed;
+            if (round >= max_rounds) return BarrierStatus::timed_out;
+            quiescent();  // an online caller's own stale announcement must not hold G
+            m_domain.try_advance();
+            if (m_domain.epoch() != before) continue;  // moved (by us or another): look again at once
+            if (round < kBarrierSpinRounds)
+                platform::cpu_relax();
+            else
+                platform::yield();
+        }
+    }
+
+    EpochStats stats() const {
+        EpochStats st;
+        st.retired = m_slot->retired.load(std::memory_order_relaxed);  // relaxed: statistic
+        st.freed = m_slot->freed.load(std::memory_order_relaxed);
+        st.pending = m_pending;
+        st.epoch_advances = m_domain.m_advances.load(std::memory_order_relaxed);
+        return st;
+    }
+    uint64_t pending() const { return m_pending; }
+
+private:
+    // try_reclaim(), and barrier()'s rounds with force_advance.
+    size_t reclaim(bool force_advance) {
         seal();
-        m_domain.try_advance();
+        // The owner's own retire count (a single-writer statistic in its slot): no extra
+        // store on retire() for the interval's sake. relaxed: we wrote it.
+        uint64_t retired = m_slot->retired.load(std::memory_order_relaxed);
+        if (force_advance || m_advance_interval <= 1 || retired - m_retired_at_advance >= m_advance_interval ||
+            retired == m_retired_at_poll) {
+            m_retired_at_advance = retired;
+            m_domain.try_advance();
+        }
+        m_retired_at_poll = retired;
         uint64_t g = m_domain.epoch();  // >= kFirstEpoch = kGracePeriods: no wrap below
         size_t freed = 0;
         // Written as stamp <= g - grace so that a node free_fn retires meanwhile (stamp
@@ -434,45 +526,6 @@ public:
         return freed + m_domain.reclaim_shared();
     }
 
-    // Waits until everything this participant retired before the call has been freed
-    // (not other participants' garbage, not the shared list). Offline participants do not
-    // hold it up; an online one that never calls quiescent() or a stalled section does,
-    // hence the bound: after `max_rounds` unsuccessful rounds it gives up with timed_out
-    // (pass UINT64_MAX to wait as long as it takes). in_section without waiting when
-    // called inside a section.
-    [[nodiscard]] BarrierStatus barrier(uint64_t max_rounds = kDefaultBarrierRounds) {
-        if (in_section()) return BarrierStatus::in_section;
-        for (uint64_t round = 0; m_pending > 0; ++round) {
-            if (round >= max_rounds) return BarrierStatus::timed_out;
-            uint64_t before = m_domain.epoch();
-            quiescent();
-            try_reclaim();
-            if (m_pending == 0) break;
-            // The epoch moved: the next advance may already be possible (an online caller's
-            // own stale announcement is what blocks it, and quiescent() fixes that), so go
-            // round again at once. Bounded: two advances past our newest stamp finish.
-            if (m_domain.epoch() != before) continue;
-            // Someone else is holding the epoch: spin first (a grace period is normally a
-            // few microseconds), hand the CPU away only for long waits.
-            if (round < kBarrierSpinRounds)
-                platform::cpu_relax();
-            else
-                platform::yield();
-        }
-        return BarrierStatus::completed;
-    }
-
-    EpochStats stats() const {
-        EpochStats st;
-        st.retired = m_slot->retired.load(std::memory_order_relaxed);  // relaxed: statistic
-        st.freed = m_slot->freed.load(std::memory_order_relaxed);
-        st.pending = m_pending;
-        st.epoch_advances = m_domain.m_advances.load(std::memory_order_relaxed);
-        return st;
-    }
-    uint64_t pending() const { return m_pending; }
-
-private:
     static ClaimedId claim_or_violate(EpochDomain& domain, uint32_t id) {
         RegisterStatus status = domain.claim(id);
         if (status == RegisterStatus::id_out_of_range)
@@ -546,6 +599,9 @@ private:
     RetireNode* m_unstamped = nullptr;  // the first unstamped node; all after it are too
     uint64_t m_last_stamp = 0;          // what seal() last gave
     uint64_t m_pending = 0;
+    uint32_t m_advance_interval = 1;    // set_advance_interval()
+    uint64_t m_retired_at_advance = 0;  // our retire count at the last advance attempt
+    uint64_t m_retired_at_poll = 0;     // ... and at the last try_reclaim()
 };
 
 // RAII critical section.

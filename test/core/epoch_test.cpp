@@ -224,6 +224,94 @@ TEST(Epoch, unbalanced_exit_is_ignored)
     EXPECT_FALSE(me.in_section());
 }
 
+// synchronize(): a grace period with nothing retired. A section open at the call holds it
+// (bounded: timed_out), a section begun after it does not matter once the old one ended,
+// and it returns with G two past its fenced stamp.
+TEST(Epoch, synchronize_waits_for_a_section_open_at_the_call_and_no_longer)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    uint64_t e = domain.epoch();
+    reader.enter();
+    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::timed_out);
+    EXPECT_LE(domain.epoch(), e + 1); // the reader pinned at e holds G at e + 1
+    reader.exit();
+    reader.enter(); // a new section, pinned at the current epoch
+    uint64_t now = domain.epoch();
+    reader.exit();
+    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::completed);
+    EXPECT_GE(domain.epoch(), now + 2);
+    EXPECT_EQ(writer.stats().retired, 0u); // nothing went through the lists
+    EXPECT_EQ(writer.pending(), 0u);
+}
+
+TEST(Epoch, synchronize_waits_for_an_online_participant_until_it_is_quiescent)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    reader.go_online();
+    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::timed_out);
+    reader.quiescent(); // re-announces the epoch G reached meanwhile
+    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::timed_out); // still online: one more advance needed
+    uint64_t g = domain.epoch();
+    reader.go_offline();
+    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::completed);
+    EXPECT_GE(domain.epoch(), g + 2);
+}
+
+// An online writer's own announcement must not hold its grace period (it re-announces
+// itself), and inside a section it refuses instead of waiting for itself.
+TEST(Epoch, synchronize_from_an_online_participant_completes_and_refuses_inside_a_section)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    writer.go_online();
+    uint64_t e = domain.epoch();
+    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::completed);
+    EXPECT_GE(domain.epoch(), e + 2);
+    writer.enter();
+    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::in_section);
+    writer.exit();
+    writer.go_offline();
+}
+
+// set_advance_interval(n): try_reclaim() attempts an advance once n retires have gathered
+// since its last attempt, or when a call finds no retire since the previous one (so a
+// writer that stops retiring still drains by polling); barrier() always advances.
+TEST(Epoch, an_advance_interval_skips_advances_during_a_burst_and_still_drains)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    writer.set_advance_interval(4);
+    std::vector<Garbage> garbage(8);
+    uint64_t e = domain.epoch();
+    writer.retire(&garbage[0].node, &Garbage::free_fn);
+    writer.try_reclaim(); // 1 retire since the last attempt, and one since the last call
+    EXPECT_EQ(domain.epoch(), e);
+    for (int i = 1; i < 4; ++i)
+        writer.retire(&garbage[i].node, &Garbage::free_fn);
+    writer.try_reclaim(); // 4 since the last attempt: advances
+    EXPECT_EQ(domain.epoch(), e + 1);
+    writer.retire(&garbage[4].node, &Garbage::free_fn);
+    writer.try_reclaim(); // 1 since the attempt: skipped
+    EXPECT_EQ(domain.epoch(), e + 1);
+    writer.try_reclaim(); // nothing retired since the previous call: the burst is over
+    EXPECT_EQ(domain.epoch(), e + 2);
+    writer.try_reclaim();
+    writer.try_reclaim();
+    EXPECT_EQ(count_freed(garbage), 5u); // everything retired so far, by polling alone
+    for (int i = 5; i < 8; ++i)
+        writer.retire(&garbage[i].node, &Garbage::free_fn);
+    EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
+    EXPECT_EQ(count_freed(garbage), 8u);
+    writer.set_advance_interval(0); // 0 is the default, 1: every call attempts
+    uint64_t g = domain.epoch();
+    writer.try_reclaim();
+    EXPECT_EQ(domain.epoch(), g + 1);
+}
+
 TEST(Epoch, try_register_refuses_ids_out_of_range_or_taken_and_freed_ids_are_reusable)
 {
     core::EpochDomain domain(2);

@@ -5,7 +5,8 @@
 // on_grace_period(obj) runs on the writer thread once no reader can hold obj; it may
 // retire obj again (the torture does, to count grace periods).
 //
-// CoreReclaimer is ours; UrcuMembReclaimer (liburcu, urcu-memb flavour) is the oracle;
+// CoreReclaimer is ours (retire + try_reclaim; CoreSynchronizeReclaimer batches and calls
+// synchronize() instead, as the urcu-memb writer does); UrcuMembReclaimer (liburcu, urcu-memb flavour) is the oracle;
 // BrokenReclaimer hands objects back at once and exists to prove the torture can fail.
 #pragma once
 #include <cstdint>
@@ -36,10 +37,15 @@ struct ReclaimerStats {
 // OnlineWriter: the writer is an online (QSBR) participant, as a kernel CPU is when it
 // retires a dead task: its retires are stamped by the pinned path (pinned epoch + 1, no
 // fence); otherwise it is offline and they take the fenced path.
-template <bool OnlineWriter>
+// SynchronizeWriter: the writer never calls retire(); it keeps removed objects in a batch
+// and hands the whole batch back after one synchronize() (the urcu-memb writer below does
+// the same with synchronize_rcu()), so the torture checks synchronize()'s grace period.
+template <bool OnlineWriter, bool SynchronizeWriter = false>
 class CoreReclaimerOf {
 public:
-    static constexpr const char* kName = OnlineWriter ? "core-online-writer" : "core";
+    static constexpr const char* kName = SynchronizeWriter ? (OnlineWriter ? "core-synchronize-online" : "core-synchronize")
+                                         : OnlineWriter    ? "core-online-writer"
+                                                           : "core";
     static constexpr bool kTsanVisible = true;
     explicit CoreReclaimerOf(unsigned readers)
         : m_domain(readers + 1)
@@ -83,20 +89,57 @@ public:
             m_participant.go_offline();
             s_current = nullptr;
         }
-        void retire(TortureObject* object) { m_participant.retire(&object->retire_node, &Writer::trampoline); }
+        void retire(TortureObject* object)
+        {
+            if constexpr (SynchronizeWriter)
+                m_batch.push_back(object);
+            else
+                m_participant.retire(&object->retire_node, &Writer::trampoline);
+        }
         void poll()
         {
             m_participant.quiescent(); // an online writer holds nothing between its steps
-            m_participant.try_reclaim();
+            if constexpr (SynchronizeWriter) {
+                if (m_batch.size() >= kBatch)
+                    grace_period();
+            } else {
+                m_participant.try_reclaim();
+            }
         }
-        bool drain() { return m_participant.barrier() == core::BarrierStatus::completed; }
+        bool drain()
+        {
+            if constexpr (SynchronizeWriter) {
+                while (!m_batch.empty())
+                    if (!grace_period())
+                        return false;
+                return true;
+            } else {
+                return m_participant.barrier() == core::BarrierStatus::completed;
+            }
+        }
         ReclaimerStats stats() const
         {
             core::EpochStats st = m_participant.domain().stats();
-            return { st.epoch_advances, st.pending };
+            return { st.epoch_advances, SynchronizeWriter ? m_batch.size() : st.pending };
         }
 
     private:
+        static constexpr size_t kBatch = 64;
+        // One synchronize(), then the batch taken before it is safe; fn may retire objects
+        // again (into the next batch).
+        bool grace_period()
+        {
+            std::vector<TortureObject*> batch;
+            batch.swap(m_batch);
+            if (m_participant.synchronize() != core::BarrierStatus::completed) {
+                m_batch.swap(batch); // keep it: drain() reports the failure, nothing is freed early
+                return false;
+            }
+            for (TortureObject* object : batch)
+                m_fn(object, m_context);
+            return true;
+        }
+        std::vector<TortureObject*> m_batch;
         // free_fn has no context argument; the writer is the only thread that frees.
         static void trampoline(core::RetireNode* node)
         {
@@ -114,6 +157,8 @@ private:
 };
 using CoreReclaimer = CoreReclaimerOf<false>;
 using CoreOnlineWriterReclaimer = CoreReclaimerOf<true>;
+using CoreSynchronizeReclaimer = CoreReclaimerOf<false, true>;
+using CoreSynchronizeOnlineReclaimer = CoreReclaimerOf<true, true>;
 
 // liburcu's urcu-memb: readers register and use read_lock/unlock; the writer batches
 // removed objects and calls synchronize_rcu(), after which the whole batch is safe.
