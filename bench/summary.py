@@ -75,7 +75,11 @@ def epoch_rows(m):
     row("retire, EBR membarrier (CPU)", "retire", "ours", ["ours_fences", "ck", "urcu_memb"])
     row("retire, EBR fences (CPU)", "retire", "ours_fences", ["ck", "urcu_memb"])
     row("retire, QSBR (CPU)", "retire", "ours_qsbr", ["urcu_qsbr"])
+    row("retire, EBR membarrier, advance every 256 retires (CPU)", "retire", "ours_interval256",
+        ["ours", "ours_fences_interval256", "ck", "urcu_memb"])
+    row("retire, QSBR membarrier, advance every 256 retires (CPU)", "retire", "ours_qsbr_interval256", ["urcu_qsbr"])
     row("new+delete of the node alone, inside every retire row (CPU)", "BM_alloc", "new_delete_only", [])
+    row("EBR read-side floor: pin and unpin alone, no nesting (CPU)", "BM_bound", "ebr_pin_unpin_only", [])
     row("grace period, EBR membarrier (wall)", "grace_period", "ours", ["ours_fences", "ck", "urcu_memb"], True)
     row("grace period, QSBR (wall)", "grace_period", "ours_qsbr", ["ours_qsbr_fences", "urcu_qsbr"], True)
     return rows

@@ -127,9 +127,33 @@ void bm_new_delete_only(benchmark::State& state)
     state.SetItemsProcessed(state.iterations());
 }
 
+// The floor of any EBR read side with a re-checked pin under asymmetric fences, measured
+// the way BM_epoch_enter_exit measures the schemes: load G, store the announcement (release),
+// compiler barrier, load G again and compare, then store 0 (release); no nesting counter,
+// no fence-mode test, no participant object. Not a usable scheme (no nesting, no scanner
+// pairs with it): the bound the EBR rows are read against in docs/benchmarks.md.
+void bm_pin_floor(benchmark::State& state)
+{
+    pin_current_thread(0);
+    alignas(64) static std::atomic<std::uint64_t> global { 2 };
+    alignas(64) static std::atomic<std::uint64_t> announced { 0 };
+    for (auto _ : state) {
+        // acquire / release: the same orders as EpochParticipant::pin() and unpin().
+        std::uint64_t e = global.load(std::memory_order_acquire);
+        announced.store((e << 1) | 1, std::memory_order_release);
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+        if (global.load(std::memory_order_acquire) != e)
+            std::abort(); // nobody advances this G
+        benchmark::ClobberMemory();
+        announced.store(0, std::memory_order_release);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 void register_ours_epoch_benchmarks()
 {
     benchmark::RegisterBenchmark("BM_alloc/new_delete_only", bm_new_delete_only);
+    benchmark::RegisterBenchmark("BM_bound/ebr_pin_unpin_only", bm_pin_floor);
     register_epoch_benchmarks<Ours<false, true>>(false);
     register_epoch_benchmarks<Ours<true, true>>(true);
     register_epoch_benchmarks<Ours<false, false>>(false);

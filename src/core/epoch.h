@@ -351,18 +351,24 @@ public:
 
     // Critical section: shared pointers read between enter() and the matching exit() stay
     // valid until that exit(). Nestable.
+    //
+    // Layout: the EBR path (offline, outermost) is the one marked likely, so that it runs
+    // straight through with no taken branch; an online (QSBR) participant's enter()/exit()
+    // is a counter update and one taken branch each. Measured: taken branches, not memory
+    // operations, bounded this read side (docs/benchmarks.md, "the EBR read side").
     void enter() {
         uint32_t depth = m_depth;
         m_depth = depth + kSectionRef;
-        if (depth == 0)  // offline and outermost
+        if (depth == 0) [[likely]]  // offline and outermost
             pin();
     }
     void exit() {
         uint32_t depth = m_depth;
-        if (depth < kSectionRef) return;  // unbalanced exit: ignore rather than unpin someone else's section
+        if (depth < kSectionRef) [[unlikely]]
+            return;  // unbalanced exit: ignore rather than unpin someone else's section
         depth -= kSectionRef;
         m_depth = depth;
-        if (depth == 0)  // offline and outermost
+        if (depth == 0) [[likely]]  // offline and outermost
             unpin();
     }
 
@@ -538,21 +544,26 @@ private:
     void pin() {
         // acquire: pairs with the CAS that wrote g (see EpochDomain::epoch()).
         uint64_t g = m_domain.m_global.load(std::memory_order_acquire);
-        for (;;) {
-            // release: a scanner that reads this announcement also sees everything we did
-            // before it (QSBR re-announce ends the previous reader phase). The light fence
-            // pairs with the heavy fence in try_advance(): a compiler barrier when the
-            // scanner issues membarrier, else a full fence (core_platform.h).
-            store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);
-            // The re-check after the fence: a scanner that missed our store has its fence
-            // before ours, so we see the epoch it read (or later) here and re-pin.
-            uint64_t now = load_after_full_fence(m_domain.m_global, std::memory_order_acquire);
-            if (now == g) {
-                m_announced = g;
-                return;
-            }
-            g = now;
-        }
+        // The first try inline and straight-line; a re-pin (G moved meanwhile) out of line.
+        if (!try_pin_at(g)) [[unlikely]]
+            repin();
+    }
+    // Announces g; true if G was still g after the fence.
+    bool try_pin_at(uint64_t g) {
+        // release: a scanner that reads this announcement also sees everything we did
+        // before it (QSBR re-announce ends the previous reader phase). The light fence
+        // pairs with the heavy fence in try_advance(): a compiler barrier when the
+        // scanner issues membarrier, else a full fence (core_platform.h).
+        store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);
+        m_announced = g;
+        // The re-check after the fence: a scanner that missed our store has its fence
+        // before ours, so we see the epoch it read (or later) here and re-pin.
+        // acquire: as in pin().
+        return load_after_full_fence(m_domain.m_global, std::memory_order_acquire) == g;
+    }
+    [[gnu::noinline]] void repin() {
+        // acquire: as in pin().
+        while (!try_pin_at(load_after_full_fence(m_domain.m_global, std::memory_order_acquire))) {}
     }
     void unpin() {
         // m_announced is left stale on purpose: quiescent() reads it only while online and

@@ -185,7 +185,8 @@ inline std::atomic<uint64_t> g_heavy_fences{0};
 // The frequent side of the pair (the reader's pin): a compiler barrier when the rare side
 // issues membarrier, else a full fence.
 inline void light_fence() {
-    if (asymmetric_fences())
+    // likely: on the read side's straight path (no taken branch) when membarrier is in use.
+    if (asymmetric_fences()) [[likely]]
         std::atomic_signal_fence(std::memory_order_seq_cst);
     else
         std::atomic_thread_fence(std::memory_order_seq_cst);
