@@ -378,8 +378,8 @@ public:
         if (m_depth != kOnlineRef)  // offline, or inside a section
             return;
         // relaxed: a stale value only delays the re-announce to the next call; pin() reads
-        // G again with the full protocol. m_announced is our private copy of our state.
-        if (m_domain.m_global.load(std::memory_order_relaxed) != m_announced) pin();
+        // G again with the full protocol. announced(): our own slot, read back.
+        if (m_domain.m_global.load(std::memory_order_relaxed) != announced()) pin();
     }
 
     // While offline the participant is invisible to reclamation except inside enter()/
@@ -555,19 +555,23 @@ private:
         // pairs with the heavy fence in try_advance(): a compiler barrier when the
         // scanner issues membarrier, else a full fence (core_platform.h).
         store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);
-        m_announced = g;
         // The re-check after the fence: a scanner that missed our store has its fence
         // before ours, so we see the epoch it read (or later) here and re-pin.
         // acquire: as in pin().
         return load_after_full_fence(m_domain.m_global, std::memory_order_acquire) == g;
     }
+    // The epoch of our current pin, meaningful only while pinned (quiescent() and seal()
+    // ask only then): read back from our own slot, which only we write, instead of a
+    // private copy that every pin would have to store as well (one store fewer on the EBR
+    // read side). relaxed: our own latest store, read in program order.
+    uint64_t announced() const { return m_slot->state.load(std::memory_order_relaxed) >> 1; }
     [[gnu::noinline]] void repin() {
         // acquire: as in pin().
         while (!try_pin_at(load_after_full_fence(m_domain.m_global, std::memory_order_acquire))) {}
     }
     void unpin() {
-        // m_announced is left stale on purpose: quiescent() reads it only while online and
-        // outside sections, i.e. only while pinned, and every pin() rewrites it first.
+        // announced() reads garbage (0) from here on; quiescent() and seal() ask it only
+        // while pinned, and every pin() rewrites the state first.
         // release: our reads inside the section happen-before the scanner's acquire load
         // of this 0, hence before any free that follows its advance.
         m_slot->state.store(0, std::memory_order_release);
@@ -578,7 +582,7 @@ private:
     // only delays the free). Header comment, "retire", says why both are safe.
     void seal() {
         if (!m_unstamped) return;
-        uint64_t e = m_depth != 0 ? m_announced + 1 : m_domain.stamp();
+        uint64_t e = m_depth != 0 ? announced() + 1 : m_domain.stamp();
         if (e < m_last_stamp) e = m_last_stamp;
         m_last_stamp = e;
         for (RetireNode* node = m_unstamped; node; node = node->next) node->epoch = e;
@@ -602,7 +606,6 @@ private:
 
     uint32_t m_id;
     uint32_t m_depth = 0;
-    uint64_t m_announced = 0;  // epoch of our current pin (meaningful only while pinned)
     // The stamp of a node retire() queued and seal() has not stamped yet: never reclaimable.
     static constexpr uint64_t kUnstamped = UINT64_MAX;
     RetireNode* m_head = nullptr;

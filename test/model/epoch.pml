@@ -206,7 +206,7 @@ inline unlink_and_retire(p) {
 
 proctype participant(byte p) {
     byte depth = 0;     /* m_depth: 2 per open section, 1 while online */
-    byte announced = 0; /* m_announced */
+    byte announced = 0; /* announced(): the participant's own state, read back */
     byte g, now, end, s, i, o;
     bool ok;
     bool registered = 0;
