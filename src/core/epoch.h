@@ -525,10 +525,12 @@ private:
             m_head = node->next;
             if (!m_head) m_tail = nullptr;
             --m_pending;
-            add_freed(1);
             node->free_fn(node);
             ++freed;
         }
+        // Counted once per call, after the frees: a reader of the statistics may see pending
+        // one batch too high for a moment, never too low (the kernel waits for pending == 0).
+        add_freed(freed);
         return freed + m_domain.reclaim_shared();
     }
 
