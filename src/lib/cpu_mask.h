@@ -22,6 +22,11 @@ constexpr uint32_t popcount64(uint64_t w) {
     return uint32_t((w * 0x0101010101010101ull) >> 56);
 }
 
+// The loops over the four words carry `#pragma GCC unroll 4`: at -O2 GCC kept them as loops
+// (index, add, compare and branch per word, and a new mask zeroed before the loop filled
+// it), ~25 instructions per `a & b` or load of the online set where 8-12 do, several times
+// per placement (counted under QEMU -icount, docs/benchmarks.md "Kernel costs in
+// instructions").
 class CpuMask {
 public:
     static constexpr uint32_t kWords = kMaxCpus / 64;
@@ -58,18 +63,21 @@ public:
     constexpr bool empty() const {
         if (m_words[0]) return false;
         uint64_t any = 0;
+        #pragma GCC unroll 4
         for (uint32_t i = 1; i < kWords; ++i) any |= m_words[i];
         return any == 0;
     }
     constexpr bool is_all() const {
         if (m_words[0] != ~uint64_t(0)) return false;
         uint64_t all = ~uint64_t(0);
+        #pragma GCC unroll 4
         for (uint32_t i = 1; i < kWords; ++i) all &= m_words[i];
         return all == ~uint64_t(0);
     }
     // Whether the two masks share a CPU: !(a & b).empty() without building a & b.
     constexpr bool intersects(const CpuMask& o) const {
         uint64_t any = 0;
+        #pragma GCC unroll 4
         for (uint32_t i = 0; i < kWords; ++i) any |= m_words[i] & o.m_words[i];
         return any != 0;
     }
@@ -89,11 +97,13 @@ public:
     }
     constexpr CpuMask operator&(const CpuMask& o) const {
         CpuMask m;
+        #pragma GCC unroll 4
         for (uint32_t i = 0; i < kWords; ++i) m.m_words[i] = m_words[i] & o.m_words[i];
         return m;
     }
     constexpr CpuMask operator|(const CpuMask& o) const {
         CpuMask m;
+        #pragma GCC unroll 4
         for (uint32_t i = 0; i < kWords; ++i) m.m_words[i] = m_words[i] | o.m_words[i];
         return m;
     }
@@ -123,10 +133,12 @@ public:
     // Word-by-word snapshot (not atomic as a whole; each word is).
     CpuMask load(std::memory_order order) const {
         CpuMask m;
+        #pragma GCC unroll 4
         for (uint32_t i = 0; i < CpuMask::kWords; ++i) m.set_word(i, m_words[i].load(order));
         return m;
     }
     void store(const CpuMask& m, std::memory_order order) {
+        #pragma GCC unroll 4
         for (uint32_t i = 0; i < CpuMask::kWords; ++i) m_words[i].store(m.word(i), order);
     }
     std::atomic<uint64_t>& word(uint32_t cpu) { return m_words[(cpu % kMaxCpus) / 64]; }

@@ -10,7 +10,6 @@ struct alignas(64) SiteState {
 
 Plan g_plan;
 SiteState g_sites[kSiteCount];
-std::atomic<bool> g_armed{false};
 
 // splitmix64's finaliser: consecutive call numbers give unrelated values.
 uint64_t mix(uint64_t x) {
@@ -21,6 +20,11 @@ uint64_t mix(uint64_t x) {
 }
 
 }  // namespace
+
+namespace detail {
+std::atomic<bool> g_armed{false};
+}  // namespace detail
+using detail::g_armed;
 
 bool decide(const Plan& plan, Site site, uint64_t k) {
     uint32_t n = plan.every[size_t(site)];
@@ -40,9 +44,8 @@ void arm(bool on) {
 
 bool armed() { return g_armed.load(std::memory_order_acquire); }  // acquire: as in should_fail()
 
-bool should_fail(Site site) {
-    // acquire: pairs with the release store in arm() (the plan is visible).
-    if (!g_armed.load(std::memory_order_acquire)) return false;
+bool detail::should_fail_armed(Site site) {
+    // should_fail() saw the sites armed (acquire), so the plan is visible.
     SiteState& s = g_sites[size_t(site)];
     // relaxed: the call number only has to be unique; nothing is published through it.
     uint64_t k = s.calls.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -17,7 +17,7 @@ constexpr uint64_t kSlotSize = 1ull << 20;
 // 16 GiB of stack address space, so 16384 live stacks: bench=sched's UTS T3 keeps more
 // than 4096 tasks alive at 4 CPUs (help-first fork-join holds every spawned child until
 // its join). Physical memory runs out first on small guests; both fail the same way.
-constexpr size_t kSlotCount = 16384;
+constexpr size_t kSlotCount = kKernelStackSlots;
 // Colouring: the stack in slot s ends (s % kColours) pages below the slot's top. Without it
 // every stack top, and so every Task (which sits there), had the same address modulo
 // 1 MiB: the same set in every physically-indexed cache level that uses address bits
@@ -93,6 +93,9 @@ void free_kernel_stack(const KernelStack& s) {
     // their owner is gone, and no other CPU ever touched them, so no shootdown is needed.
     release(s.bottom, s.top, slot);
 }
+
+size_t kernel_stack_slot(const KernelStack& s) { return slot_of_top(s.top); }
+uint64_t kernel_stack_top(size_t slot) { return stack_top(slot); }
 
 KernelStackStats kernel_stack_stats() {
     IrqSaveLocker guard(g_lock);

@@ -121,9 +121,10 @@ void wait_until_dead(Task* task) {
                 bucket.waiters.store(node.next, std::memory_order_relaxed);  // relaxed: under the lock
                 return;
             }
-            // relaxed: the lock orders it before the exiting task's walk, which it does
-            // under the same lock (it saw our node, so it takes the lock after we drop it).
-            change_state(self, TaskState::running, TaskState::blocked, std::memory_order_relaxed);
+            // release: for `ps`'s acquire load (registry.cpp). The lock orders it before the
+            // exiting task's walk, which it does under the same lock (it saw our node, so it
+            // takes the lock after we drop it).
+            change_state(self, TaskState::running, TaskState::blocked, std::memory_order_release);
         }
         schedule(PickReason::blocked);
         // Woken: the exiting task unlinked our node; loop to re-check (it is dead).

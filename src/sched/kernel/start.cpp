@@ -65,8 +65,10 @@ Task* make_idle_task(uint32_t index) {
     idle->affinity_requested = CpuMask::single(index);
     idle->affinity = idle->affinity_requested;
     idle->last_cpu = uint16_t(index);
-    // relaxed: the idle task is never queued; only its own CPU ever runs it.
-    idle->state.store(TaskState::ready, std::memory_order_relaxed);
+    // release: for `ps`'s walk over task memory (registry.cpp), whose acquire load of the
+    // state must see id 0 (an idle task is live but not listed). The idle task is never
+    // queued; only its own CPU ever runs it.
+    idle->state.store(TaskState::ready, std::memory_order_release);
     idle->saved_rsp = build_switch_frame(task_stack_top(idle), &idle_task_main, idle);
     return idle;
 }
@@ -86,7 +88,8 @@ void build_victims(CpuSched& cpu, uint32_t count) {
     Task* idle = cpu.idle_task;
     // relaxed: only this CPU ever runs its idle task.
     idle->on_cpu.store(true, std::memory_order_relaxed);
-    idle->state.store(TaskState::running, std::memory_order_relaxed);
+    // release: as in make_idle_task(), for `ps`'s walk.
+    idle->state.store(TaskState::running, std::memory_order_release);
     idle->slice_start_tsc = platform::now_tsc();
     cpu.current.store(idle, std::memory_order_relaxed);  // relaxed: read by dumps only
     boot.state.store(TaskState::running, std::memory_order_relaxed);

@@ -1,6 +1,7 @@
 #include "sched/kernel/task_memory.h"
 
 #include <atomic>
+#include <cstddef>
 #include <new>
 
 #include "arch/x86_64/cpu.h"
@@ -22,6 +23,13 @@ struct FreeStack {
     uint64_t bottom, top;
 };
 static_assert(sizeof(FreeStack) <= kTaskBytes);
+// A cached block keeps its last Task's `dead` state under the header, which `ps`'s walk
+// (registry.cpp) relies on to skip it. (offsetof on Task: GCC supports it for non-virtual
+// bases, which is all Task has.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+static_assert(offsetof(Task, state) >= sizeof(FreeStack), "the cache's header would overwrite the dead state");
+#pragma GCC diagnostic pop
 
 constexpr uint32_t kCpuCacheCap = 32;
 
@@ -39,6 +47,30 @@ FreeStack* g_pool = nullptr;
 std::atomic<size_t> g_pool_count{0};
 
 FreeStack* header_at(uint64_t top) { return reinterpret_cast<FreeStack*>(top - kTaskBytes); }
+
+// One bit per kernel-stack slot: set while the slot holds task memory (live or cached), from
+// its fresh allocation until trim_task_memory() unmaps it. Neither spawn nor exit touches
+// it; only `ps`'s walk reads it.
+constexpr size_t kSlotWords = mm::kKernelStackSlots / 64;
+std::atomic<uint64_t> g_task_slots[kSlotWords];
+
+void mark_task_slot(const mm::KernelStack& stack) {
+    const size_t slot = mm::kernel_stack_slot(stack);
+    // release: pairs with the acquire load in task_memory_block(): a walker that sees the
+    // bit sees the stack's mapping and the Task constructed in it (state `created`).
+    g_task_slots[slot / 64].fetch_or(uint64_t(1) << (slot % 64), std::memory_order_release);
+}
+
+void clear_task_slot(const mm::KernelStack& stack) {
+    const size_t slot = mm::kernel_stack_slot(stack);
+    // relaxed: trim_task_memory()'s IPI round after it orders it before the unmapping (the
+    // release CAS of call_on's push, acquired by each CPU's drain).
+    g_task_slots[slot / 64].fetch_and(~(uint64_t(1) << (slot % 64)), std::memory_order_relaxed);
+}
+
+// The trim's IPI round: a CPU takes it only where interrupts are on, so any
+// task_memory_block() window it was in has ended.
+void no_walker_left(void*) {}
 
 Task* construct_task(uint64_t bottom, uint64_t top) {
     // top is page-aligned, so the Task is 64-aligned as its type requires. Default-
@@ -107,7 +139,9 @@ Task* allocate_task_memory() {
     }
     mm::KernelStack stack = mm::alloc_kernel_stack(kTaskStackPages);
     if (!stack.valid()) return nullptr;
-    return construct_task(stack.bottom, stack.top);
+    Task* task = construct_task(stack.bottom, stack.top);
+    mark_task_slot(stack);
+    return task;
 }
 
 void free_task_memory(Task* task) {
@@ -140,6 +174,10 @@ size_t trim_task_memory() {
         g_pool = nullptr;
         g_pool_count.store(0, std::memory_order_relaxed);
     }
+    // Out of `ps`'s walk before the unmapping: clear the slots, then wait until every CPU
+    // has had interrupts on (a walker looks at a block only with interrupts off).
+    for (FreeStack* s = list; s; s = s->next) clear_task_slot(mm::KernelStack{s->bottom, s->top});
+    if (list) smp::call_on_all(&no_walker_left, nullptr, true);
     size_t released = 0;
     while (list) {
         FreeStack* next = list->next;
@@ -149,6 +187,23 @@ size_t trim_task_memory() {
     }
     if (released) smp::call_on_all(&flush_local_tlb, nullptr, true);
     return released;
+}
+
+size_t next_task_memory_slot(size_t from) {
+    for (size_t word = from / 64; word < kSlotWords; ++word) {
+        // relaxed: a hint; task_memory_block() loads the bit again with acquire.
+        uint64_t bits = g_task_slots[word].load(std::memory_order_relaxed);
+        if (word == from / 64) bits &= ~uint64_t(0) << (from % 64);
+        if (bits) return word * 64 + size_t(__builtin_ctzll(bits));
+    }
+    return kNoTaskSlot;
+}
+
+const Task* task_memory_block(size_t slot) {
+    if (slot >= mm::kKernelStackSlots) return nullptr;
+    // acquire: pairs with the release fetch_or in mark_task_slot().
+    if (!(g_task_slots[slot / 64].load(std::memory_order_acquire) & (uint64_t(1) << (slot % 64)))) return nullptr;
+    return reinterpret_cast<const Task*>(mm::kernel_stack_top(slot) - kTaskBytes);
 }
 
 size_t cached_task_memory() {

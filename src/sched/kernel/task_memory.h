@@ -37,4 +37,19 @@ void spill_this_cpu_task_memory();
 // Stacks cached now (all CPUs and the pool); racy, for tests and dumps.
 size_t cached_task_memory();
 
+// All task memory, slot by slot, for `ps` (registry.cpp), which finds the live tasks by
+// looking at every Task there is instead of keeping a list that spawn and exit would pay
+// for. A slot (mm::kernel_stack_slot) holds task memory from its first allocation until
+// trim_task_memory() returns it to mm; its Task-sized block is then a live Task, a dead
+// one, one being built, or a cached stack's header over a destroyed one. Telling which is
+// the caller's job (registry.cpp says how).
+constexpr size_t kNoTaskSlot = ~size_t(0);
+// The first slot >= `from` that holds task memory, or kNoTaskSlot. Racy: a hint for the loop.
+size_t next_task_memory_slot(size_t from);
+// The Task-sized block of `slot`, or nullptr if the slot holds no task memory. The caller
+// keeps interrupts off from this call until it is done with the block: trim_task_memory()
+// waits for every CPU to take an IPI between clearing a slot and unmapping it, so the
+// block stays mapped until then.
+const Task* task_memory_block(size_t slot);
+
 }  // namespace sched

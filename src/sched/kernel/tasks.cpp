@@ -6,7 +6,6 @@
 #include "lib/libc.h"
 #include "sched/sync/join.h"
 #include "sched/kernel/kernel_glue.h"
-#include "sched/kernel/registry.h"
 #include "sched/scheduler.h"
 #include "sched/kernel/switch_frame.h"
 #include "sched/kernel/task_memory.h"
@@ -143,11 +142,12 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     // grace period.
     me.epoch->quiescent();
     task->last_cpu = uint16_t(me.index);
-    // relaxed: place() publishes the task (deque push / inbox exchange, both release).
-    change_state(task, TaskState::created, TaskState::ready, std::memory_order_relaxed);
+    // release: pairs with the acquire load of the state in `ps`'s walk (registry.cpp), which
+    // then reads the fields above. The queues have place()'s own release (deque push,
+    // inbox exchange).
+    change_state(task, TaskState::created, TaskState::ready, std::memory_order_release);
     me.stats.tasks_spawned.add();
     if (!options.detached) result.handle = TaskHandle(task);
-    registry::add(task, me.index);
     trace::hook_spawn(me.index, task);
     place(owner, task, PushKind::spawn, WakeHint::none);
     return result;
@@ -160,7 +160,6 @@ void exit(int64_t code) {
     Task* self = me.current.load(std::memory_order_relaxed);
     me.stats.tasks_exited.add();
     trace::hook(me.index, trace::Event::exit, self, uint16_t(code));
-    registry::remove(self);  // before anyone may free it: joiners wake in the next call
     exit_and_wake_joiners(self, code);
     schedule(PickReason::exited);
     __builtin_unreachable();
@@ -193,9 +192,10 @@ void sleep_for(uint64_t ns) {
         // tsc_from_ns() truncates, so +1 is the ceiling and +1 more keeps the deadline
         // strictly after now + ns: a sleeper is never woken early ("Preemption, timers and sleep").
         self->deadline_tsc = platform::now_tsc() + platform::tsc_from_ns(ns) + 2;
-        // relaxed: only this CPU expires its sleepers (IF=0 until the switch); a hotplug
-        // evacuation would publish the state with the inbox exchange (release/acquire).
-        change_state(self, TaskState::running, TaskState::sleeping, std::memory_order_relaxed);
+        // release: for `ps`'s acquire load (registry.cpp). The scheduler needs none: only
+        // this CPU expires its sleepers (IF=0 until the switch), and a hotplug evacuation
+        // publishes the state with the inbox exchange (release/acquire).
+        change_state(self, TaskState::running, TaskState::sleeping, std::memory_order_release);
         owner->sleepers.insert(self);
     }
     // No timer write here: schedule() expires due sleepers before it picks, and then

@@ -1,8 +1,8 @@
 // The task control block, shared by the kernel glue and the host model.
 //
-// API changes (S-K reads this): additions only so far (widen_warned, for hotplug; run_prev,
-// for the locked ready queues of issue 5; registry_*, for the console's ps). Renames
-// are announced here.
+// API changes (S-K reads this): additions (widen_warned, for hotplug; run_prev, for the
+// locked ready queues of issue 5) and one removal: registry_next/prev/list are gone, `ps`
+// walks task memory instead (issue 16). Renames are announced here.
 //
 // A task is in exactly one place at a time: current on one CPU, an owner list
 // (TaskList via run_next), a deque, an inbox (MpscNode base), a timer queue (TimerNode
@@ -74,6 +74,9 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
 
     // ---- scheduling
     // Transitions per "Tasks and their states". blocked -> ready is a CAS by the waker (make_ready).
+    // Every store of a live state (ready, running, blocked, sleeping) is a release at least:
+    // `ps`'s walk over task memory (kernel registry.cpp) reads the fields spawn filled in
+    // after an acquire load of it.
     std::atomic<TaskState> state{TaskState::created};
     // True from dispatch until the CPU is off this task's stack. A picker spins while it
     // is set (acquire), release_on_cpu() (finish_switch) clears it (release), once per
@@ -107,13 +110,6 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     void* arg = nullptr;
     uint64_t slice_start_tsc = 0;
     uint64_t wake_tsc = 0;
-    // The live-task registry (kernel registry.cpp, for `ps`): links in the list of the CPU
-    // that spawned the task, under that list's lock. Tasks not made by spawn() (init, the
-    // idle tasks) are in none.
-    static constexpr uint16_t kNoRegistry = 0xffff;
-    Task* registry_next = nullptr;
-    Task* registry_prev = nullptr;
-    uint16_t registry_list = kNoRegistry;
 
     // ---- statistics, written by the CPU running the task
     TaskCounters counters;

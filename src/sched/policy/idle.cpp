@@ -18,13 +18,25 @@ void kick_cpu(OwnerCpu& me, CpuSched& target) {
     platform::kick_wakeup(target.index, target.latch);
 }
 
-CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed) {
+namespace {
+
+// Whether the halted words show any CPU at all. Callers that need the "The idle/wakeup
+// protocol" argument have fenced before (pair_full_fence); pair_fenced_read is the
+// matching read, and a second read of the same words (claim_among_halted) is still after
+// that fence, so either read may be the one the argument names.
+bool any_cpu_halted(SchedShared& shared) {
+    uint64_t halted = 0;
+    const uint32_t words = (shared.cpu_count + 63) / 64;
+    for (uint32_t w = 0; w < words; ++w) halted |= pair_fenced_read(shared.halted.word(w * 64));
+    return halted != 0;
+}
+
+// claim_idle_cpu() once some CPU is halted. Out of line: its frame (five saved registers,
+// the candidate mask zeroed) was most of the ~43 instructions every spawn paid to find
+// nobody halted (docs/benchmarks.md, "Kernel costs in instructions").
+[[gnu::noinline]] CpuSched* claim_among_halted(OwnerCpu& me, const CpuMask& allowed) {
     SchedShared& shared = me.shared();
-    // Read the halted words the candidates live in. Callers that need the "The idle/wakeup protocol" argument
-    // have fenced before (pair_full_fence); pair_fenced_read is the matching read. Word by
-    // word, and nothing more where no CPU is halted: this runs on every spawn, and the
-    // whole-mask version (four words of halted, allowed and online, then empty()) was a
-    // tenth of a spawn+exit's instructions (docs/benchmarks.md, "Kernel costs in instructions").
+    // Read the halted words the candidates live in, word by word.
     CpuMask candidates;
     bool any = false;
     uint32_t words = (shared.cpu_count + 63) / 64;
@@ -46,6 +58,16 @@ CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed) {
         return true;
     });
     return claimed;
+}
+
+}  // namespace
+
+CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed) {
+    // Nothing more where no CPU is halted: this runs on every spawn, and the whole-mask
+    // version (four words of halted, allowed and online, then empty()) was a tenth of a
+    // spawn+exit's instructions (docs/benchmarks.md, "Kernel costs in instructions").
+    if (!any_cpu_halted(me.shared())) return nullptr;
+    return claim_among_halted(me, allowed);
 }
 
 void notify_stealable(OwnerCpu& me) {

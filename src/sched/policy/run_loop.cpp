@@ -52,12 +52,15 @@ Task* detour_if_on_cpu(OwnerCpu& me, Task* prev, Task* next) {
 // ready -> running, for a task this CPU picked. The idle task is never queued; its state
 // means nothing.
 void set_running(Task* task) {
-    // relaxed: the state is read by wakers only under the protocols that publish it
-    // (wait-queue lock, the CAS in make_ready); running is not a state they act on.
+    // release: pairs with the acquire load of the state in the kernel's `ps` walk over task
+    // memory (registry.cpp), which then reads what spawn wrote (it reached us through the
+    // queues). The scheduler needs none: wakers read the state only under the protocols
+    // that publish it (wait-queue lock, the CAS in make_ready), and running is not a state
+    // they act on.
     if (task->is_idle_task)
-        task->state.store(TaskState::running, std::memory_order_relaxed);
+        task->state.store(TaskState::running, std::memory_order_release);
     else
-        change_state(task, TaskState::ready, TaskState::running, std::memory_order_relaxed);
+        change_state(task, TaskState::ready, TaskState::running, std::memory_order_release);
 }
 
 // dispatch()'s wait for `next`'s last CPU to get off its stack.

@@ -44,9 +44,10 @@ public:
             SpinlockLocker guard(m_lock);
             if (!should_wait()) return false;
             Task* self = wait_current_task();
-            // relaxed: published by the unlock (release) to the waker's lock (acquire), and
-            // the waker's CAS reads it.
-            change_state(self, TaskState::running, TaskState::blocked, std::memory_order_relaxed);
+            // release: for the kernel's `ps` walk (registry.cpp), which reads the task's
+            // fields after an acquire load of its state. The waker needs none: the unlock
+            // (release) publishes it to the waker's lock (acquire), and its CAS reads it.
+            change_state(self, TaskState::running, TaskState::blocked, std::memory_order_release);
             append(self);
         }
         wait_block_current();
