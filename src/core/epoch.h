@@ -429,8 +429,9 @@ public:
     // can amortise it: with an interval of n, try_reclaim() attempts the advance only once
     // n nodes were retired since its last attempt, or when nothing was retired since the
     // previous call (the burst is over, so the backlog still drains by polling alone).
-    // Garbage then waits up to about 2n retires longer. 0 and 1 mean every call attempts
-    // (the default); barrier() and synchronize() always attempt.
+    // Garbage then waits about 2n retires longer while advances succeed (a failed attempt
+    // restarts the count too). 0 and 1 mean every call attempts (1 is the default);
+    // barrier() and synchronize() always attempt.
     void set_advance_interval(uint32_t retires) { m_advance_interval = retires ? retires : 1; }
 
     // Waits until everything this participant retired before the call has been freed

@@ -225,9 +225,9 @@ TEST(Epoch, unbalanced_exit_is_ignored)
 }
 
 // synchronize(): a grace period with nothing retired. A section open at the call holds it
-// (bounded: timed_out), a section begun after it does not matter once the old one ended,
-// and it returns with G two past its fenced stamp.
-TEST(Epoch, synchronize_waits_for_a_section_open_at_the_call_and_no_longer)
+// (bounded: timed_out); once that section has ended (a later one has come and gone too)
+// it completes, with G two past its fenced stamp.
+TEST(Epoch, synchronize_waits_for_a_section_open_at_the_call_and_completes_once_it_ended)
 {
     core::EpochDomain domain(4);
     core::EpochParticipant writer(domain, 0);
@@ -306,7 +306,7 @@ TEST(Epoch, an_advance_interval_skips_advances_during_a_burst_and_still_drains)
         writer.retire(&garbage[i].node, &Garbage::free_fn);
     EXPECT_EQ(writer.barrier(), core::BarrierStatus::completed);
     EXPECT_EQ(count_freed(garbage), 8u);
-    writer.set_advance_interval(0); // 0 is the default, 1: every call attempts
+    writer.set_advance_interval(0); // 0 means 1, the default: every call attempts
     uint64_t g = domain.epoch();
     writer.try_reclaim();
     EXPECT_EQ(domain.epoch(), g + 1);

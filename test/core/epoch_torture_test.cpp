@@ -64,15 +64,13 @@ TEST(EpochTorture, core_synchronize_never_returns_while_a_reader_still_holds_an_
 {
     TortureResult r = torture<CoreSynchronizeReclaimer>(4, scaled(200'000, 20'000), 18);
     expect_no_reader_saw_a_late_free(r);
-    EXPECT_GT(r.grace_periods_seen, r.retired);
-    EXPECT_GT(r.epoch_advances, 10u);
+    EXPECT_GT(r.epoch_advances, 10u); // synchronize() really advanced, many times
 }
 
 TEST(EpochTorture, core_synchronize_from_an_online_writer_never_returns_while_a_reader_still_holds_an_object)
 {
     TortureResult r = torture<CoreSynchronizeOnlineReclaimer>(4, scaled(200'000, 20'000), 19);
     expect_no_reader_saw_a_late_free(r);
-    EXPECT_GT(r.grace_periods_seen, r.retired);
     EXPECT_GT(r.epoch_advances, 10u);
 }
 
