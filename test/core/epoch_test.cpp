@@ -234,13 +234,13 @@ TEST(Epoch, synchronize_waits_for_a_section_open_at_the_call_and_completes_once_
     core::EpochParticipant reader(domain, 1);
     uint64_t e = domain.epoch();
     reader.enter();
-    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::timed_out);
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::timed_out);
     EXPECT_LE(domain.epoch(), e + 1); // the reader pinned at e holds G at e + 1
     reader.exit();
     reader.enter(); // a new section, pinned at the current epoch
     uint64_t now = domain.epoch();
     reader.exit();
-    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::completed);
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::completed);
     EXPECT_GE(domain.epoch(), now + 2);
     EXPECT_EQ(writer.stats().retired, 0u); // nothing went through the lists
     EXPECT_EQ(writer.pending(), 0u);
@@ -252,12 +252,12 @@ TEST(Epoch, synchronize_waits_for_an_online_participant_until_it_is_quiescent)
     core::EpochParticipant writer(domain, 0);
     core::EpochParticipant reader(domain, 1);
     reader.go_online();
-    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::timed_out);
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::timed_out);
     reader.quiescent(); // re-announces the epoch G reached meanwhile
-    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::timed_out); // still online: one more advance needed
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::timed_out); // still online: one more advance needed
     uint64_t g = domain.epoch();
     reader.go_offline();
-    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::completed);
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::completed);
     EXPECT_GE(domain.epoch(), g + 2);
 }
 
@@ -269,10 +269,10 @@ TEST(Epoch, synchronize_from_an_online_participant_completes_and_refuses_inside_
     core::EpochParticipant writer(domain, 0);
     writer.go_online();
     uint64_t e = domain.epoch();
-    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::completed);
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::completed);
     EXPECT_GE(domain.epoch(), e + 2);
     writer.enter();
-    EXPECT_EQ(writer.synchronize(1000), core::BarrierStatus::in_section);
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::in_section);
     writer.exit();
     writer.go_offline();
 }

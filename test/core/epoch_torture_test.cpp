@@ -62,14 +62,14 @@ TEST(EpochTorture, core_epochs_with_an_online_writer_never_free_an_object_a_read
 // (fenced stamp, every advance its own) and online writer (it must re-announce itself).
 TEST(EpochTorture, core_synchronize_never_returns_while_a_reader_still_holds_an_object)
 {
-    TortureResult r = torture<CoreSynchronizeReclaimer>(4, scaled(200'000, 20'000), 18);
+    TortureResult r = torture<CoreSynchronizeReclaimer>(4, scaled(100'000, 10'000), 18);
     expect_no_reader_saw_a_late_free(r);
     EXPECT_GT(r.epoch_advances, 10u); // synchronize() really advanced, many times
 }
 
 TEST(EpochTorture, core_synchronize_from_an_online_writer_never_returns_while_a_reader_still_holds_an_object)
 {
-    TortureResult r = torture<CoreSynchronizeOnlineReclaimer>(4, scaled(200'000, 20'000), 19);
+    TortureResult r = torture<CoreSynchronizeOnlineReclaimer>(4, scaled(100'000, 10'000), 19);
     expect_no_reader_saw_a_late_free(r);
     EXPECT_GT(r.epoch_advances, 10u);
 }
