@@ -442,24 +442,8 @@ public:
     // called inside a section.
     [[nodiscard]] BarrierStatus barrier(uint64_t max_rounds = kDefaultBarrierRounds) {
         if (in_section()) return BarrierStatus::in_section;
-        for (uint64_t round = 0; m_pending > 0; ++round) {
-            if (round >= max_rounds) return BarrierStatus::timed_out;
-            uint64_t before = m_domain.epoch();
-            quiescent();
-            reclaim(/*force_advance=*/true);
-            if (m_pending == 0) break;
-            // The epoch moved: the next advance may already be possible (an online caller's
-            // own stale announcement is what blocks it, and quiescent() fixes that), so go
-            // round again at once. Bounded: two advances past our newest stamp finish.
-            if (m_domain.epoch() != before) continue;
-            // Someone else is holding the epoch: spin first (a grace period is normally a
-            // few microseconds), hand the CPU away only for long waits.
-            if (round < kBarrierSpinRounds)
-                platform::cpu_relax();
-            else
-                platform::yield();
-        }
-        return BarrierStatus::completed;
+        return wait_rounds(
+            max_rounds, [&] { return m_pending == 0; }, [&] { reclaim(/*force_advance=*/true); });
     }
 
     // Waits one grace period without retiring anything (Linux's synchronize_rcu(), ck's
@@ -478,18 +462,8 @@ public:
         // epoch()) on the CAS that made G >= target, whose scan read that unpin with
         // acquire, orders the reader's accesses before our return.
         const uint64_t target = m_domain.stamp() + EpochDomain::kGracePeriods;
-        for (uint64_t round = 0;; ++round) {
-            uint64_t before = m_domain.epoch();
-            if (before >= target) return BarrierStatus::completed;
-            if (round >= max_rounds) return BarrierStatus::timed_out;
-            quiescent();  // an online caller's own stale announcement must not hold G
-            m_domain.try_advance();
-            if (m_domain.epoch() != before) continue;  // moved (by us or another): look again at once
-            if (round < kBarrierSpinRounds)
-                platform::cpu_relax();
-            else
-                platform::yield();
-        }
+        return wait_rounds(
+            max_rounds, [&] { return m_domain.epoch() >= target; }, [&] { m_domain.try_advance(); });
     }
 
     EpochStats stats() const {
@@ -503,13 +477,36 @@ public:
     uint64_t pending() const { return m_pending; }
 
 private:
+    // The wait of barrier() and synchronize(): rounds of quiescent() and `step` (an
+    // advance) until `done`, at most `max_rounds` of them. After a round that moved the
+    // epoch it goes again at once: the next advance may already be possible (an online
+    // caller's own stale announcement is what blocked it, and quiescent() fixes that).
+    // Otherwise someone else holds the epoch: spin first (a grace period is normally a few
+    // microseconds), hand the CPU away only for long waits.
+    template <typename Done, typename Step>
+    BarrierStatus wait_rounds(uint64_t max_rounds, Done done, Step step) {
+        for (uint64_t round = 0;; ++round) {
+            if (done()) return BarrierStatus::completed;
+            if (round >= max_rounds) return BarrierStatus::timed_out;
+            uint64_t before = m_domain.epoch();
+            quiescent();
+            step();
+            if (done()) return BarrierStatus::completed;
+            if (m_domain.epoch() != before) continue;
+            if (round < kBarrierSpinRounds)
+                platform::cpu_relax();
+            else
+                platform::yield();
+        }
+    }
+
     // try_reclaim(), and barrier()'s rounds with force_advance.
     size_t reclaim(bool force_advance) {
         seal();
         // The owner's own retire count (a single-writer statistic in its slot): no extra
         // store on retire() for the interval's sake. relaxed: we wrote it.
         uint64_t retired = m_slot->retired.load(std::memory_order_relaxed);
-        if (force_advance || m_advance_interval <= 1 || retired - m_retired_at_advance >= m_advance_interval ||
+        if (force_advance || m_advance_interval == 1 || retired - m_retired_at_advance >= m_advance_interval ||
             retired == m_retired_at_poll) {
             m_retired_at_advance = retired;
             m_domain.try_advance();
