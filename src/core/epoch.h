@@ -229,6 +229,74 @@ private:
 
     friend class EpochParticipant;
 
+    // The state of one synchronize(): the stamp of what its caller unlinked, the epoch read
+    // just before the latest heavy fence while no scan has used it yet (what an advance may
+    // CAS from, as in try_advance()), and the answer.
+    struct GraceWait {
+        uint64_t stamp;
+        uint64_t before_fence;
+        bool fresh = true;
+        bool over = false;
+    };
+
+    // synchronize()'s start. One heavy fence serves twice: it is a full fence on the
+    // caller (core_platform.h), so G read after it is the stamp of what the caller
+    // unlinked (stamp()); and G read before it lets the first round advance.
+    GraceWait begin_grace() {
+        // acquire + heavy fence: as in try_advance().
+        uint64_t before = load_then_heavy_fence(m_global, std::memory_order_acquire);
+        // acquire: as in stamp().
+        return GraceWait{load_after_full_fence(m_global, std::memory_order_acquire), before};
+    }
+
+    // One round of synchronize(). A reader that can still see what the caller unlinked
+    // before the stamp is pinned at r <= stamp (header comment, "retire": e >= r). So the
+    // grace period is over once a scan that follows a heavy fence of ours finds every
+    // participant either
+    //   - unpinned: the 0 is its unpin (release, read with acquire: its section's reads
+    //     happen-before our return), or a 0 from before a pin whose store the scan missed
+    //     (then our fence precedes that pin's fence in S, so the section it opens sees the
+    //     unlink, which precedes our fence; as in try_advance()), or
+    //   - pinned past the stamp: a new pin (its release store read with acquire orders the
+    //     section it ended before it) that cannot see the unlinked object.
+    // A reader seen pinned at the stamp twice may be two sections (leave and re-enter at
+    // the same epoch), so while G is still at the stamp the round advances it the way
+    // try_advance() does (G read before a heavy fence, every pinned participant at G),
+    // and readers that re-enter pin past it. Rounds that cannot advance need no fence of
+    // their own: begin_grace()'s still precedes their scans in program order, which is all
+    // the argument above uses. Sets wait.over when done.
+    void grace_round(GraceWait& wait) {
+        uint64_t g = wait.before_fence;
+        if (wait.fresh) {
+            wait.fresh = false;
+        } else {
+            // acquire: pairs with the CAS that wrote g.
+            g = m_global.load(std::memory_order_acquire);
+            // acquire + heavy fence: as in try_advance(), only when this round may advance.
+            if (g == wait.stamp) g = load_then_heavy_fence(m_global, std::memory_order_acquire);
+        }
+        // relaxed / acquire after the fence: as in all_pinned_at().
+        uint32_t end = load_after_full_fence(m_scan_end, std::memory_order_relaxed);
+        bool held = false;
+        bool all_at_g = true;
+        for (uint32_t i = 0; i < end; ++i) {
+            uint64_t s = load_after_full_fence(m_slots[i].state, std::memory_order_acquire);
+            if (!(s & 1)) continue;
+            held |= (s >> 1) <= wait.stamp;
+            all_at_g &= (s >> 1) == g;
+        }
+        if (!held) {
+            wait.over = true;
+            return;
+        }
+        // acq_rel: as in try_advance().
+        if (g == wait.stamp && all_at_g &&
+            m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+            // relaxed: a statistic.
+            m_advances.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
     // Claims id `id` for a new participant and makes the scanners cover it.
     RegisterStatus claim(uint32_t id) {
         if (id >= m_limit) return RegisterStatus::id_out_of_range;
@@ -356,20 +424,30 @@ public:
     // straight through with no taken branch; an online (QSBR) participant's enter()/exit()
     // is a counter update and one taken branch each. Measured: taken branches, not memory
     // operations, bounded this read side (docs/benchmarks.md, "the EBR read side").
+    //
+    // The likely path stores a constant, not the count read plus or minus one: the store
+    // then waits for nothing, and the count does not carry a load-add-store dependency from
+    // one section to the next (measured, docs/benchmarks.md).
     void enter() {
         uint32_t depth = m_depth;
-        m_depth = depth + kSectionRef;
-        if (depth == 0) [[likely]]  // offline and outermost
+        if (depth == 0) [[likely]] {  // offline and outermost
+            m_depth = kSectionRef;
             pin();
+            return;
+        }
+        m_depth = depth + kSectionRef;
     }
     void exit() {
         uint32_t depth = m_depth;
+        if (depth == kSectionRef) [[likely]] {  // offline and outermost
+            m_depth = 0;
+            unpin();
+            return;
+        }
         if (depth < kSectionRef) [[unlikely]]
             return;  // unbalanced exit: ignore rather than unpin someone else's section
-        depth -= kSectionRef;
-        m_depth = depth;
-        if (depth == 0) [[likely]]  // offline and outermost
-            unpin();
+        // Nested, or online: still pinned (depth - kSectionRef != 0, as depth != kSectionRef).
+        m_depth = depth - kSectionRef;
     }
 
     // Online (QSBR) participants call this between sections: "I hold no references from
@@ -449,21 +527,19 @@ public:
     // Waits one grace period without retiring anything (Linux's synchronize_rcu(), ck's
     // ck_epoch_synchronize()): on `completed`, every section that was open anywhere in the
     // domain when the call began has ended, and its reads happen-before our return, so an
-    // object the caller unlinked before the call may be freed or reused at once. Two
-    // advances past the stamp an object unlinked now would get, through the same scans as
-    // reclamation (header comment, "retire"); no node, no free, no list walk. Bounded like
-    // barrier(): timed_out after `max_rounds` rounds without reaching it; in_section when
-    // called inside a section (it would wait for itself).
+    // object the caller unlinked before the call may be freed or reused at once. It waits
+    // for the readers themselves, not for two advances: a reader that could still see what
+    // the caller unlinked is pinned at or below the fenced stamp, so the wait is over once a
+    // fenced scan finds nobody pinned there (EpochDomain::grace_round()). Like ck's, it
+    // completes at once when nobody is pinned, and advances G only to move readers that
+    // leave and re-enter off the stamp. Bounded like barrier(): timed_out after
+    // `max_rounds` rounds without reaching it; in_section when called inside a section
+    // (it would wait for itself).
     [[nodiscard]] BarrierStatus synchronize(uint64_t max_rounds = kDefaultBarrierRounds) {
         if (in_section()) return BarrierStatus::in_section;
-        // The fenced stamp, pinned or not: a reader that could still see what the caller
-        // unlinked pinned at r <= target - 2, and while it stays pinned G <= r + 1. So
-        // G >= target means it has unpinned (or re-announced, QSBR) since; acquire (in
-        // epoch()) on the CAS that made G >= target, whose scan read that unpin with
-        // acquire, orders the reader's accesses before our return.
-        const uint64_t target = m_domain.stamp() + EpochDomain::kGracePeriods;
+        EpochDomain::GraceWait wait = m_domain.begin_grace();
         return wait_rounds(
-            max_rounds, [&] { return m_domain.epoch() >= target; }, [&] { m_domain.try_advance(); });
+            max_rounds, [&] { return wait.over; }, [&] { m_domain.grace_round(wait); });
     }
 
     EpochStats stats() const {

@@ -25,6 +25,18 @@
  * Twins: -DBREAK_FREE_EARLY frees at stamp + 1 instead of stamp + kGracePeriods (2);
  * -DBREAK_STAMP_PINNED stamps the pinned epoch itself instead of that epoch + 1;
  * -DBREAK_SEAL_NO_FENCE drops the unpinned seal's fence before its load of G.
+ *
+ * -DSYNC: participant 0 frees what it unlinks right after one synchronize() instead of
+ * retiring it (begin_grace(), then rounds of quiescent() and grace_round() until nobody
+ * is pinned at or below the stamp). Twins: -DBREAK_SYNC_NO_FENCE drops begin_grace()'s
+ * heavy fence; -DBREAK_SYNC_HELD_BELOW lets a reader pinned at the stamp itself through.
+ *
+ * -DASYMMETRIC: the host's membarrier scheme. The pin's fence is a compiler barrier only
+ * (no drain), and every heavy fence (try_advance(), begin_grace(), grace_round()) is
+ * membarrier(PRIVATE_EXPEDITED): every CPU's store buffer drained in one step, the
+ * caller's included. The seal's stamp() keeps its own fence. Twin:
+ * -DBREAK_ADVANCE_NO_FENCE drops try_advance()'s heavy fence (with -DASYMMETRIC nothing
+ * then orders a reader's pin store before its loads).
  */
 
 #ifndef PARTS
@@ -67,6 +79,12 @@
 #define POINTER 2
 #define STATE(id) (3 + (id))
 
+#ifdef BREAK_SYNC_HELD_BELOW
+#define HELD_AT_OR_BELOW(e, st) ((e) < (st))
+#else
+#define HELD_AT_OR_BELOW(e, st) ((e) <= (st))
+#endif
+
 #define TSO_CPUS PARTS
 #define TSO_MEM (3 + PARTS)
 #define TSO_SB 3
@@ -83,8 +101,10 @@ byte stamp[OBJS + 1];
 inline pin(p) {
     tso_load(p, GLOBAL, g); /* acquire: mov */
     do
-    :: tso_store(p, STATE(p), (g << 1) | 1); /* store_then_full_fence(state, g|1, release) */
+    :: tso_store(p, STATE(p), (g << 1) | 1); /* store_then_light_fence(state, g|1, release) */
+#ifndef ASYMMETRIC
        tso_fence(p);
+#endif
        tso_load(p, GLOBAL, now); /* load_after_full_fence(m_global, acquire) */
        if
        :: now == g -> announced = g; break
@@ -92,6 +112,23 @@ inline pin(p) {
        fi
     od;
     g = 0; now = 0
+}
+
+/* platform::heavy_fence(): a full fence; with -DASYMMETRIC membarrier, which makes every
+ * CPU running one of the process's threads drain its store buffer, the caller's too. */
+inline heavy_fence(p) {
+#ifdef ASYMMETRIC
+    d_step {
+        q = 0;
+        do
+        :: q < PARTS -> tso_drain_body(q); q++
+        :: else -> break
+        od;
+        q = 0
+    }
+#else
+    d_step { tso_drain_body(p); skip } /* the skip: the drain loop's exit stays inside the d_step */
+#endif
 }
 
 /* EpochParticipant::unpin(): release store of 0 (a mov; no fence). The participant's
@@ -143,9 +180,11 @@ inline seal(p) {
  * participant free any retired object (a superset of who frees what in the code). */
 inline try_reclaim(p) {
     seal(p);
-    /* load_then_full_fence(m_global, acquire): mov + lock orq */
+    /* load_then_heavy_fence(m_global, acquire): mov, then the heavy fence */
     tso_load(p, GLOBAL, g);
-    tso_fence(p);
+#ifndef BREAK_ADVANCE_NO_FENCE
+    heavy_fence(p);
+#endif
     tso_load(p, SCAN_END, end); /* load_after_full_fence(m_scan_end, relaxed) */
     ok = (g < EMAX);            /* the model's bound on the epoch */
     i = 0;
@@ -204,11 +243,95 @@ inline unlink_and_retire(p) {
     retired[current - 1] = 1
 }
 
+#ifdef SYNC
+/* Participant 0 only, outside any section: unlinks the object (release store), then
+ * synchronize(), then frees the object at once. */
+inline unlink_and_synchronize(p) {
+    current++;
+    tso_store(p, POINTER, current); /* release: mov */
+    /* begin_grace(): G, the heavy fence, G again (the stamp) */
+    tso_load(p, GLOBAL, before);
+#ifndef BREAK_SYNC_NO_FENCE
+    heavy_fence(p);
+#endif
+    tso_load(p, GLOBAL, st);
+    fresh = 1;
+    do
+    :: /* wait_rounds(): quiescent() first (online, outside a section) */
+        if
+        :: depth == 1 ->
+            tso_load(p, GLOBAL, g);
+            if
+            :: g != announced -> pin(p)
+            :: else -> g = 0
+            fi
+        :: else -> skip
+        fi;
+        /* grace_round() */
+        if
+        :: fresh -> g = before; fresh = 0
+        :: else ->
+            tso_load(p, GLOBAL, g);
+            if
+            :: g == st -> tso_load(p, GLOBAL, g); heavy_fence(p)
+            :: else -> skip
+            fi
+        fi;
+        tso_load(p, SCAN_END, end);
+        hold = 0;
+        ok = 1;
+        i = 0;
+        do
+        :: i < end ->
+            tso_load(p, STATE(i), s); /* acquire: mov */
+            if
+            :: (s & 1) && HELD_AT_OR_BELOW(s >> 1, st) -> hold = 1
+            :: else -> skip
+            fi;
+            if
+            :: (s & 1) && (s >> 1) != g -> ok = 0
+            :: else -> skip
+            fi;
+            i++
+        :: else -> break
+        od;
+        if
+        :: !hold -> break
+        :: else ->
+            if
+            :: g == st && ok && g < EMAX -> d_step { /* lock cmpxchg G: g -> g + 1 */
+                   tso_drain_body(p);
+                   if
+                   :: mem[GLOBAL] == g -> mem[GLOBAL] = g + 1
+                   :: else -> skip
+                   fi
+               }
+            :: else -> skip
+            fi
+        fi
+    od;
+    skip; /* the loop's exit lands here, not inside the d_step */
+    d_step { /* the caller frees what it unlinked: nobody may hold it */
+        freed[current - 1] = 1;
+        tso_i = 0;
+        do
+        :: tso_i < PARTS -> assert((held[tso_i] & (1 << (current - 1))) == 0); tso_i++
+        :: else -> break
+        od;
+        tso_i = 0; i = 0; g = 0; end = 0; s = 0; ok = 0; hold = 0; before = 0; st = 0; fresh = 0
+    }
+}
+#endif
+
 proctype participant(byte p) {
     byte depth = 0;     /* m_depth: 2 per open section, 1 while online */
     byte announced = 0; /* announced(): the participant's own state, read back */
-    byte g, now, end, s, i, o;
+    byte g, now, end, s, i, o, q;
     bool ok;
+#ifdef SYNC
+    byte before, st;
+    bool fresh, hold;
+#endif
     bool registered = 0;
     byte current = 1;   /* participant 0: the object the pointer names now */
     byte joins = 0;
@@ -266,7 +389,11 @@ register:
         held[p] = held[p] | (1 << o);
         o = 0
     :: CAN_RECLAIM(p) && registered -> try_reclaim(p)
+#ifdef SYNC
+    :: p == 0 && current < OBJS && depth < 2 -> unlink_and_synchronize(p)
+#else
     :: p == 0 && current < OBJS -> unlink_and_retire(p)
+#endif
     /* hotplug: handle_hotplug() goes offline and resets the participant (its destructor
      * unpins and hands pending garbage to the shared list), join_scheduler() makes a new
      * one with the same id (registration again) and goes online. Idle task: no section. */

@@ -177,9 +177,10 @@ inline bool set_asymmetric_fences(bool on) {
 }
 
 namespace testing {
-// Heavy fences issued so far (membarrier calls or their fallback fences): tests check
-// that every epoch advance pays one. relaxed: a counter read after joins.
-inline std::atomic<uint64_t> g_heavy_fences{0};
+// Heavy fences issued so far by the calling thread (membarrier calls or their fallback
+// fences): tests check that every epoch advance pays one. Per thread and plain, so that
+// counting costs no locked instruction next to the fence it counts.
+inline thread_local uint64_t g_heavy_fences = 0;
 }  // namespace testing
 
 // The frequent side of the pair (the reader's pin): a compiler barrier when the rare side
@@ -193,13 +194,16 @@ inline void light_fence() {
 }
 
 // The rare side (the reclaimer's scan): a full barrier on every CPU running one of our
-// threads, this one included.
+// threads, and always a seq_cst fence on the caller, so that callers may also use it as
+// their own full fence in C++ terms (synchronize()'s stamp).
 inline void heavy_fence() {
-    testing::g_heavy_fences.fetch_add(1, std::memory_order_relaxed);  // relaxed: a test counter
+    ++testing::g_heavy_fences;
 #if defined(__linux__) && defined(SYS_membarrier)
-    // A registered process's expedited call fails only on invalid arguments; keep the fence
-    // anyway if it ever does, it is what the light side pairs with.
-    if (asymmetric_fences() && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return;
+    // A registered process's expedited call fails only on invalid arguments; the fence
+    // below is then what the light side pairs with. After a successful call it is the
+    // caller's own fence in the C++ model (the system call does one too, but the compiler
+    // does not know that); next to the call it costs nothing measurable.
+    if (asymmetric_fences()) syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 #endif
     std::atomic_thread_fence(std::memory_order_seq_cst);
 }
