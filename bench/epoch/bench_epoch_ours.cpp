@@ -3,8 +3,11 @@
 //   ours       EBR: participants stay offline; enter() pins (store + compiler barrier; the
 //              reclaimer issues membarrier), the outermost exit() unpins. Compared with
 //              urcu_memb and ck.
-//   ours_qsbr  QSBR: participants go online; enter()/exit() are counter updates and
-//              quiescent() re-announces the epoch. Compared with urcu_qsbr.
+//   ours_qsbr  QSBR: participants go online; a read is marked with enter_online()/
+//              exit_online(), which cost nothing in a release build (urcu-qsbr's
+//              rcu_read_lock() is empty too), and quiescent() re-announces the epoch.
+//              Compared with urcu_qsbr. BM_epoch_enter_exit/ours_qsbr_counted measures
+//              the general enter()/exit() of an online participant (a nesting count).
 //   ours_fences, ours_qsbr_fences: the same with a full fence on both sides (the fallback
 //              when membarrier is missing), side by side in the same run.
 // Each benchmark thread selects its scheme when it is created; no participant is pinned
@@ -81,8 +84,21 @@ struct Ours {
         Thread(Thread const&) = delete;
         Thread& operator=(Thread const&) = delete;
 
-        void enter() { m_self->enter(); }
-        void exit() { m_self->exit(); }
+        void enter()
+        {
+            if (Qsbr)
+                m_self->enter_online();
+            else
+                m_self->enter();
+        }
+        void exit()
+        {
+            if (Qsbr)
+                m_self->exit_online();
+            else
+                m_self->exit();
+        }
+        core::EpochParticipant& participant() { return *m_self; }
         void quiescent() { m_self->quiescent(); }
         void retire(OursNode* node) { m_self->retire(&node->link, free_ours_node); }
         void poll()
@@ -150,8 +166,24 @@ void bm_pin_floor(benchmark::State& state)
     state.SetItemsProcessed(state.iterations());
 }
 
+// An online participant's general section: enter()/exit() count the nesting, which the
+// QSBR rows' enter_online()/exit_online() do not need.
+void bm_qsbr_enter_exit_counted(benchmark::State& state)
+{
+    pin_current_thread(0);
+    Ours<true, true>::Thread self;
+    core::EpochParticipant& participant = self.participant();
+    for (auto _ : state) {
+        participant.enter();
+        benchmark::ClobberMemory();
+        participant.exit();
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 void register_ours_epoch_benchmarks()
 {
+    benchmark::RegisterBenchmark("BM_epoch_enter_exit/ours_qsbr_counted", bm_qsbr_enter_exit_counted);
     benchmark::RegisterBenchmark("BM_alloc/new_delete_only", bm_new_delete_only);
     benchmark::RegisterBenchmark("BM_bound/ebr_pin_unpin_only", bm_pin_floor);
     register_epoch_benchmarks<Ours<false, true>>(false);

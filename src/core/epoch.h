@@ -450,9 +450,35 @@ public:
         m_depth = depth - kSectionRef;
     }
 
+    // The QSBR read side as liburcu-qsbr has it. An online participant is pinned from
+    // go_online() to go_offline(), and what it reads stays valid until its next
+    // quiescent(), so a read needs no count at all (urcu-qsbr's rcu_read_lock() compiles to
+    // nothing). enter_online()/exit_online() (or OnlineSection) mark such a read: nothing
+    // at all unless CORE_EPOCH_CHECKS is defined (the host's test trees); then they check that the participant is online and count the open
+    // marks, and quiescent() or go_offline() (so also barrier() and synchronize()) inside
+    // one is a contract violation instead of a silent end of the protection. Use enter()/
+    // exit() where the participant may be offline.
+    void enter_online() {
+#ifdef CORE_EPOCH_CHECKS
+        if (!online()) platform::contract_violation("EpochParticipant::enter_online: the participant is offline");
+        ++m_online_marks;
+#endif
+    }
+    void exit_online() {
+#ifdef CORE_EPOCH_CHECKS
+        if (m_online_marks == 0)
+            platform::contract_violation("EpochParticipant::exit_online: no enter_online() open");
+        --m_online_marks;
+#endif
+    }
+
     // Online (QSBR) participants call this between sections: "I hold no references from
     // before this point". No effect inside a section or while offline.
     void quiescent() {
+#ifdef CORE_EPOCH_CHECKS
+        if (m_online_marks != 0)
+            platform::contract_violation("EpochParticipant::quiescent: inside enter_online()/exit_online()");
+#endif
         if (m_depth != kOnlineRef)  // offline, or inside a section
             return;
         // relaxed: a stale value only delays the re-announce to the next call; pin() reads
@@ -469,6 +495,10 @@ public:
         if (depth == 0) pin();
     }
     void go_offline() {
+#ifdef CORE_EPOCH_CHECKS
+        if (m_online_marks != 0)
+            platform::contract_violation("EpochParticipant::go_offline: inside enter_online()/exit_online()");
+#endif
         if (!online()) return;
         m_depth -= kOnlineRef;
         if (m_depth == 0) unpin();
@@ -682,6 +712,9 @@ private:
 
     uint32_t m_id;
     uint32_t m_depth = 0;
+    // Open enter_online() marks; counted only with CORE_EPOCH_CHECKS (the member is always
+    // there, so the layout does not depend on the build).
+    uint32_t m_online_marks = 0;
     // The stamp of a node retire() queued and seal() has not stamped yet: never reclaimable.
     static constexpr uint64_t kUnstamped = UINT64_MAX;
     RetireNode* m_head = nullptr;
@@ -692,6 +725,18 @@ private:
     uint32_t m_advance_interval = 1;    // set_advance_interval()
     uint64_t m_retired_at_advance = 0;  // our retire count at the last advance attempt
     uint64_t m_retired_at_poll = 0;     // ... and at the last try_reclaim()
+};
+
+// RAII marker of an online participant's read (EpochParticipant::enter_online()).
+class OnlineSection {
+public:
+    explicit OnlineSection(EpochParticipant& participant) : m_participant(participant) { m_participant.enter_online(); }
+    ~OnlineSection() { m_participant.exit_online(); }
+    OnlineSection(const OnlineSection&) = delete;
+    OnlineSection& operator=(const OnlineSection&) = delete;
+
+private:
+    EpochParticipant& m_participant;
 };
 
 // RAII critical section.

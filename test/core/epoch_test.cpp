@@ -179,6 +179,55 @@ TEST(Epoch, an_online_participant_blocks_until_quiescent_and_an_offline_one_neve
     EXPECT_TRUE(b.freed);
 }
 
+// The QSBR read side without a count (enter_online()/OnlineSection): an online reader's
+// mark holds nothing by itself; the participant's online pin does, until its next
+// quiescent(). What it read inside the mark survives any number of reclaim attempts until
+// then, and is freed after it.
+TEST(Epoch, an_online_read_is_protected_until_the_next_quiescent_state)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    reader.go_online();
+    Garbage g;
+    {
+        core::OnlineSection read(reader);
+        writer.retire(&g.node, &Garbage::free_fn); // unlinked while the reader may hold it
+        for (int i = 0; i < 10; ++i)
+            writer.try_reclaim();
+        EXPECT_FALSE(g.freed);
+    }
+    for (int i = 0; i < 10; ++i)
+        writer.try_reclaim();
+    EXPECT_FALSE(g.freed); // the mark's end is not a quiescent state
+    reader.quiescent();
+    for (int i = 0; i < 10 && !g.freed; ++i) {
+        writer.try_reclaim();
+        reader.quiescent();
+    }
+    EXPECT_TRUE(g.freed);
+    reader.go_offline();
+}
+
+#ifdef CORE_EPOCH_CHECKS
+// In the test trees (CORE_EPOCH_CHECKS) the marks are checked: offline, unbalanced, and a quiescent state or
+// go_offline() inside one are contract violations with a readable message.
+TEST(EpochDeathTest, online_read_marks_are_checked_in_the_test_trees)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant p(domain, 0);
+    EXPECT_DEATH(p.enter_online(), "enter_online: the participant is offline");
+    EXPECT_DEATH(p.exit_online(), "exit_online: no enter_online");
+    p.go_online();
+    p.enter_online();
+    EXPECT_DEATH(p.quiescent(), "quiescent: inside enter_online");
+    EXPECT_DEATH(p.go_offline(), "go_offline: inside enter_online");
+    EXPECT_DEATH((void)p.synchronize(1), "quiescent: inside enter_online");
+    p.exit_online();
+    p.go_offline();
+}
+#endif
+
 TEST(Epoch, go_offline_inside_a_section_takes_effect_at_the_outermost_exit)
 {
     core::EpochDomain domain(4);
