@@ -136,9 +136,14 @@ public:
         // scans that may succeed. acquire: as below.
         if (!all_pinned_at(m_global.load(std::memory_order_acquire), /*after_fence=*/false)) return false;
         // acquire + heavy fence: the heavy fence pairs with the light fence in
-        // EpochParticipant::pin() (membarrier on the host when registered, else both are
-        // full fences); see the header comment. acquire pairs with the CAS that wrote g.
-        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire);
+        // EpochParticipant::pin() (membarrier on the host while some registered participant
+        // pins with a compiler barrier, m_light_pinners != 0; else both are full fences);
+        // see the header comment. acquire pairs with the CAS that wrote g.
+        // m_light_pinners is read after g: a participant whose increment that read misses
+        // did it (a locked instruction, a full barrier on x86) after our load of g, so its
+        // first pin's re-check sees g or later, as for a missed state store; one advance
+        // past it is what any pin tolerates (G <= r + 1), and the next scan counts it.
+        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
         if (!all_pinned_at(g, /*after_fence=*/true)) return false;
         // acq_rel: release publishes the scan to whoever reads g + 1 (epoch(), reclaim);
         // acquire keeps the chain of earlier advances.
@@ -244,7 +249,7 @@ private:
     // unlinked (stamp()); and G read before it lets the first round advance.
     GraceWait begin_grace() {
         // acquire + heavy fence: as in try_advance().
-        uint64_t before = load_then_heavy_fence(m_global, std::memory_order_acquire);
+        uint64_t before = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
         // acquire: as in stamp().
         return GraceWait{load_after_full_fence(m_global, std::memory_order_acquire), before};
     }
@@ -273,7 +278,7 @@ private:
             // acquire: pairs with the CAS that wrote g.
             g = m_global.load(std::memory_order_acquire);
             // acquire + heavy fence: as in try_advance(), only when this round may advance.
-            if (g == wait.stamp) g = load_then_heavy_fence(m_global, std::memory_order_acquire);
+            if (g == wait.stamp) g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
         }
         // relaxed / acquire after the fence: as in all_pinned_at().
         uint32_t end = load_after_full_fence(m_scan_end, std::memory_order_relaxed);
@@ -349,6 +354,9 @@ private:
     // One past the highest id ever claimed (only grows): try_advance() scans [0, end), so
     // a scan costs O(registered ids), not O(max_participants).
     Atomic<uint32_t> m_scan_end{0};
+    // Registered participants that pin with the light fence alone (asymmetric): while
+    // there are none, the heavy fence is a plain full fence, not membarrier.
+    Atomic<uint32_t> m_light_pinners{0};
     alignas(64) Atomic<uint64_t> m_global{kFirstEpoch};
     Atomic<uint64_t> m_advances{0};
     alignas(64) Atomic<RetireNode*> m_shared{nullptr};
@@ -382,7 +390,9 @@ public:
     // Only reachable with a ClaimedId, i.e. from the constructor above and from
     // try_register() (through std::optional::emplace, which needs it public).
     explicit EpochParticipant(ClaimedId claimed)
-        : m_domain(claimed.domain), m_slot(&claimed.domain.m_slots[claimed.id]), m_id(claimed.id) {}
+        : m_domain(claimed.domain), m_slot(&claimed.domain.m_slots[claimed.id]), m_id(claimed.id) {
+        if (m_light_pins) count_light_pins(+1);
+    }
 
     // Registers id `id` into `into`, which must be empty (else a contract violation).
     // Constructs the participant only on RegisterStatus::ok; otherwise `into` stays empty.
@@ -406,11 +416,30 @@ public:
             m_head = m_tail = nullptr;
             m_pending = 0;
         }
+        if (m_light_pins) count_light_pins(-1);
         // release: pairs with the acquire claim of the next owner of this id.
         m_slot->claimed.store(false, std::memory_order_release);
     }
     EpochParticipant(const EpochParticipant&) = delete;
     EpochParticipant& operator=(const EpochParticipant&) = delete;
+
+    // How this participant's pins fence. By default as platform::asymmetric_fences() said
+    // when it was made: on the host with membarrier, a compiler barrier, and the scanners
+    // pay membarrier (a system call per advance that may succeed) while any such
+    // participant is registered. set_full_fence_pins(true) makes its pins full fences, so
+    // it no longer needs membarrier from anyone: right for a QSBR participant, which pins
+    // only at go_online() and at a quiescent() after the epoch moved (liburcu's qsbr
+    // flavour fences its quiescent states for the same reason). A domain whose
+    // participants all pin with full fences advances without a system call. Precondition:
+    // not pinned (offline and outside sections); a contract violation otherwise.
+    void set_full_fence_pins(bool full) {
+        if (m_depth != 0) platform::contract_violation("EpochParticipant::set_full_fence_pins: the participant is pinned");
+        bool light = !full && platform::asymmetric_fences();
+        if (light == m_light_pins) return;
+        m_light_pins = light;
+        count_light_pins(light ? +1 : -1);
+    }
+    bool full_fence_pins() const { return !m_light_pins; }
 
     uint32_t id() const { return m_id; }
     EpochDomain& domain() const { return m_domain; }
@@ -660,7 +689,7 @@ private:
         // before it (QSBR re-announce ends the previous reader phase). The light fence
         // pairs with the heavy fence in try_advance(): a compiler barrier when the
         // scanner issues membarrier, else a full fence (core_platform.h).
-        store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);
+        store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release, m_light_pins);
         // The re-check after the fence: a scanner that missed our store has its fence
         // before ours, so we see the epoch it read (or later) here and re-pin.
         // acquire: as in pin().
@@ -694,6 +723,16 @@ private:
         for (RetireNode* node = m_unstamped; node; node = node->next) node->epoch = e;
         m_unstamped = nullptr;
     }
+    void count_light_pins(int delta) {
+        if (delta > 0)
+            // seq_cst: before our first light pin, and a locked instruction: the scanner's
+            // seq_cst load of the count after its load of G is the partner (try_advance()).
+            m_domain.m_light_pinners.fetch_add(1, std::memory_order_seq_cst);
+        else
+            // release: after our last light pin (we are unpinned here), so a scanner that
+            // sees the smaller count and fences plainly has nothing of ours to miss.
+            m_domain.m_light_pinners.fetch_sub(1, std::memory_order_release);
+    }
     void add_freed(uint64_t n) {
         if (n == 0) return;
         // relaxed: single-writer statistic.
@@ -712,6 +751,9 @@ private:
 
     uint32_t m_id;
     uint32_t m_depth = 0;
+    // Our pins fence with a compiler barrier alone (set_full_fence_pins()); read on every
+    // pin, so kept beside m_depth rather than in a global.
+    bool m_light_pins = platform::asymmetric_fences();
     // Open enter_online() marks; counted only with CORE_EPOCH_CHECKS (the member is always
     // there, so the layout does not depend on the build).
     uint32_t m_online_marks = 0;

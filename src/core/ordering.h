@@ -64,6 +64,12 @@ public:
         platform::atomic_delay_point();
         return m_value.fetch_add(arg, order);
     }
+    T fetch_sub(T arg, std::memory_order order) noexcept
+        requires std::integral<T>
+    {
+        platform::atomic_delay_point();
+        return m_value.fetch_sub(arg, order);
+    }
 
 private:
     std::atomic<T> m_value;
@@ -120,27 +126,34 @@ inline V full_fence_then_load(Atomic<V>& a, std::memory_order load_order) {
 
 // The asymmetric pair (core_platform.h: light_fence/heavy_fence; the epoch pin and scan).
 // "store, then the light fence" on the frequent side, "load, then the heavy fence" on the
-// rare side. TSan: the same seq_cst RMWs as the symmetric shapes (TSan sees neither a
-// compiler barrier nor membarrier), so TSan checks the pair as if both sides fenced.
+// rare side. `asymmetric`: the light side's participant pins with a compiler barrier;
+// `light_pinners`: how many such participants the rare side must cover with membarrier,
+// read after the load (EpochDomain::try_advance() says why that order). TSan: the same
+// seq_cst RMWs as the symmetric shapes (TSan sees neither a compiler barrier nor
+// membarrier), so TSan checks the pair as if both sides fenced.
 template <typename V>
-inline void store_then_light_fence(Atomic<V>& a, V value, std::memory_order store_order) {
+inline void store_then_light_fence(Atomic<V>& a, V value, std::memory_order store_order, bool asymmetric) {
     if constexpr (kTsanMode) {
         (void)store_order;
+        (void)asymmetric;
         a.exchange(value, std::memory_order_seq_cst);
     } else {
         a.store(value, store_order);
-        platform::light_fence();
+        platform::light_fence(asymmetric);
     }
 }
 
 template <typename V>
-inline V load_then_heavy_fence(Atomic<V>& a, std::memory_order load_order) {
+inline V load_then_heavy_fence(Atomic<V>& a, std::memory_order load_order, const Atomic<uint32_t>& light_pinners) {
     if constexpr (kTsanMode) {
         (void)load_order;
+        (void)light_pinners;
         return a.fetch_add(0, std::memory_order_seq_cst);
     } else {
         V v = a.load(load_order);
-        platform::heavy_fence();
+        // seq_cst: after the load of `a` (see the comment above); its partner is the
+        // seq_cst increment in EpochParticipant's constructor.
+        platform::heavy_fence(light_pinners.load(std::memory_order_seq_cst) != 0);
         return v;
     }
 }

@@ -532,6 +532,68 @@ TEST(Epoch, concurrent_sections_and_retires_balance_retired_and_freed)
 // fence is counted; the plain, ASan and delay trees run it (a skipped test counts as a
 // failure in make test, by design).
 #if !defined(CORE_TSAN)
+// set_full_fence_pins(): membarrier only while some registered participant pins with the
+// compiler barrier alone. Where the process has no membarrier every participant pins with
+// full fences already and no advance ever calls it.
+TEST(EpochFences, advances_call_membarrier_only_while_a_participant_pins_with_the_light_fence)
+{
+    const bool membarrier = core::platform::asymmetric_fences();
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    EXPECT_EQ(writer.full_fence_pins(), !membarrier);
+    uint64_t calls = core::platform::testing::g_membarriers;
+    uint64_t fences = core::platform::testing::g_heavy_fences;
+    EXPECT_TRUE(domain.try_advance());
+    EXPECT_EQ(core::platform::testing::g_membarriers, calls + (membarrier ? 1 : 0));
+    EXPECT_EQ(core::platform::testing::g_heavy_fences, fences + 1);
+
+    writer.set_full_fence_pins(true);
+    calls = core::platform::testing::g_membarriers;
+    EXPECT_TRUE(domain.try_advance());  // the reader still pins lightly
+    EXPECT_EQ(core::platform::testing::g_membarriers, calls + (membarrier ? 1 : 0));
+
+    reader.set_full_fence_pins(true);
+    EXPECT_TRUE(reader.full_fence_pins());
+    calls = core::platform::testing::g_membarriers;
+    fences = core::platform::testing::g_heavy_fences;
+    reader.go_online();
+    uint64_t e = domain.epoch();
+    EXPECT_TRUE(domain.try_advance());
+    reader.quiescent();
+    EXPECT_TRUE(domain.try_advance());
+    EXPECT_EQ(domain.epoch(), e + 2);
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::timed_out);  // the reader is online
+    reader.go_offline();
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::completed);
+    EXPECT_EQ(core::platform::testing::g_membarriers, calls);  // nobody pins lightly: none
+    EXPECT_GT(core::platform::testing::g_heavy_fences, fences);  // but every advance fenced
+
+    {
+        core::EpochParticipant light(domain, 2);  // made with the default again
+        calls = core::platform::testing::g_membarriers;
+        EXPECT_TRUE(domain.try_advance());
+        EXPECT_EQ(core::platform::testing::g_membarriers, calls + (membarrier ? 1 : 0));
+    }
+    calls = core::platform::testing::g_membarriers;
+    EXPECT_TRUE(domain.try_advance());  // it left: none again
+    EXPECT_EQ(core::platform::testing::g_membarriers, calls);
+    reader.set_full_fence_pins(false);
+    EXPECT_EQ(reader.full_fence_pins(), !membarrier);
+}
+
+TEST(EpochFencesDeathTest, changing_the_pin_fence_while_pinned_is_a_contract_violation)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant p(domain, 0);
+    p.enter();
+    EXPECT_DEATH(p.set_full_fence_pins(true), "set_full_fence_pins: the participant is pinned");
+    p.exit();
+    p.go_online();
+    EXPECT_DEATH(p.set_full_fence_pins(true), "set_full_fence_pins: the participant is pinned");
+    p.go_offline();
+}
+
 TEST(EpochFences, every_advance_is_preceded_by_a_heavy_fence_and_a_blocked_scan_pays_none)
 {
     core::EpochDomain domain(4);

@@ -57,6 +57,16 @@ TEST(EpochTorture, core_epochs_with_an_online_writer_never_free_an_object_a_read
     EXPECT_GT(r.epoch_advances, 10u);
 }
 
+// Every participant pins with a full fence: no participant is counted as a light pinner,
+// so every advance fences plainly, without membarrier (Epoch unit tests count that).
+TEST(EpochTorture, core_epochs_with_full_fence_pins_never_free_an_object_a_reader_still_holds)
+{
+    TortureResult r = torture<CoreFullFencePinsReclaimer>(4, scaled(100'000, 10'000), 21);
+    expect_no_reader_saw_a_late_free(r);
+    EXPECT_GT(r.grace_periods_seen, r.retired);
+    EXPECT_GT(r.epoch_advances, 10u);
+}
+
 // The writer batches removed objects and frees a batch after one synchronize(), never
 // retire(): the torture checks synchronize()'s grace period on its own. Offline writer
 // (fenced stamp, every advance its own) and online writer (it must re-announce itself).

@@ -40,12 +40,15 @@ struct ReclaimerStats {
 // SynchronizeWriter: the writer never calls retire(); it keeps removed objects in a batch
 // and hands the whole batch back after one synchronize() (the urcu-memb writer below does
 // the same with synchronize_rcu()), so the torture checks synchronize()'s grace period.
-template <bool OnlineWriter, bool SynchronizeWriter = false>
+// FullFencePins: every participant pins with a full fence (set_full_fence_pins()), so the
+// advances use a plain fence, not membarrier, even where the process registered it.
+template <bool OnlineWriter, bool SynchronizeWriter = false, bool FullFencePins = false>
 class CoreReclaimerOf {
 public:
-    static constexpr const char* kName = SynchronizeWriter ? (OnlineWriter ? "core-synchronize-online" : "core-synchronize")
-                                         : OnlineWriter    ? "core-online-writer"
-                                                           : "core";
+    static constexpr const char* kName = FullFencePins       ? "core-full-fence-pins"
+                                         : SynchronizeWriter ? (OnlineWriter ? "core-synchronize-online" : "core-synchronize")
+                                         : OnlineWriter      ? "core-online-writer"
+                                                             : "core";
     static constexpr bool kTsanVisible = true;
     explicit CoreReclaimerOf(unsigned readers)
         : m_domain(readers + 1)
@@ -57,6 +60,8 @@ public:
         Reader(CoreReclaimerOf& reclaimer, unsigned index)
             : m_participant(reclaimer.m_domain, index + 1)
         {
+            if (FullFencePins)
+                m_participant.set_full_fence_pins(true);
         }
         void lock() { m_participant.enter(); }
         void unlock() { m_participant.exit(); }
@@ -81,6 +86,8 @@ public:
             , m_context(context)
         {
             s_current = this;
+            if (FullFencePins)
+                m_participant.set_full_fence_pins(true);
             if (OnlineWriter)
                 m_participant.go_online();
         }
@@ -163,6 +170,7 @@ using CoreReclaimer = CoreReclaimerOf<false>;
 using CoreOnlineWriterReclaimer = CoreReclaimerOf<true>;
 using CoreSynchronizeReclaimer = CoreReclaimerOf<false, true>;
 using CoreSynchronizeOnlineReclaimer = CoreReclaimerOf<true, true>;
+using CoreFullFencePinsReclaimer = CoreReclaimerOf<false, false, true>;
 
 // liburcu's urcu-memb: readers register and use read_lock/unlock; the writer batches
 // removed objects and calls synchronize_rcu(), after which the whole batch is safe.

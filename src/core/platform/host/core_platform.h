@@ -163,13 +163,13 @@ inline std::atomic<bool> g_asymmetric{g_membarrier_registered};
 
 }  // namespace detail
 
-// Whether the epoch read side runs on compiler barriers (membarrier registered and chosen).
+// Whether new epoch participants pin with a compiler barrier (membarrier registered and
+// chosen). Each participant keeps the choice it was made with (EpochParticipant), and the
+// scanners pay membarrier only while some registered participant pins that way.
 inline bool asymmetric_fences() { return detail::g_asymmetric.load(std::memory_order_relaxed); }
 
-// Chooses the scheme (tests and benchmarks compare both). Precondition: no participant of
-// any epoch domain is pinned or between its pin store and re-check, so no reader runs on a
-// compiler barrier while the reclaimer uses a plain fence. False (and symmetric fences)
-// when asked for asymmetric ones without membarrier.
+// Chooses the scheme for participants created from now on (tests and benchmarks compare
+// both). False (and symmetric fences) when asked for asymmetric ones without membarrier.
 inline bool set_asymmetric_fences(bool on) {
     bool use = on && detail::g_membarrier_registered;
     detail::g_asymmetric.store(use, std::memory_order_relaxed);  // relaxed: see g_asymmetric
@@ -181,29 +181,38 @@ namespace testing {
 // fences): tests check that every epoch advance pays one. Per thread and plain, so that
 // counting costs no locked instruction next to the fence it counts.
 inline thread_local uint64_t g_heavy_fences = 0;
+// ... of which membarrier system calls.
+inline thread_local uint64_t g_membarriers = 0;
 }  // namespace testing
 
-// The frequent side of the pair (the reader's pin): a compiler barrier when the rare side
-// issues membarrier, else a full fence.
-inline void light_fence() {
+// The frequent side of the pair (the reader's pin): a compiler barrier for a participant
+// that pins asymmetrically (the rare side then issues membarrier), else a full fence.
+inline void light_fence(bool asymmetric) {
     // likely: on the read side's straight path (no taken branch) when membarrier is in use.
-    if (asymmetric_fences()) [[likely]]
+    if (asymmetric) [[likely]]
         std::atomic_signal_fence(std::memory_order_seq_cst);
     else
         std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
-// The rare side (the reclaimer's scan): a full barrier on every CPU running one of our
-// threads, and always a seq_cst fence on the caller, so that callers may also use it as
-// their own full fence in C++ terms (synchronize()'s stamp).
-inline void heavy_fence() {
+// The rare side (the reclaimer's scan). With `asymmetric` (some participant may pin with
+// the compiler barrier alone): a full barrier on every CPU running one of our threads,
+// membarrier(PRIVATE_EXPEDITED). Always a seq_cst fence on the caller, so that callers may
+// also use it as their own full fence in C++ terms (synchronize()'s stamp).
+inline void heavy_fence(bool asymmetric) {
     ++testing::g_heavy_fences;
 #if defined(__linux__) && defined(SYS_membarrier)
-    // A registered process's expedited call fails only on invalid arguments; the fence
-    // below is then what the light side pairs with. After a successful call it is the
-    // caller's own fence in the C++ model (the system call does one too, but the compiler
-    // does not know that); next to the call it costs nothing measurable.
-    if (asymmetric_fences()) syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    // Only participants made while membarrier was registered pin asymmetrically, so the
+    // call is registered here. It fails only on invalid arguments; the fence below is
+    // then what the light side pairs with. After a successful call it is the caller's own
+    // fence in the C++ model (the system call does one too, but the compiler does not know
+    // that); next to the call it costs nothing measurable.
+    if (asymmetric) {
+        ++testing::g_membarriers;
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    }
+#else
+    (void)asymmetric;
 #endif
     std::atomic_thread_fence(std::memory_order_seq_cst);
 }

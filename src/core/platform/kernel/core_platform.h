@@ -24,8 +24,8 @@ inline void yield() { arch::cpu_relax(); }
 // when the epoch moved, at a context switch, so the read side has no fence to save
 // (docs/core.md, "Asymmetric fences").
 inline bool asymmetric_fences() { return false; }
-inline void light_fence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
-inline void heavy_fence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void light_fence(bool) { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void heavy_fence(bool) { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
 // Aligned allocation from the kernel heap; nullptr on failure.
 inline void* alloc(size_t bytes, size_t align) { return mm::kmalloc(bytes, align); }
