@@ -75,7 +75,7 @@ BREAKS = {
   """    static constexpr uint64_t kGracePeriods = 2;""",
   """    static constexpr uint64_t kGracePeriods = 1;"""),
  "epoch_pin_without_recheck_and_fence": ("epoch.h",
-  """        store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release);""",
+  """        store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release, m_light_pins);""",
   """        m_slot->state.store((g << 1) | 1, std::memory_order_relaxed); return true;"""),
  "epoch_seal_pinned_without_margin": ("epoch.h",
   """        uint64_t e = m_depth != 0 ? announced() + 1 : m_domain.stamp();""",
@@ -87,19 +87,29 @@ BREAKS = {
   """            if ((s & 1) && (s >> 1) != g) return false;""",
   """            if ((s & 1) && (s >> 1) + 1 < g) return false;"""),
  "epoch_advance_without_heavy_fence": ("epoch.h",
-  """        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire);""",
+  """        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);""",
   """        uint64_t g = m_global.load(std::memory_order_acquire);"""),
  "epoch_synchronize_grace_of_one": ("epoch.h",
   """            held |= (s >> 1) <= wait.stamp;""",
   """            held |= (s >> 1) < wait.stamp;"""),
  "epoch_synchronize_scan_without_fence": ("epoch.h",
-  """        uint64_t before = load_then_heavy_fence(m_global, std::memory_order_acquire);""",
+  """        uint64_t before = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);""",
   """        uint64_t before = m_global.load(std::memory_order_acquire);"""),
  "inbox_link_store_relaxed": ("inbox.h",
   """        previous->m_next_in_inbox.store(node, std::memory_order_release);""",
   """        previous->m_next_in_inbox.store(node, std::memory_order_relaxed);"""),
 }
 import sys, shutil, os
+if sys.argv[1] == "--check":
+    # breaks.py --check <repo>: every pattern must still match its file exactly once, so
+    # that a change to src/core cannot silently retire a break (make test runs this).
+    stale = []
+    for name, (f, old, new) in BREAKS.items():
+        count = open(os.path.join(sys.argv[2], "src/core", f)).read().count(old)
+        if count != 1:
+            stale.append(f"{name}: its pattern matches {count} times in src/core/{f}")
+    print("\n".join(stale) if stale else f"all {len(BREAKS)} break patterns apply")
+    sys.exit(1 if stale else 0)
 name = sys.argv[1]; dst = sys.argv[2]
 f, old, new = BREAKS[name]
 p = os.path.join(dst, "src/core", f)
