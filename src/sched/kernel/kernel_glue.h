@@ -63,7 +63,15 @@ void hotplug_on_kick(CpuSched& me);
 // Preemption blocked by preempt_disable() (preempt.cpp). While it is, the tick and the
 // reschedule IPI call defer_preemption() instead of schedule(PickReason::preempted); the
 // final preempt_enable() then preempts. Interrupts off, on CPU `me.index`.
-bool preemption_blocked(const CpuSched& me);
+// Owner-CPU only, read and written with interrupts off (the task's own calls, its CPU's
+// tick and IPI handler), so plain values: nothing on another CPU ever looks. Defined in
+// preempt.cpp; here so that schedule()'s check on every switch is not a call.
+struct PreemptState {
+    uint32_t depth = 0;
+    bool pending = false;  // a preemption came due while blocked
+};
+extern PreemptState g_preempt[kMaxCpus];
+inline bool preemption_blocked(const CpuSched& me) { return g_preempt[me.index].depth != 0; }
 void defer_preemption(CpuSched& me);
 
 // The lockup detector's per-tick work (watchdog.cpp): bumps this CPU's heartbeat, checks

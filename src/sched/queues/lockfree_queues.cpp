@@ -66,7 +66,8 @@ Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason) {
 }
 
 Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason) {
-    drain_inbox(me);
+    // The call only when something is linked: most picks find the inbox empty.
+    if (!me->inbox.nothing_to_pop()) drain_inbox(me);
     if (Task* task = me->realtime.pop_front()) return task;
     bool have_pinned = !me->pinned.empty();
     if (have_pinned && (me->pick_pinned_first || me.deque().size_approx() == 0)) {
