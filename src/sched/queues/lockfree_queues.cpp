@@ -59,7 +59,8 @@ void LockFreeReadyQueues::drain_inbox(OwnerCpu& me) {
     }
 }
 
-Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason) {
+// Inlined into pick_own(), its one caller (as a call it was a frame per pick).
+[[gnu::always_inline]] inline Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason) {
     // "The pick policy and fairness" (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
     if (fifo_pick_due(me, reason)) return me.deque().take_fifo();
     return me.deque().take();
