@@ -71,6 +71,18 @@ public:
         return nullptr;
     }
 
+    // Consumer only: pop()'s first look, for a caller that would rather not make the call
+    // on an empty inbox. True when the stub is the tail with nothing linked behind it,
+    // where pop() returns nullptr at once (a push still between its exchange and its link
+    // is missed here as it is there; the caller comes back on its next pass).
+    bool nothing_to_pop() const {
+        // relaxed: m_tail is the consumer's own (as in pop()).
+        // relaxed: only whether the link is null matters; a caller that sees it set calls
+        // pop(), whose acquire load of the same link is the one that publishes the item.
+        return m_tail.load(std::memory_order_relaxed) == &m_stub &&
+               !m_stub.m_next_in_inbox.load(std::memory_order_relaxed);
+    }
+
     // May be wrong by the time it returns; true means "nothing pushed and not yet popped"
     // at some recent moment. Exact for the consumer after a full fence, which is how the
     // idle re-check uses it: a push that precedes the fence has moved m_head off the stub

@@ -34,16 +34,30 @@ public:
     TaskHandle() = default;
     explicit TaskHandle(Task* task) : m_task(task) {}
     TaskHandle(TaskHandle&& other) : m_task(other.m_task) { other.m_task = nullptr; }
-    TaskHandle& operator=(TaskHandle&& other);
+    // Inline, as reset()'s empty case: moving a handle, or destroying a moved-from or
+    // joined one, is no call.
+    TaskHandle& operator=(TaskHandle&& other) {
+        if (this != &other) {
+            reset();
+            m_task = other.m_task;
+            other.m_task = nullptr;
+        }
+        return *this;
+    }
     TaskHandle(const TaskHandle&) = delete;
     TaskHandle& operator=(const TaskHandle&) = delete;
     ~TaskHandle() { reset(); }
 
     bool valid() const { return m_task != nullptr; }
     Task* task() const { return m_task; }
-    void reset();  // drops the reference
+    // Drops the reference.
+    void reset() {
+        if (m_task) drop();
+    }
 
 private:
+    void drop();  // reset() of a handle that holds a task
+
     Task* m_task = nullptr;
 };
 

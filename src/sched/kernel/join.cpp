@@ -47,22 +47,9 @@ uint32_t bucket_index(const Task* task) {
 
 JoinBucket& bucket_of(const Task* task) { return g_buckets[bucket_index(task)]; }
 
-}  // namespace
-
-uint32_t join_bucket_index(const Task* task) { return bucket_index(task); }
-
-void exit_and_wake_joiners(Task* self, int64_t code) {
-    self->exit_code = code;
-    JoinBucket& bucket = bucket_of(self);
-    // seq_cst: the Dekker store, paired with the joiner's seq_cst load of the state in
-    // wait_until_dead() (the release part also publishes exit_code to it and to any
-    // acquire reader of the state). On x86 an xchg: the one locked instruction of an exit
-    // that nobody waits for.
-    change_state(self, TaskState::running, TaskState::dead, std::memory_order_seq_cst);
-    // seq_cst: the Dekker load, after our store in the total order; partner: the joiner's
-    // seq_cst store of its node. Empty: every joiner of ours that had not seen dead yet
-    // would have linked its node before this load, so there is none.
-    if (!bucket.waiters.load(std::memory_order_seq_cst)) return;
+// exit_and_wake_joiners() once its bucket has waiters (its own task's or another's): out
+// of line, so that the exit nobody waits for saves no registers for the walk.
+[[gnu::noinline]] void wake_joiners(Task* self, JoinBucket& bucket) {
     JoinWaiter* woken = nullptr;
     {
         SpinlockLocker guard(bucket.lock);
@@ -95,6 +82,24 @@ void exit_and_wake_joiners(Task* self, int64_t code) {
         make_ready(owner, joiner, TaskState::blocked, WakeHint::sync);
         woken = next;
     }
+}
+
+}  // namespace
+
+uint32_t join_bucket_index(const Task* task) { return bucket_index(task); }
+
+void exit_and_wake_joiners(Task* self, int64_t code) {
+    self->exit_code = code;
+    JoinBucket& bucket = bucket_of(self);
+    // seq_cst: the Dekker store, paired with the joiner's seq_cst load of the state in
+    // wait_until_dead() (the release part also publishes exit_code to it and to any
+    // acquire reader of the state). On x86 an xchg: the one locked instruction of an exit
+    // that nobody waits for.
+    change_state(self, TaskState::running, TaskState::dead, std::memory_order_seq_cst);
+    // seq_cst: the Dekker load, after our store in the total order; partner: the joiner's
+    // seq_cst store of its node. Empty: every joiner of ours that had not seen dead yet
+    // would have linked its node before this load, so there is none.
+    if (bucket.waiters.load(std::memory_order_seq_cst)) wake_joiners(self, bucket);
 }
 
 void wait_until_dead(Task* task) {

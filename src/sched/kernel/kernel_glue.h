@@ -41,8 +41,20 @@ void put_ref(Task* task);
 
 // The one-shot for min(end of the current slice, next sleeper) (tick.cpp, "Preemption, timers and sleep");
 // interrupts off, a non-idle current task. Lazy: no LAPIC write when what is armed fires
-// early enough and has not passed.
-void arm_timer(CpuSched& me, uint64_t now);
+// early enough and has not passed. Inline, as that check runs on every switch; the write
+// is write_timer() (tick.cpp).
+void write_timer(CpuSched& me, uint64_t deadline, uint64_t now);
+inline void arm_timer(CpuSched& me, uint64_t now) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
+    uint64_t deadline = me.slice_end_tsc;
+    uint64_t next_sleeper = me.sleepers.next_deadline();
+    if (next_sleeper < deadline) deadline = next_sleeper;
+    // Lazy: a LAPIC write only when the armed deadline is later than the one we need, or
+    // already passed. An early tick only costs a re-check in on_tick, and the yield path
+    // (same slice end, no new sleeper) writes nothing.
+    if (me.armed_deadline_tsc > now && me.armed_deadline_tsc <= deadline) return;
+    write_timer(me, deadline, now);
+}
 // How many sleepers on_tick() has woken on `cpu` (a busy CPU's path; tests read it).
 uint64_t tick_sleeper_wakeups(uint32_t cpu);
 // Config::on_cpu0_tick, if any (tick.cpp, on CPU 0).
@@ -63,7 +75,15 @@ void hotplug_on_kick(CpuSched& me);
 // Preemption blocked by preempt_disable() (preempt.cpp). While it is, the tick and the
 // reschedule IPI call defer_preemption() instead of schedule(PickReason::preempted); the
 // final preempt_enable() then preempts. Interrupts off, on CPU `me.index`.
-bool preemption_blocked(const CpuSched& me);
+// Owner-CPU only, read and written with interrupts off (the task's own calls, its CPU's
+// tick and IPI handler), so plain values: nothing on another CPU ever looks. Defined in
+// preempt.cpp; here so that schedule()'s check on every switch is not a call.
+struct PreemptState {
+    uint32_t depth = 0;
+    bool pending = false;  // a preemption came due while blocked
+};
+extern PreemptState g_preempt[kMaxCpus];
+inline bool preemption_blocked(const CpuSched& me) { return g_preempt[me.index].depth != 0; }
 void defer_preemption(CpuSched& me);
 
 // The lockup detector's per-tick work (watchdog.cpp): bumps this CPU's heartbeat, checks

@@ -7,19 +7,8 @@
 #include "sched/scheduler.h"
 
 namespace sched {
-namespace {
 
-// Owner-CPU only, read and written with interrupts off (the task's own calls, its CPU's
-// tick and IPI handler), so plain values: nothing on another CPU ever looks.
-struct PreemptState {
-    uint32_t depth = 0;
-    bool pending = false;  // a preemption came due while blocked
-};
 PreemptState g_preempt[kMaxCpus];
-
-}  // namespace
-
-bool preemption_blocked(const CpuSched& me) { return g_preempt[me.index].depth != 0; }
 
 void defer_preemption(CpuSched& me) { g_preempt[me.index].pending = true; }
 

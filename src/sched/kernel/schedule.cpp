@@ -77,20 +77,29 @@ void dispatch_here(OwnerCpu& owner, Task* next, uint64_t now) {
     }
 }
 
+// finish_switch(), inlined into the two places every switch ends (schedule() and a new
+// task's first run): as a call it was a frame on each.
+[[gnu::always_inline]] inline void finish_switch_here(Task* last) {
+    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // from sched_switch until back in the task
+    CpuSched& me = this_cpu_sched();
+    if (release_on_cpu(last)) put_ref(last);  // the alive reference, dropped once nobody runs on the stack
+    if (me.stats.context_switches.get() % kReclaimEverySwitches == 0) reclaim_here_now(me);
+}
+
 }  // namespace
 
 // The decisions are decide_next()'s (run_loop.cpp, shared with the host stress); here are
 // the hardware's parts: the timer, the CPU's current pointer, the switch itself.
 void schedule(PickReason reason) {
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // the callers' promise (kernel_glue.h)
-    // A task that blocked preemption may not leave its CPU (preempt.cpp); the tick and
-    // the IPIs defer instead of calling us.
-    SCHED_VERIFY(!preemption_blocked(this_cpu_sched()), "switch_with_preemption_disabled");
     Task* next;
     Task* prev;
     {
         arch::InterruptGuard irq_off;  // already off: this only proves it to OwnerCpu
         CpuSched& me = this_cpu_sched();
+        // A task that blocked preemption may not leave its CPU (preempt.cpp); the tick and
+        // the IPIs defer instead of calling us.
+        SCHED_VERIFY(!preemption_blocked(me), "switch_with_preemption_disabled");
         OwnerCpu owner(me, irq_off);
         // relaxed: written only by this CPU.
         prev = me.current.load(std::memory_order_relaxed);
@@ -105,15 +114,10 @@ void schedule(PickReason reason) {
     }
     void* last = sched_switch(&prev->saved_rsp, next->saved_rsp, prev);
     // Back in prev, on whichever CPU picked it: `me` above is stale.
-    finish_switch(static_cast<Task*>(last));
+    finish_switch_here(static_cast<Task*>(last));
 }
 
-void finish_switch(Task* last) {
-    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // from sched_switch until back in the task
-    CpuSched& me = this_cpu_sched();
-    if (release_on_cpu(last)) put_ref(last);  // the alive reference, dropped once nobody runs on the stack
-    if (me.stats.context_switches.get() % kReclaimEverySwitches == 0) reclaim_here_now(me);
-}
+void finish_switch(Task* last) { finish_switch_here(last); }
 
 void put_ref(Task* task) {
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // retire() is an owner operation
@@ -128,7 +132,7 @@ void put_ref(Task* task) {
 }
 
 void task_first_run(void* prev, void* self) {
-    finish_switch(static_cast<Task*>(prev));
+    finish_switch_here(static_cast<Task*>(prev));
     Task* task = static_cast<Task*>(self);
     arch::sti();
     sched::exit(task->entry(task->arg));

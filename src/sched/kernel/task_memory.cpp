@@ -11,17 +11,19 @@
 #include "smp/smp.h"
 
 namespace sched {
+
+detail::CpuCache detail::g_cpu_cache[kMaxCpus];
+
 namespace {
 
-constexpr uint64_t kTaskBytes = (sizeof(Task) + 63) & ~uint64_t(63);
+using detail::construct_task;
+using detail::CpuCache;
+using detail::FreeStack;
+using detail::g_cpu_cache;
+using detail::kTaskBytes;
+
 static_assert(alignof(Task) <= 64);
 static_assert(kTaskBytes < kTaskStackPages * 4096 / 4, "the Task must leave most of the stack for the task");
-
-// A cached stack is linked through a small header where its Task was.
-struct FreeStack {
-    FreeStack* next;
-    uint64_t bottom, top;
-};
 static_assert(sizeof(FreeStack) <= kTaskBytes);
 // A cached block keeps its last Task's `dead` state under the header, which `ps`'s walk
 // (registry.cpp) relies on to skip it. (offsetof on Task: GCC supports it for non-virtual
@@ -32,13 +34,6 @@ static_assert(offsetof(Task, state) >= sizeof(FreeStack), "the cache's header wo
 #pragma GCC diagnostic pop
 
 constexpr uint32_t kCpuCacheCap = 32;
-
-// Owner only, interrupts off: no lock.
-struct alignas(64) CpuCache {
-    FreeStack* head = nullptr;
-    uint32_t count = 0;
-};
-CpuCache g_cpu_cache[kMaxCpus];
 
 // The spill pool: rare (a CPU whose cache is full or empty), so a spinlock is fine here.
 Spinlock g_pool_lock;
@@ -71,15 +66,6 @@ void clear_task_slot(const mm::KernelStack& stack) {
 // The trim's IPI round: a CPU takes it only where interrupts are on, so any
 // task_memory_block() window it was in has ended.
 void no_walker_left(void*) {}
-
-Task* construct_task(uint64_t bottom, uint64_t top) {
-    // top is page-aligned, so the Task is 64-aligned as its type requires. Default-
-    // initialized: every member has its initializer, so `Task()`'s extra zeroing of the
-    // whole object first (a 48-iteration rep stosq) bought nothing.
-    Task* task = new (reinterpret_cast<void*>(top - kTaskBytes)) Task;
-    task->stack = StackRange{bottom, top};
-    return task;
-}
 
 // Refills and spills move kCpuCacheCap / 2 stacks per pool lock hold: memory flows from
 // the CPUs where tasks exit to those where they are spawned (stealing), and one lock hold
@@ -132,7 +118,7 @@ void flush_local_tlb(void*) { arch::write_cr3(arch::read_cr3()); }
 
 }  // namespace
 
-Task* allocate_task_memory() {
+Task* detail::allocate_uncached_task_memory() {
     if (FreeStack* s = pop_cached()) {
         uint64_t bottom = s->bottom, top = s->top;
         return construct_task(bottom, top);

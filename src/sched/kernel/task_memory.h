@@ -10,16 +10,61 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 #include "sched/model/task.h"
 
 namespace sched {
 
 constexpr size_t kTaskStackPages = 4;  // 16 KiB, guard page below
 
+// The per-CPU cache, here so that allocate_task_memory()'s cache hit (every spawn but
+// the first few) is inline in spawn(); everything else is task_memory.cpp's.
+namespace detail {
+constexpr uint64_t kTaskBytes = (sizeof(Task) + 63) & ~uint64_t(63);
+// A cached stack is linked through a small header where its Task was.
+struct FreeStack {
+    FreeStack* next;
+    uint64_t bottom, top;
+};
+// Owner only, interrupts off: no lock.
+struct alignas(64) CpuCache {
+    FreeStack* head = nullptr;
+    uint32_t count = 0;
+};
+extern CpuCache g_cpu_cache[kMaxCpus];
+// allocate_task_memory() when this CPU's cache is empty: a batch from the shared pool,
+// else a fresh stack.
+Task* allocate_uncached_task_memory();
+
+inline Task* construct_task(uint64_t bottom, uint64_t top) {
+    // top is page-aligned, so the Task is 64-aligned as its type requires. Default-
+    // initialized: every member has its initializer, so `Task()`'s extra zeroing of the
+    // whole object first (a 48-iteration rep stosq) bought nothing.
+    Task* task = new (reinterpret_cast<void*>(top - kTaskBytes)) Task;
+    task->stack = StackRange{bottom, top};
+    return task;
+}
+}  // namespace detail
+
 // A default-constructed Task at the top of a stack (cached or fresh), with `stack` filled
 // in; nullptr when out of memory (frames or stack slots). Any context, any IF.
-Task* allocate_task_memory();
+inline Task* allocate_task_memory() {
+    uint64_t bottom, top;
+    {
+        arch::InterruptGuard irq_off;
+        detail::CpuCache& cache = detail::g_cpu_cache[arch::this_cpu()->index];
+        detail::FreeStack* s = cache.head;
+        if (!s) return detail::allocate_uncached_task_memory();
+        cache.head = s->next;
+        --cache.count;
+        bottom = s->bottom;
+        top = s->top;
+    }
+    return detail::construct_task(bottom, top);
+}
 // Destroys the Task and caches its memory. The caller guarantees no CPU can touch the
 // task again (its grace period has passed, "Exit, join and reclamation"). Any context, any IF.
 void free_task_memory(Task* task);

@@ -68,17 +68,7 @@ const char* to_string(SpawnError error) {
     return "unknown spawn error";
 }
 
-TaskHandle& TaskHandle::operator=(TaskHandle&& other) {
-    if (this != &other) {
-        reset();
-        m_task = other.m_task;
-        other.m_task = nullptr;
-    }
-    return *this;
-}
-
-void TaskHandle::reset() {
-    if (!m_task) return;
+void TaskHandle::drop() {
     arch::InterruptGuard irq_off;  // put_ref may retire, an owner operation
     put_ref(m_task);
     m_task = nullptr;
@@ -90,8 +80,9 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
         result.error = SpawnError::empty_affinity;
         return result;
     }
+    const bool any_cpu = options.affinity.is_all();
     // relaxed: a hint; placement re-checks. (Any-CPU tasks skip it: we run on an online CPU.)
-    if (!options.affinity.is_all() &&
+    if (!any_cpu &&
         !options.affinity.intersects(shared().online.load(std::memory_order_relaxed))) {
         result.error = SpawnError::affinity_offline;
         return result;
@@ -125,8 +116,12 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
     task->id = g_next_task_id.fetch_add(1, std::memory_order_relaxed);
     copy_name(task, options.name);
     task->priority = options.priority;
-    task->affinity_requested = options.affinity;
-    task->affinity = options.affinity;
+    // The Task comes default-constructed, both affinities all: only a restricted set is
+    // copied (an any-CPU spawn skips eight loads and eight stores).
+    if (!any_cpu) {
+        task->affinity_requested = options.affinity;
+        task->affinity = options.affinity;
+    }
     task->entry = entry;
     task->arg = arg;
     // relaxed: nobody else knows the task before place() publishes it.

@@ -19,15 +19,7 @@ Counter g_tick_sleeper_wakeups[kMaxCpus];
 
 uint64_t tick_sleeper_wakeups(uint32_t cpu) { return g_tick_sleeper_wakeups[cpu].get(); }
 
-void arm_timer(CpuSched& me, uint64_t now) {
-    SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
-    uint64_t deadline = me.slice_end_tsc;
-    uint64_t next_sleeper = me.sleepers.next_deadline();
-    if (next_sleeper < deadline) deadline = next_sleeper;
-    // Lazy: a LAPIC write only when the armed deadline is later than the one we need, or
-    // already passed. An early tick only costs a re-check in on_tick, and the yield path
-    // (same slice end, no new sleeper) writes nothing.
-    if (me.armed_deadline_tsc > now && me.armed_deadline_tsc <= deadline) return;
+void write_timer(CpuSched& me, uint64_t deadline, uint64_t now) {
     uint64_t left = deadline > now ? deadline - now : 1;
     // +1 ns: scale truncation in the timer must not make the tick land before the deadline.
     arch::timer::oneshot_ns(platform::ns_from_tsc(left) + 1);

@@ -21,14 +21,15 @@ void requeue_prev(OwnerCpu& me, Task* prev, PickReason reason) {
 
 // "The run loop" step 4. The idle task when nothing is runnable here.
 Task* pick_next(OwnerCpu& me, PickReason reason) {
+    CpuSched& cpu = me.cpu();  // in a register, as in dispatch()
     // "CPU hotplug": a CPU asked to go offline starts nothing new; its idle task evacuates
     // everything queued here (prev included, requeued above).
     // acquire: pairs with the release store of the request in cpu_offline().
-    if (me->hotplug.load(std::memory_order_acquire) != HotplugState::running) return me->idle_task;
+    if (cpu.hotplug.load(std::memory_order_acquire) != HotplugState::running) return cpu.idle_task;
     uint64_t start = OpCost::stamp();
-    Task* next = me.shared().ready->pick_local(me, reason);
-    if (!next) return me->idle_task;
-    me->stats.pick_cost.add_since(start);
+    Task* next = cpu.shared.ready->pick_local(me, reason);
+    if (!next) return cpu.idle_task;
+    cpu.stats.pick_cost.add_since(start);
     return next;
 }
 
@@ -40,18 +41,19 @@ Task* pick_next(OwnerCpu& me, PickReason reason) {
 // other CPU ever picks: keep `next` aside, switch to idle (releasing prev), and idle picks
 // it first. Config::idle_detour is false only in the host break-it that shows the cycle.
 Task* detour_if_on_cpu(OwnerCpu& me, Task* prev, Task* next) {
-    if (next == prev || prev->is_idle_task || next->is_idle_task || !me.shared().config.idle_detour) return next;
+    CpuSched& cpu = me.cpu();  // in a register, as in dispatch()
+    if (next == prev || prev->is_idle_task || next->is_idle_task || !cpu.shared.config.idle_detour) return next;
     // acquire: as in dispatch(); a stale true only costs the detour.
     if (!next->on_cpu.load(std::memory_order_acquire)) return next;
     mark_queued(next);  // held aside: back in the ready structures until idle picks it
-    me->held_next = next;
-    ++me->stats.idle_detours;
-    return me->idle_task;
+    cpu.held_next = next;
+    ++cpu.stats.idle_detours;
+    return cpu.idle_task;
 }
 
 // ready -> running, for a task this CPU picked. The idle task is never queued; its state
-// means nothing.
-void set_running(Task* task) {
+// means nothing. Inlined into both callers (GCC kept it a call: a frame per switch).
+[[gnu::always_inline]] inline void set_running(Task* task) {
     // release: pairs with the acquire load of the state in the kernel's `ps` walk over task
     // memory (registry.cpp), which then reads what spawn wrote (it reached us through the
     // queues). The scheduler needs none: wakers read the state only under the protocols
@@ -81,57 +83,49 @@ bool wait_until_off_cpu(const Task& next) {
 
 Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now) {
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");
+    CpuSched& cpu = me.cpu();  // in a register, as in dispatch()
     prev->counters.run_cycles.add(now - prev->slice_start_tsc);
     requeue_prev(me, prev, reason);
     // Step 3, the QSBR point: nothing read from the shared structures before this line
     // is still held, apart from prev and this CPU's own structures.
-    me->epoch->quiescent();
+    cpu.epoch->quiescent();
     // Due sleepers first ("Preemption, timers and sleep"), so the pick sees them: this covers the idle task
     // too (its has_work_for() counts due sleepers), which gets here after go_online().
-    // prev itself may be among them (a sleep that was already over).
-    expire_sleepers(me, now);
+    // prev itself may be among them (a sleep that was already over). The call only when
+    // the earliest is due: most switches find none.
+    if (cpu.sleepers.next_deadline() <= now) expire_sleepers(me, now);
     Task* next = detour_if_on_cpu(me, prev, pick_next(me, reason));
     if (next != prev) {
-        trace::hook_switch(me.index(), next, reason);
+        trace::hook_switch(cpu.index, next, reason);
         return {next, false};
     }
     set_running(prev);  // requeued (or woken) and picked again before we left it
     prev->slice_start_tsc = now;
-    me->slice_end_tsc = now + me.shared().config.timeslice_tsc;
+    cpu.slice_end_tsc = now + cpu.shared.config.timeslice_tsc;
     return {prev, true};
 }
 
 bool dispatch(OwnerCpu& me, Task* next, uint64_t now) {
     if (!wait_until_off_cpu(*next)) return false;
+    // Held in a register: through `me` every store below (any type may alias) made the
+    // compiler load the CpuSched pointer again.
+    CpuSched& cpu = me.cpu();
     // relaxed: only this CPU runs `next` until it switches away again, and the release
     // store in release_on_cpu() publishes the whole run to the next picker.
     next->on_cpu.store(true, std::memory_order_relaxed);
     set_running(next);
-    if (next->last_cpu != me.index()) {
+    if (next->last_cpu != cpu.index) {
         next->counters.migrations.add();
-        next->last_cpu = uint16_t(me.index());
+        next->last_cpu = uint16_t(cpu.index);
     }
     next->counters.switches_in.add();
     next->slice_start_tsc = now;
     // relaxed: read only by dumps and watchdogs.
-    me->current.store(next, std::memory_order_relaxed);
-    me->slice_end_tsc = now + me.shared().config.timeslice_tsc;
-    ++me->stats.context_switches;
-    if (!next->is_idle_task) ++me->stats.tasks_run;
+    cpu.current.store(next, std::memory_order_relaxed);
+    cpu.slice_end_tsc = now + cpu.shared.config.timeslice_tsc;
+    ++cpu.stats.context_switches;
+    if (!next->is_idle_task) ++cpu.stats.tasks_run;
     return true;
-}
-
-bool release_on_cpu(Task* last) {
-    // relaxed: this very CPU set it in dispatch() (a task stays on one CPU from dispatch
-    // to release), so the load reads our own store.
-    SCHED_VERIFY(last->on_cpu.load(std::memory_order_relaxed), "on_cpu_released_once");
-    // Read before on_cpu goes false: from then on `last` may run (and exit) elsewhere.
-    // acquire: pairs with the release store of dead in exit(), our own CPU's, so trivially.
-    bool dead = last->state.load(std::memory_order_acquire) == TaskState::dead;
-    // release: pairs with the acquire spin in dispatch() of the next CPU to pick `last`:
-    // this CPU is off last's stack and every write it made there is visible.
-    last->on_cpu.store(false, std::memory_order_release);
-    return dead;
 }
 
 size_t expire_sleepers(OwnerCpu& me, uint64_t now) {

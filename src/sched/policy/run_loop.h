@@ -35,8 +35,20 @@ Decision decide_next(OwnerCpu& me, Task* prev, PickReason reason, uint64_t now);
 [[nodiscard]] bool dispatch(OwnerCpu& me, Task* next, uint64_t now);
 
 // "The run loop" step 7, on the CPU that just left `last`'s stack: releases it to the next picker.
-// Returns whether `last` was dead (its alive reference may go now).
-bool release_on_cpu(Task* last);
+// Returns whether `last` was dead (its alive reference may go now). Inline: every switch
+// runs it, and as a call it was a frame around four instructions.
+inline bool release_on_cpu(Task* last) {
+    // relaxed: this very CPU set it in dispatch() (a task stays on one CPU from dispatch
+    // to release), so the load reads our own store.
+    SCHED_VERIFY(last->on_cpu.load(std::memory_order_relaxed), "on_cpu_released_once");
+    // Read before on_cpu goes false: from then on `last` may run (and exit) elsewhere.
+    // acquire: pairs with the release store of dead in exit(), our own CPU's, so trivially.
+    bool dead = last->state.load(std::memory_order_acquire) == TaskState::dead;
+    // release: pairs with the acquire spin in dispatch() of the next CPU to pick `last`:
+    // this CPU is off last's stack and every write it made there is visible.
+    last->on_cpu.store(false, std::memory_order_release);
+    return dead;
+}
 
 // "Preemption, timers and sleep": makes every sleeper due at `now` ready. Returns how many.
 size_t expire_sleepers(OwnerCpu& me, uint64_t now);

@@ -59,14 +59,16 @@ void LockFreeReadyQueues::drain_inbox(OwnerCpu& me) {
     }
 }
 
-Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason) {
+// Inlined into pick_own(), its one caller (as a call it was a frame per pick).
+[[gnu::always_inline]] inline Task* LockFreeReadyQueues::take_deque(OwnerCpu& me, PickReason reason) {
     // "The pick policy and fairness" (fifo_pick_due()): FIFO is take_fifo(), a self-steal from the top.
     if (fifo_pick_due(me, reason)) return me.deque().take_fifo();
     return me.deque().take();
 }
 
 Task* LockFreeReadyQueues::pick_own(OwnerCpu& me, PickReason reason) {
-    drain_inbox(me);
+    // The call only when something is linked: most picks find the inbox empty.
+    if (!me->inbox.nothing_to_pop()) drain_inbox(me);
     if (Task* task = me->realtime.pop_front()) return task;
     bool have_pinned = !me->pinned.empty();
     if (have_pinned && (me->pick_pinned_first || me.deque().size_approx() == 0)) {
