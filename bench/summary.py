@@ -70,7 +70,9 @@ def epoch_rows(m):
 
     row("EBR enter+exit, membarrier (CPU)", "enter_exit", "ours", ["ours_fences", "urcu_memb", "ck"])
     row("EBR enter+exit, fences (CPU)", "enter_exit", "ours_fences", ["urcu_memb", "ck"])
-    row("QSBR enter+exit (CPU)", "enter_exit", "ours_qsbr", ["urcu_qsbr"])
+    row("QSBR enter+exit: enter_online()/exit_online() (CPU)", "enter_exit", "ours_qsbr", ["urcu_qsbr"])
+    row("QSBR enter+exit: the general enter()/exit() of an online participant (CPU)", "enter_exit",
+        "ours_qsbr_counted", ["urcu_qsbr"])
     row("QSBR quiescent (CPU)", "quiescent", "ours_qsbr", ["ours_qsbr_fences", "urcu_qsbr"])
     row("retire, EBR membarrier (CPU)", "retire", "ours", ["ours_fences", "ck", "urcu_memb"])
     row("retire, EBR fences (CPU)", "retire", "ours_fences", ["ck", "urcu_memb"])
@@ -81,7 +83,10 @@ def epoch_rows(m):
     row("new+delete of the node alone, inside every retire row (CPU)", "BM_alloc", "new_delete_only", [])
     row("EBR read-side floor: pin and unpin alone, no nesting (CPU)", "BM_bound", "ebr_pin_unpin_only", [])
     row("grace period, EBR membarrier (wall)", "grace_period", "ours", ["ours_fences", "ck", "urcu_memb"], True)
-    row("grace period, QSBR (wall)", "grace_period", "ours_qsbr", ["ours_qsbr_fences", "urcu_qsbr"], True)
+    row("grace period, EBR fences (wall)", "grace_period", "ours_fences", ["ck", "urcu_memb"], True)
+    row("grace period, QSBR membarrier (wall)", "grace_period", "ours_qsbr", ["ours_qsbr_fences", "urcu_qsbr"], True)
+    row("grace period, QSBR full-fence pins, no membarrier (wall)", "grace_period", "ours_qsbr_fences",
+        ["urcu_qsbr"], True)
     return rows
 
 
