@@ -133,25 +133,9 @@ public:
         // A look without the fence first: if a pinned participant visibly announces
         // another epoch, the advance below would fail anyway, and not advancing is always
         // safe. So the heavy fence (a membarrier system call on the host) is paid only by
-        // scans that may succeed. acquire: as below.
+        // scans that may succeed. acquire: as in advance_fenced().
         if (!all_pinned_at(m_global.load(std::memory_order_acquire), /*after_fence=*/false)) return false;
-        // acquire + heavy fence: the heavy fence pairs with the light fence in
-        // EpochParticipant::pin() (membarrier on the host while some registered participant
-        // pins with a compiler barrier, m_light_pinners != 0; else both are full fences);
-        // see the header comment. acquire pairs with the CAS that wrote g.
-        // m_light_pinners is read after g: a participant whose increment that read misses
-        // did it (a locked instruction, a full barrier on x86) after our load of g, so its
-        // first pin's re-check sees g or later, as for a missed state store; one advance
-        // past it is what any pin tolerates (G <= r + 1), and the next scan counts it.
-        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
-        if (!all_pinned_at(g, /*after_fence=*/true)) return false;
-        // acq_rel: release publishes the scan to whoever reads g + 1 (epoch(), reclaim);
-        // acquire keeps the chain of earlier advances.
-        if (m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-            // relaxed: a statistic.
-            m_advances.fetch_add(1, std::memory_order_relaxed);
-        }
-        return true;
+        return advance_fenced();
     }
 
     // Retires an object that no particular participant owns (e.g. a deque buffer replaced
@@ -211,6 +195,34 @@ public:
     }
 
 private:
+    // The rest of try_advance() once a look found nothing against it: G read before a
+    // heavy fence, the scan after it, and the CAS. Returns whether every pinned
+    // participant announced that G.
+    bool advance_fenced() {
+        // acquire + heavy fence: the heavy fence pairs with the light fence in
+        // EpochParticipant::pin() (membarrier on the host while some registered participant
+        // pins with a compiler barrier, m_light_pinners != 0; else both are full fences);
+        // see the header comment. acquire pairs with the CAS that wrote g.
+        // m_light_pinners is read after g: a participant whose increment that read misses
+        // did it (a locked instruction, a full barrier on x86) after our load of g, so its
+        // first pin's re-check sees g or later, as for a missed state store; one advance
+        // past it is what any pin tolerates (G <= r + 1), and the next scan counts it.
+        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
+        if (!all_pinned_at(g, /*after_fence=*/true)) return false;
+        advance_from(g);
+        return true;
+    }
+
+    // G from g to g + 1, unless someone moved it first (then it is past g all the same).
+    void advance_from(uint64_t g) {
+        // acq_rel: release publishes the scan to whoever reads g + 1 (epoch(), reclaim);
+        // acquire keeps the chain of earlier advances.
+        if (m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+            // relaxed: a statistic.
+            m_advances.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
     // Whether every pinned participant announces g. Only the scan after the heavy fence
     // (after_fence) may let an advance happen; the one before it can only say no.
     bool all_pinned_at(uint64_t g, bool after_fence) const {
@@ -267,19 +279,18 @@ private:
     // A reader seen pinned at the stamp twice may be two sections (leave and re-enter at
     // the same epoch), so while G is still at the stamp the round advances it the way
     // try_advance() does (G read before a heavy fence, every pinned participant at G),
-    // and readers that re-enter pin past it. Rounds that cannot advance need no fence of
-    // their own: begin_grace()'s still precedes their scans in program order, which is all
-    // the argument above uses. Sets wait.over when done.
+    // and readers that re-enter pin past it. The scans themselves need no fence of their
+    // own: begin_grace()'s precedes every one of them in program order, which is all the
+    // argument above uses. So the first round advances from the G read before that fence,
+    // and a later round pays a fence only when its scan (a look, as in try_advance())
+    // found everyone pinned at a G still equal to the stamp: a round that waits for a
+    // participant lagging below G, or for one still pinned after G moved, costs a scan
+    // and no system call. Sets wait.over when done.
     void grace_round(GraceWait& wait) {
-        uint64_t g = wait.before_fence;
-        if (wait.fresh) {
-            wait.fresh = false;
-        } else {
-            // acquire: pairs with the CAS that wrote g.
-            g = m_global.load(std::memory_order_acquire);
-            // acquire + heavy fence: as in try_advance(), only when this round may advance.
-            if (g == wait.stamp) g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
-        }
+        bool first = wait.fresh;
+        wait.fresh = false;
+        // acquire: pairs with the CAS that wrote g.
+        uint64_t g = first ? wait.before_fence : m_global.load(std::memory_order_acquire);
         // relaxed / acquire after the fence: as in all_pinned_at().
         uint32_t end = load_after_full_fence(m_scan_end, std::memory_order_relaxed);
         bool held = false;
@@ -294,12 +305,11 @@ private:
             wait.over = true;
             return;
         }
-        // acq_rel: as in try_advance().
-        if (g == wait.stamp && all_at_g &&
-            m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-            // relaxed: a statistic.
-            m_advances.fetch_add(1, std::memory_order_relaxed);
-        }
+        if (g != wait.stamp || !all_at_g) return;
+        if (first)
+            advance_from(g);  // g was read before begin_grace()'s heavy fence
+        else
+            advance_fenced();
     }
 
     // Claims id `id` for a new participant and makes the scanners cover it.

@@ -612,6 +612,29 @@ TEST(EpochFences, every_advance_is_preceded_by_a_heavy_fence_and_a_blocked_scan_
     EXPECT_TRUE(domain.try_advance());
     EXPECT_GE(core::platform::testing::g_heavy_fences, after_advance + 1);
 }
+
+// synchronize() waiting for a reader that lags one epoch behind G: begin_grace()'s heavy
+// fence is the only one. No round can advance (the reader announces G - 1), so no round
+// fences (with membarrier, no system call per polling round); once the reader leaves,
+// the next round's scan ends the wait, still without a fence.
+TEST(EpochFences, a_grace_period_waiting_for_a_lagging_reader_fences_once)
+{
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    reader.enter();  // pinned at e
+    uint64_t e = domain.epoch();
+    EXPECT_TRUE(domain.try_advance());  // G = e + 1: the reader now lags
+    uint64_t fences = core::platform::testing::g_heavy_fences;
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::timed_out);
+    EXPECT_EQ(core::platform::testing::g_heavy_fences, fences + 1);
+    EXPECT_EQ(domain.epoch(), e + 1);
+    reader.exit();
+    fences = core::platform::testing::g_heavy_fences;
+    EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::completed);
+    EXPECT_EQ(core::platform::testing::g_heavy_fences, fences + 1);
+    EXPECT_EQ(domain.epoch(), e + 1);
+}
 #endif
 
 TEST(EpochFences, the_scheme_can_be_switched_while_nobody_is_pinned_and_reports_membarrier)

@@ -178,8 +178,9 @@ inline seal(p) {
 /* EpochDomain::try_advance(), then try_reclaim()'s frees: the participant's own list and
  * the shared list both free at stamp + kGracePeriods <= epoch(); the model lets any
  * participant free any retired object (a superset of who frees what in the code). */
-inline try_reclaim(p) {
-    seal(p);
+/* EpochDomain::advance_fenced(): try_advance() after its look (the model leaves the look
+ * out: it can only say no). */
+inline advance_fenced(p) {
     /* load_then_heavy_fence(m_global, acquire): mov, then the heavy fence */
     tso_load(p, GLOBAL, g);
 #ifndef BREAK_ADVANCE_NO_FENCE
@@ -207,7 +208,12 @@ inline try_reclaim(p) {
            fi
        }
     :: else -> skip
-    fi;
+    fi
+}
+
+inline try_reclaim(p) {
+    seal(p);
+    advance_fenced(p);
     /* epoch() (acquire), then free every retired object whose grace period is over. One
      * step: G only grows, and nobody can newly reach an object unlinked before its stamp,
      * so freeing later than this load (as the code does) frees nothing the load would not. */
@@ -269,13 +275,8 @@ inline unlink_and_synchronize(p) {
         fi;
         /* grace_round() */
         if
-        :: fresh -> g = before; fresh = 0
-        :: else ->
-            tso_load(p, GLOBAL, g);
-            if
-            :: g == st -> tso_load(p, GLOBAL, g); heavy_fence(p)
-            :: else -> skip
-            fi
+        :: fresh -> g = before
+        :: else -> tso_load(p, GLOBAL, g) /* acquire: mov */
         fi;
         tso_load(p, SCAN_END, end);
         hold = 0;
@@ -299,16 +300,18 @@ inline unlink_and_synchronize(p) {
         :: !hold -> break
         :: else ->
             if
-            :: g == st && ok && g < EMAX -> d_step { /* lock cmpxchg G: g -> g + 1 */
+            :: fresh && g == st && ok && g < EMAX -> d_step { /* advance_from(g): lock cmpxchg */
                    tso_drain_body(p);
                    if
                    :: mem[GLOBAL] == g -> mem[GLOBAL] = g + 1
                    :: else -> skip
                    fi
                }
+            :: !fresh && g == st && ok -> advance_fenced(p) /* the scan was a look */
             :: else -> skip
             fi
-        fi
+        fi;
+        fresh = 0
     od;
     skip; /* the loop's exit lands here, not inside the d_step */
     d_step { /* the caller frees what it unlinked: nobody may hold it */
