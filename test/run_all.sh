@@ -44,17 +44,25 @@ ctest_tree() {
   local label=$1 dir=$2; shift 2
   local log=$BUILD/logs/$label
   mkdir -p "$log"
-  if ! cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > "$log/configure.log" 2>&1; then
+  # -g1: line tables only (backtraces and sanitizer reports keep file:line); the full
+  # debug info of -g made a test file's compile 25-50% slower (epoch_test.cpp 9.1 s against
+  # 6.0 s alone on this machine). A tree configured
+  # by hand keeps CMake's RelWithDebInfo default (-O2 -g) for GDB.
+  if ! cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+         "$@" > "$log/configure.log" 2>&1; then
     record "$label/configure" 1 "see $log/configure.log"; tail -20 "$log/configure.log"; return
   fi
+  local start=$SECONDS
   if ! cmake --build "$dir" -j"$JOBS" > "$log/build.log" 2>&1; then
     record "$label/build" 1 "see $log/build.log"; grep -m20 -E 'error|Error' "$log/build.log"; return
   fi
-  local runner=()
+  local built=$SECONDS runner=()
   # TSan needs a fixed address-space layout on kernels with high mmap entropy.
   [[ $label == *tsan* ]] && runner=(setarch "$(uname -m)" -R)
   (cd "$dir" && "${runner[@]}" ctest -j"$JOBS" --timeout 600 --output-on-failure --output-junit junit.xml) \
     > "$log/ctest.log" 2>&1
+  echo "$label: built in $((built - start)) s, tests ran in $((SECONDS - built)) s"
   local junit=$dir/junit.xml
   if [[ ! -s $junit ]]; then
     record "$label/ctest" 1 "no results, see $log/ctest.log"; tail -30 "$log/ctest.log"; return

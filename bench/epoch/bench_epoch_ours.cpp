@@ -156,7 +156,7 @@ void bm_pin_floor(benchmark::State& state)
     for (auto _ : state) {
         // acquire / release: the same orders as EpochParticipant::pin() and unpin().
         std::uint64_t e = global.load(std::memory_order_acquire);
-        announced.store((e << 1) | 1, std::memory_order_release);
+        announced.store(e, std::memory_order_release);
         std::atomic_signal_fence(std::memory_order_seq_cst);
         if (global.load(std::memory_order_acquire) != e)
             std::abort(); // nobody advances this G

@@ -7,7 +7,8 @@
 // * A global 64-bit epoch G. Garbage is stamped with G (read after the object was unlinked)
 //   and freed once G >= stamp + 2.
 // * Each participant (one per CPU or thread, registered by a dense id) publishes one word:
-//   0 ("not pinned") or (e << 1 | 1) ("may hold references obtained while G was e").
+//   0 ("not pinned") or e ("may hold references obtained while G was e"; epochs start at
+//   kFirstEpoch = 2 and only grow, so a pinned state is never 0).
 // * G advances from g to g+1 only when every pinned participant announces exactly g.
 //   An offline participant outside a section publishes 0 and never blocks.
 // * Two ways of being pinned, freely mixed:
@@ -95,7 +96,7 @@ class EpochParticipant;
 class EpochDomain {
 public:
     static constexpr uint32_t kMaxParticipants = 256;
-    static constexpr uint64_t kFirstEpoch = 2;
+    static constexpr uint64_t kFirstEpoch = 2;  // never 0: a slot's state is the epoch pinned at, 0 when not pinned
     // Garbage stamped e is freed once the global epoch reaches e + kGracePeriods.
     static constexpr uint64_t kGracePeriods = 2;
 
@@ -239,7 +240,7 @@ private:
             // participant did before announcing happens-before our CAS in try_advance().
             uint64_t s = after_fence ? load_after_full_fence(m_slots[i].state, std::memory_order_acquire)
                                      : m_slots[i].state.load(std::memory_order_acquire);
-            if ((s & 1) && (s >> 1) != g) return false;
+            if (s != 0 && s != g) return false;
         }
         return true;
     }
@@ -297,9 +298,9 @@ private:
         bool all_at_g = true;
         for (uint32_t i = 0; i < end; ++i) {
             uint64_t s = load_after_full_fence(m_slots[i].state, std::memory_order_acquire);
-            if (!(s & 1)) continue;
-            held |= (s >> 1) <= wait.stamp;
-            all_at_g &= (s >> 1) == g;
+            if (s == 0) continue;
+            held |= s <= wait.stamp;
+            all_at_g &= s == g;
         }
         if (!held) {
             wait.over = true;
@@ -353,7 +354,7 @@ private:
     // One cache line per participant: the state is written by its owner on every pin and
     // read by every scanner.
     struct alignas(64) Slot {
-        Atomic<uint64_t> state{0};  // 0 or (epoch << 1 | 1)
+        Atomic<uint64_t> state{0};  // 0 (not pinned) or the epoch pinned at (>= kFirstEpoch)
         Atomic<bool> claimed{false};  // id in use
         Atomic<uint64_t> retired{0};  // cumulative, written by the owner only
         Atomic<uint64_t> freed{0};  // cumulative, written by the owner only
@@ -401,7 +402,7 @@ public:
     // try_register() (through std::optional::emplace, which needs it public).
     explicit EpochParticipant(ClaimedId claimed)
         : m_domain(claimed.domain), m_slot(&claimed.domain.m_slots[claimed.id]), m_id(claimed.id) {
-        if (m_light_pins) count_light_pins(+1);
+        if (light_pins()) count_light_pins(+1);
     }
 
     // Registers id `id` into `into`, which must be empty (else a contract violation).
@@ -426,7 +427,7 @@ public:
             m_head = m_tail = nullptr;
             m_pending = 0;
         }
-        if (m_light_pins) count_light_pins(-1);
+        if (light_pins()) count_light_pins(-1);
         // release: pairs with the acquire claim of the next owner of this id.
         m_slot->claimed.store(false, std::memory_order_release);
     }
@@ -443,18 +444,18 @@ public:
     // participants all pin with full fences advances without a system call. Precondition:
     // not pinned (offline and outside sections); a contract violation otherwise.
     void set_full_fence_pins(bool full) {
-        if (m_depth != 0) platform::contract_violation("EpochParticipant::set_full_fence_pins: the participant is pinned");
+        if (refs() != 0) platform::contract_violation("EpochParticipant::set_full_fence_pins: the participant is pinned");
         bool light = !full && platform::asymmetric_fences();
-        if (light == m_light_pins) return;
-        m_light_pins = light;
+        if (light == light_pins()) return;
+        m_depth = light ? 0 : kFullFences;
         count_light_pins(light ? +1 : -1);
     }
-    bool full_fence_pins() const { return !m_light_pins; }
+    bool full_fence_pins() const { return !light_pins(); }
 
     uint32_t id() const { return m_id; }
     EpochDomain& domain() const { return m_domain; }
     bool online() const { return (m_depth & kOnlineRef) != 0; }
-    bool in_section() const { return m_depth >= kSectionRef; }
+    bool in_section() const { return refs() >= kSectionRef; }
 
     // Critical section: shared pointers read between enter() and the matching exit() stay
     // valid until that exit(). Nestable.
@@ -467,26 +468,41 @@ public:
     // The likely path stores a constant, not the count read plus or minus one: the store
     // then waits for nothing, and the count does not carry a load-add-store dependency from
     // one section to the next (measured, docs/benchmarks.md).
+    //
+    // It is also the light-fence path: m_depth carries kFullFences for a participant that
+    // pins with full fences, so the one comparison with 0 (kSectionRef on exit) says
+    // offline, outermost and light at once, and the pin on that path has no test of the
+    // fence mode left. A participant with full fences takes the other path (it pays a
+    // fence anyway).
     void enter() {
         uint32_t depth = m_depth;
-        if (depth == 0) [[likely]] {  // offline and outermost
+        if (depth == 0) [[likely]] {  // offline, outermost, light pins
             m_depth = kSectionRef;
-            pin();
+            pin(/*light=*/true);
             return;
         }
-        m_depth = depth + kSectionRef;
+        if (depth == kFullFences) {  // offline, outermost, full fences
+            m_depth = kFullFences + kSectionRef;
+            pin(/*light=*/false);
+            return;
+        }
+        m_depth = depth + kSectionRef;  // nested, or online: pinned already
     }
     void exit() {
         uint32_t depth = m_depth;
-        if (depth == kSectionRef) [[likely]] {  // offline and outermost
+        if (depth == kSectionRef) [[likely]] {  // offline, outermost, light pins
             m_depth = 0;
             unpin();
             return;
         }
-        if (depth < kSectionRef) [[unlikely]]
+        if (depth == kFullFences + kSectionRef) {  // offline, outermost, full fences
+            m_depth = kFullFences;
+            unpin();
+            return;
+        }
+        if ((depth & kRefs) < kSectionRef) [[unlikely]]
             return;  // unbalanced exit: ignore rather than unpin someone else's section
-        // Nested, or online: still pinned (depth - kSectionRef != 0, as depth != kSectionRef).
-        m_depth = depth - kSectionRef;
+        m_depth = depth - kSectionRef;  // nested, or online: still pinned
     }
 
     // The QSBR read side as liburcu-qsbr has it. An online participant is pinned from
@@ -518,11 +534,11 @@ public:
         if (m_online_marks != 0)
             platform::contract_violation("EpochParticipant::quiescent: inside enter_online()/exit_online()");
 #endif
-        if (m_depth != kOnlineRef)  // offline, or inside a section
+        if ((m_depth & kRefs) != kOnlineRef)  // offline, or inside a section
             return;
         // relaxed: a stale value only delays the re-announce to the next call; pin() reads
         // G again with the full protocol. announced(): our own slot, read back.
-        if (m_domain.m_global.load(std::memory_order_relaxed) != announced()) pin();
+        if (m_domain.m_global.load(std::memory_order_relaxed) != announced()) pin(light_pins());
     }
 
     // While offline the participant is invisible to reclamation except inside enter()/
@@ -531,7 +547,7 @@ public:
         if (online()) return;
         uint32_t depth = m_depth;
         m_depth = depth + kOnlineRef;
-        if (depth == 0) pin();
+        if ((depth & kRefs) == 0) pin(light_pins());
     }
     void go_offline() {
 #ifdef CORE_EPOCH_CHECKS
@@ -540,7 +556,7 @@ public:
 #endif
         if (!online()) return;
         m_depth -= kOnlineRef;
-        if (m_depth == 0) unpin();
+        if (refs() == 0) unpin();
     }
 
     // Queues `node` to be freed with free_fn(node) once no reader can hold it. The caller
@@ -686,33 +702,39 @@ private:
         return ClaimedId(domain, id);
     }
 
-    void pin() {
+    // `light`: whether this pin fences with the light fence alone (light_pins(); the EBR
+    // fast path passes the constant it has just established).
+    void pin(bool light) {
+        // The domain's G, held in a register across the fence below (a compiler barrier
+        // in light mode, which would otherwise make the compiler reload m_domain).
+        Atomic<uint64_t>& global = m_domain.m_global;
         // acquire: pairs with the CAS that wrote g (see EpochDomain::epoch()).
-        uint64_t g = m_domain.m_global.load(std::memory_order_acquire);
+        uint64_t g = global.load(std::memory_order_acquire);
         // The first try inline and straight-line; a re-pin (G moved meanwhile) out of line.
-        if (!try_pin_at(g)) [[unlikely]]
+        if (!try_pin_at(global, g, light)) [[unlikely]]
             repin();
     }
     // Announces g; true if G was still g after the fence.
-    bool try_pin_at(uint64_t g) {
+    bool try_pin_at(Atomic<uint64_t>& global, uint64_t g, bool light) {
         // release: a scanner that reads this announcement also sees everything we did
         // before it (QSBR re-announce ends the previous reader phase). The light fence
         // pairs with the heavy fence in try_advance(): a compiler barrier when the
         // scanner issues membarrier, else a full fence (core_platform.h).
-        store_then_light_fence(m_slot->state, (g << 1) | 1, std::memory_order_release, m_light_pins);
+        store_then_light_fence(m_slot->state, g, std::memory_order_release, light);
         // The re-check after the fence: a scanner that missed our store has its fence
         // before ours, so we see the epoch it read (or later) here and re-pin.
         // acquire: as in pin().
-        return load_after_full_fence(m_domain.m_global, std::memory_order_acquire) == g;
+        return load_after_full_fence(global, std::memory_order_acquire) == g;
     }
     // The epoch of our current pin, meaningful only while pinned (quiescent() and seal()
     // ask only then): read back from our own slot, which only we write, instead of a
     // private copy that every pin would have to store as well (one store fewer on the EBR
     // read side). relaxed: our own latest store, read in program order.
-    uint64_t announced() const { return m_slot->state.load(std::memory_order_relaxed) >> 1; }
+    uint64_t announced() const { return m_slot->state.load(std::memory_order_relaxed); }
     [[gnu::noinline]] void repin() {
         // acquire: as in pin().
-        while (!try_pin_at(load_after_full_fence(m_domain.m_global, std::memory_order_acquire))) {}
+        Atomic<uint64_t>& global = m_domain.m_global;
+        while (!try_pin_at(global, load_after_full_fence(global, std::memory_order_acquire), light_pins())) {}
     }
     void unpin() {
         // announced() reads garbage (0) from here on; quiescent() and seal() ask it only
@@ -727,7 +749,7 @@ private:
     // only delays the free). Header comment, "retire", says why both are safe.
     void seal() {
         if (!m_unstamped) return;
-        uint64_t e = m_depth != 0 ? announced() + 1 : m_domain.stamp();
+        uint64_t e = refs() != 0 ? announced() + 1 : m_domain.stamp();
         if (e < m_last_stamp) e = m_last_stamp;
         m_last_stamp = e;
         for (RetireNode* node = m_unstamped; node; node = node->next) node->epoch = e;
@@ -751,19 +773,25 @@ private:
 
     EpochDomain& m_domain;
     EpochDomain::Slot* m_slot;  // ours, claimed: never null
-    // Pin references, owner-only: kSectionRef per open section plus kOnlineRef while
-    // online. The participant is pinned exactly while this is non-zero, so enter()/exit()
-    // and quiescent() test one word (the QSBR read path is a load, an add and a store).
+    // m_depth, owner-only: pin references, kSectionRef per open section plus kOnlineRef
+    // while online (refs(): the participant is pinned exactly while they are non-zero),
+    // and above them kFullFences, set while the participant pins with full fences
+    // (set_full_fence_pins()). So enter()/exit() and quiescent() test one word, and
+    // m_depth == 0 means "not pinned, light pins": the EBR fast path's one comparison.
     static constexpr uint32_t kOnlineRef = 1;
     static constexpr uint32_t kSectionRef = 2;
+    static constexpr uint32_t kFullFences = 1u << 31;
+    static constexpr uint32_t kRefs = kFullFences - 1;
+    uint32_t refs() const { return m_depth & kRefs; }
+    // Our pins fence with a compiler barrier alone (set_full_fence_pins()).
+    bool light_pins() const { return (m_depth & kFullFences) == 0; }
     // barrier() rounds that spin with cpu_relax() before it starts yielding the CPU.
     static constexpr uint64_t kBarrierSpinRounds = 256;
 
     uint32_t m_id;
-    uint32_t m_depth = 0;
-    // Our pins fence with a compiler barrier alone (set_full_fence_pins()); read on every
-    // pin, so kept beside m_depth rather than in a global.
-    bool m_light_pins = platform::asymmetric_fences();
+    // Pinned exactly while refs() != 0. The fence mode starts as platform::asymmetric_fences()
+    // said when the participant was made.
+    uint32_t m_depth = platform::asymmetric_fences() ? 0 : kFullFences;
     // Open enter_online() marks; counted only with CORE_EPOCH_CHECKS (the member is always
     // there, so the layout does not depend on the build).
     uint32_t m_online_marks = 0;

@@ -273,6 +273,49 @@ TEST(Epoch, unbalanced_exit_is_ignored)
     EXPECT_FALSE(me.in_section());
 }
 
+// Both fence modes through every path of enter()/exit(): the light mode's fast path and
+// the full-fence participant's own (m_depth carries the mode), nested and online sections,
+// and unbalanced exits, which must leave the mode alone. Pinned-ness is read from the
+// domain: a participant pinned at e lets G reach e + 1 and no further.
+TEST(Epoch, sections_pin_and_unpin_in_both_fence_modes_and_keep_the_mode)
+{
+    core::EpochDomain domain(4);
+    for (bool full : {false, true}) {
+        core::EpochParticipant me(domain, 0);
+        me.set_full_fence_pins(full);
+        EXPECT_EQ(me.full_fence_pins(), full || !core::platform::asymmetric_fences());
+        auto blocks_the_second_advance = [&] {
+            uint64_t e = domain.epoch();
+            domain.try_advance();
+            domain.try_advance();
+            return domain.epoch() <= e + 1;
+        };
+        me.exit();  // unbalanced, offline
+        EXPECT_FALSE(me.in_section());
+        EXPECT_FALSE(blocks_the_second_advance());
+        me.enter();
+        me.enter();
+        EXPECT_TRUE(blocks_the_second_advance());
+        me.exit();
+        EXPECT_TRUE(me.in_section());
+        EXPECT_TRUE(blocks_the_second_advance());  // still pinned at the outer section's epoch
+        me.exit();
+        EXPECT_FALSE(me.in_section());
+        EXPECT_FALSE(blocks_the_second_advance());
+        me.exit();  // unbalanced again
+        EXPECT_EQ(me.full_fence_pins(), full || !core::platform::asymmetric_fences());
+        me.go_online();
+        me.enter();
+        me.exit();
+        EXPECT_TRUE(me.online());
+        EXPECT_TRUE(blocks_the_second_advance());  // online: pinned until quiescent()
+        me.quiescent();
+        me.go_offline();
+        EXPECT_FALSE(blocks_the_second_advance());
+        EXPECT_EQ(me.full_fence_pins(), full || !core::platform::asymmetric_fences());
+    }
+}
+
 // synchronize(): a grace period with nothing retired. A section open at the call holds it
 // (bounded: timed_out), after moving G one past the stamp so that a re-entering reader
 // pins past it; once that section has ended (a later one has come and gone too) it

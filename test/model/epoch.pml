@@ -73,7 +73,7 @@
 #endif
 
 /* Memory words: m_global, m_scan_end, the shared pointer, then each slot's state
- * (0 = not pinned, e << 1 | 1 = pinned at e). */
+ * (0 = not pinned, e = pinned at e: epochs start at 2, so a pin is never 0). */
 #define GLOBAL 0
 #define SCAN_END 1
 #define POINTER 2
@@ -97,11 +97,11 @@ bool stamped[OBJS + 1];
 bool freed[OBJS + 1];
 byte stamp[OBJS + 1];
 
-/* EpochParticipant::pin(): g = G; loop { state = g|1; fence; now = G; if now == g break; g = now } */
+/* EpochParticipant::pin(): g = G; loop { state = g; fence; now = G; if now == g break; g = now } */
 inline pin(p) {
     tso_load(p, GLOBAL, g); /* acquire: mov */
     do
-    :: tso_store(p, STATE(p), (g << 1) | 1); /* store_then_light_fence(state, g|1, release) */
+    :: tso_store(p, STATE(p), g); /* store_then_light_fence(state, g, release) */
 #ifndef ASYMMETRIC
        tso_fence(p);
 #endif
@@ -193,7 +193,7 @@ inline advance_fenced(p) {
     :: ok && i < end ->
         tso_load(p, STATE(i), s); /* acquire: mov */
         if
-        :: (s & 1) && (s >> 1) != g -> ok = 0
+        :: s != 0 && s != g -> ok = 0
         :: else -> skip
         fi;
         i++
@@ -286,11 +286,11 @@ inline unlink_and_synchronize(p) {
         :: i < end ->
             tso_load(p, STATE(i), s); /* acquire: mov */
             if
-            :: (s & 1) && HELD_AT_OR_BELOW(s >> 1, st) -> hold = 1
+            :: s != 0 && HELD_AT_OR_BELOW(s, st) -> hold = 1
             :: else -> skip
             fi;
             if
-            :: (s & 1) && (s >> 1) != g -> ok = 0
+            :: s != 0 && s != g -> ok = 0
             :: else -> skip
             fi;
             i++
