@@ -191,7 +191,7 @@ public:
         st.retired += m_shared_retired.load(std::memory_order_relaxed);
         st.freed += m_shared_freed.load(std::memory_order_relaxed);
         st.pending = st.retired >= st.freed ? st.retired - st.freed : 0;
-        st.epoch_advances = m_advances.load(std::memory_order_relaxed);
+        st.epoch_advances = advances();
         return st;
     }
 
@@ -218,11 +218,12 @@ private:
     void advance_from(uint64_t g) {
         // acq_rel: release publishes the scan to whoever reads g + 1 (epoch(), reclaim);
         // acquire keeps the chain of earlier advances.
-        if (m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-            // relaxed: a statistic.
-            m_advances.fetch_add(1, std::memory_order_relaxed);
-        }
+        m_global.compare_exchange_strong(g, g + 1, std::memory_order_acq_rel, std::memory_order_relaxed);
     }
+    // Every advance moves G by exactly one and nothing else writes it, so the count of
+    // advances is G's distance from where it started: no counter of its own (it was a
+    // locked add beside every successful CAS). relaxed: a statistic.
+    uint64_t advances() const { return m_global.load(std::memory_order_relaxed) - kFirstEpoch; }
 
     // Whether every pinned participant announces g. Only the scan after the heavy fence
     // (after_fence) may let an advance happen; the one before it can only say no.
@@ -369,7 +370,6 @@ private:
     // there are none, the heavy fence is a plain full fence, not membarrier.
     Atomic<uint32_t> m_light_pinners{0};
     alignas(64) Atomic<uint64_t> m_global{kFirstEpoch};
-    Atomic<uint64_t> m_advances{0};
     alignas(64) Atomic<RetireNode*> m_shared{nullptr};
     Atomic<uint64_t> m_shared_retired{0};
     Atomic<uint64_t> m_shared_freed{0};
@@ -632,7 +632,7 @@ public:
         st.retired = m_slot->retired.load(std::memory_order_relaxed);  // relaxed: statistic
         st.freed = m_slot->freed.load(std::memory_order_relaxed);
         st.pending = m_pending;
-        st.epoch_advances = m_domain.m_advances.load(std::memory_order_relaxed);
+        st.epoch_advances = m_domain.advances();
         return st;
     }
     uint64_t pending() const { return m_pending; }
