@@ -534,11 +534,12 @@ public:
         if (m_online_marks != 0)
             platform::contract_violation("EpochParticipant::quiescent: inside enter_online()/exit_online()");
 #endif
-        if ((m_depth & kRefs) != kOnlineRef)  // offline, or inside a section
+        if ((m_depth & kRefs) != kOnlineRef) [[unlikely]]  // offline, or inside a section
             return;
         // relaxed: a stale value only delays the re-announce to the next call; pin() reads
         // G again with the full protocol. announced(): our own slot, read back.
-        if (m_domain.m_global.load(std::memory_order_relaxed) != announced()) pin(light_pins());
+        if (m_domain.m_global.load(std::memory_order_relaxed) != announced()) [[unlikely]]
+            pin(light_pins());
     }
 
     // While offline the participant is invisible to reclamation except inside enter()/
