@@ -486,6 +486,10 @@ public:
             pin(/*light=*/false);
             return;
         }
+#ifdef CORE_EPOCH_CHECKS
+        if ((depth & kRefs) > kRefs - kSectionRef)
+            platform::contract_violation("EpochParticipant::enter: sections nested deeper than 32,767");
+#endif
         m_depth = depth + kSectionRef;  // nested, or online: pinned already
     }
     void exit() {
@@ -534,7 +538,7 @@ public:
         if (m_online_marks != 0)
             platform::contract_violation("EpochParticipant::quiescent: inside enter_online()/exit_online()");
 #endif
-        if ((m_depth & kRefs) != kOnlineRef) [[unlikely]]  // offline, or inside a section
+        if (refs() != kOnlineRef) [[unlikely]]  // offline, or inside a section
             return;
         // relaxed: a stale value only delays the re-announce to the next call; pin() reads
         // G again with the full protocol. announced(): our own slot, read back.
@@ -781,9 +785,12 @@ private:
     // m_depth == 0 means "not pinned, light pins": the EBR fast path's one comparison.
     static constexpr uint32_t kOnlineRef = 1;
     static constexpr uint32_t kSectionRef = 2;
-    static constexpr uint32_t kFullFences = 1u << 31;
+    // The references fit in the low 16 bits (nesting deeper than 32,767 sections is a
+    // contract violation, checked with CORE_EPOCH_CHECKS), so refs() is one zero-extending
+    // load and quiescent()'s test one comparison, as before the mode bit.
+    static constexpr uint32_t kFullFences = 1u << 16;
     static constexpr uint32_t kRefs = kFullFences - 1;
-    uint32_t refs() const { return m_depth & kRefs; }
+    uint32_t refs() const { return static_cast<uint16_t>(m_depth); }
     // Our pins fence with a compiler barrier alone (set_full_fence_pins()).
     bool light_pins() const { return (m_depth & kFullFences) == 0; }
     // barrier() rounds that spin with cpu_relax() before it starts yielding the CPU.

@@ -625,6 +625,22 @@ TEST(EpochFences, advances_call_membarrier_only_while_a_participant_pins_with_th
     EXPECT_EQ(reader.full_fence_pins(), !membarrier);
 }
 
+// The pin references share m_depth with the fence-mode bit, in its low 16 bits: 32,767
+// nested sections fit, the next is a contract violation (CORE_EPOCH_CHECKS) instead of a
+// carry into the mode bit.
+#ifdef CORE_EPOCH_CHECKS
+TEST(EpochDeathTest, nesting_deeper_than_the_count_holds_is_a_contract_violation)
+{
+    core::EpochDomain domain(2);
+    core::EpochParticipant me(domain, 0);
+    for (int i = 0; i < 32767; ++i) me.enter();
+    EXPECT_TRUE(me.in_section());
+    EXPECT_DEATH(me.enter(), "sections nested deeper than 32,767");
+    for (int i = 0; i < 32767; ++i) me.exit();
+    EXPECT_FALSE(me.in_section());
+}
+#endif
+
 TEST(EpochFencesDeathTest, changing_the_pin_fence_while_pinned_is_a_contract_violation)
 {
     core::EpochDomain domain(4);
