@@ -13,6 +13,7 @@
 
 #include "core/epoch.h"
 #include "core/inbox.h"
+#include "sched/model/affinity_mask.h"
 #include "sched/model/counter.h"
 #include "sched/model/cpu_mask.h"
 #include "sched/model/timer_queue.h"
@@ -87,8 +88,9 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     // only once at a time (SCHED_VERIFY "task_on_one_queue"). Written by whoever holds the
     // task; the pushes and picks that hand it on publish it (release/acquire).
     bool queued = false;
-    CpuMask affinity_requested = CpuMask::all();  // what spawn asked for
-    CpuMask affinity = CpuMask::all();  // what placement uses (widened, "CPU hotplug")
+    // All CPUs unless restricted; an AffinityMask writes its words only for a restricted set.
+    AffinityMask affinity_requested;  // what spawn asked for
+    AffinityMask affinity;  // what placement uses (widened, "CPU hotplug")
     bool widened = false;
     bool widen_warned = false;  // kernel glue: this widening's warning is logged (dispatch)
     uint16_t last_cpu = 0;  // CPU it last ran on (placement prefers it for pinned tasks)
