@@ -72,7 +72,7 @@ JoinBucket& bucket_of(const Task* task) { return g_buckets[bucket_index(task)]; 
         bucket.waiters.store(kept, std::memory_order_relaxed);  // relaxed: under the lock
     }
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // exit() did cli
-    arch::InterruptGuard irq_off;  // already off: the proof OwnerCpu wants
+    arch::InterruptGuard irq_off(arch::already_off);  // checked above: the proof OwnerCpu wants
     OwnerCpu owner(this_cpu_sched(), irq_off);
     while (woken) {
         // Read before the wake: once ready, the joiner may run and drop its stack node.
