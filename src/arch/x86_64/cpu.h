@@ -86,6 +86,9 @@ class InterruptGuard {
 public:
     InterruptGuard() : m_were_enabled(interrupts_enabled()) { cli(); }
     explicit InterruptGuard(AlreadyOff) : m_were_enabled(false) {}
+    // Whether interrupts were on before the guard (a slow path inside it may turn them on
+    // for a while, and off again).
+    bool were_enabled() const { return m_were_enabled; }
     ~InterruptGuard() {
         if (m_were_enabled) sti();
     }

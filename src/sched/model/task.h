@@ -66,7 +66,28 @@ struct TaskCounters {
     Counter switches_in, preemptions, yields, times_stolen, migrations, run_cycles, wakeups;
 };
 
+// What spawn() knows before its Task exists: Task(const TaskStart&, StackRange) writes
+// each of these once, where a default Task and the values after it wrote them twice.
+struct TaskStart {
+    uint64_t id = 0;
+    Priority priority = Priority::normal;
+    TaskFn entry = nullptr;
+    void* arg = nullptr;
+    uint32_t refs = 1;  // 1 while alive + 1 per handle
+};
+
 struct alignas(64) Task : core::MpscNode, TimerNode {
+    Task() = default;
+    // Nobody else knows the task until place() publishes it, so `refs` starts as a plain
+    // initialization (the relaxed store it replaces had no partner either).
+    Task(const TaskStart& start, StackRange stack_range)
+        : id(start.id),
+          priority(start.priority),
+          refs(start.refs),
+          stack(stack_range),
+          entry(start.entry),
+          arg(start.arg) {}
+
     // ---- identity
     uint64_t id = 0;
     char name[24] = {};
