@@ -35,7 +35,7 @@ void reclaim_here(void*) {
 // wakes: ask every CPU. Called by a task with interrupts on.
 void reclaim_everywhere() { smp::call_on_all(&reclaim_here, nullptr, true); }
 
-// As reclaim_here, then hands the CPU's stack cache (up to 32) to the shared pool, where
+// As reclaim_here, then hands the CPU's stack cache (up to 64) to the shared pool, where
 // the spawning CPU can take it: spawn's out-of-memory path.
 void reclaim_and_spill_here(void* arg) {
     reclaim_here(arg);
