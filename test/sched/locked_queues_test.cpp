@@ -107,21 +107,21 @@ TEST(LockedQueues, stealable_tasks_go_to_the_least_loaded_cpu_if_idle_else_stay)
     w.ready.push_local(cpu2, &t[2], PushKind::spawn);
     w.ready.push_local(cpu3, &t[3], PushKind::spawn);
     w.cpu[3]->current.store(&t[7], std::memory_order_relaxed); // cpu 3 runs a task too
-    CpuMask all = CpuMask::first(4);
+    // A stealable task may run on every online CPU: the choice is among them.
     // Loads: cpu0 1 (running), cpu1 2, cpu2 1, cpu3 2. Ties favour the placer itself.
-    EXPECT_EQ(w.ready.stealable_target(me, all, PushKind::spawn, WakeHint::none), 0u);
-    CpuMask others = all;
-    others.remove(0);
-    EXPECT_EQ(w.ready.stealable_target(me, others, PushKind::spawn, WakeHint::none), 2u);
+    EXPECT_EQ(w.ready.stealable_target(me, PushKind::spawn, WakeHint::none), 0u);
+    w.shared.online.remove(0, std::memory_order_relaxed); // the placer is going offline
+    EXPECT_EQ(w.ready.stealable_target(me, PushKind::spawn, WakeHint::none), 2u);
+    w.shared.online.add(0, std::memory_order_relaxed);
     w.ready.push_local(me, &t[4], PushKind::spawn); // cpu0 now 2, cpu 2 has 1: both busy
-    EXPECT_EQ(w.ready.stealable_target(me, all, PushKind::wake, WakeHint::none), 0u)
+    EXPECT_EQ(w.ready.stealable_target(me, PushKind::wake, WakeHint::none), 0u)
         << "no task is pushed into a busy queue: it stays here for idle CPUs to steal";
     // A sync wake stays with the waker whatever the loads.
-    EXPECT_EQ(w.ready.stealable_target(me, all, PushKind::wake, WakeHint::sync), 0u);
+    EXPECT_EQ(w.ready.stealable_target(me, PushKind::wake, WakeHint::sync), 0u);
     // An idle cpu beats everyone.
     OwnerCpu again2(*w.cpu[2], w.token);
     EXPECT_EQ(w.ready.pick_local(again2, PickReason::blocked), &t[2]);
-    EXPECT_EQ(w.ready.stealable_target(me, all, PushKind::spawn, WakeHint::none), 2u);
+    EXPECT_EQ(w.ready.stealable_target(me, PushKind::spawn, WakeHint::none), 2u);
 }
 
 // Every CPU thread pushes its share of tasks (some pinned to one CPU, pushed to that CPU's

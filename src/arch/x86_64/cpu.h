@@ -76,9 +76,19 @@ inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "mem
 inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
 // RAII: interrupts off for the scope, restored to their previous state after.
+// InterruptGuard's tag for a scope where interrupts are off already (an interrupt gate, the
+// scheduler's entry with IF=0), which the caller has just checked: the guard then neither
+// saves nor clears nor restores IF (8 instructions on every context switch).
+struct AlreadyOff {};
+inline constexpr AlreadyOff already_off{};
+
 class InterruptGuard {
 public:
     InterruptGuard() : m_were_enabled(interrupts_enabled()) { cli(); }
+    explicit InterruptGuard(AlreadyOff) : m_were_enabled(false) {}
+    // Whether interrupts were on before the guard (a slow path inside it may turn them on
+    // for a while, and off again).
+    bool were_enabled() const { return m_were_enabled; }
     ~InterruptGuard() {
         if (m_were_enabled) sti();
     }

@@ -30,6 +30,10 @@ struct PerCpu {
     // for itself. Written and read only by this CPU, like a signal handler's flag; the
     // handler's writes sit around opaque calls, so the compiler keeps them in place.
     volatile uint32_t nmi_nesting;
+    // The scheduler's run structures of this CPU (a sched::CpuSched, which arch does not
+    // know), set once by sched::start() before the CPU schedules: this_cpu_sched() is then
+    // one gs-relative load (this_cpu_slot()) instead of three.
+    void* scheduler;
     // arch-private: GDT/TSS/IST stacks live here so each CPU has its own
     alignas(16) uint64_t gdt[7];
     struct __attribute__((packed)) Tss {
@@ -46,6 +50,15 @@ struct PerCpu {
 inline PerCpu* this_cpu() {
     PerCpu* p;
     asm volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+// A pointer-sized field of this CPU's block, read with one gs-relative load (no self
+// pointer, no index). `offset` is offsetof(PerCpu, field). volatile as this_cpu(): a task
+// may move to another CPU between two reads.
+template <size_t offset>
+inline void* this_cpu_slot() {
+    void* p;
+    asm volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(offset));
     return p;
 }
 // Early boot (before GS is set up) this returns the BSP's block.

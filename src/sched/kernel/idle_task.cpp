@@ -13,7 +13,7 @@ void idle_task_main(void* prev, void* /*self*/) {
         bool found_work;
         {
             SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // except inside the halt
-            arch::InterruptGuard irq_off;  // already off; the proof OwnerCpu wants
+            arch::InterruptGuard irq_off(arch::already_off);  // checked above; the proof OwnerCpu wants
             CpuSched& me = this_cpu_sched();
             OwnerCpu owner(me, irq_off);
             // "CPU hotplug". acquire: pairs with the release store of the request in cpu_offline().

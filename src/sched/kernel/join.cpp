@@ -72,7 +72,7 @@ JoinBucket& bucket_of(const Task* task) { return g_buckets[bucket_index(task)]; 
         bucket.waiters.store(kept, std::memory_order_relaxed);  // relaxed: under the lock
     }
     SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // exit() did cli
-    arch::InterruptGuard irq_off;  // already off: the proof OwnerCpu wants
+    arch::InterruptGuard irq_off(arch::already_off);  // checked above: the proof OwnerCpu wants
     OwnerCpu owner(this_cpu_sched(), irq_off);
     while (woken) {
         // Read before the wake: once ready, the joiner may run and drop its stack node.
@@ -102,11 +102,7 @@ void exit_and_wake_joiners(Task* self, int64_t code) {
     if (bucket.waiters.load(std::memory_order_seq_cst)) wake_joiners(self, bucket);
 }
 
-void wait_until_dead(Task* task) {
-    // Already dead (a fork-join or a batch joins most of its children after they exited):
-    // dead is final, so no lock and no bucket. acquire: pairs with the release in
-    // exit_and_wake_joiners(); the caller then reads exit_code.
-    if (task->state.load(std::memory_order_acquire) == TaskState::dead) return;
+void block_until_dead(Task* task) {
     arch::InterruptGuard irq_off;
     JoinBucket& bucket = bucket_of(task);
     for (;;) {

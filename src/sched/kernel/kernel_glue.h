@@ -23,8 +23,11 @@ inline SchedShared& shared() { return g_shared_state; }
 // The ready-queue variant of sched= (backend.cpp, issue 5); start() installs it.
 ReadyQueues& ready_queues_for(Backend kind);
 
-// This CPU's run structures. Only meaningful with interrupts off (or pinned).
-inline CpuSched& this_cpu_sched() { return shared().cpu(arch::this_cpu()->index); }
+// This CPU's run structures. Only meaningful with interrupts off (or pinned). The slot of
+// the CPU's PerCpu block that start() filled in: one load on every scheduler path.
+inline CpuSched& this_cpu_sched() {
+    return *static_cast<CpuSched*>(arch::this_cpu_slot<offsetof(arch::PerCpu, scheduler)>());
+}
 
 // "The run loop": switches away from the current task (the decisions: decide_next(), run_loop.h). Interrupts must be off; they are off on
 // return too, possibly on another CPU, and possibly much later. For `preempted` and

@@ -95,7 +95,7 @@ void schedule(PickReason reason) {
     Task* next;
     Task* prev;
     {
-        arch::InterruptGuard irq_off;  // already off: this only proves it to OwnerCpu
+        arch::InterruptGuard irq_off(arch::already_off);  // checked above: this only proves it to OwnerCpu
         CpuSched& me = this_cpu_sched();
         // A task that blocked preemption may not leave its CPU (preempt.cpp); the tick and
         // the IPIs defer instead of calling us.

@@ -180,6 +180,8 @@ void start(const Config& config) {
         build_victims(*cpu, count);
         cpu->idle_task = make_idle_task(i);
         s.cpus[i] = cpu;
+        // Before the CPU runs any scheduler code: the APs enter ap_main() after this loop.
+        arch::cpu(i).scheduler = cpu;
     }
     s.cpu_count = count;
 

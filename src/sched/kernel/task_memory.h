@@ -65,6 +65,22 @@ inline Task* allocate_task_memory() {
     }
     return detail::construct_task(bottom, top);
 }
+
+// spawn()'s cache hit: a stack from this CPU's cache, its Task yet to be built at
+// task_block(stack); false when the cache is empty (then allocate_task_memory(), with
+// interrupts as the task had them: a refill may wait for other CPUs). Interrupts off: the
+// caller's guard, which goes on to cover the placement (one guard for both).
+inline bool take_cached_stack(StackRange& stack, const arch::InterruptGuard&) {
+    detail::CpuCache& cache = detail::g_cpu_cache[arch::this_cpu()->index];
+    detail::FreeStack* s = cache.head;
+    if (!s) return false;
+    cache.head = s->next;
+    --cache.count;
+    stack = StackRange{s->bottom, s->top};
+    return true;
+}
+// Where the Task of a stack goes (64-aligned: top is page-aligned).
+inline void* task_block(const StackRange& stack) { return reinterpret_cast<void*>(stack.top - detail::kTaskBytes); }
 // Destroys the Task and caches its memory. The caller guarantees no CPU can touch the
 // task again (its grace period has passed, "Exit, join and reclamation"). Any context, any IF.
 void free_task_memory(Task* task);

@@ -35,11 +35,35 @@ void reclaim_here(void*) {
 // wakes: ask every CPU. Called by a task with interrupts on.
 void reclaim_everywhere() { smp::call_on_all(&reclaim_here, nullptr, true); }
 
-// As reclaim_here, then hands the CPU's stack cache (up to 32) to the shared pool, where
+// As reclaim_here, then hands the CPU's stack cache (up to 64) to the shared pool, where
 // the spawning CPU can take it: spawn's out-of-memory path.
 void reclaim_and_spill_here(void* arg) {
     reclaim_here(arg);
     spill_this_cpu_task_memory();
+}
+
+// spawn() when this CPU's stack cache is empty (interrupts on): the pool or a fresh stack,
+// then reclamation rounds. A default Task (`ps` may look at it at once), or nullptr when
+// out of memory.
+[[gnu::noinline]] Task* allocate_task_slowly(bool starved) {
+    auto allocate = [starved]() -> Task* { return starved ? nullptr : allocate_task_memory(); };
+    Task* task = allocate();
+    // Dead tasks waiting out their grace period hold memory too, and other CPUs' caches
+    // hold freed stacks (allocation looks only at its own cache and the pool). Before
+    // failing, push reclamation along on every CPU, move their cached stacks to the pool,
+    // and give the others a chance to pass their quiescent points (under TCG a vCPU can be
+    // off the host CPU for a while). Once nothing waits for a grace period, no further
+    // round can free anything: live tasks hold the memory, and spawn fails at once rather
+    // than spin (1000 rounds of IPIs per failed spawn stalled bench=sched's UTS T3 for
+    // minutes; a fork-join that outgrows memory runs the child inline instead).
+    for (int round = 0; !task && round < kSpawnReclaimRounds; ++round) {
+        smp::call_on_all(&reclaim_and_spill_here, nullptr, true);
+        task = allocate();
+        if (task || shared().epoch.stats().pending == 0) break;
+        yield();
+        task = allocate();
+    }
+    return task;
 }
 
 void copy_name(Task* task, const char* name) {
@@ -88,47 +112,40 @@ SpawnResult spawn(TaskFn entry, void* arg, const SpawnOptions& options) {
         return result;
     }
     // fail=stack:N (torture only): every Nth spawn finds no task memory at all, in its
-    // first try and in every retry below, as when live tasks hold all of it. One failed
-    // allocation alone would never reach the caller: the retry absorbs it.
+    // first try and in every retry (allocate_task_slowly()), as when live tasks hold all
+    // of it. One failed allocation alone would never reach the caller: the retry absorbs it.
     const bool starved = fault::should_fail(fault::Site::stack);
-    auto allocate = [starved]() -> Task* { return starved ? nullptr : allocate_task_memory(); };
-    Task* task = allocate();
-    // Dead tasks waiting out their grace period hold memory too, and other CPUs' caches
-    // hold freed stacks (allocation looks only at its own cache and the pool). Before
-    // failing, push reclamation along on every CPU, move their cached stacks to the pool,
-    // and give the others a chance to pass their quiescent points (under TCG a vCPU can be
-    // off the host CPU for a while). Once nothing waits for a grace period, no further
-    // round can free anything: live tasks hold the memory, and spawn fails at once rather
-    // than spin (1000 rounds of IPIs per failed spawn stalled bench=sched's UTS T3 for
-    // minutes; a fork-join that outgrows memory runs the child inline instead).
-    for (int round = 0; !task && round < kSpawnReclaimRounds; ++round) {
-        smp::call_on_all(&reclaim_and_spill_here, nullptr, true);
-        task = allocate();
-        if (task || shared().epoch.stats().pending == 0) break;
-        yield();
-        task = allocate();
+    // One guard from the cache hit to the placement (two cost 8 instructions more).
+    arch::InterruptGuard irq_off;
+    StackRange stack;
+    if (starved || !take_cached_stack(stack, irq_off)) {
+        // The pool, a fresh stack, reclamation: each may wait for other CPUs, so with
+        // interrupts as the task had them (it may come back on another CPU).
+        if (irq_off.were_enabled()) arch::sti();
+        Task* fresh = allocate_task_slowly(starved);
+        arch::cli();
+        if (!fresh) {
+            result.error = SpawnError::out_of_memory;
+            return result;
+        }
+        stack = fresh->stack;  // a default Task, built again below from the spawn's values
     }
-    if (!task) {
-        result.error = SpawnError::out_of_memory;
-        return result;
-    }
-    // relaxed: uniqueness is all an id needs.
-    task->id = g_next_task_id.fetch_add(1, std::memory_order_relaxed);
+    // The Task is built in one go, each field written once. relaxed: uniqueness is all an
+    // id needs.
+    Task* task = new (task_block(stack)) Task(TaskStart{.id = g_next_task_id.fetch_add(1, std::memory_order_relaxed),
+                                                        .priority = options.priority,
+                                                        .entry = entry,
+                                                        .arg = arg,
+                                                        .refs = options.detached ? 1u : 2u},
+                                              stack);
     copy_name(task, options.name);
-    task->priority = options.priority;
-    // The Task comes default-constructed, both affinities all: only a restricted set is
-    // copied (an any-CPU spawn skips eight loads and eight stores).
+    // The Task comes with both affinities all: only a restricted set is copied.
     if (!any_cpu) {
         task->affinity_requested = options.affinity;
         task->affinity = options.affinity;
     }
-    task->entry = entry;
-    task->arg = arg;
-    // relaxed: nobody else knows the task before place() publishes it.
-    task->refs.store(options.detached ? 1 : 2, std::memory_order_relaxed);
     task->saved_rsp = build_switch_frame(task_stack_top(task), &task_first_run, task);
 
-    arch::InterruptGuard irq_off;
     CpuSched& me = this_cpu_sched();
     OwnerCpu owner(me, irq_off);
     // A task holds no scheduler pointer while it runs with interrupts on, so every entry

@@ -40,7 +40,7 @@ void on_tick(InterruptFrame& frame) {
     uint64_t now = platform::now_tsc();
     {
         SCHED_VERIFY(platform::interrupts_off(), "interrupts_off");  // an interrupt gate
-        arch::InterruptGuard irq_off;  // already off (interrupt gate): the proof OwnerCpu wants
+        arch::InterruptGuard irq_off(arch::already_off);  // checked above (interrupt gate): the proof OwnerCpu wants
         OwnerCpu owner(me, irq_off);
         g_tick_sleeper_wakeups[me.index].add(expire_sleepers(owner, now));
     }

@@ -94,12 +94,13 @@ CpuMask allowed_now(OwnerCpu& me, Task* task) {
     return allowed;
 }
 
-// place() for a normal task that may run anywhere ("Placement").
-void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind kind, WakeHint hint) {
+// place() for a normal task that may run anywhere ("Placement"). Its allowed set is the
+// online set, loaded only where a CPU is chosen from it: a lock-free spawn reads none.
+[[gnu::noinline]] void place_stealable(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint) {
     SchedShared& shared = me.shared();
     ReadyQueues& ready = *shared.ready;
     // The locked variant (issue 5) chooses by load; the lock-free one says kNoCpu.
-    uint32_t spread = ready.stealable_target(me, allowed, kind, hint);
+    uint32_t spread = ready.stealable_target(me, kind, hint);
     if (spread != me.index()) {
         if (spread != kNoCpu && spread < shared.cpu_count) {
             // The load figure is a racy hint: an unkicked target may have started a task
@@ -112,7 +113,10 @@ void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind 
         }
         // Hand-off: a free CPU runs the woken task itself (the "within 2 slices"
         // requirement), not the oldest item of our deque.
-        if (kind == PushKind::wake && hint != WakeHint::sync && hand_to_idle_cpu(me, task, allowed)) return;
+        // acquire: as in allowed_now().
+        if (kind == PushKind::wake && hint != WakeHint::sync &&
+            hand_to_idle_cpu(me, task, shared.online.load(std::memory_order_acquire)))
+            return;
     }
     // Chosen here by load, or spawn, sync wake, or nobody idle: our deque, taken next by
     // LIFO, stealable.
@@ -124,7 +128,7 @@ void place_stealable(OwnerCpu& me, Task* task, const CpuMask& allowed, PushKind 
 void route(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint) {
     CpuMask allowed = allowed_now(me, task);
     if (task->priority == Priority::normal && task->affinity.is_all()) {
-        place_stealable(me, task, allowed, kind, hint);
+        place_stealable(me, task, kind, hint);
         return;
     }
     if (task->priority == Priority::realtime && hand_to_idle_cpu(me, task, allowed)) return;
@@ -143,6 +147,13 @@ void route(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint) {
 
 void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint) {
     mark_queued(task);
+    // May run anywhere and was never widened (an all-CPU set never needs widening or
+    // restoring): route()'s allowed set would be the online set, with nothing to change.
+    // Straight on, without route()'s frame and mask.
+    if (task->priority == Priority::normal && task->affinity.is_all() && !task->widened) {
+        place_stealable(me, task, kind, hint);
+        return;
+    }
     route(me, task, kind, hint);
 }
 

@@ -193,8 +193,10 @@ bool LockedReadyQueues::has_waiting_work(OwnerCpu& me) {
     return q.length.load(std::memory_order_relaxed) > q.background_length.load(std::memory_order_relaxed);
 }
 
-uint32_t LockedReadyQueues::stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind, WakeHint hint) {
+uint32_t LockedReadyQueues::stealable_target(OwnerCpu& me, PushKind, WakeHint hint) {
     uint32_t self = me.index();
+    // A stealable task may run on every online CPU. acquire: as in place()'s allowed_now().
+    const CpuMask allowed = me.shared().online.load(std::memory_order_acquire);
     // A sync wake keeps the task here (the waker is about to block or exit), as in "Placement".
     if (hint == WakeHint::sync && allowed.contains(self)) return self;
     SchedShared& shared = me.shared();

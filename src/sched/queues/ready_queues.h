@@ -85,10 +85,10 @@ public:
     size_t evacuate(OwnerCpu& me);  // evacuate.cpp
 
     // Issue 5 seams, so placement and the idle loop stay shared between the variants.
-    // Where place() sends a new or woken stealable task (normal, may run anywhere) among
-    // `allowed` (non-empty, online): a CPU index (me.index(): the own queue), or kNoCpu for
+    // Where place() sends a new or woken stealable task (normal, may run anywhere, so
+    // allowed on every online CPU): a CPU index (me.index(): the own queue), or kNoCpu for
     // the lock-free policy of "Placement" (the own deque, or a claimed idle CPU for a wakeup).
-    virtual uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) = 0;
+    virtual uint32_t stealable_target(OwnerCpu& me, PushKind kind, WakeHint hint) = 0;
     // Whether `cpu`'s own structures hold anything it could run (no stealing, no timers):
     // the bounded spin's poll ("Stealing and spinning"). Loads are hints, ordered by the callers' fences.
     bool has_local_work(CpuSched& cpu);
@@ -122,7 +122,7 @@ public:
     void push_remote(CpuSched& target, Task* task) override;
     bool steal_round(OwnerCpu& me) override;
     bool has_stealable_work(SchedShared& shared) override;
-    uint32_t stealable_target(OwnerCpu&, const CpuMask&, PushKind, WakeHint) override { return kNoCpu; }
+    uint32_t stealable_target(OwnerCpu&, PushKind, WakeHint) override { return kNoCpu; }
     bool has_waiting_work(OwnerCpu& me) override;
     QueueDepths depths_approx(CpuSched& cpu) override;
 
@@ -153,7 +153,7 @@ public:
     void push_remote(CpuSched& target, Task* task) override;
     bool steal_round(OwnerCpu& me) override;
     bool has_stealable_work(SchedShared& shared) override;
-    uint32_t stealable_target(OwnerCpu& me, const CpuMask& allowed, PushKind kind, WakeHint hint) override;
+    uint32_t stealable_target(OwnerCpu& me, PushKind kind, WakeHint hint) override;
     bool has_waiting_work(OwnerCpu& me) override;
     QueueDepths depths_approx(CpuSched& cpu) override {
         QueueDepths d;
