@@ -23,7 +23,7 @@
 // * retire() never allocates: the caller embeds a RetireNode in the object.
 //
 // Ordering argument (details in docs/core.md):
-// * pin: r = G; state := r|1 (release); LIGHT FENCE; re-check G == r (else repeat).
+// * pin: r = G; state := r (release); LIGHT FENCE; re-check G == r (else repeat).
 // * advance: g = G (acquire); HEAVY FENCE; end = scan end (relaxed); read the states of
 //   ids [0, end) (acquire); CAS G g -> g+1. A registration the scan end misses is
 //   sequenced before that participant's first pin fence, so it counts as a missed store.
@@ -37,7 +37,7 @@
 //   (core_platform.h; docs/core.md, "Asymmetric fences").
 // * retire: unlink (caller); append to the participant's list, unstamped. The stamp comes
 //   later, once for all unstamped nodes (seal(), from try_reclaim() and the destructor):
-//     - pinned at r (m_depth != 0): e = r + 1, no fence. While we are pinned at r, G <= r + 1
+//     - pinned at r (state r != 0): e = r + 1, no fence. While we are pinned at r, G <= r + 1
 //       (above), so a reader that still saw the pointer pinned at most at r + 1. A reader
 //       pinned at r + 2 or later read G from a CAS whose scan read our unpin or a later
 //       re-announce (release stores after the unlink in program order, acquire loads), so
@@ -130,14 +130,7 @@ public:
 
     // Advances G by one if every pinned participant has announced the current epoch.
     // Returns true when G is past the value this call started from (by us or another).
-    bool try_advance() {
-        // A look without the fence first: if a pinned participant visibly announces
-        // another epoch, the advance below would fail anyway, and not advancing is always
-        // safe. So the heavy fence (a membarrier system call on the host) is paid only by
-        // scans that may succeed. acquire: as in advance_fenced().
-        if (!all_pinned_at(m_global.load(std::memory_order_acquire), /*after_fence=*/false)) return false;
-        return advance_fenced();
-    }
+    bool try_advance() { return try_advance_as(0); }
 
     // Retires an object that no particular participant owns (e.g. a deque buffer replaced
     // by its owner). Callable from any thread, no participant needed, never allocates.
@@ -196,10 +189,23 @@ public:
     }
 
 private:
+    // try_advance() for a caller of whom `own` (0 or 1) is counted among the light
+    // pinners: a participant need not send itself membarrier (ordering.h,
+    // load_then_heavy_fence()), so a domain whose only light pinner is the caller advances
+    // with a plain full fence.
+    bool try_advance_as(uint32_t own) {
+        // A look without the fence first: if a pinned participant visibly announces
+        // another epoch, the advance below would fail anyway, and not advancing is always
+        // safe. So the heavy fence (a membarrier system call on the host) is paid only by
+        // scans that may succeed. acquire: as in advance_fenced().
+        if (!all_pinned_at(m_global.load(std::memory_order_acquire), /*after_fence=*/false)) return false;
+        return advance_fenced(own);
+    }
+
     // The rest of try_advance() once a look found nothing against it: G read before a
     // heavy fence, the scan after it, and the CAS. Returns whether every pinned
-    // participant announced that G.
-    bool advance_fenced() {
+    // participant announced that G. `own`: as in try_advance_as().
+    bool advance_fenced(uint32_t own) {
         // acquire + heavy fence: the heavy fence pairs with the light fence in
         // EpochParticipant::pin() (membarrier on the host while some registered participant
         // pins with a compiler barrier, m_light_pinners != 0; else both are full fences);
@@ -208,7 +214,7 @@ private:
         // did it (a locked instruction, a full barrier on x86) after our load of g, so its
         // first pin's re-check sees g or later, as for a missed state store; one advance
         // past it is what any pin tolerates (G <= r + 1), and the next scan counts it.
-        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
+        uint64_t g = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners, own);
         if (!all_pinned_at(g, /*after_fence=*/true)) return false;
         advance_from(g);
         return true;
@@ -254,6 +260,7 @@ private:
     struct GraceWait {
         uint64_t stamp;
         uint64_t before_fence;
+        uint32_t own;  // as in try_advance_as()
         bool fresh = true;
         bool over = false;
     };
@@ -261,11 +268,11 @@ private:
     // synchronize()'s start. One heavy fence serves twice: it is a full fence on the
     // caller (core_platform.h), so G read after it is the stamp of what the caller
     // unlinked (stamp()); and G read before it lets the first round advance.
-    GraceWait begin_grace() {
+    GraceWait begin_grace(uint32_t own) {
         // acquire + heavy fence: as in try_advance().
-        uint64_t before = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners);
+        uint64_t before = load_then_heavy_fence(m_global, std::memory_order_acquire, m_light_pinners, own);
         // acquire: as in stamp().
-        return GraceWait{load_after_full_fence(m_global, std::memory_order_acquire), before};
+        return GraceWait{load_after_full_fence(m_global, std::memory_order_acquire), before, own};
     }
 
     // One round of synchronize(). A reader that can still see what the caller unlinked
@@ -311,7 +318,7 @@ private:
         if (first)
             advance_from(g);  // g was read before begin_grace()'s heavy fence
         else
-            advance_fenced();
+            advance_fenced(wait.own);
     }
 
     // Claims id `id` for a new participant and makes the scanners cover it.
@@ -444,7 +451,7 @@ public:
     // participants all pin with full fences advances without a system call. Precondition:
     // not pinned (offline and outside sections); a contract violation otherwise.
     void set_full_fence_pins(bool full) {
-        if (refs() != 0) platform::contract_violation("EpochParticipant::set_full_fence_pins: the participant is pinned");
+        if (pinned()) platform::contract_violation("EpochParticipant::set_full_fence_pins: the participant is pinned");
         bool light = !full && platform::asymmetric_fences();
         if (light == light_pins()) return;
         m_depth = light ? 0 : kFullFences;
@@ -455,7 +462,9 @@ public:
     uint32_t id() const { return m_id; }
     EpochDomain& domain() const { return m_domain; }
     bool online() const { return (m_depth & kOnlineRef) != 0; }
-    bool in_section() const { return refs() >= kSectionRef; }
+    // Offline, the participant is pinned only inside a section (the outermost one is
+    // the state itself, see m_depth); online, every open section is counted.
+    bool in_section() const { return refs() >= kSectionRef || (!online() && pinned()); }
 
     // Critical section: shared pointers read between enter() and the matching exit() stay
     // valid until that exit(). Nestable.
@@ -463,49 +472,53 @@ public:
     // Layout: the EBR path (offline, outermost) is the one marked likely, so that it runs
     // straight through with no taken branch; an online (QSBR) participant's enter()/exit()
     // is a counter update and one taken branch each. Measured: taken branches, not memory
-    // operations, bounded this read side (docs/benchmarks.md, "the EBR read side").
+    // operations, bounded this read side at first (docs/benchmarks.md, "the EBR read
+    // side"); at 19 instructions, memory operations did (three per cycle), hence the next
+    // point.
     //
-    // The likely path stores a constant, not the count read plus or minus one: the store
-    // then waits for nothing, and the count does not carry a load-add-store dependency from
-    // one section to the next (measured, docs/benchmarks.md).
+    // An offline participant's outermost section is not counted in m_depth: the slot's
+    // state says it (pinned exactly while non-zero, and offline it is pinned exactly
+    // inside a section). So the EBR pair stores nothing but the state: enter() tells the
+    // outermost section from a nested one by reading its own state back (a load of a line
+    // it owns, for the store it is about to make), and exit() knows it is the outermost
+    // when m_depth holds no reference. Nested sections, and every section of an online
+    // participant, are counted.
     //
     // It is also the light-fence path: m_depth carries kFullFences for a participant that
-    // pins with full fences, so the one comparison with 0 (kSectionRef on exit) says
-    // offline, outermost and light at once, and the pin on that path has no test of the
-    // fence mode left. A participant with full fences takes the other path (it pays a
-    // fence anyway).
+    // pins with full fences, so the one comparison with 0 says offline, no counted section
+    // and light at once, and the pin on that path has no test of the fence mode left. A
+    // participant with full fences takes the other path (it pays a fence anyway).
     void enter() {
         uint32_t depth = m_depth;
-        if (depth == 0) [[likely]] {  // offline, outermost, light pins
-            m_depth = kSectionRef;
-            pin(/*light=*/true);
-            return;
-        }
-        if (depth == kFullFences) {  // offline, outermost, full fences
-            m_depth = kFullFences + kSectionRef;
+        if (depth == 0) [[likely]] {  // offline, light pins, no counted section
+            // Our own slot, read once for the test and the pin (the test's atomic load
+            // would otherwise make the compiler load m_slot again).
+            Atomic<uint64_t>& state = m_slot->state;
+            // relaxed: as in announced().
+            if (state.load(std::memory_order_relaxed) == 0) [[likely]] {  // outermost
+                pin_state(state, /*light=*/true);
+                return;
+            }
+        } else if (depth == kFullFences && !pinned()) {  // offline, outermost, full fences
             pin(/*light=*/false);
             return;
         }
 #ifdef CORE_EPOCH_CHECKS
         if ((depth & kRefs) > kRefs - kSectionRef)
-            platform::contract_violation("EpochParticipant::enter: sections nested deeper than 32,767");
+            platform::contract_violation("EpochParticipant::enter: sections nested deeper than 32,768");
 #endif
         m_depth = depth + kSectionRef;  // nested, or online: pinned already
     }
     void exit() {
         uint32_t depth = m_depth;
-        if (depth == kSectionRef) [[likely]] {  // offline, outermost, light pins
-            m_depth = 0;
-            unpin();
-            return;
-        }
-        if (depth == kFullFences + kSectionRef) {  // offline, outermost, full fences
-            m_depth = kFullFences;
+        // No counted reference: offline and outermost (either fence mode), so unpin. An
+        // unbalanced exit() here stores the 0 that is already there.
+        if ((depth & kRefs) == 0) [[likely]] {
             unpin();
             return;
         }
         if ((depth & kRefs) < kSectionRef) [[unlikely]]
-            return;  // unbalanced exit: ignore rather than unpin someone else's section
+            return;  // unbalanced exit of an online participant: ignore rather than unpin
         m_depth = depth - kSectionRef;  // nested, or online: still pinned
     }
 
@@ -550,9 +563,13 @@ public:
     // exit() sections. go_offline() inside a section takes effect at the outermost exit().
     void go_online() {
         if (online()) return;
-        uint32_t depth = m_depth;
-        m_depth = depth + kOnlineRef;
-        if ((depth & kRefs) == 0) pin(light_pins());
+        if (pinned()) {
+            // Inside sections: online, every section is counted, so count the outermost.
+            m_depth += kOnlineRef + kSectionRef;
+            return;
+        }
+        m_depth += kOnlineRef;
+        pin(light_pins());
     }
     void go_offline() {
 #ifdef CORE_EPOCH_CHECKS
@@ -561,7 +578,10 @@ public:
 #endif
         if (!online()) return;
         m_depth -= kOnlineRef;
-        if (refs() == 0) unpin();
+        if (refs() == 0)
+            unpin();
+        else
+            m_depth -= kSectionRef;  // offline, the outermost open section is the state
     }
 
     // Queues `node` to be freed with free_fn(node) once no reader can hold it. The caller
@@ -627,7 +647,7 @@ public:
     // (it would wait for itself).
     [[nodiscard]] BarrierStatus synchronize(uint64_t max_rounds = kDefaultBarrierRounds) {
         if (in_section()) return BarrierStatus::in_section;
-        EpochDomain::GraceWait wait = m_domain.begin_grace();
+        EpochDomain::GraceWait wait = m_domain.begin_grace(own_light_pins());
         return wait_rounds(
             max_rounds, [&] { return wait.over; }, [&] { m_domain.grace_round(wait); });
     }
@@ -675,7 +695,7 @@ private:
         if (force_advance || m_advance_interval == 1 || retired - m_retired_at_advance >= m_advance_interval ||
             retired == m_retired_at_poll) {
             m_retired_at_advance = retired;
-            m_domain.try_advance();
+            m_domain.try_advance_as(own_light_pins());
         }
         m_retired_at_poll = retired;
         uint64_t g = m_domain.epoch();  // >= kFirstEpoch = kGracePeriods: no wrap below
@@ -709,41 +729,43 @@ private:
 
     // `light`: whether this pin fences with the light fence alone (light_pins(); the EBR
     // fast path passes the constant it has just established).
-    void pin(bool light) {
+    void pin(bool light) { pin_state(m_slot->state, light); }
+    // `state`: our slot's, as the caller already holds it.
+    void pin_state(Atomic<uint64_t>& state, bool light) {
         // The domain's G, held in a register across the fence below (a compiler barrier
         // in light mode, which would otherwise make the compiler reload m_domain).
         Atomic<uint64_t>& global = m_domain.m_global;
         // acquire: pairs with the CAS that wrote g (see EpochDomain::epoch()).
         uint64_t g = global.load(std::memory_order_acquire);
         // The first try inline and straight-line; a re-pin (G moved meanwhile) out of line.
-        if (!try_pin_at(global, g, light)) [[unlikely]]
+        if (!try_pin_at(state, global, g, light)) [[unlikely]]
             repin();
     }
     // Announces g; true if G was still g after the fence.
-    bool try_pin_at(Atomic<uint64_t>& global, uint64_t g, bool light) {
+    bool try_pin_at(Atomic<uint64_t>& state, Atomic<uint64_t>& global, uint64_t g, bool light) {
         // release: a scanner that reads this announcement also sees everything we did
         // before it (QSBR re-announce ends the previous reader phase). The light fence
         // pairs with the heavy fence in try_advance(): a compiler barrier when the
         // scanner issues membarrier, else a full fence (core_platform.h).
-        store_then_light_fence(m_slot->state, g, std::memory_order_release, light);
+        store_then_light_fence(state, g, std::memory_order_release, light);
         // The re-check after the fence: a scanner that missed our store has its fence
         // before ours, so we see the epoch it read (or later) here and re-pin.
         // acquire: as in pin().
         return load_after_full_fence(global, std::memory_order_acquire) == g;
     }
-    // The epoch of our current pin, meaningful only while pinned (quiescent() and seal()
-    // ask only then): read back from our own slot, which only we write, instead of a
-    // private copy that every pin would have to store as well (one store fewer on the EBR
-    // read side). relaxed: our own latest store, read in program order.
+    // The epoch of our current pin, 0 while not pinned: read back from our own slot, which
+    // only we write, instead of a private copy that every pin would have to store as well
+    // (one store fewer on the EBR read side). relaxed: our own latest store, read in
+    // program order.
     uint64_t announced() const { return m_slot->state.load(std::memory_order_relaxed); }
+    bool pinned() const { return announced() != 0; }
     [[gnu::noinline]] void repin() {
         // acquire: as in pin().
         Atomic<uint64_t>& global = m_domain.m_global;
-        while (!try_pin_at(global, load_after_full_fence(global, std::memory_order_acquire), light_pins())) {}
+        while (!try_pin_at(m_slot->state, global, load_after_full_fence(global, std::memory_order_acquire), light_pins())) {}
     }
     void unpin() {
-        // announced() reads garbage (0) from here on; quiescent() and seal() ask it only
-        // while pinned, and every pin() rewrites the state first.
+        // announced() reads 0 from here on: not pinned.
         // release: our reads inside the section happen-before the scanner's acquire load
         // of this 0, hence before any free that follows its advance.
         m_slot->state.store(0, std::memory_order_release);
@@ -754,7 +776,7 @@ private:
     // only delays the free). Header comment, "retire", says why both are safe.
     void seal() {
         if (!m_unstamped) return;
-        uint64_t e = refs() != 0 ? announced() + 1 : m_domain.stamp();
+        uint64_t e = pinned() ? announced() + 1 : m_domain.stamp();
         if (e < m_last_stamp) e = m_last_stamp;
         m_last_stamp = e;
         for (RetireNode* node = m_unstamped; node; node = node->next) node->epoch = e;
@@ -778,27 +800,33 @@ private:
 
     EpochDomain& m_domain;
     EpochDomain::Slot* m_slot;  // ours, claimed: never null
-    // m_depth, owner-only: pin references, kSectionRef per open section plus kOnlineRef
-    // while online (refs(): the participant is pinned exactly while they are non-zero),
-    // and above them kFullFences, set while the participant pins with full fences
-    // (set_full_fence_pins()). So enter()/exit() and quiescent() test one word, and
-    // m_depth == 0 means "not pinned, light pins": the EBR fast path's one comparison.
+    // m_depth, owner-only: the pin references the slot's state does not already show,
+    // kSectionRef per open section (but an offline participant's outermost one, which is
+    // the state itself) plus kOnlineRef while online, and above them kFullFences, set while
+    // the participant pins with full fences (set_full_fence_pins()). So enter()/exit() and
+    // quiescent() test one word, and m_depth == 0 means "offline, at most one section
+    // open, light pins": the EBR fast path's one comparison. Pinned exactly while the
+    // state is non-zero (pinned()).
     static constexpr uint32_t kOnlineRef = 1;
     static constexpr uint32_t kSectionRef = 2;
-    // The references fit in the low 16 bits (nesting deeper than 32,767 sections is a
-    // contract violation, checked with CORE_EPOCH_CHECKS), so refs() is one zero-extending
-    // load and quiescent()'s test one comparison, as before the mode bit.
+    // The references fit in the low 16 bits (more than 32,767 counted sections, 32,768
+    // with the outermost, is a contract violation, checked with CORE_EPOCH_CHECKS), so
+    // refs() is one zero-extending load and quiescent()'s test one comparison, as before
+    // the mode bit.
     static constexpr uint32_t kFullFences = 1u << 16;
     static constexpr uint32_t kRefs = kFullFences - 1;
     uint32_t refs() const { return static_cast<uint16_t>(m_depth); }
     // Our pins fence with a compiler barrier alone (set_full_fence_pins()).
     bool light_pins() const { return (m_depth & kFullFences) == 0; }
+    // How many of the domain's light pinners we are (0 or 1): we count ourselves exactly
+    // while light_pins() (constructor, set_full_fence_pins(), destructor).
+    uint32_t own_light_pins() const { return light_pins() ? 1 : 0; }
     // barrier() rounds that spin with cpu_relax() before it starts yielding the CPU.
     static constexpr uint64_t kBarrierSpinRounds = 256;
 
     uint32_t m_id;
-    // Pinned exactly while refs() != 0. The fence mode starts as platform::asymmetric_fences()
-    // said when the participant was made.
+    // The fence mode starts as platform::asymmetric_fences() said when the participant was
+    // made.
     uint32_t m_depth = platform::asymmetric_fences() ? 0 : kFullFences;
     // Open enter_online() marks; counted only with CORE_EPOCH_CHECKS (the member is always
     // there, so the layout does not depend on the build).

@@ -128,7 +128,9 @@ inline V full_fence_then_load(Atomic<V>& a, std::memory_order load_order) {
 // "store, then the light fence" on the frequent side, "load, then the heavy fence" on the
 // rare side. `asymmetric`: the light side's participant pins with a compiler barrier;
 // `light_pinners`: how many such participants the rare side must cover with membarrier,
-// read after the load (EpochDomain::try_advance() says why that order). TSan: the same
+// read after the load (EpochDomain::try_advance() says why that order), of which `own`
+// (0 or 1) is the caller itself: its own pins are in its program order, so they need no
+// barrier but the caller's own full fence, which the heavy fence always is. TSan: the same
 // seq_cst RMWs as the symmetric shapes (TSan sees neither a compiler barrier nor
 // membarrier), so TSan checks the pair as if both sides fenced.
 template <typename V>
@@ -144,16 +146,18 @@ inline void store_then_light_fence(Atomic<V>& a, V value, std::memory_order stor
 }
 
 template <typename V>
-inline V load_then_heavy_fence(Atomic<V>& a, std::memory_order load_order, const Atomic<uint32_t>& light_pinners) {
+inline V load_then_heavy_fence(Atomic<V>& a, std::memory_order load_order, const Atomic<uint32_t>& light_pinners,
+                               uint32_t own) {
     if constexpr (kTsanMode) {
         (void)load_order;
         (void)light_pinners;
+        (void)own;
         return a.fetch_add(0, std::memory_order_seq_cst);
     } else {
         V v = a.load(load_order);
         // seq_cst: after the load of `a` (see the comment above); its partner is the
         // seq_cst increment in EpochParticipant's constructor.
-        platform::heavy_fence(light_pinners.load(std::memory_order_seq_cst) != 0);
+        platform::heavy_fence(light_pinners.load(std::memory_order_seq_cst) > own);
         return v;
     }
 }

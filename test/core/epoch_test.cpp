@@ -316,6 +316,55 @@ TEST(Epoch, sections_pin_and_unpin_in_both_fence_modes_and_keep_the_mode)
     }
 }
 
+// An offline participant's outermost section is its slot's state, not a count; online,
+// every section is counted. So going online inside a section counts the outermost one,
+// and going offline inside sections makes it the state again: either way the participant
+// stays pinned until its last section ends, and quiescent() inside a section re-announces
+// nothing. Both fence modes.
+TEST(Epoch, going_online_and_offline_inside_sections_keeps_the_outermost_pin)
+{
+    core::EpochDomain domain(4);
+    for (bool full : {false, true}) {
+        core::EpochParticipant me(domain, 0);
+        me.set_full_fence_pins(full);
+        auto blocks_the_second_advance = [&] {
+            uint64_t e = domain.epoch();
+            domain.try_advance();
+            domain.try_advance();
+            return domain.epoch() <= e + 1;
+        };
+        me.enter();
+        me.enter();
+        me.go_online();
+        me.quiescent();  // inside a section: no re-announce
+        me.exit();
+        EXPECT_TRUE(me.in_section());
+        EXPECT_TRUE(blocks_the_second_advance());
+        me.go_offline();
+        EXPECT_TRUE(me.in_section());
+        EXPECT_TRUE(blocks_the_second_advance());
+        me.exit();
+        EXPECT_FALSE(me.in_section());
+        EXPECT_FALSE(blocks_the_second_advance());
+        me.exit();  // unbalanced: nothing to unpin, nothing counted below zero
+        EXPECT_FALSE(me.in_section());
+
+        me.go_online();
+        me.enter();
+        me.go_offline();  // the online section is now the offline outermost one
+        EXPECT_FALSE(me.online());
+        EXPECT_TRUE(me.in_section());
+        EXPECT_TRUE(blocks_the_second_advance());
+        me.enter();
+        me.exit();
+        EXPECT_TRUE(me.in_section());
+        me.exit();
+        EXPECT_FALSE(me.in_section());
+        EXPECT_FALSE(blocks_the_second_advance());
+        EXPECT_EQ(me.full_fence_pins(), full || !core::platform::asymmetric_fences());
+    }
+}
+
 // synchronize(): a grace period with nothing retired. A section open at the call holds it
 // (bounded: timed_out), after moving G one past the stamp so that a re-entering reader
 // pins past it; once that section has ended (a later one has come and gone too) it
@@ -625,18 +674,64 @@ TEST(EpochFences, advances_call_membarrier_only_while_a_participant_pins_with_th
     EXPECT_EQ(reader.full_fence_pins(), !membarrier);
 }
 
+// A participant's own light pins need no membarrier: they are in its program order, and
+// the heavy fence is always a full fence on the caller. So what a participant starts
+// (try_reclaim()'s advance, synchronize()) sends membarrier only while another
+// participant pins with the light fence; the domain's own try_advance(), which has no
+// caller participant, counts every light pinner. Every one of them still fences.
+TEST(EpochFences, a_participant_sends_membarrier_only_for_the_other_light_pinners)
+{
+    const uint64_t membarrier = core::platform::asymmetric_fences() ? 1 : 0;
+    core::EpochDomain domain(4);
+    core::EpochParticipant writer(domain, 0);
+    core::EpochParticipant reader(domain, 1);
+    auto membarriers_of = [&](auto&& what) {
+        uint64_t calls = core::platform::testing::g_membarriers;
+        uint64_t fences = core::platform::testing::g_heavy_fences;
+        what();
+        EXPECT_GT(core::platform::testing::g_heavy_fences, fences);
+        return core::platform::testing::g_membarriers - calls;
+    };
+    auto reclaim = [&] {
+        uint64_t e = domain.epoch();
+        writer.try_reclaim();
+        EXPECT_EQ(domain.epoch(), e + 1);  // nobody pinned: the advance succeeds
+    };
+    auto synchronize = [&] { EXPECT_EQ(writer.synchronize(100), core::BarrierStatus::completed); };
+    auto advance = [&] { EXPECT_TRUE(domain.try_advance()); };
+
+    // Both pin lightly: the reader needs the barrier.
+    EXPECT_EQ(membarriers_of(reclaim), membarrier);
+    EXPECT_EQ(membarriers_of(synchronize), membarrier);
+    // Only the writer pins lightly: its own advances fence plainly.
+    reader.set_full_fence_pins(true);
+    EXPECT_EQ(membarriers_of(reclaim), 0u);
+    EXPECT_EQ(membarriers_of(synchronize), 0u);
+    EXPECT_EQ(membarriers_of(advance), membarrier);  // no caller participant: counts the writer
+    // Only the reader pins lightly.
+    writer.set_full_fence_pins(true);
+    reader.set_full_fence_pins(false);
+    EXPECT_EQ(membarriers_of(reclaim), membarrier);
+    EXPECT_EQ(membarriers_of(synchronize), membarrier);
+    // Nobody does.
+    reader.set_full_fence_pins(true);
+    EXPECT_EQ(membarriers_of(reclaim), 0u);
+    EXPECT_EQ(membarriers_of(advance), 0u);
+}
+
 // The pin references share m_depth with the fence-mode bit, in its low 16 bits: 32,767
-// nested sections fit, the next is a contract violation (CORE_EPOCH_CHECKS) instead of a
-// carry into the mode bit.
+// counted sections fit, plus the outermost one, which the slot's state holds (32,768 in
+// all); the next is a contract violation (CORE_EPOCH_CHECKS) instead of a carry into the
+// mode bit.
 #ifdef CORE_EPOCH_CHECKS
 TEST(EpochDeathTest, nesting_deeper_than_the_count_holds_is_a_contract_violation)
 {
     core::EpochDomain domain(2);
     core::EpochParticipant me(domain, 0);
-    for (int i = 0; i < 32767; ++i) me.enter();
+    for (int i = 0; i < 32768; ++i) me.enter();
     EXPECT_TRUE(me.in_section());
-    EXPECT_DEATH(me.enter(), "sections nested deeper than 32,767");
-    for (int i = 0; i < 32767; ++i) me.exit();
+    EXPECT_DEATH(me.enter(), "sections nested deeper than 32,768");
+    for (int i = 0; i < 32768; ++i) me.exit();
     EXPECT_FALSE(me.in_section());
 }
 #endif

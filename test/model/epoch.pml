@@ -136,17 +136,18 @@ inline heavy_fence(p) {
  * before a later store), so it lets go of them first. */
 inline unpin(p) {
     held[p] = 0;
-    tso_store(p, STATE(p), 0)
+    tso_store(p, STATE(p), 0);
+    announced = 0
 }
 
 /* EpochParticipant::seal(), the retiring participant only (0): stamps every retired and
- * unstamped object with one epoch. Pinned (depth != 0): announced + 1, no memory access;
+ * unstamped object with one epoch. Pinned (announced != 0): announced + 1, no memory access;
  * not pinned: stamp() = full_fence_then_load(m_global). Raised to the last stamp given. */
 inline seal(p) {
     if
     :: p == 0 && retired[current - 1] && !stamped[current - 1] ->
         if
-        :: depth != 0 -> g = announced + PINNED_STAMP_OFFSET
+        :: announced != 0 -> g = announced + PINNED_STAMP_OFFSET
         :: else ->
 #ifndef BREAK_SEAL_NO_FENCE
             tso_fence(p); /* lock orq, then mov */
@@ -327,8 +328,10 @@ inline unlink_and_synchronize(p) {
 #endif
 
 proctype participant(byte p) {
-    byte depth = 0;     /* m_depth: 2 per open section, 1 while online */
-    byte announced = 0; /* announced(): the participant's own state, read back */
+    /* m_depth: 2 per open section, 1 while online; offline, the outermost section is not
+     * counted: the state (announced != 0) is that section */
+    byte depth = 0;
+    byte announced = 0; /* announced(): the participant's own state, read back; 0 unpinned */
     byte g, now, end, s, i, o, q;
     bool ok;
 #ifdef SYNC
@@ -355,28 +358,27 @@ register:
     /* go_online() */
     :: registered && !(depth & 1) ->
         if
-        :: depth == 0 -> depth = 1; pin(p)
-        :: else -> depth++
+        :: announced == 0 -> depth = 1; pin(p)
+        :: else -> depth = depth + 3 /* inside sections: count the outermost too */
         fi
     /* go_offline() (inside a section it takes effect at the outermost exit) */
     :: (depth & 1) ->
         depth--;
         if
         :: depth == 0 -> unpin(p)
-        :: else -> skip
+        :: else -> depth = depth - 2 /* the outermost section is the state again */
         fi
     /* enter(): nestable, one level modelled */
-    :: registered && depth < 2 ->
+    :: registered && (depth == 1 || (depth == 0 && announced == 0)) ->
         if
-        :: depth == 0 -> depth = 2; pin(p)
+        :: depth == 0 -> pin(p) /* offline, outermost: the pin is the count */
         :: else -> depth = depth + 2
         fi
     /* exit() */
-    :: depth >= 2 ->
-        depth = depth - 2;
+    :: depth >= 2 || (depth == 0 && announced != 0) ->
         if
         :: depth == 0 -> unpin(p)
-        :: else -> skip
+        :: else -> depth = depth - 2
         fi
     /* quiescent(): only online outside sections; the caller holds nothing from before */
     :: depth == 1 ->
@@ -387,20 +389,20 @@ register:
         :: else -> g = 0
         fi
     /* read the shared pointer while pinned, and hold what it names */
-    :: CAN_READ(p) && depth > 0 ->
+    :: CAN_READ(p) && announced != 0 ->
         tso_load(p, POINTER, o);
         held[p] = held[p] | (1 << o);
         o = 0
     :: CAN_RECLAIM(p) && registered -> try_reclaim(p)
 #ifdef SYNC
-    :: p == 0 && current < OBJS && depth < 2 -> unlink_and_synchronize(p)
+    :: p == 0 && current < OBJS && (depth == 1 || (depth == 0 && announced == 0)) -> unlink_and_synchronize(p)
 #else
     :: p == 0 && current < OBJS -> unlink_and_retire(p)
 #endif
     /* hotplug: handle_hotplug() goes offline and resets the participant (its destructor
      * unpins and hands pending garbage to the shared list), join_scheduler() makes a new
      * one with the same id (registration again) and goes online. Idle task: no section. */
-    :: depth <= 1 && registered && joins < 1 ->
+    :: (depth == 1 || (depth == 0 && announced == 0)) && registered && joins < 1 ->
         if
         :: depth == 1 -> depth = 0; unpin(p)
         :: else -> skip
