@@ -408,7 +408,10 @@ public:
     // Only reachable with a ClaimedId, i.e. from the constructor above and from
     // try_register() (through std::optional::emplace, which needs it public).
     explicit EpochParticipant(ClaimedId claimed)
-        : m_domain(claimed.domain), m_slot(&claimed.domain.m_slots[claimed.id]), m_id(claimed.id) {
+        : m_domain_and_mode(reinterpret_cast<uintptr_t>(&claimed.domain) |
+                            (platform::asymmetric_fences() ? 0 : kFullFencesTag)),
+          m_slot(&claimed.domain.m_slots[claimed.id]),
+          m_id(claimed.id) {
         if (light_pins()) count_light_pins(+1);
     }
 
@@ -430,7 +433,7 @@ public:
         unpin();
         if (m_head) {
             // Counted as retired in our slot, counted as freed by the shared list later.
-            m_domain.push_shared_chain(m_head, m_tail);
+            domain().push_shared_chain(m_head, m_tail);
             m_head = m_tail = nullptr;
             m_pending = 0;
         }
@@ -454,13 +457,13 @@ public:
         if (pinned()) platform::contract_violation("EpochParticipant::set_full_fence_pins: the participant is pinned");
         bool light = !full && platform::asymmetric_fences();
         if (light == light_pins()) return;
-        m_depth = light ? 0 : kFullFences;
+        m_domain_and_mode = (m_domain_and_mode & ~kFullFencesTag) | (light ? 0 : kFullFencesTag);
         count_light_pins(light ? +1 : -1);
     }
     bool full_fence_pins() const { return !light_pins(); }
 
     uint32_t id() const { return m_id; }
-    EpochDomain& domain() const { return m_domain; }
+    EpochDomain& domain() const { return *reinterpret_cast<EpochDomain*>(m_domain_and_mode & ~kFullFencesTag); }
     bool online() const { return (m_depth & kOnlineRef) != 0; }
     // Offline, the participant is pinned only inside a section (the outermost one is
     // the state itself, see m_depth); online, every open section is counted.
@@ -471,40 +474,36 @@ public:
     //
     // Layout: the EBR path (offline, outermost) is the one marked likely, so that it runs
     // straight through with no taken branch; an online (QSBR) participant's enter()/exit()
-    // is a counter update and one taken branch each. Measured: taken branches, not memory
-    // operations, bounded this read side at first (docs/benchmarks.md, "the EBR read
-    // side"); at 19 instructions, memory operations did (three per cycle), hence the next
-    // point.
+    // is a counter update and one taken branch each. Measured: taken branches bounded this
+    // read side at first, then, at 19 instructions, memory operations (three per cycle, at
+    // most two stores; docs/benchmarks.md, "the EBR read side"). Hence:
     //
-    // An offline participant's outermost section is not counted in m_depth: the slot's
-    // state says it (pinned exactly while non-zero, and offline it is pinned exactly
-    // inside a section). So the EBR pair stores nothing but the state: enter() tells the
-    // outermost section from a nested one by reading its own state back (a load of a line
-    // it owns, for the store it is about to make), and exit() knows it is the outermost
-    // when m_depth holds no reference. Nested sections, and every section of an online
-    // participant, are counted.
-    //
-    // It is also the light-fence path: m_depth carries kFullFences for a participant that
-    // pins with full fences, so the one comparison with 0 says offline, no counted section
-    // and light at once, and the pin on that path has no test of the fence mode left. A
-    // participant with full fences takes the other path (it pays a fence anyway).
+    // - An offline participant's outermost section is not counted in m_depth: the slot's
+    //   state says it (pinned exactly while non-zero, and offline it is pinned exactly
+    //   inside a section). So the EBR pair stores nothing but the state. enter() reads its
+    //   own state back (a line it owns, for the store it is about to make): 0 is the
+    //   outermost section, anything else a nested or online one, which is counted. exit()
+    //   unpins when m_depth holds no reference.
+    // - The fence mode is the low bit of the domain pointer (kFullFencesTag), which the pin
+    //   loads anyway for G's address: the light path tests that bit and uses the pointer
+    //   as it is (the bit is 0 there), so telling the modes apart costs no load of its own.
+    //   A participant with full fences takes the other branch (it pays a fence anyway).
     void enter() {
-        uint32_t depth = m_depth;
-        if (depth == 0) [[likely]] {  // offline, light pins, no counted section
-            // Our own slot, read once for the test and the pin (the test's atomic load
-            // would otherwise make the compiler load m_slot again).
-            Atomic<uint64_t>& state = m_slot->state;
-            // relaxed: as in announced().
-            if (state.load(std::memory_order_relaxed) == 0) [[likely]] {  // outermost
-                pin_state(state, /*light=*/true);
-                return;
-            }
-        } else if (depth == kFullFences && !pinned()) {  // offline, outermost, full fences
-            pin(/*light=*/false);
+        // Our own slot, read once for the test and the pin (the test's atomic load would
+        // otherwise make the compiler load m_slot again).
+        Atomic<uint64_t>& state = m_slot->state;
+        // relaxed: as in announced().
+        if (state.load(std::memory_order_relaxed) == 0) [[likely]] {  // offline, outermost
+            uintptr_t domain_and_mode = m_domain_and_mode;
+            if ((domain_and_mode & kFullFencesTag) == 0) [[likely]]
+                pin_state(state, reinterpret_cast<EpochDomain*>(domain_and_mode)->m_global, /*light=*/true);
+            else
+                pin_state(state, domain().m_global, /*light=*/false);
             return;
         }
+        uint32_t depth = m_depth;
 #ifdef CORE_EPOCH_CHECKS
-        if ((depth & kRefs) > kRefs - kSectionRef)
+        if (depth > kMaxRefs - kSectionRef)
             platform::contract_violation("EpochParticipant::enter: sections nested deeper than 32,768");
 #endif
         m_depth = depth + kSectionRef;  // nested, or online: pinned already
@@ -513,11 +512,11 @@ public:
         uint32_t depth = m_depth;
         // No counted reference: offline and outermost (either fence mode), so unpin. An
         // unbalanced exit() here stores the 0 that is already there.
-        if ((depth & kRefs) == 0) [[likely]] {
+        if (depth == 0) [[likely]] {
             unpin();
             return;
         }
-        if ((depth & kRefs) < kSectionRef) [[unlikely]]
+        if (depth < kSectionRef) [[unlikely]]
             return;  // unbalanced exit of an online participant: ignore rather than unpin
         m_depth = depth - kSectionRef;  // nested, or online: still pinned
     }
@@ -555,7 +554,7 @@ public:
             return;
         // relaxed: a stale value only delays the re-announce to the next call; pin() reads
         // G again with the full protocol. announced(): our own slot, read back.
-        if (m_domain.m_global.load(std::memory_order_relaxed) != announced()) [[unlikely]]
+        if (domain().m_global.load(std::memory_order_relaxed) != announced()) [[unlikely]]
             pin(light_pins());
     }
 
@@ -647,9 +646,9 @@ public:
     // (it would wait for itself).
     [[nodiscard]] BarrierStatus synchronize(uint64_t max_rounds = kDefaultBarrierRounds) {
         if (in_section()) return BarrierStatus::in_section;
-        EpochDomain::GraceWait wait = m_domain.begin_grace(own_light_pins());
+        EpochDomain::GraceWait wait = domain().begin_grace(own_light_pins());
         return wait_rounds(
-            max_rounds, [&] { return wait.over; }, [&] { m_domain.grace_round(wait); });
+            max_rounds, [&] { return wait.over; }, [&] { domain().grace_round(wait); });
     }
 
     EpochStats stats() const {
@@ -657,7 +656,7 @@ public:
         st.retired = m_slot->retired.load(std::memory_order_relaxed);  // relaxed: statistic
         st.freed = m_slot->freed.load(std::memory_order_relaxed);
         st.pending = m_pending;
-        st.epoch_advances = m_domain.advances();
+        st.epoch_advances = domain().advances();
         return st;
     }
     uint64_t pending() const { return m_pending; }
@@ -674,11 +673,11 @@ private:
         for (uint64_t round = 0;; ++round) {
             if (done()) return BarrierStatus::completed;
             if (round >= max_rounds) return BarrierStatus::timed_out;
-            uint64_t before = m_domain.epoch();
+            uint64_t before = domain().epoch();
             quiescent();
             step();
             if (done()) return BarrierStatus::completed;
-            if (m_domain.epoch() != before) continue;
+            if (domain().epoch() != before) continue;
             if (round < kBarrierSpinRounds)
                 platform::cpu_relax();
             else
@@ -695,10 +694,10 @@ private:
         if (force_advance || m_advance_interval == 1 || retired - m_retired_at_advance >= m_advance_interval ||
             retired == m_retired_at_poll) {
             m_retired_at_advance = retired;
-            m_domain.try_advance_as(own_light_pins());
+            domain().try_advance_as(own_light_pins());
         }
         m_retired_at_poll = retired;
-        uint64_t g = m_domain.epoch();  // >= kFirstEpoch = kGracePeriods: no wrap below
+        uint64_t g = domain().epoch();  // >= kFirstEpoch = kGracePeriods: no wrap below
         size_t freed = 0;
         // Written as stamp <= g - grace so that a node free_fn retires meanwhile (stamp
         // kUnstamped) never passes.
@@ -715,7 +714,7 @@ private:
         // Counted once per call, after the frees: a reader of the statistics may see pending
         // one batch too high for a moment, never too low (the kernel waits for pending == 0).
         add_freed(freed);
-        return freed + m_domain.reclaim_shared();
+        return freed + domain().reclaim_shared();
     }
 
     static ClaimedId claim_or_violate(EpochDomain& domain, uint32_t id) {
@@ -729,12 +728,11 @@ private:
 
     // `light`: whether this pin fences with the light fence alone (light_pins(); the EBR
     // fast path passes the constant it has just established).
-    void pin(bool light) { pin_state(m_slot->state, light); }
-    // `state`: our slot's, as the caller already holds it.
-    void pin_state(Atomic<uint64_t>& state, bool light) {
-        // The domain's G, held in a register across the fence below (a compiler barrier
-        // in light mode, which would otherwise make the compiler reload m_domain).
-        Atomic<uint64_t>& global = m_domain.m_global;
+    void pin(bool light) { pin_state(m_slot->state, domain().m_global, light); }
+    // `state`: our slot's, and `global`: the domain's G, as the caller already holds them;
+    // both stay in registers across the fence below (a compiler barrier in light mode,
+    // which would otherwise make the compiler load them again).
+    void pin_state(Atomic<uint64_t>& state, Atomic<uint64_t>& global, bool light) {
         // acquire: pairs with the CAS that wrote g (see EpochDomain::epoch()).
         uint64_t g = global.load(std::memory_order_acquire);
         // The first try inline and straight-line; a re-pin (G moved meanwhile) out of line.
@@ -761,7 +759,7 @@ private:
     bool pinned() const { return announced() != 0; }
     [[gnu::noinline]] void repin() {
         // acquire: as in pin().
-        Atomic<uint64_t>& global = m_domain.m_global;
+        Atomic<uint64_t>& global = domain().m_global;
         while (!try_pin_at(m_slot->state, global, load_after_full_fence(global, std::memory_order_acquire), light_pins())) {}
     }
     void unpin() {
@@ -776,7 +774,7 @@ private:
     // only delays the free). Header comment, "retire", says why both are safe.
     void seal() {
         if (!m_unstamped) return;
-        uint64_t e = pinned() ? announced() + 1 : m_domain.stamp();
+        uint64_t e = pinned() ? announced() + 1 : domain().stamp();
         if (e < m_last_stamp) e = m_last_stamp;
         m_last_stamp = e;
         for (RetireNode* node = m_unstamped; node; node = node->next) node->epoch = e;
@@ -786,11 +784,11 @@ private:
         if (delta > 0)
             // seq_cst: before our first light pin, and a locked instruction: the scanner's
             // seq_cst load of the count after its load of G is the partner (try_advance()).
-            m_domain.m_light_pinners.fetch_add(1, std::memory_order_seq_cst);
+            domain().m_light_pinners.fetch_add(1, std::memory_order_seq_cst);
         else
             // release: after our last light pin (we are unpinned here), so a scanner that
             // sees the smaller count and fences plainly has nothing of ours to miss.
-            m_domain.m_light_pinners.fetch_sub(1, std::memory_order_release);
+            domain().m_light_pinners.fetch_sub(1, std::memory_order_release);
     }
     void add_freed(uint64_t n) {
         if (n == 0) return;
@@ -798,26 +796,26 @@ private:
         m_slot->freed.store(m_slot->freed.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
 
-    EpochDomain& m_domain;
+    // The domain, with the fence mode in its low bit (kFullFencesTag, set while the
+    // participant pins with full fences, set_full_fence_pins()); the pointer's own low
+    // bit is always 0 (EpochDomain is 64-byte aligned). domain() and light_pins() read it.
+    static constexpr uintptr_t kFullFencesTag = 1;
+    static_assert(alignof(EpochDomain) > kFullFencesTag, "the tag needs a free low bit");
+    uintptr_t m_domain_and_mode;
     EpochDomain::Slot* m_slot;  // ours, claimed: never null
     // m_depth, owner-only: the pin references the slot's state does not already show,
     // kSectionRef per open section (but an offline participant's outermost one, which is
-    // the state itself) plus kOnlineRef while online, and above them kFullFences, set while
-    // the participant pins with full fences (set_full_fence_pins()). So enter()/exit() and
-    // quiescent() test one word, and m_depth == 0 means "offline, at most one section
-    // open, light pins": the EBR fast path's one comparison. Pinned exactly while the
-    // state is non-zero (pinned()).
+    // the state itself) plus kOnlineRef while online. Pinned exactly while the state is
+    // non-zero (pinned()); m_depth == 0 with the participant pinned is one offline section.
     static constexpr uint32_t kOnlineRef = 1;
     static constexpr uint32_t kSectionRef = 2;
-    // The references fit in the low 16 bits (more than 32,767 counted sections, 32,768
-    // with the outermost, is a contract violation, checked with CORE_EPOCH_CHECKS), so
-    // refs() is one zero-extending load and quiescent()'s test one comparison, as before
-    // the mode bit.
-    static constexpr uint32_t kFullFences = 1u << 16;
-    static constexpr uint32_t kRefs = kFullFences - 1;
-    uint32_t refs() const { return static_cast<uint16_t>(m_depth); }
+    // A bound on nesting, so that a runaway recursion or a lost exit() is reported rather
+    // than carried on: more than 32,767 counted sections (32,768 with the outermost) is a
+    // contract violation, checked with CORE_EPOCH_CHECKS.
+    static constexpr uint32_t kMaxRefs = 0xFFFF;
+    uint32_t refs() const { return m_depth; }
     // Our pins fence with a compiler barrier alone (set_full_fence_pins()).
-    bool light_pins() const { return (m_depth & kFullFences) == 0; }
+    bool light_pins() const { return (m_domain_and_mode & kFullFencesTag) == 0; }
     // How many of the domain's light pinners we are (0 or 1): we count ourselves exactly
     // while light_pins() (constructor, set_full_fence_pins(), destructor).
     uint32_t own_light_pins() const { return light_pins() ? 1 : 0; }
@@ -825,9 +823,7 @@ private:
     static constexpr uint64_t kBarrierSpinRounds = 256;
 
     uint32_t m_id;
-    // The fence mode starts as platform::asymmetric_fences() said when the participant was
-    // made.
-    uint32_t m_depth = platform::asymmetric_fences() ? 0 : kFullFences;
+    uint32_t m_depth = 0;
     // Open enter_online() marks; counted only with CORE_EPOCH_CHECKS (the member is always
     // there, so the layout does not depend on the build).
     uint32_t m_online_marks = 0;

@@ -274,7 +274,7 @@ TEST(Epoch, unbalanced_exit_is_ignored)
 }
 
 // Both fence modes through every path of enter()/exit(): the light mode's fast path and
-// the full-fence participant's own (m_depth carries the mode), nested and online sections,
+// the full-fence participant's own (the mode is the domain pointer's low bit), nested and online sections,
 // and unbalanced exits, which must leave the mode alone. Pinned-ness is read from the
 // domain: a participant pinned at e lets G reach e + 1 and no further.
 TEST(Epoch, sections_pin_and_unpin_in_both_fence_modes_and_keep_the_mode)
@@ -719,10 +719,9 @@ TEST(EpochFences, a_participant_sends_membarrier_only_for_the_other_light_pinner
     EXPECT_EQ(membarriers_of(advance), 0u);
 }
 
-// The pin references share m_depth with the fence-mode bit, in its low 16 bits: 32,767
-// counted sections fit, plus the outermost one, which the slot's state holds (32,768 in
-// all); the next is a contract violation (CORE_EPOCH_CHECKS) instead of a carry into the
-// mode bit.
+// Nesting is bounded so that a runaway recursion or a lost exit() is reported: 32,767
+// counted sections, plus the outermost one, which the slot's state holds (32,768 in all);
+// the next is a contract violation (CORE_EPOCH_CHECKS).
 #ifdef CORE_EPOCH_CHECKS
 TEST(EpochDeathTest, nesting_deeper_than_the_count_holds_is_a_contract_violation)
 {
