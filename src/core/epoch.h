@@ -495,6 +495,8 @@ public:
         // relaxed: as in announced().
         if (state.load(std::memory_order_relaxed) == 0) [[likely]] {  // offline, outermost
             uintptr_t domain_and_mode = m_domain_and_mode;
+            // Without a tag (the kernel) this is the only branch, and light_fence() is a
+            // full fence there whatever it is told.
             if ((domain_and_mode & kFullFencesTag) == 0) [[likely]]
                 pin_state(state, reinterpret_cast<EpochDomain*>(domain_and_mode)->m_global, /*light=*/true);
             else
@@ -799,8 +801,10 @@ private:
     // The domain, with the fence mode in its low bit (kFullFencesTag, set while the
     // participant pins with full fences, set_full_fence_pins()); the pointer's own low
     // bit is always 0 (EpochDomain is 64-byte aligned). domain() and light_pins() read it.
-    static constexpr uintptr_t kFullFencesTag = 1;
-    static_assert(alignof(EpochDomain) > kFullFencesTag, "the tag needs a free low bit");
+    // No tag where no participant can pin lightly (the kernel): there both fences are full
+    // fences, light_pins() is false, and domain() masks nothing.
+    static constexpr uintptr_t kFullFencesTag = platform::kAsymmetricFencesPossible ? 1 : 0;
+    static_assert(alignof(EpochDomain) > 1, "the tag needs a free low bit");
     uintptr_t m_domain_and_mode;
     EpochDomain::Slot* m_slot;  // ours, claimed: never null
     // m_depth, owner-only: the pin references the slot's state does not already show,
@@ -815,7 +819,9 @@ private:
     static constexpr uint32_t kMaxRefs = 0xFFFF;
     uint32_t refs() const { return m_depth; }
     // Our pins fence with a compiler barrier alone (set_full_fence_pins()).
-    bool light_pins() const { return (m_domain_and_mode & kFullFencesTag) == 0; }
+    bool light_pins() const {
+        return platform::kAsymmetricFencesPossible && (m_domain_and_mode & kFullFencesTag) == 0;
+    }
     // How many of the domain's light pinners we are (0 or 1): we count ourselves exactly
     // while light_pins() (constructor, set_full_fence_pins(), destructor).
     uint32_t own_light_pins() const { return light_pins() ? 1 : 0; }

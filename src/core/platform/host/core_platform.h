@@ -163,6 +163,9 @@ inline std::atomic<bool> g_asymmetric{g_membarrier_registered};
 
 }  // namespace detail
 
+// Participants may pin with the compiler barrier alone (decided at run time, below).
+inline constexpr bool kAsymmetricFencesPossible = true;
+
 // Whether new epoch participants pin with a compiler barrier (membarrier registered and
 // chosen). Each participant keeps the choice it was made with (EpochParticipant), and the
 // scanners pay membarrier only while some registered participant pins that way.

@@ -23,6 +23,9 @@ inline void yield() { arch::cpu_relax(); }
 // keeps a full fence on both sides: its CPUs are QSBR participants whose pin() runs only
 // when the epoch moved, at a context switch, so the read side has no fence to save
 // (docs/core.md, "Asymmetric fences").
+// No participant ever pins with the compiler barrier alone, known at compile time: the
+// epoch participant then keeps no fence-mode tag at all.
+inline constexpr bool kAsymmetricFencesPossible = false;
 inline bool asymmetric_fences() { return false; }
 inline void light_fence(bool) { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline void heavy_fence(bool) { std::atomic_thread_fence(std::memory_order_seq_cst); }
