@@ -552,11 +552,14 @@ public:
         if (m_online_marks != 0)
             platform::contract_violation("EpochParticipant::quiescent: inside enter_online()/exit_online()");
 #endif
-        if (refs() != kOnlineRef) [[unlikely]]  // offline, or inside a section
+        // G first: while it equals what we announced there is nothing to do whatever our
+        // state, so the common call reads G and our slot and nothing else (a load of
+        // m_depth fewer; the loop is bound by loads, docs/benchmarks.md). relaxed: a stale
+        // value only delays the re-announce to the next call; pin() reads G again with the
+        // full protocol. announced(): our own slot, read back (0 while not pinned).
+        if (domain().m_global.load(std::memory_order_relaxed) == announced()) [[likely]]
             return;
-        // relaxed: a stale value only delays the re-announce to the next call; pin() reads
-        // G again with the full protocol. announced(): our own slot, read back.
-        if (domain().m_global.load(std::memory_order_relaxed) != announced()) [[unlikely]]
+        if (refs() == kOnlineRef)  // online and outside sections (else: no effect)
             pin(light_pins());
     }
 
