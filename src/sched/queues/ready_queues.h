@@ -56,6 +56,13 @@ struct QueueDepths {
     bool split = true;  // false: the locked variant, whose one queue is all in `stealable`
 };
 
+// The task held aside by the idle detour (see CpuSched::held_next), taken out of it.
+inline Task* take_held_next(OwnerCpu& me) {
+    Task* held = me->held_next;
+    me->held_next = nullptr;
+    return held;
+}
+
 // Hooks for issue 5: the locked variant implements the same interface. What both variants
 // do alike (the held-next hand-off, the order of the local pick, the idle re-check, the
 // frame of an evacuation) is written once here, in ready_queues.cpp; the variants supply
@@ -69,8 +76,15 @@ public:
     virtual void push_remote(CpuSched& target, Task* task) = 0;
     // The next task to run on this CPU, or nullptr (run the idle task). "The pick policy and fairness" steps 1-5: the
     // held-next task, the own structures, one steal round when nothing is local, then the
-    // background class.
-    Task* pick_local(OwnerCpu& me, PickReason reason);
+    // background class. Inline up to the own structures (every switch of a busy CPU ends
+    // there; as a call it was a frame of three registers per pick), the rest in
+    // pick_beyond_own().
+    Task* pick_local(OwnerCpu& me, PickReason reason) {
+        // Picked before, while its last CPU was still on it (see CpuSched::held_next).
+        if (Task* held = take_held_next(me)) return unqueued(held);
+        if (Task* task = pick_own(me, reason)) return unqueued(task);
+        return pick_beyond_own(me);
+    }
     // One pass over the victims; stolen tasks land in the own deque. True if any.
     virtual bool steal_round(OwnerCpu& me) = 0;
     // steal_round(), with its cost counted in stats.steal_cost when it moved work.
@@ -110,6 +124,15 @@ public:
 
 protected:
     explicit constexpr ReadyQueues(bool lock_free) : m_lock_free(lock_free) {}
+
+    // Out of the ready structures (see Task::queued).
+    static Task* unqueued(Task* task) {
+        if (task) task->queued = false;
+        return task;
+    }
+    // pick_local() once nothing is held next and the own structures are empty: one steal
+    // round, then the background class.
+    Task* pick_beyond_own(OwnerCpu& me);
     ~ReadyQueues() = default;  // never deleted through the interface (no operator delete in the kernel)
 
     // The variant's own structures, for pick_local(): realtime first, then the normal
@@ -231,13 +254,6 @@ private:
 
     std::array<Queue, kMaxCpus> m_queues;
 };
-
-// The task held aside by the idle detour (see CpuSched::held_next), taken out of it.
-inline Task* take_held_next(OwnerCpu& me) {
-    Task* held = me->held_next;
-    me->held_next = nullptr;
-    return held;
-}
 
 // "The pick policy and fairness": whether the owner's next pick from its stealable work is FIFO (the oldest): after a
 // yield or a preemption (round robin), and at least once per timeslice, so a LIFO chain
