@@ -20,17 +20,6 @@ void kick_cpu(OwnerCpu& me, CpuSched& target) {
 
 namespace {
 
-// Whether the halted words show any CPU at all. Callers that need the "The idle/wakeup
-// protocol" argument have fenced before (pair_full_fence); pair_fenced_read is the
-// matching read, and a second read of the same words (claim_among_halted) is still after
-// that fence, so either read may be the one the argument names.
-bool any_cpu_halted(SchedShared& shared) {
-    uint64_t halted = 0;
-    const uint32_t words = (shared.cpu_count + 63) / 64;
-    for (uint32_t w = 0; w < words; ++w) halted |= pair_fenced_read(shared.halted.word(w * 64));
-    return halted != 0;
-}
-
 // claim_idle_cpu() once some CPU is halted. Out of line: its frame (five saved registers,
 // the candidate mask zeroed) was most of the ~43 instructions every spawn paid to find
 // nobody halted (docs/benchmarks.md, "Kernel costs in instructions").
@@ -66,25 +55,17 @@ CpuSched* claim_idle_cpu(OwnerCpu& me, const CpuMask& allowed) {
     // Nothing more where no CPU is halted: this runs on every spawn, and the whole-mask
     // version (four words of halted, allowed and online, then empty()) was a tenth of a
     // spawn+exit's instructions (docs/benchmarks.md, "Kernel costs in instructions").
-    if (!any_cpu_halted(me.shared())) return nullptr;
+    if (!detail::any_cpu_halted(me.shared())) return nullptr;
     return claim_among_halted(me, allowed);
 }
 
-void notify_stealable(OwnerCpu& me) {
-    SchedShared& shared = me.shared();
-    pair_full_fence();  // Fw: the push (release store of bottom) is published before it
-    if (pair_fenced_read(shared.spinners) > 0) {
-        // A spinner will find it, or hand off when it stops ("The idle/wakeup protocol" proof case 4).
-        ++me->stats.ipis_skipped_polling;
-        return;
-    }
-    // claim_idle_cpu(me, all), with the all-CPU mask built only when some CPU is halted:
-    // on most pushes nobody is, and the mask and the call were 8 of every spawn's instructions.
-    CpuSched* idle = any_cpu_halted(shared) ? claim_among_halted(me, CpuMask::all()) : nullptr;
-    if (idle)
+void detail::kick_a_halted_cpu(OwnerCpu& me) {
+    // claim_idle_cpu(me, all) after its look at the halted words: the all-CPU mask is built
+    // only here, when some CPU is halted (on most pushes nobody is).
+    if (CpuSched* idle = claim_among_halted(me, CpuMask::all()))
         kick_cpu(me, *idle);
     else
-        ++me->stats.ipis_skipped_none_idle;
+        ++me->stats.ipis_skipped_none_idle;  // claimed by another waker meanwhile, or not online
 }
 
 bool notify_cpu(OwnerCpu& me, CpuSched& target) {

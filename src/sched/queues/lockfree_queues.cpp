@@ -14,10 +14,8 @@ void LockFreeReadyQueues::push_local(OwnerCpu& me, Task* task, PushKind) {
         // A deque cannot skip its middle, so a task that may not run everywhere never
         // enters one (DESIGN §3).
         me->pinned.push_back(task);
-    } else if (me.deque().push(task) != core::PushResult::ok) {
-        // The deque could not grow: keep the task runnable here, unstealable, rather
-        // than lose it. It still runs; only load balance suffers.
-        me->pinned.push_back(task);
+    } else {
+        push_stealable(me, task);
     }
 }
 

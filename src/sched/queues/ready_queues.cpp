@@ -6,20 +6,7 @@
 
 namespace sched {
 
-namespace {
-
-// Out of the ready structures (see Task::queued).
-Task* unqueued(Task* task) {
-    if (task) task->queued = false;
-    return task;
-}
-
-}  // namespace
-
-Task* ReadyQueues::pick_local(OwnerCpu& me, PickReason reason) {
-    // Picked before, while its last CPU was still on it (see CpuSched::held_next).
-    if (Task* held = take_held_next(me)) return unqueued(held);
-    if (Task* task = pick_own(me, reason)) return unqueued(task);
+Task* ReadyQueues::pick_beyond_own(OwnerCpu& me) {
     if (steal(me)) {
         if (Task* task = pick_own(me, PickReason::idle)) return unqueued(task);
     }

@@ -7,6 +7,8 @@
 // has_stealable_work() takes the SchedShared& (since the first version S-K saw). Issue 12:
 // pick_local(), has_work_for(), has_local_work() and evacuate() are no longer virtual (one
 // body for both variants, ready_queues.cpp); the variants implement the protected hooks.
+// Issue 16: is_lock_free() and LockFreeReadyQueues::push_stealable(), for place(), which is
+// now inline here (its general part is detail::place_marked()), as is notify_stealable().
 // Renames are announced here.
 //
 // Everything here runs with IF=0 on the calling CPU (hence the OwnerCpu&), inside that
@@ -20,6 +22,7 @@
 #include "sched/model/cpu_sched.h"
 #include "sched/model/run_list.h"
 #include "sched/model/task.h"
+#include "sched/policy/ordering.h"
 
 namespace sched {
 
@@ -53,6 +56,13 @@ struct QueueDepths {
     bool split = true;  // false: the locked variant, whose one queue is all in `stealable`
 };
 
+// The task held aside by the idle detour (see CpuSched::held_next), taken out of it.
+inline Task* take_held_next(OwnerCpu& me) {
+    Task* held = me->held_next;
+    me->held_next = nullptr;
+    return held;
+}
+
 // Hooks for issue 5: the locked variant implements the same interface. What both variants
 // do alike (the held-next hand-off, the order of the local pick, the idle re-check, the
 // frame of an evacuation) is written once here, in ready_queues.cpp; the variants supply
@@ -66,8 +76,15 @@ public:
     virtual void push_remote(CpuSched& target, Task* task) = 0;
     // The next task to run on this CPU, or nullptr (run the idle task). "The pick policy and fairness" steps 1-5: the
     // held-next task, the own structures, one steal round when nothing is local, then the
-    // background class.
-    Task* pick_local(OwnerCpu& me, PickReason reason);
+    // background class. Inline up to the own structures (every switch of a busy CPU ends
+    // there; as a call it was a frame of three registers per pick), the rest in
+    // pick_beyond_own().
+    Task* pick_local(OwnerCpu& me, PickReason reason) {
+        // Picked before, while its last CPU was still on it (see CpuSched::held_next).
+        if (Task* held = take_held_next(me)) return unqueued(held);
+        if (Task* task = pick_own(me, reason)) return unqueued(task);
+        return pick_beyond_own(me);
+    }
     // One pass over the victims; stolen tasks land in the own deque. True if any.
     virtual bool steal_round(OwnerCpu& me) = 0;
     // steal_round(), with its cost counted in stats.steal_cost when it moved work.
@@ -98,7 +115,24 @@ public:
     // `cpu`'s queue depths, from any CPU (QueueDepths).
     virtual QueueDepths depths_approx(CpuSched& cpu) = 0;
 
+    // Whether this is the lock-free variant. place() asks it once per stealable task and,
+    // for the lock-free one, pushes onto the own deque itself (push_stealable()): the
+    // general path's two virtual calls (stealable_target(), always kNoCpu there, and
+    // push_local(), which then tests the class and affinity place() has just tested) and
+    // their frames were ~40 of every lock-free spawn's instructions.
+    bool is_lock_free() const { return m_lock_free; }
+
 protected:
+    explicit constexpr ReadyQueues(bool lock_free) : m_lock_free(lock_free) {}
+
+    // Out of the ready structures (see Task::queued).
+    static Task* unqueued(Task* task) {
+        if (task) task->queued = false;
+        return task;
+    }
+    // pick_local() once nothing is held next and the own structures are empty: one steal
+    // round, then the background class.
+    Task* pick_beyond_own(OwnerCpu& me);
     ~ReadyQueues() = default;  // never deleted through the interface (no operator delete in the kernel)
 
     // The variant's own structures, for pick_local(): realtime first, then the normal
@@ -110,6 +144,9 @@ protected:
     virtual bool has_queued_work(CpuSched& cpu) = 0;
     // evacuate()'s middle: every task in the variant's structures, by place_remote().
     virtual size_t evacuate_queued(OwnerCpu& me) = 0;
+
+private:
+    const bool m_lock_free;
 };
 
 class LockFreeReadyQueues final : public ReadyQueues {
@@ -118,7 +155,16 @@ public:
     static constexpr uint32_t kBatchThreshold = 4;  // victim size that earns a batch steal
     static constexpr uint32_t kBatchMax = 16;
 
+    constexpr LockFreeReadyQueues() : ReadyQueues(true) {}
+
     void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
+    // push_local() of a stealable task (normal class, may run anywhere): the own deque, or
+    // the pinned list when the deque cannot grow (the task still runs here; only load
+    // balance suffers). Inline: place() calls it for every spawn.
+    void push_stealable(OwnerCpu& me, Task* task) {
+        if (me.deque().push(task) != core::PushResult::ok) [[unlikely]]
+            me->pinned.push_back(task);
+    }
     void push_remote(CpuSched& target, Task* task) override;
     bool steal_round(OwnerCpu& me) override;
     bool has_stealable_work(SchedShared& shared) override;
@@ -149,6 +195,8 @@ private:
 // nested: a thief moves a task from the victim's queue to its own in two steps.
 class LockedReadyQueues final : public ReadyQueues {
 public:
+    LockedReadyQueues() : ReadyQueues(false) {}
+
     void push_local(OwnerCpu& me, Task* task, PushKind kind) override;
     void push_remote(CpuSched& target, Task* task) override;
     bool steal_round(OwnerCpu& me) override;
@@ -207,13 +255,6 @@ private:
     std::array<Queue, kMaxCpus> m_queues;
 };
 
-// The task held aside by the idle detour (see CpuSched::held_next), taken out of it.
-inline Task* take_held_next(OwnerCpu& me) {
-    Task* held = me->held_next;
-    me->held_next = nullptr;
-    return held;
-}
-
 // "The pick policy and fairness": whether the owner's next pick from its stealable work is FIFO (the oldest): after a
 // yield or a preemption (round robin), and at least once per timeslice, so a LIFO chain
 // cannot starve the oldest task. Otherwise LIFO (Cilk's work-first order bounds fork-join's
@@ -229,18 +270,80 @@ inline bool fifo_pick_due(OwnerCpu& me, PickReason reason) {
 
 // ---- placement (placement.cpp, "Placement")
 
-// Makes a created/ready task runnable somewhere, choosing the CPU and waking one if
-// needed. `task->state` must already be ready, and the task not queued anywhere yet.
-void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint);
-// place() for a task already in the ready structures (taken out of an inbox whose CPU it
-// may no longer run on): it moves, it does not enter again.
-void place_again(OwnerCpu& me, Task* task);
 // A task enters the ready structures (place(), requeue_current(), the idle detour): it
 // must not be in them already (SCHED_VERIFY "task_on_one_queue").
 inline void mark_queued(Task* task) {
     SCHED_VERIFY(!task->queued, "task_on_one_queue");
     task->queued = true;
 }
+
+namespace detail {
+// Whether the halted words show any CPU at all ("The idle/wakeup protocol"). Callers that
+// need the protocol's argument have fenced before (pair_full_fence); pair_fenced_read is
+// the matching read, and a second read of the same words (the claim) is still after that
+// fence, so either read may be the one the argument names.
+inline bool any_cpu_halted(SchedShared& shared) {
+    uint64_t halted = 0;
+    const uint32_t words = (shared.cpu_count + 63) / 64;
+    for (uint32_t w = 0; w < words; ++w) halted |= pair_fenced_read(shared.halted.word(w * 64));
+    return halted != 0;
+}
+// notify_stealable() once some CPU is halted: claims one (any CPU may run the work) and
+// kicks it (idle.cpp).
+void kick_a_halted_cpu(OwnerCpu& me);
+}  // namespace detail
+
+// Waker side, after pushing to the own deque ("The idle/wakeup protocol"): wake one idle
+// CPU (or none, if some CPU is spinning). At most one kick. Inline up to the claim: every
+// spawn runs it, and most find nobody halted (as a call, a frame around ~20 instructions).
+inline void notify_stealable(OwnerCpu& me) {
+    SchedShared& shared = me.shared();
+    pair_full_fence();  // Fw: the push (release store of bottom) is published before it
+    if (pair_fenced_read(shared.spinners) > 0) {
+        // A spinner will find it, or hand off when it stops ("The idle/wakeup protocol" proof case 4).
+        ++me->stats.ipis_skipped_polling;
+        return;
+    }
+    if (detail::any_cpu_halted(shared)) {
+        detail::kick_a_halted_cpu(me);
+        return;
+    }
+    ++me->stats.ipis_skipped_none_idle;
+}
+
+namespace detail {
+// place() for everything but a lock-free push onto the own deque: the locked variant, a
+// wake that may be handed to an idle CPU, restricted affinity, realtime and idle classes
+// (placement.cpp). The task is marked queued already.
+void place_marked(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint);
+}  // namespace detail
+
+// Makes a created/ready task runnable somewhere, choosing the CPU and waking one if
+// needed. `task->state` must already be ready, and the task not queued anywhere yet.
+// Inline for its most common case, a spawn (or sync wake) of a normal any-CPU task in the
+// lock-free variant: the own deque and notify_stealable(), the policy of "Placement" that
+// place_stealable() applies too (the lock-free stealable_target() is always kNoCpu). As
+// calls (place, place_stealable, two virtual calls, push_local) with their frames, that
+// was ~90 instructions of every lock-free spawn.
+inline void place(OwnerCpu& me, Task* task, PushKind kind, WakeHint hint) {
+    mark_queued(task);
+    // A wake that may be handed to an idle CPU: place_stealable()'s hand-off, out of line.
+    if (kind == PushKind::wake && hint != WakeHint::sync) {
+        detail::place_marked(me, task, kind, hint);
+        return;
+    }
+    ReadyQueues& ready = *me.shared().ready;
+    // Never widened: an all-CPU set needs no widening or restoring (route()'s allowed_now()).
+    if (ready.is_lock_free() && task->stealable() && !task->widened) {
+        static_cast<LockFreeReadyQueues&>(ready).push_stealable(me, task);
+        notify_stealable(me);
+        return;
+    }
+    detail::place_marked(me, task, kind, hint);
+}
+// place() for a task already in the ready structures (taken out of an inbox whose CPU it
+// may no longer run on): it moves, it does not enter again.
+void place_again(OwnerCpu& me, Task* task);
 // blocked/sleeping -> ready by CAS, then place(). False if another waker won (or the task
 // was not waiting): exactly one waker places a task.
 bool make_ready(OwnerCpu& me, Task* task, TaskState from, WakeHint hint);
@@ -259,9 +362,6 @@ uint32_t rotation_target(OwnerCpu& me, const Task* task);
 
 // ---- idle and wakeup protocol (idle.cpp, "The idle/wakeup protocol")
 
-// Waker side, after pushing to the own deque: wake one idle CPU (or none, if some CPU is
-// spinning). At most one kick.
-void notify_stealable(OwnerCpu& me);
 // Waker side, after pushing into `target`'s inbox: kick it if it is halted and we claim it.
 // True when this call kicked it; false when `target` is us, awake, or claimed by another
 // waker (whose kick is then on its way).
