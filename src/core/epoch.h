@@ -731,8 +731,9 @@ private:
         return ClaimedId(domain, id);
     }
 
-    // `light`: whether this pin fences with the light fence alone (light_pins(); the EBR
-    // fast path passes the constant it has just established).
+    // `light`: whether this pin fences with the light fence alone (light_pins()). enter()
+    // calls pin_state() itself, with the slot and G it already holds and the mode it has
+    // just tested.
     void pin(bool light) { pin_state(m_slot->state, domain().m_global, light); }
     // `state`: our slot's, and `global`: the domain's G, as the caller already holds them;
     // both stay in registers across the fence below (a compiler barrier in light mode,
