@@ -58,6 +58,7 @@ struct Ours {
     static_assert(AdvanceInterval == 1 || AdvanceInterval == 256, "name the interval");
 
     static OursNode* make_node() { return new OursNode {}; }
+    static std::uint64_t global_epoch() { return domain().epoch(); }
 
     class Thread {
     public:

@@ -62,3 +62,5 @@ void bench_ck_poll(bench_ck_thread* thread) { ck_epoch_poll(&thread->record); }
 void bench_ck_synchronize(bench_ck_thread* thread) { ck_epoch_synchronize(&thread->record); }
 
 void bench_ck_barrier(bench_ck_thread* thread) { ck_epoch_barrier(&thread->record); }
+
+unsigned bench_ck_epoch(void) { return ck_pr_load_uint(&g_ck_epoch.epoch); }

@@ -16,6 +16,8 @@ void bench_ck_retire_new_node(bench_ck_thread*);
 void bench_ck_poll(bench_ck_thread*);
 void bench_ck_synchronize(bench_ck_thread*);
 void bench_ck_barrier(bench_ck_thread*);
+// The global epoch (relaxed): the grace-period row counts advances with it.
+unsigned bench_ck_epoch(void);
 
 // Provided by the C++ side: counts one freed node (release ordering).
 void bench_ck_node_freed(void);

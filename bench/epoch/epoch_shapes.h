@@ -12,6 +12,7 @@
 //       void synchronize();                      // wait for one full grace period
 //       void drain();                            // wait until every retired node is freed
 //   };
+//   static Unsigned global_epoch();              // optional: the global epoch, for counters
 //
 // A reader that never says it is quiescent would stall a qsbr writer forever, so the reader
 // loops below call quiescent() every round; for the other schemes it is a no-op.
@@ -21,6 +22,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -86,13 +88,25 @@ void bm_retire(benchmark::State& state)
     state.SetItemsProcessed(static_cast<std::int64_t>(retired));
 }
 
+// A scheme whose global epoch the benchmark can read (ours, ck; liburcu keeps its counter
+// private).
+template<class Scheme>
+concept HasGlobalEpoch = requires {
+    { Scheme::global_epoch() } -> std::unsigned_integral;
+};
+
 // Grace-period latency while another CPU keeps entering and leaving short read sections.
+// Two counters say which way a row went, since its time is set less by the protocol than
+// by where the reader is when the writer looks (docs/benchmarks.md): advances_per_sync
+// (where the scheme has a readable global epoch; a writer advances only after it saw the
+// reader inside a section) and reader_sections_per_sync (how far the reader got meanwhile).
 template<class Scheme>
 void bm_grace_period(benchmark::State& state)
 {
     pin_current_thread(0);
     std::atomic<bool> stop { false };
     std::atomic<bool> reader_ready { false };
+    std::uint64_t reader_sections = 0; // written by the reader, read after join()
     std::thread reader([&] {
         pin_current_thread(1);
         typename Scheme::Thread self;
@@ -107,19 +121,33 @@ void bm_grace_period(benchmark::State& state)
             self.quiescent();
             ++sections;
         }
-        benchmark::DoNotOptimize(sections);
+        reader_sections = sections;
     });
     while (!reader_ready.load(std::memory_order_acquire))
         spin_pause();
 
+    std::uint64_t advances = 0;
     {
         typename Scheme::Thread self;
-        for (auto _ : state)
-            self.synchronize();
+        if constexpr (HasGlobalEpoch<Scheme>) {
+            auto const before = Scheme::global_epoch();
+            for (auto _ : state)
+                self.synchronize();
+            // In the epoch's own type, so that a 32-bit epoch that wraps still subtracts right.
+            advances = static_cast<decltype(before)>(Scheme::global_epoch() - before);
+        } else {
+            for (auto _ : state)
+                self.synchronize();
+        }
     }
     stop.store(true, std::memory_order_relaxed);
     reader.join();
     state.SetItemsProcessed(state.iterations());
+    // The reader counts from its start to the stop, a little longer than the timed loop.
+    double const syncs = double(state.iterations());
+    state.counters["reader_sections_per_sync"] = double(reader_sections) / syncs;
+    if constexpr (HasGlobalEpoch<Scheme>)
+        state.counters["advances_per_sync"] = double(advances) / syncs;
 }
 
 // Registers the four shapes under BM_epoch_<shape>/<Scheme::name>.
