@@ -19,7 +19,7 @@
 // a busy CPU 1.
 // Not part of `make bench` or `make test`: build/bench/bench/w50_profile [--rounds R]
 // [--thieves 123] [--only ours|crossbeam|counter|free|consume] [--mode plain|pushes|stamped|
-// both|all] (both: plain and stamped) [--capacity C (ours)] [--repeat K].
+// both|all] (both: plain and stamped) [--capacity C (ours)] [--miss-pauses K] [--repeat K].
 #include "common/affinity.h"
 #include "common/spin.h"
 #include "deque/crossbeam_deque.h"
@@ -37,6 +37,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <time.h>
@@ -133,6 +134,25 @@ OwnerRounds split_rounds(std::vector<std::uint64_t> const& stamps, std::vector<s
 // --capacity says otherwise (crossbeam's Worker sits at its 64-slot minimum in this row).
 std::size_t deque_capacity = kDequeCapacity;
 
+// --miss-pauses K (diagnostic; ours and counter): a thief pauses K times after a steal that
+// got nothing instead of once, so it reads the deque's index line less often while idle.
+std::size_t miss_pauses = 1;
+
+template<class Deque>
+std::uint64_t slow_polling_thief_run(typename Deque::Thief& thief, std::atomic<bool> const& stop)
+{
+    std::uint64_t count = 0;
+    while (!stop.load(std::memory_order_relaxed)) { // relaxed: as in DequeLoops::thief_run
+        if (Item* item = thief.steal()) {
+            count += consume(item, kWork);
+        } else {
+            for (std::size_t i = 0; i < miss_pauses; ++i)
+                spin_pause();
+        }
+    }
+    return count;
+}
+
 enum class Mode { plain, pushes, stamped };
 char const* const mode_names[] = { "plain", "pushes", "stamped" };
 
@@ -160,8 +180,13 @@ void run_row(std::size_t thieves, std::size_t rounds, Mode mode)
             typename Deque::Thief thief(deque, i);
             // release: pairs with the owner's acquire spin, as in bm_owner_thief.
             ready.fetch_add(1, std::memory_order_release);
-            stolen[i] = stamped ? StampedLoops<Deque>::thief_run(thief, stop, logs[i])
-                                : DequeLoops<Deque>::thief_run(thief, stop, kWork, StealMode::per_item);
+            if (stamped)
+                stolen[i] = StampedLoops<Deque>::thief_run(thief, stop, logs[i]);
+            else if constexpr (!std::is_same_v<Deque, CrossbeamDeque> && !std::is_same_v<Deque, FreeSplit>)
+                stolen[i] = miss_pauses > 1 ? slow_polling_thief_run<Deque>(thief, stop)
+                                            : DequeLoops<Deque>::thief_run(thief, stop, kWork, StealMode::per_item);
+            else
+                stolen[i] = DequeLoops<Deque>::thief_run(thief, stop, kWork, StealMode::per_item);
         });
     }
     while (ready.load(std::memory_order_acquire) != thieves)
@@ -355,6 +380,8 @@ int main(int argc, char** argv)
             only = argv[i + 1];
         else if (flag == "--mode")
             mode = argv[i + 1];
+        else if (flag == "--miss-pauses")
+            miss_pauses = std::size_t(std::atoll(argv[i + 1]));
         else if (flag == "--capacity")
             deque_capacity = std::size_t(std::atoll(argv[i + 1]));
         else if (flag == "--thieves") {
@@ -363,7 +390,7 @@ int main(int argc, char** argv)
                 if (*p >= '1' && *p <= '9')
                     thieves.push_back(std::size_t(*p - '0'));
         } else {
-            std::fprintf(stderr, "usage: %s [--rounds R] [--thieves 1,2,3] [--only ours|crossbeam|counter|free|consume] [--mode plain|pushes|stamped|both|all] [--capacity C] [--repeat K]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--rounds R] [--thieves 1,2,3] [--only ours|crossbeam|counter|free|consume] [--mode plain|pushes|stamped|both|all] [--capacity C] [--miss-pauses K] [--repeat K]\n", argv[0]);
             return 2;
         }
     }
