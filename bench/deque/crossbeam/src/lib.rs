@@ -14,6 +14,10 @@ use std::arch::asm;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+// Instrumented loops for bench/deque/w50_profile.cpp; not in bench_deque's build.
+#[cfg(feature = "profile")]
+mod profile;
+
 /// bench::Item (bench/deque/item.h).
 #[repr(C)]
 pub struct Item {
