@@ -92,6 +92,12 @@ void print(char const* what, Summary s)
                 s.mean / tsc_per_ns);
 }
 
+// A count, not a time: no cycles, no nanoseconds.
+void print_count(char const* what, Summary s)
+{
+    std::printf("  %-26s median %7.0f  mean %7.1f\n", what, s.median, s.mean);
+}
+
 // Per-round segments from the owner's stamps: [start, pushed, (taken, consumed)*, empty].
 struct OwnerRounds {
     std::vector<std::uint64_t> period, pushes, takes, consumes, last_take, between, items;
@@ -252,7 +258,7 @@ void run_row(std::size_t thieves, std::size_t rounds, Mode mode)
         print("round period", summarize(period));
         std::printf("  owner on its CPU %.0f%% of the wall time (thread CPU time / wall)\n",
                     100.0 * owner_cpu_ns * tsc_per_ns / double(wall_cycles));
-        print("owner's items", summarize(std::vector<std::uint32_t>(counts.begin(), counts.end() - 1)));
+        print_count("owner's items per round", summarize(std::vector<std::uint32_t>(counts.begin(), counts.end() - 1)));
         return;
     }
     OwnerRounds const owner = split_rounds(stamps, counts);
@@ -268,7 +274,7 @@ void run_row(std::size_t thieves, std::size_t rounds, Mode mode)
     share("  consume() of those", owner.consumes);
     share("  the take that got none", owner.last_take);
     share("  between rounds", owner.between);
-    print("owner's items per round", summarize(owner.items));
+    print_count("owner's items per round", summarize(owner.items));
     print("one take (got an item)", summarize(owner.each_take));
     print("one consume() (owner)", summarize(owner.each_consume));
     for (std::size_t i = 0; i < thieves; ++i) {
