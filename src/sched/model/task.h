@@ -91,9 +91,9 @@ struct alignas(64) Task : core::MpscNode, TimerNode {
     // fields their users always write before they read them (a list links a task when
     // it adds it, exit() sets exit_code before the dead state that join() waits for,
     // retire() all three fields of the retire node, spawn() the saved_rsp, dispatch() the
-    // slice start, make_ready() the wake stamp); 14 stores fewer per spawn. Nobody else knows the task until place() publishes it,
-    // so `refs` starts as a plain initialization (the relaxed store it replaces had no
-    // partner either).
+    // slice start, make_ready() the wake stamp); 14 stores fewer per spawn. Nobody else
+    // knows the task until place() publishes it, so `refs` starts as a plain
+    // initialization (the relaxed store it replaces had no partner either).
     Task(const TaskStart& start, StackRange stack_range)
         : TimerNode(TimerNode::Unset{}),
           id(start.id),
